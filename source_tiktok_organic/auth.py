@@ -1,0 +1,143 @@
+"""TikTok's refresh-token flow: its request shape, its HTTP-200 errors, rotation and granted scopes."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from datetime import timedelta
+from typing import Any
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.exceptions import DefaultBackoffException
+from airbyte_cdk.sources.streams.http.requests_native_auth import (
+    SingleUseRefreshTokenOauth2Authenticator,
+)
+from airbyte_cdk.utils import AirbyteTracedException
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
+from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now
+
+from source_tiktok_organic.errors import config_error, traced_error
+
+TOKEN_PATH = "/v2/oauth/token/"
+# Refresh this long before TikTok's expiry, so a token never dies between check and request.
+EXPIRY_MARGIN = timedelta(minutes=5)
+# Where the authenticator keeps what it learns, inside the config it emits on rotation, so the
+# next run reuses a still-valid access token instead of spending (and rotating) the refresh token.
+SESSION = "oauth_session"
+ACCESS_TOKEN_PATH = (SESSION, "access_token")
+TOKEN_EXPIRY_PATH = (SESSION, "expires_at")
+GRANTED_SCOPES_PATH = (SESSION, "scope")
+OPEN_ID_PATH = (SESSION, "open_id")
+TOKEN_ERROR_ADVICE = {
+    "invalid_grant": "TikTok no longer accepts the refresh token (expired, revoked or already "
+    "rotated). Re-authenticate the source to get a new refresh token.",
+    "invalid_client": "TikTok rejected the client key / client secret pair. Check 'client_id' "
+    "(TikTok calls it client key) and 'client_secret' against your app in the TikTok developer "
+    "portal.",
+    "invalid_scope": "TikTok rejected the requested scopes. Check the scopes approved for your app.",
+    "unauthorized_client": "This TikTok app may not use refresh tokens. Check the app's Login Kit "
+    "setup in the TikTok developer portal.",
+    "access_denied": "The TikTok user denied or withdrew access. Re-authenticate the source.",
+}
+TRANSIENT_TOKEN_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
+
+
+def parse_scopes(raw: Any) -> frozenset[str]:
+    """TikTok sends `scope` comma-separated; spaces are tolerated too."""
+    if not isinstance(raw, str):
+        return frozenset()
+    return frozenset(part for part in raw.replace(" ", ",").split(",") if part)
+
+
+def token_error(body: Any) -> AirbyteTracedException:
+    """The error to raise for a token response without an access token."""
+    if not isinstance(body, dict):
+        return traced_error(
+            "TikTok's token endpoint answered with something other than a JSON object.",
+            FailureType.transient_error,
+        )
+    category = str(body.get("error") or "unknown_error")
+    described = f"(TikTok error '{category}', log_id: {body.get('log_id') or 'none'})"
+    if category in TRANSIENT_TOKEN_ERRORS:
+        return traced_error(
+            f"TikTok's token endpoint is temporarily unavailable {described}.",
+            FailureType.transient_error,
+        )
+    advice = TOKEN_ERROR_ADVICE.get(category, "TikTok refused to refresh the access token.")
+    return config_error(f"{advice} {described}")
+
+
+def _json_or_none(response: requests.Response | None) -> Any:
+    try:
+        return response.json() if response is not None else None
+    except ValueError:
+        return None
+
+
+class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
+    """The CDK's single-use refresh flow, fitted to TikTok.
+
+    TikTok rotates the refresh token on refresh and kills the old one; the CDK authenticator writes
+    the new one into the config and emits it as a CONNECTOR_CONFIG control message. This class adds
+    TikTok's quirks: `client_key` instead of `client_id`, errors answered with HTTP 200, and the
+    granted scopes, which decide the fields the streams may ask for.
+    """
+
+    def __init__(self, config: MutableMapping[str, Any], api_base_url: str) -> None:
+        super().__init__(
+            connector_config=config,
+            token_refresh_endpoint=api_base_url + TOKEN_PATH,
+            client_id_name="client_key",
+            client_id=config["client_id"],
+            client_secret=config["client_secret"],
+            access_token_config_path=ACCESS_TOKEN_PATH,
+            refresh_token_config_path=("refresh_token",),
+            token_expiry_date_config_path=TOKEN_EXPIRY_PATH,
+        )
+
+    def token_has_expired(self) -> bool:
+        if not self.access_token or not self._get_config_value_by_path(GRANTED_SCOPES_PATH):
+            return True
+        return ab_datetime_now() + EXPIRY_MARGIN > self.get_token_expiry_date()
+
+    def refresh_access_token(self) -> tuple[str, AirbyteDateTime, str | None]:  # type: ignore[override]
+        try:
+            body = self._make_handled_request()
+        except requests.exceptions.JSONDecodeError as error:
+            raise token_error(None) from error
+        except requests.exceptions.HTTPError as error:
+            raise token_error(_json_or_none(error.response)) from error
+        except DefaultBackoffException as error:
+            raise traced_error(
+                "TikTok's token endpoint kept failing (HTTP 429/5xx); try again later.",
+                FailureType.transient_error,
+            ) from error
+        if not isinstance(body, dict) or not body.get("access_token"):
+            raise token_error(body)
+        new_refresh_token = body.get("refresh_token") or None
+        if new_refresh_token:
+            add_to_secrets(new_refresh_token)
+        scopes = parse_scopes(body.get("scope"))
+        self._set_config_value_by_path(GRANTED_SCOPES_PATH, ",".join(sorted(scopes)))
+        self._set_config_value_by_path(OPEN_ID_PATH, str(body.get("open_id") or ""))
+        return (
+            self._extract_access_token(body),
+            self._extract_token_expiry_date(body),
+            new_refresh_token,
+        )
+
+    def get_token_expiry_date(self) -> AirbyteDateTime:
+        try:
+            return super().get_token_expiry_date()
+        except (TypeError, ValueError):
+            return ab_datetime_now() - timedelta(days=1)
+
+    def granted_scopes(self) -> frozenset[str]:
+        """The scopes of the current grant, refreshing first if no valid token is known."""
+        self.get_access_token()
+        return parse_scopes(self._get_config_value_by_path(GRANTED_SCOPES_PATH))
+
+    def open_id(self) -> str | None:
+        """The authorizing user's open_id, the join key between videos and the profile."""
+        self.get_access_token()
+        return self._get_config_value_by_path(OPEN_ID_PATH) or None

@@ -1,0 +1,111 @@
+"""Turns the user's config into validated settings, naming the field at fault when it is wrong."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from source_tiktok_organic.errors import config_error
+
+DEFAULT_API_BASE_URL = "https://open.tiktokapis.com"
+DEFAULT_REQUEST_TIMEOUT_SECONDS = 60.0
+DEFAULT_LOOKBACK_DAYS = 7
+MAX_LOOKBACK_DAYS = 365
+LOOPBACK_HOSTS = frozenset({"localhost"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The parts of the config the streams act on, already checked."""
+
+    api_base_url: str
+    start_time: int | None
+    request_timeout: float
+    lookback_days: int
+
+
+def parse_settings(config: Mapping[str, Any]) -> Settings:
+    """Checks every optional field's meaning (the spec's JSON schema has checked its type)."""
+    for field in ("client_id", "client_secret", "refresh_token"):
+        value = config.get(field)
+        if not isinstance(value, str) or not value.strip():
+            raise config_error(f"Config field '{field}' is missing or empty.")
+    return Settings(
+        api_base_url=parse_api_base_url(config.get("api_base_url") or DEFAULT_API_BASE_URL),
+        start_time=parse_start_date(config.get("start_date")),
+        request_timeout=_bounded_number(
+            config, "request_timeout_seconds", DEFAULT_REQUEST_TIMEOUT_SECONDS, 1, 600
+        ),
+        lookback_days=int(
+            _bounded_number(config, "lookback_days", DEFAULT_LOOKBACK_DAYS, 0, MAX_LOOKBACK_DAYS)
+        ),
+    )
+
+
+def parse_api_base_url(raw: Any) -> str:
+    """https only, except loopback hosts (the emulator and tests), so tokens never travel in clear."""
+    if not isinstance(raw, str):
+        raise config_error("Config field 'api_base_url' must be a URL string.")
+    parts = urlsplit(raw.strip())
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host:
+        raise config_error(
+            f"Config field 'api_base_url' must be an absolute https:// URL such as "
+            f"{DEFAULT_API_BASE_URL}; got '{raw}'."
+        )
+    if parts.query or parts.fragment:
+        raise config_error("Config field 'api_base_url' must not carry a query or a fragment.")
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise config_error(
+            "Config field 'api_base_url' must use https:// (plain http:// is only allowed for "
+            f"loopback hosts such as 127.0.0.1, localhost or [::1]); got '{raw}'."
+        )
+    return raw.strip().rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_start_date(raw: Any) -> int | None:
+    """YYYY-MM-DD (midnight UTC) or RFC 3339, as epoch seconds; naive times are read as UTC."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        raise config_error("Config field 'start_date' must be a string like 2024-01-31.")
+    text = raw.strip()
+    try:
+        if len(text) == 10:
+            moment = datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise config_error(
+            f"Config field 'start_date' must be YYYY-MM-DD or an RFC 3339 date-time such as "
+            f"2024-01-31T00:00:00Z; got '{raw}'."
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def _bounded_number(
+    config: Mapping[str, Any], field: str, default: float, low: float, high: float
+) -> float:
+    value = config.get(field, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise config_error(
+            f"Config field '{field}' must be a number from {low:g} to {high:g}; got {value!r}."
+        )
+    return float(value)

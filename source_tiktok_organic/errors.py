@@ -1,0 +1,209 @@
+"""TikTok's error envelope mapped to what the connector does: one policy table, one translator."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
+    ErrorResolution,
+    ResponseAction,
+)
+from airbyte_cdk.utils import AirbyteTracedException
+
+MAX_RETRIES = 8
+MAX_RETRY_TIME = timedelta(minutes=10)
+REAUTHORIZE = "Re-authenticate the source (or paste a fresh refresh token) in its settings."
+ENDPOINT_SCOPES = {
+    "/v2/video/list/": "video.list",
+    "/v2/video/query/": "video.list",
+    "/v2/user/info/": "user.info.basic / user.info.profile / user.info.stats",
+}
+
+
+def traced_error(
+    message: str, failure_type: FailureType = FailureType.system_error
+) -> AirbyteTracedException:
+    """The same text for users and logs, so the sync's failure summary says what went wrong."""
+    return AirbyteTracedException(
+        message=message, internal_message=message, failure_type=failure_type
+    )
+
+
+def config_error(message: str) -> AirbyteTracedException:
+    return traced_error(message, FailureType.config_error)
+
+
+@dataclass(frozen=True)
+class TikTokError:
+    """The `error` object TikTok puts in every Display API response."""
+
+    code: str
+    message: str
+    log_id: str
+
+    def describe(self) -> str:
+        message = f": {self.message}" if self.message else ""
+        return f"TikTok error '{self.code}'{message} (log_id: {self.log_id or 'none'})"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A parsed Display API body: `data` is None when the body is not the expected envelope."""
+
+    data: dict[str, Any] | None
+    error: TikTokError | None
+
+
+@dataclass(frozen=True)
+class Policy:
+    action: ResponseAction
+    failure_type: FailureType
+    advice: str
+
+
+RETRY = Policy(ResponseAction.RETRY, FailureType.transient_error, "TikTok had a passing fault.")
+RATE_LIMITED = Policy(
+    ResponseAction.RATE_LIMITED,
+    FailureType.transient_error,
+    "TikTok's rate limit (600 requests per minute per endpoint) was exceeded.",
+)
+ERROR_POLICY: Mapping[str, Policy] = {
+    "access_token_invalid": Policy(
+        ResponseAction.REFRESH_TOKEN_THEN_RETRY,
+        FailureType.config_error,
+        f"TikTok rejected the access token even after a refresh. {REAUTHORIZE}",
+    ),
+    "scope_not_authorized": Policy(
+        ResponseAction.FAIL,
+        FailureType.config_error,
+        "The TikTok authorization lacks the scope {scope}. Add the scope to your TikTok app and "
+        + REAUTHORIZE,
+    ),
+    "scope_permission_missed": Policy(
+        ResponseAction.FAIL,
+        FailureType.config_error,
+        "Some requested fields need the scope {scope}, which was not granted. " + REAUTHORIZE,
+    ),
+    "invalid_params": Policy(
+        ResponseAction.FAIL,
+        FailureType.system_error,
+        "TikTok refused the request as malformed: this is a bug in the connector, please report "
+        "it with the log_id.",
+    ),
+    "rate_limit_exceeded": RATE_LIMITED,
+    "internal_error": RETRY,
+}
+STATUS_POLICY: Mapping[int, Policy] = {
+    401: ERROR_POLICY["access_token_invalid"],
+    429: RATE_LIMITED,
+}
+MALFORMED = Policy(
+    ResponseAction.RETRY,
+    FailureType.transient_error,
+    "TikTok answered with a body that is not its JSON envelope.",
+)
+UNKNOWN_CLIENT_ERROR = Policy(
+    ResponseAction.FAIL, FailureType.system_error, "TikTok refused the request."
+)
+NETWORK = Policy(
+    ResponseAction.RETRY, FailureType.transient_error, "The connection to TikTok failed."
+)
+
+
+def read_envelope(response: requests.Response) -> Envelope:
+    """Parses the body once per response (the handler and the stream both need it)."""
+    cached: Envelope | None = getattr(response, "_tiktok_envelope", None)
+    if cached is None:
+        cached = _parse_envelope(response)
+        response._tiktok_envelope = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _parse_envelope(response: requests.Response) -> Envelope:
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return Envelope(data=None, error=None)
+    if not isinstance(body, dict):
+        return Envelope(data=None, error=None)
+    raw_error = body.get("error")
+    error = None
+    if isinstance(raw_error, dict):
+        error = TikTokError(
+            code=str(raw_error.get("code") or ""),
+            message=str(raw_error.get("message") or ""),
+            log_id=str(raw_error.get("log_id") or response.headers.get("x-tt-logid") or ""),
+        )
+    data = body.get("data")
+    return Envelope(data=data if isinstance(data, dict) else None, error=error)
+
+
+def policy_for(response: requests.Response) -> Policy | None:
+    """None means success: HTTP 2xx, error code `ok` and a `data` object."""
+    envelope = read_envelope(response)
+    code = envelope.error.code if envelope.error else ""
+    if code in ERROR_POLICY:
+        return ERROR_POLICY[code]
+    if response.status_code in STATUS_POLICY:
+        return STATUS_POLICY[response.status_code]
+    if response.status_code >= 500:
+        return RETRY
+    if response.status_code >= 400:
+        return UNKNOWN_CLIENT_ERROR
+    if code == "ok" and envelope.data is not None:
+        return None
+    return MALFORMED
+
+
+def explain(response: requests.Response, policy: Policy) -> str:
+    """A message a person can act on, always with TikTok's code and log_id, never with a secret."""
+    path = urlsplit(response.url or "").path
+    advice = policy.advice.format(scope=ENDPOINT_SCOPES.get(path, "needed by " + path))
+    envelope = read_envelope(response)
+    if envelope.error is not None:
+        detail = envelope.error.describe()
+    else:
+        log_id = response.headers.get("x-tt-logid") or "none"
+        detail = f"no TikTok error object in the body (log_id: {log_id})"
+    return f"{advice} {path} answered HTTP {response.status_code}; {detail}."
+
+
+class TikTokErrorHandler(ErrorHandler):
+    """Decides from the envelope, not only the status: TikTok's 200s can carry errors."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self._logger = logger
+
+    @property
+    def max_retries(self) -> int:
+        return MAX_RETRIES
+
+    @property
+    def max_time(self) -> int:
+        return int(MAX_RETRY_TIME.total_seconds())
+
+    def interpret_response(
+        self, response_or_exception: requests.Response | Exception | None = None
+    ) -> ErrorResolution:
+        if isinstance(response_or_exception, requests.Response):
+            policy = policy_for(response_or_exception)
+            if policy is None:
+                return ErrorResolution(ResponseAction.SUCCESS)
+            message = explain(response_or_exception, policy)
+        elif isinstance(response_or_exception, requests.RequestException):
+            policy = NETWORK
+            message = f"{NETWORK.advice} ({type(response_or_exception).__name__})"
+        else:
+            raise traced_error(f"Unexpected error while calling TikTok: {response_or_exception!r}")
+        if policy.action is not ResponseAction.FAIL:
+            self._logger.info("Retrying: %s", message)
+        return ErrorResolution(policy.action, policy.failure_type, message)

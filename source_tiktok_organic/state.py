@@ -1,0 +1,69 @@
+"""The `videos` stream state: what a finished sync claims, and where an unfinished one stopped.
+
+Videos arrive newest first, so the high-water mark may only move once a pass has reached the
+previous one; until then the state records the pass in progress (the next list cursor and the
+newest video it emitted), which lets an interrupted sync resume without losing anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from source_tiktok_organic.errors import config_error
+
+CURSOR_FIELD = "create_time"
+RESUME_BEFORE = "resume_before_ms"
+RESUME_NEWEST = "resume_newest_create_time"
+
+
+@dataclass(frozen=True)
+class VideoState:
+    create_time: int | None = None
+    resume_before_ms: int | None = None
+    resume_newest: int | None = None
+
+    def as_dict(self) -> dict[str, int]:
+        pairs = (
+            (CURSOR_FIELD, self.create_time),
+            (RESUME_BEFORE, self.resume_before_ms),
+            (RESUME_NEWEST, self.resume_newest),
+        )
+        return {key: value for key, value in pairs if value is not None}
+
+    def high_water(self) -> int | None:
+        """The newest create_time a finished pass will have emitted."""
+        marks = [mark for mark in (self.create_time, self.resume_newest) if mark is not None]
+        return max(marks) if marks else None
+
+
+def parse_video_state(raw: Mapping[str, Any] | None) -> VideoState:
+    if not raw:
+        return VideoState()
+    if not isinstance(raw, Mapping):
+        raise _invalid(f"expected an object, got {type(raw).__name__}")
+    before = _integer(raw, RESUME_BEFORE)
+    return VideoState(
+        create_time=_integer(raw, CURSOR_FIELD),
+        resume_before_ms=before,
+        resume_newest=_integer(raw, RESUME_NEWEST) if before is not None else None,
+    )
+
+
+def _integer(raw: Mapping[str, Any], key: str) -> int | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise _invalid(f"'{key}' must be a non-negative integer (epoch seconds), got {value!r}")
+    return int(value)
+
+
+def _invalid(reason: str) -> Exception:
+    return config_error(
+        f"The saved state of stream 'videos' is invalid: {reason}. Fix the state in the "
+        "connection's settings or reset the stream."
+    )

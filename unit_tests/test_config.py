@@ -1,0 +1,105 @@
+import pytest
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils import AirbyteTracedException
+
+from source_tiktok_organic.config import (
+    DEFAULT_API_BASE_URL,
+    parse_api_base_url,
+    parse_settings,
+    parse_start_date,
+)
+from unit_tests.conftest import make_config
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://open.tiktokapis.com",
+        "https://proxy.example.com/tiktok/",
+        "http://127.0.0.1:8089",
+        "http://localhost:9000",
+        "http://[::1]:9000",
+        "http://127.0.0.2",
+    ],
+)
+def test_given_https_or_loopback_url_when_parsing_then_it_is_accepted(url: str) -> None:
+    assert parse_api_base_url(url) == url.rstrip("/")
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://open.tiktokapis.com", "must use https://"),
+        ("http://10.0.0.1:8080", "must use https://"),
+        ("ftp://open.tiktokapis.com", "absolute https:// URL"),
+        ("open.tiktokapis.com", "absolute https:// URL"),
+        ("https://open.tiktokapis.com/?x=1", "query or a fragment"),
+        (42, "URL string"),
+    ],
+)
+def test_given_unsafe_or_malformed_url_when_parsing_then_config_error_names_the_field(
+    url: object, reason: str
+) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        parse_api_base_url(url)
+    assert raised.value.failure_type == FailureType.config_error
+    assert "api_base_url" in raised.value.message
+    assert reason in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-01-31", 1706659200),
+        ("2024-01-31T00:00:00Z", 1706659200),
+        ("2024-01-31T02:00:00+02:00", 1706659200),
+        ("2024-01-31T00:00:00", 1706659200),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_given_date_or_rfc3339_when_parsing_start_date_then_epoch_seconds(
+    raw: str | None, expected: int | None
+) -> None:
+    assert parse_start_date(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["31/01/2024", "2024-13-01", "yesterday", 20240131])
+def test_given_bad_start_date_when_parsing_then_config_error_names_the_field(raw: object) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        parse_start_date(raw)
+    assert raised.value.failure_type == FailureType.config_error
+    assert "start_date" in raised.value.message
+
+
+def test_given_minimal_config_when_parsing_then_defaults_apply() -> None:
+    settings = parse_settings(make_config())
+    assert settings.api_base_url == DEFAULT_API_BASE_URL
+    assert settings.start_time is None
+    assert settings.lookback_days == 7
+    assert settings.request_timeout == 60
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("lookback_days", -1),
+        ("lookback_days", 366),
+        ("lookback_days", "7"),
+        ("request_timeout_seconds", 0),
+        ("request_timeout_seconds", True),
+    ],
+)
+def test_given_out_of_bounds_number_when_parsing_then_config_error_names_the_field(
+    field: str, value: object
+) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        parse_settings(make_config(**{field: value}))
+    assert field in raised.value.message
+
+
+@pytest.mark.parametrize("field", ["client_id", "client_secret", "refresh_token"])
+def test_given_empty_credential_when_parsing_then_config_error_names_it(field: str) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        parse_settings(make_config(**{field: "  "}))
+    assert field in raised.value.message

@@ -1,0 +1,101 @@
+import pytest
+from airbyte_cdk.utils import AirbyteTracedException
+
+from source_tiktok_organic.pagination import MAX_STALLS, StuckCursorError, VideoPage, VideoPager
+from unit_tests.conftest import video
+
+
+def page(*videos: dict, cursor: int | None = None, has_more: bool = True) -> VideoPage:
+    return VideoPage(videos=list(videos), cursor=cursor, has_more=has_more)
+
+
+def ids(videos: list[dict]) -> list[str]:
+    return [v["id"] for v in videos]
+
+
+def test_given_full_page_when_accepted_then_next_cursor_rereads_the_oldest_second() -> None:
+    pager = VideoPager()
+    emitted = pager.accept(page(video(1, 300), video(2, 200), cursor=200_000))
+    assert ids(emitted) == ["1", "2"]
+    assert pager.cursor == 201_000
+    assert not pager.done
+
+
+def test_given_second_split_across_pages_when_paging_then_every_video_is_emitted_once() -> None:
+    pager = VideoPager()
+    first = pager.accept(page(video(1, 300), video(2, 200), cursor=200_000))
+    # TikTok's cursor alone (200_000) would skip video 3, posted in the same second as video 2.
+    second = pager.accept(page(video(2, 200), video(3, 200), video(4, 100), has_more=False))
+    assert ids(first + second) == ["1", "2", "3", "4"]
+    assert pager.done
+
+
+def test_given_has_more_false_when_accepted_then_done_even_if_page_is_short() -> None:
+    pager = VideoPager()
+    assert ids(pager.accept(page(video(1, 300), has_more=False))) == ["1"]
+    assert pager.done
+
+
+def test_given_short_page_with_has_more_when_accepted_then_paging_continues() -> None:
+    pager = VideoPager()
+    pager.accept(page(video(1, 300), cursor=300_000))
+    assert not pager.done
+    assert pager.cursor == 301_000
+
+
+def test_given_empty_page_with_has_more_when_accepted_then_same_cursor_is_retried() -> None:
+    pager = VideoPager(start_cursor=500_000)
+    assert pager.accept(page(cursor=500_000)) == []
+    assert pager.cursor == 500_000
+    assert ids(pager.accept(page(video(1, 400), cursor=400_000, has_more=False))) == ["1"]
+
+
+def test_given_cursor_that_never_moves_when_paging_then_stuck_error_not_a_loop() -> None:
+    pager = VideoPager()
+    stuck = page(video(1, 300), video(2, 200), cursor=200_000)
+    for _ in range(MAX_STALLS + 2):  # the first repeat still moves, to TikTok's own cursor
+        pager.accept(stuck)
+    with pytest.raises(StuckCursorError) as raised:
+        pager.accept(stuck)
+    assert "stopped advancing" in raised.value.message
+
+
+def test_given_cursor_moving_forward_in_time_when_paging_then_counted_as_stall() -> None:
+    pager = VideoPager(start_cursor=100_000)
+    for _ in range(MAX_STALLS):
+        pager.accept(page(cursor=900_000))
+    with pytest.raises(StuckCursorError):
+        pager.accept(page(cursor=900_000))
+
+
+def test_given_same_video_on_two_pages_when_paging_then_emitted_once() -> None:
+    pager = VideoPager()
+    first = pager.accept(page(video(1, 300), video(2, 250), cursor=250_000))
+    second = pager.accept(page(video(2, 250), video(3, 100), has_more=False))
+    assert ids(first + second) == ["1", "2", "3"]
+
+
+def test_given_whole_page_in_one_second_when_overlap_cannot_move_then_api_cursor_is_used() -> None:
+    pager = VideoPager(start_cursor=301_000)
+    pager.accept(page(*(video(i, 300) for i in range(20)), cursor=300_000))
+    assert pager.cursor == 300_000
+
+
+def test_given_floor_when_page_reaches_it_then_older_videos_dropped_and_paging_stops() -> None:
+    pager = VideoPager(floor=200)
+    emitted = pager.accept(page(video(1, 300), video(2, 200), video(3, 100), cursor=100_000))
+    assert ids(emitted) == ["1"]
+    assert pager.done
+    assert pager.newest == 300
+
+
+def test_given_no_usable_cursor_when_more_pages_announced_then_clear_error() -> None:
+    pager = VideoPager()
+    with pytest.raises(AirbyteTracedException, match="no usable cursor"):
+        pager.accept(page(cursor=None))
+
+
+@pytest.mark.parametrize("bad", [{"id": 5, "create_time": 1}, {"id": "5", "create_time": "1"}])
+def test_given_video_without_string_id_or_int_time_when_paging_then_clear_error(bad: dict) -> None:
+    with pytest.raises(AirbyteTracedException):
+        VideoPager().accept(page(bad, cursor=1))

@@ -1,0 +1,238 @@
+import json
+from typing import Any
+
+import pytest
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
+from airbyte_cdk.test.state_builder import StateBuilder
+
+from source_tiktok_organic import SourceTiktokOrganic
+from source_tiktok_organic.streams import PAGE_SIZE
+from unit_tests.conftest import (
+    LIST_URL,
+    USER_URL,
+    envelope,
+    list_page,
+    make_config,
+    profile,
+    token_body,
+    video,
+)
+
+
+def run_read(
+    stream: str,
+    sync_mode: SyncMode = SyncMode.full_refresh,
+    state: dict | None = None,
+    config: dict | None = None,
+) -> EntrypointOutput:
+    catalog = CatalogBuilder().with_stream(stream, sync_mode).build()
+    states = StateBuilder().with_stream_state(stream, state).build() if state else None
+    return read(SourceTiktokOrganic(), config or make_config(), catalog, states)
+
+
+def record_ids(output: EntrypointOutput) -> list[str]:
+    return [message.record.data["id"] for message in output.records]
+
+
+def last_state(output: EntrypointOutput) -> dict[str, Any]:
+    return output.most_recent_state.stream_state.__dict__
+
+
+def list_bodies(tiktok: Any) -> list[dict]:
+    return [json.loads(r.body) for r in tiktok.request_history if r.url.startswith(LIST_URL)]
+
+
+def test_given_granted_scopes_when_reading_user_info_then_only_granted_fields_requested(
+    tiktok: Any,
+) -> None:
+    tiktok.post(
+        "https://open.tiktokapis.com/v2/oauth/token/",
+        json=token_body(scope="user.info.basic,video.list"),
+    )
+    tiktok.get(USER_URL, json=profile())
+    output = run_read("user_info")
+    fields = tiktok.last_request.qs["fields"][0].split(",")
+    assert "open_id" in fields
+    assert "display_name" in fields
+    assert "follower_count" not in fields
+    assert "bio_description" not in fields
+    assert [r.record.data["open_id"] for r in output.records] == ["open-id-creator"]
+    assert output.is_in_logs("user.info.stats")
+    assert output.is_in_logs("follower_count")
+
+
+def test_given_all_scopes_when_reading_user_info_then_all_fourteen_fields_requested(
+    tiktok: Any,
+) -> None:
+    tiktok.get(USER_URL, json=profile())
+    run_read("user_info")
+    assert len(tiktok.last_request.qs["fields"][0].split(",")) == 14
+
+
+def test_given_videos_when_full_refresh_then_each_record_carries_owner_open_id(
+    tiktok: Any,
+) -> None:
+    tiktok.post(LIST_URL, json=list_page([video(1, 300), video(2, 200)], 200_000, False))
+    output = run_read("videos")
+    assert record_ids(output) == ["1", "2"]
+    assert {r.record.data["open_id"] for r in output.records} == {"open-id-creator"}
+    assert tiktok.last_request.qs["fields"][0].split(",")[0] == "id"
+    assert list_bodies(tiktok) == [{"max_count": PAGE_SIZE}]
+
+
+def test_given_many_pages_when_full_refresh_then_loops_on_has_more_not_page_size(
+    tiktok: Any,
+) -> None:
+    tiktok.post(
+        LIST_URL,
+        [
+            {"json": list_page([video(1, 900)], 900_000, True)},
+            {"json": list_page([], 901_000, True)},
+            {"json": list_page([video(2, 800), video(3, 700)], 700_000, True)},
+            {"json": list_page([video(3, 700), video(4, 600)], 600_000, False)},
+        ],
+    )
+    output = run_read("videos")
+    assert record_ids(output) == ["1", "2", "3", "4"]
+    assert [body.get("cursor") for body in list_bodies(tiktok)] == [None, 901_000, 901_000, 701_000]
+
+
+def test_given_saved_cursor_when_incremental_then_stops_at_first_page_reaching_it(
+    tiktok: Any,
+) -> None:
+    tiktok.post(
+        LIST_URL,
+        [
+            {"json": list_page([video(5, 500), video(4, 400)], 400_000, True)},
+            {"json": list_page([video(3, 300), video(2, 200)], 200_000, True)},
+            {"json": list_page([video(1, 100)], 100_000, False)},
+        ],
+    )
+    output = run_read(
+        "videos", SyncMode.incremental, {"create_time": 300}, make_config(lookback_days=0)
+    )
+    assert record_ids(output) == ["5", "4"]
+    assert len(list_bodies(tiktok)) == 2
+    assert last_state(output) == {"create_time": 500}
+
+
+def test_given_lookback_when_incremental_then_recent_old_videos_are_reemitted(
+    tiktok: Any,
+) -> None:
+    day = 86_400
+    tiktok.post(
+        LIST_URL,
+        [
+            {"json": list_page([video(3, 30 * day), video(2, 25 * day)], 25 * day * 1000, True)},
+            {"json": list_page([video(1, 10 * day)], 10 * day * 1000, False)},
+        ],
+    )
+    output = run_read(
+        "videos", SyncMode.incremental, {"create_time": 25 * day}, make_config(lookback_days=7)
+    )
+    assert record_ids(output) == ["3", "2"]
+    assert last_state(output) == {"create_time": 30 * day}
+
+
+def test_given_start_date_when_full_refresh_then_older_videos_not_synced_nor_paged(
+    tiktok: Any,
+) -> None:
+    tiktok.post(
+        LIST_URL,
+        [
+            {"json": list_page([video(2, 1_706_659_300), video(1, 1_706_659_100)], 1, True)},
+            {"json": list_page([video(0, 1_000)], 1_000_000, False)},
+        ],
+    )
+    output = run_read("videos", config=make_config(start_date="2024-01-31T00:01:00Z"))
+    assert record_ids(output) == ["2"]
+    assert len(list_bodies(tiktok)) == 1
+
+
+def test_given_future_state_when_incremental_then_no_records_and_state_still_emitted(
+    tiktok: Any,
+) -> None:
+    tiktok.post(LIST_URL, json=list_page([video(1, 300)], 300_000, True))
+    output = run_read("videos", SyncMode.incremental, {"create_time": 9_999_999_999})
+    assert output.records == []
+    assert last_state(output) == {"create_time": 9_999_999_999}
+
+
+def test_given_failure_mid_sync_when_resuming_from_last_state_then_nothing_is_lost(
+    tiktok: Any,
+) -> None:
+    pages = [
+        list_page([video(40 - i, 4000 - 100 * i)], (4000 - 100 * i) * 1000, True) for i in range(30)
+    ]
+    tiktok.post(
+        LIST_URL,
+        [{"json": body} for body in pages[:25]]
+        + [{"json": envelope(code="invalid_params"), "status_code": 400}],
+    )
+    first = run_read(
+        "videos", SyncMode.incremental, {"create_time": 1000}, make_config(lookback_days=0)
+    )
+    assert first.errors
+    resume = last_state(first)
+    assert resume["create_time"] == 1000
+    assert resume["resume_newest_create_time"] == 4000
+    emitted_first = record_ids(first)
+
+    tiktok.reset_mock()
+    cursor = resume["resume_before_ms"]
+    remaining = [body for body in pages if body["data"]["cursor"] < cursor + 1000]
+    remaining[-1]["data"]["has_more"] = False
+    tiktok.post("https://open.tiktokapis.com/v2/oauth/token/", json=token_body())
+    tiktok.post(LIST_URL, [{"json": body} for body in remaining])
+    second = run_read("videos", SyncMode.incremental, resume, make_config(lookback_days=0))
+    assert set(emitted_first) | set(record_ids(second)) == {str(40 - i) for i in range(30)}
+    assert list_bodies(tiktok)[0]["cursor"] == cursor
+    assert last_state(second) == {"create_time": 4000}
+
+
+def test_given_checkpoint_mid_sync_then_state_never_claims_unemitted_videos(tiktok: Any) -> None:
+    pages = [
+        list_page(
+            [video(100 - j, 10_000 - 10 * j) for j in range(i * 20, i * 20 + 20)], None, i < 2
+        )
+        for i in range(3)
+    ]
+    tiktok.post(LIST_URL, [{"json": body} for body in pages])
+    output = run_read("videos", SyncMode.incremental, {"create_time": 1})
+    emitted: set[int] = set()
+    for message in output.records_and_state_messages:
+        if message.record:
+            emitted.add(message.record.data["create_time"])
+        else:
+            state = message.state.stream.stream_state.__dict__
+            before = state.get("resume_before_ms")
+            if before is not None:
+                # everything newer than the resume cursor must already be downstream
+                expected = {t for t in range(9_410, 10_001, 10) if t * 1000 >= before}
+                assert expected <= emitted
+    assert len(emitted) == 60
+
+
+@pytest.mark.parametrize(
+    "bad_data",
+    [
+        {"videos": "nope", "has_more": False},
+        {"videos": [], "has_more": "false"},
+        {"videos": [], "has_more": True, "cursor": "123"},
+    ],
+)
+def test_given_malformed_page_when_reading_then_clear_error_not_silent_end(
+    tiktok: Any, bad_data: dict
+) -> None:
+    tiktok.post(LIST_URL, json=envelope(bad_data))
+    output = run_read("videos")
+    assert output.records == []
+    assert "malformed" in output.errors[0].trace.error.message
+
+
+def test_given_invalid_state_when_reading_then_config_error_names_the_state(tiktok: Any) -> None:
+    tiktok.post(LIST_URL, json=list_page([], None, False))
+    output = run_read("videos", SyncMode.incremental, {"create_time": "yesterday"})
+    assert "state of stream 'videos' is invalid" in output.errors[0].trace.error.message
