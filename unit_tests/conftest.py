@@ -69,7 +69,12 @@ def profile(**overrides: Any) -> dict[str, Any]:
 def no_retry_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Retries run instantly; the waits they asked for are recorded instead."""
     waits: list[float] = []
-    fake_time = types.SimpleNamespace(sleep=waits.append)
+
+    def record(seconds: float) -> None:
+        if seconds:  # the backoff library's own zero-second waits are not waits
+            waits.append(seconds)
+
+    fake_time = types.SimpleNamespace(sleep=record)
     monkeypatch.setattr(rate_limiting, "time", fake_time)
     monkeypatch.setattr(backoff._sync, "time", fake_time)
     return waits

@@ -1,0 +1,165 @@
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils import AirbyteTracedException
+from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
+from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
+
+from source_tiktok_organic.auth import TikTokAuthenticator, parse_scopes
+from unit_tests.conftest import (
+    ACCESS_TOKEN,
+    API,
+    CLIENT_SECRET,
+    REFRESH_TOKEN,
+    ROTATED_REFRESH_TOKEN,
+    TOKEN_URL,
+    make_config,
+    token_body,
+)
+
+
+def control_configs(captured: str) -> list[dict[str, Any]]:
+    messages = [json.loads(line) for line in captured.splitlines() if line.startswith("{")]
+    return [
+        m["control"]["connectorConfig"]["config"] for m in messages if m.get("type") == "CONTROL"
+    ]
+
+
+def test_when_refreshing_then_form_body_uses_client_key_and_refresh_grant(tiktok: Any) -> None:
+    TikTokAuthenticator(make_config(), API).get_access_token()
+    request = tiktok.last_request
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert parse_qs(request.text) == {
+        "grant_type": ["refresh_token"],
+        "client_key": ["client-key-1"],
+        "client_secret": [CLIENT_SECRET],
+        "refresh_token": [REFRESH_TOKEN],
+    }
+
+
+def test_given_rotated_refresh_token_when_refreshing_then_control_message_carries_it(
+    tiktok: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_config()
+    TikTokAuthenticator(config, API).get_access_token()
+    emitted = control_configs(capsys.readouterr().out)
+    assert len(emitted) == 1
+    assert emitted[0]["refresh_token"] == ROTATED_REFRESH_TOKEN
+    assert emitted[0]["oauth_session"]["access_token"] == ACCESS_TOKEN
+    assert config["refresh_token"] == ROTATED_REFRESH_TOKEN
+
+
+def test_given_still_valid_token_in_config_when_starting_then_no_refresh_and_no_rotation(
+    tiktok: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = {
+        "access_token": "still-valid",
+        "expires_at": str(ab_datetime_now().replace(year=ab_datetime_now().year + 1)),
+        "scope": "user.info.basic,video.list",
+        "open_id": "open-id-creator",
+    }
+    auth = TikTokAuthenticator(make_config(oauth_session=session), API)
+    assert auth.get_access_token() == "still-valid"
+    assert auth.granted_scopes() == {"user.info.basic", "video.list"}
+    assert not tiktok.called
+    assert control_configs(capsys.readouterr().out) == []
+
+
+@pytest.mark.parametrize(
+    "session",
+    [
+        {"access_token": "soon-dead", "expires_at": "2000-01-01T00:00:00Z", "scope": "video.list"},
+        {"access_token": "no-scope-known", "expires_at": "2999-01-01T00:00:00Z"},
+        {"access_token": "garbled", "expires_at": "next tuesday", "scope": "video.list"},
+    ],
+)
+def test_given_expired_unknown_or_garbled_session_when_starting_then_refreshes(
+    tiktok: Any, session: dict
+) -> None:
+    auth = TikTokAuthenticator(make_config(oauth_session=session), API)
+    assert auth.get_access_token() == ACCESS_TOKEN
+    assert tiktok.call_count == 1
+
+
+@pytest.mark.parametrize(
+    ("category", "needle"),
+    [
+        ("invalid_grant", "Re-authenticate the source"),
+        ("invalid_client", "'client_id' (TikTok calls it client key) and 'client_secret'"),
+        ("invalid_scope", "scopes"),
+        ("unsupported_grant_type", "refused to refresh"),
+    ],
+)
+def test_given_token_error_with_http_200_when_refreshing_then_config_error_with_log_id(
+    requests_mock: Any, category: str, needle: str
+) -> None:
+    requests_mock.post(
+        TOKEN_URL,
+        json={"error": category, "error_description": "nope", "log_id": "log-token-7"},
+    )
+    with pytest.raises(AirbyteTracedException) as raised:
+        TikTokAuthenticator(make_config(), API).get_access_token()
+    assert raised.value.failure_type == FailureType.config_error
+    assert needle in raised.value.message
+    assert "log-token-7" in raised.value.message
+    assert category in raised.value.message
+
+
+def test_given_token_error_with_http_400_when_refreshing_then_same_config_error(
+    requests_mock: Any,
+) -> None:
+    requests_mock.post(
+        TOKEN_URL, status_code=400, json={"error": "invalid_grant", "log_id": "log-9"}
+    )
+    with pytest.raises(AirbyteTracedException) as raised:
+        TikTokAuthenticator(make_config(), API).get_access_token()
+    assert raised.value.failure_type == FailureType.config_error
+    assert "log-9" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        {"text": "<html>bad gateway</html>"},
+        {"json": {"error": "temporarily_unavailable", "log_id": "l"}},
+        {"json": ["not", "an", "object"]},
+    ],
+)
+def test_given_unreadable_or_transient_token_answer_when_refreshing_then_transient_error(
+    requests_mock: Any, response: dict
+) -> None:
+    requests_mock.post(TOKEN_URL, **response)
+    with pytest.raises(AirbyteTracedException) as raised:
+        TikTokAuthenticator(make_config(), API).get_access_token()
+    assert raised.value.failure_type == FailureType.transient_error
+
+
+def test_given_token_endpoint_5xx_then_recovers_when_refreshing_then_retried(
+    requests_mock: Any,
+) -> None:
+    requests_mock.post(TOKEN_URL, [{"status_code": 503}, {"json": token_body()}])
+    assert TikTokAuthenticator(make_config(), API).get_access_token() == ACCESS_TOKEN
+
+
+def test_given_rotation_when_logging_then_new_refresh_token_is_masked(tiktok: Any) -> None:
+    TikTokAuthenticator(make_config(), API).get_access_token()
+    assert ROTATED_REFRESH_TOKEN not in filter_secrets(f"leak {ROTATED_REFRESH_TOKEN}")
+    assert ACCESS_TOKEN not in filter_secrets(f"leak {ACCESS_TOKEN}")
+
+
+def test_given_token_response_then_scopes_and_open_id_are_kept(tiktok: Any) -> None:
+    tiktok.post(TOKEN_URL, json=token_body(scope="video.list, user.info.basic"))
+    auth = TikTokAuthenticator(make_config(), API)
+    assert auth.granted_scopes() == {"video.list", "user.info.basic"}
+    assert auth.open_id() == "open-id-creator"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("a,b", {"a", "b"}), ("a b", {"a", "b"}), ("", set()), (None, set()), ("a,,b,", {"a", "b"})],
+)
+def test_given_scope_strings_when_parsing_then_set_of_scopes(raw: Any, expected: set) -> None:
+    assert parse_scopes(raw) == expected

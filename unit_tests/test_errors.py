@@ -1,0 +1,196 @@
+import json
+import logging
+from typing import Any
+
+import pytest
+import requests
+from airbyte_cdk.models import FailureType, SyncMode
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
+from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.test.entrypoint_wrapper import read
+
+from source_tiktok_organic import SourceTiktokOrganic
+from source_tiktok_organic.errors import TikTokErrorHandler, read_envelope
+from unit_tests.conftest import (
+    LIST_URL,
+    SECRETS,
+    TOKEN_URL,
+    envelope,
+    list_page,
+    make_config,
+    token_body,
+    video,
+)
+
+HANDLER = TikTokErrorHandler(logging.getLogger("test"))
+
+
+def response(status: int, body: Any, url: str = LIST_URL, **headers: str) -> requests.Response:
+    made = requests.Response()
+    made.status_code = status
+    made.url = url
+    made._content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    made.headers.update({"x-tt-logid": "hdr-log", **headers})
+    return made
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "action", "failure"),
+    [
+        (401, "access_token_invalid", ResponseAction.REFRESH_TOKEN_THEN_RETRY, "config_error"),
+        (401, "scope_not_authorized", ResponseAction.FAIL, "config_error"),
+        (400, "scope_permission_missed", ResponseAction.FAIL, "config_error"),
+        (400, "invalid_params", ResponseAction.FAIL, "system_error"),
+        (429, "rate_limit_exceeded", ResponseAction.RATE_LIMITED, "transient_error"),
+        (500, "internal_error", ResponseAction.RETRY, "transient_error"),
+        (200, "rate_limit_exceeded", ResponseAction.RATE_LIMITED, "transient_error"),
+        (503, "something_new", ResponseAction.RETRY, "transient_error"),
+        (418, "something_new", ResponseAction.FAIL, "system_error"),
+    ],
+)
+def test_given_envelope_code_when_interpreting_then_policy_table_decides(
+    status: int, code: str, action: ResponseAction, failure: str
+) -> None:
+    resolution = HANDLER.interpret_response(response(status, envelope(code=code)))
+    assert resolution.response_action == action
+    assert resolution.failure_type == FailureType(failure)
+    assert code in resolution.error_message
+    assert "log-42" in resolution.error_message
+
+
+def test_given_scope_error_on_video_list_when_interpreting_then_message_names_scope() -> None:
+    resolution = HANDLER.interpret_response(response(401, envelope(code="scope_not_authorized")))
+    assert "video.list" in resolution.error_message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"<html>gateway</html>", b'{"data": {"videos": [', b"[]", json.dumps({"data": {}}).encode()],
+)
+def test_given_200_without_a_valid_envelope_when_interpreting_then_retry(body: bytes) -> None:
+    resolution = HANDLER.interpret_response(response(200, body))
+    assert resolution.response_action == ResponseAction.RETRY
+    assert "hdr-log" in resolution.error_message
+
+
+def test_given_ok_envelope_when_interpreting_then_success() -> None:
+    ok = response(200, list_page([], None, False))
+    assert HANDLER.interpret_response(ok).response_action == ResponseAction.SUCCESS
+    assert read_envelope(ok).data == {"videos": [], "cursor": None, "has_more": False}
+
+
+@pytest.mark.parametrize("error", [requests.ConnectionError(), requests.ReadTimeout()])
+def test_given_network_error_when_interpreting_then_retry(error: Exception) -> None:
+    assert HANDLER.interpret_response(error).response_action == ResponseAction.RETRY
+
+
+def read_videos(config: dict | None = None) -> Any:
+    catalog = CatalogBuilder().with_stream("videos", SyncMode.full_refresh).build()
+    return read(SourceTiktokOrganic(), config or make_config(), catalog)
+
+
+ONE_PAGE = {"json": list_page([video(1, 100)], 100_000, False)}
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status_code": 429, "json": envelope(code="rate_limit_exceeded")},
+        {"status_code": 500, "json": envelope(code="internal_error")},
+        {"status_code": 502, "text": "<html>bad gateway</html>"},
+        {"status_code": 200, "text": '{"data": {"vid'},
+        {"exc": requests.ConnectionError},
+        {"exc": requests.ReadTimeout},
+    ],
+)
+def test_given_transient_fault_when_reading_then_retried_and_nothing_lost(
+    tiktok: Any, fault: dict, no_retry_sleep: list[float]
+) -> None:
+    tiktok.post(LIST_URL, [fault, fault, ONE_PAGE])
+    output = read_videos()
+    assert [m.record.data["id"] for m in output.records] == ["1"]
+    assert not output.errors
+    assert len(no_retry_sleep) == 2
+
+
+def test_given_429_with_retry_after_when_reading_then_waits_as_told(
+    tiktok: Any, no_retry_sleep: list[float]
+) -> None:
+    limited = {"status_code": 429, "json": envelope(code="rate_limit_exceeded")}
+    tiktok.post(LIST_URL, [{**limited, "headers": {"Retry-After": "7"}}, ONE_PAGE])
+    read_videos()
+    assert no_retry_sleep == [8]  # the CDK adds one second to the wait it is given
+
+
+def test_given_persistent_5xx_when_reading_then_gives_up_as_transient_error(tiktok: Any) -> None:
+    tiktok.post(LIST_URL, status_code=500, json=envelope(code="internal_error"))
+    output = read_videos()
+    assert output.errors[0].trace.error.failure_type == FailureType.transient_error
+    assert tiktok.call_count == 1 + 9  # the token, then the first try and 8 retries
+
+
+def test_given_access_token_dies_mid_sync_when_reading_then_refreshes_once_and_continues(
+    tiktok: Any,
+) -> None:
+    tiktok.post(
+        TOKEN_URL,
+        [
+            {"json": token_body()},
+            {"json": token_body(access_token="second-access", refresh_token="third-refresh")},
+        ],
+    )
+    tiktok.post(
+        LIST_URL,
+        [
+            {"json": list_page([video(2, 200)], 200_000, True)},
+            {"status_code": 401, "json": envelope(code="access_token_invalid")},
+            {"json": list_page([video(1, 100)], 100_000, False)},
+        ],
+    )
+    output = read_videos()
+    assert [m.record.data["id"] for m in output.records] == ["2", "1"]
+    list_calls = [r for r in tiktok.request_history if r.url.startswith(LIST_URL)]
+    assert list_calls[-1].headers["Authorization"] == "Bearer second-access"
+
+
+def test_given_access_token_rejected_after_refresh_when_reading_then_config_error(
+    tiktok: Any,
+) -> None:
+    tiktok.post(LIST_URL, status_code=401, json=envelope(code="access_token_invalid"))
+    output = read_videos()
+    assert output.errors[0].trace.error.failure_type == FailureType.config_error
+    token_calls = [r for r in tiktok.request_history if r.url == TOKEN_URL]
+    assert len(token_calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "needle"),
+    [
+        ("scope_not_authorized", 401, "video.list"),
+        ("scope_permission_missed", 400, "video.list"),
+        ("invalid_params", 400, "bug in the connector"),
+    ],
+)
+def test_given_fatal_envelope_when_reading_then_fails_at_once_with_code_and_log_id(
+    tiktok: Any, code: str, status: int, needle: str
+) -> None:
+    tiktok.post(LIST_URL, status_code=status, json=envelope(code=code, message="why"))
+    output = read_videos()
+    message = output.errors[0].trace.error.message
+    assert needle in message
+    assert code in message
+    assert "log-42" in message
+    assert tiktok.call_count == 2
+
+
+def test_given_any_failure_when_reading_then_no_secret_in_any_output(tiktok: Any) -> None:
+    tiktok.post(
+        LIST_URL,
+        status_code=400,
+        json=envelope(code="invalid_params", message=f"echo {SECRETS[2]} {SECRETS[3]}"),
+    )
+    output = read_videos()
+    printed = "\n".join(line for line in map(str, output._messages) if '"CONTROL"' not in line)
+    assert output.errors
+    for secret in SECRETS:
+        assert secret not in printed
