@@ -1,0 +1,37 @@
+"""Shared fixtures: a fresh emulator per test, so faults and tokens never leak between tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from integration_tests.emulator import TikTokEmulator, generate_dataset
+
+DATASET_NOW = 1_760_000_000
+
+
+@pytest.fixture
+def emulator() -> Iterator[TikTokEmulator]:
+    with TikTokEmulator(dataset=generate_dataset(videos=45, seed=7, now=DATASET_NOW)) as emu:
+        yield emu
+
+
+def config_for(emu: TikTokEmulator, **overrides: Any) -> dict[str, Any]:
+    """A connector config pointing at the emulator, with short timeouts for fault tests."""
+    config = {
+        "client_id": emu.CLIENT_KEY,
+        "client_secret": emu.CLIENT_SECRET,
+        "refresh_token": emu.refresh_token,
+        "api_base_url": emu.url,
+        "request_timeout_seconds": 2,
+        "lookback_days": 0,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def config(emulator: TikTokEmulator) -> dict[str, Any]:
+    return config_for(emulator)

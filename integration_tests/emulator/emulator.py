@@ -1,0 +1,133 @@
+"""TikTokEmulator: state, lifecycle and the knobs tests turn."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterable
+
+from integration_tests.emulator.api import TikTokApi
+from integration_tests.emulator.catalog import Catalog
+from integration_tests.emulator.dataset import SCOPES, Dataset, generate_dataset
+from integration_tests.emulator.faults import Faults
+from integration_tests.emulator.ratelimit import SlidingWindowLimiter
+from integration_tests.emulator.server import EmulatorServer
+from integration_tests.emulator.tokens import TokenStore
+
+
+class TikTokEmulator:
+    """An offline TikTok Open API v2 (token + Display API) on 127.0.0.1."""
+
+    CLIENT_KEY = "emulator-client-key"
+    CLIENT_SECRET = "emulator-client-secret"
+
+    def __init__(
+        self,
+        dataset: Dataset | None = None,
+        rate_limit_per_minute: int | None = 600,
+        rotation: str = "strict",
+        access_token_ttl: float = 86400,
+        refresh_token_ttl: float = 15552000,
+        latency_ms: int = 0,
+        retry_after_header: int | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 7,
+    ):
+        self.dataset = dataset if dataset is not None else generate_dataset()
+        self.rate_limit_per_minute = rate_limit_per_minute
+        self.latency_ms = latency_ms
+        self.retry_after_header = retry_after_header
+        self.client_key = self.CLIENT_KEY
+        self.client_secret = self.CLIENT_SECRET
+        self.faults = Faults()
+        self.tokens = TokenStore(rotation, access_token_ttl, refresh_token_ttl)
+        self.catalog = Catalog(self.dataset, seed)
+        self.limiter = SlidingWindowLimiter()
+        self.counts: Counter[str] = Counter()
+        self.status_counts: Counter[tuple[str, int]] = Counter()
+        self.refresh_token = self.tokens.issue_refresh_token(SCOPES)
+        self._counts_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._address = (host, port)
+        self._api = TikTokApi(self, seed)
+        self._server: EmulatorServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> TikTokEmulator:
+        if self._server is None:
+            self._server = EmulatorServer(self._address, self._api)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="tiktok-emulator",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Returns promptly even with hanging requests or idle keep-alive connections open."""
+        if self._server is None:
+            return
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.close_connections()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> TikTokEmulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def issue_refresh_token(self, scopes: Iterable[str] = SCOPES) -> str:
+        return self.tokens.issue_refresh_token(scopes)
+
+    def revoke_refresh_tokens(self) -> None:
+        self.tokens.revoke_refresh_tokens()
+
+    def expire_access_tokens(self) -> None:
+        self.tokens.expire_access_tokens()
+
+    def add_videos(self, n: int, newer: bool = True) -> list[dict]:
+        return self.catalog.add_videos(n, newer)
+
+    def delete_videos(self, ids: Iterable[str]) -> None:
+        self.catalog.delete_videos(ids)
+
+    def bump_counts(self, ids: Iterable[str] | None = None, factor: float = 1.5) -> list[dict]:
+        return self.catalog.bump_counts(ids, factor)
+
+    def reset_counts(self) -> None:
+        with self._counts_lock:
+            self.counts.clear()
+            self.status_counts.clear()
+
+    def stats(self) -> dict:
+        with self._counts_lock:
+            return {
+                "counts": dict(self.counts),
+                "status_counts": {f"{p} {s}": n for (p, s), n in self.status_counts.items()},
+            }
+
+    def _count_request(self, path: str) -> None:
+        with self._counts_lock:
+            self.counts[path] += 1
+
+    def _count_status(self, path: str, status: int) -> None:
+        with self._counts_lock:
+            self.status_counts[path, status] += 1
+
+    def _sleep(self, seconds: float) -> None:
+        """Sleeps that stop() cuts short, so hanging requests never delay shutdown."""
+        self._stopping.wait(seconds)

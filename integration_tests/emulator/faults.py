@@ -1,0 +1,66 @@
+"""Switchable misbehaviour; tests flip these fields while the emulator runs."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Faults:
+    """All off by default. Counters count down as they fire, so a test sets a number of shots.
+
+    Unless noted, faults hit only the three Display API endpoints, not the token endpoint.
+    """
+
+    rate_limit_burst: int = 0  # next N answer 429 rate_limit_exceeded
+    server_error_burst: int = 0  # next N answer 500 internal_error
+    slow_ms: int = 0  # extra latency on every request, token endpoint included
+    hang_requests: int = 0  # next N sleep hang_seconds before answering
+    hang_seconds: float = 10.0
+    drop_connections: int = 0  # next N close the socket without a response
+    truncated_bodies: int = 0  # next N answer 200 with half of the JSON body
+    non_json_bodies: int = 0  # next N answer 200 with an HTML gateway page
+    access_token_dies_after: int | None = None  # successful calls before all tokens die
+    short_pages: bool = False  # video/list pages of a random size in 1..max_count
+    empty_page_every: int = 0  # every Kth video/list is empty with has_more and the same cursor
+    duplicate_across_pages: bool = False  # a page repeats the previous page's last video
+    stuck_cursor_after_pages: int | None = None  # pages before video/list repeats itself forever
+    token_endpoint_errors: int = 0  # next N token requests answer 500 server_error
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
+
+    def take(self, name: str) -> bool:
+        """Fire one shot of counter `name` if any are left."""
+        with self._lock:
+            left = getattr(self, name)
+            if not left or left <= 0:
+                return False
+            setattr(self, name, left - 1)
+            return True
+
+    def tokens_due_to_die(self) -> bool:
+        """True once, when the countdown of access_token_dies_after has run out."""
+        with self._lock:
+            if self.access_token_dies_after is None or self.access_token_dies_after > 0:
+                return False
+            self.access_token_dies_after = None
+            return True
+
+    def note_success(self) -> None:
+        """Count a successful Display API call towards access_token_dies_after."""
+        with self._lock:
+            if self.access_token_dies_after:
+                self.access_token_dies_after -= 1
+
+    def cursor_stuck(self) -> bool:
+        """Count a video/list page towards stuck_cursor_after_pages; True once it has run out."""
+        with self._lock:
+            left = self.stuck_cursor_after_pages
+            if left is None:
+                return False
+            if left <= 0:
+                return True
+            self.stuck_cursor_after_pages = left - 1
+            return False

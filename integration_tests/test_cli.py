@@ -1,0 +1,206 @@
+"""End-to-end: the installed CLI against the emulator, exactly as Airbyte or `docker run` calls it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+import pytest
+from airbyte_cdk.models import Status, Type
+
+from integration_tests.cli import catalog_for, run_connector
+from integration_tests.conftest import config_for
+from integration_tests.emulator import TikTokEmulator
+
+BOTH = {"user_info": "full_refresh", "videos": "full_refresh"}
+
+
+def dataset_ids(emu: TikTokEmulator) -> set[str]:
+    return {video["id"] for video in emu.dataset.videos}
+
+
+def test_spec_prints_one_spec_message() -> None:
+    run = run_connector("spec")
+    assert run.returncode == 0
+    [spec] = run.of_type(Type.SPEC)
+    assert "refresh_token" in spec.spec.connectionSpecification["properties"]
+
+
+def test_given_good_credentials_when_checking_then_succeeded(
+    emulator: TikTokEmulator, config: dict
+) -> None:
+    run = run_connector("check", config)
+    [status] = run.of_type(Type.CONNECTION_STATUS)
+    assert status.connectionStatus.status == Status.SUCCEEDED
+
+
+@pytest.mark.parametrize(
+    ("breakage", "needle"),
+    [
+        ("revoked", "Re-authenticate"),
+        ("wrong_secret", "client_secret"),
+        ("no_video_scope", "video.list"),
+        ("no_basic_scope", "user.info.basic"),
+        ("plain_http", "api_base_url"),
+        ("missing_field", "refresh_token"),
+    ],
+)
+def test_given_broken_setup_when_checking_then_failed_with_the_cause(
+    emulator: TikTokEmulator, breakage: str, needle: str
+) -> None:
+    config = config_for(emulator)
+    if breakage == "revoked":
+        emulator.revoke_refresh_tokens()
+    elif breakage == "wrong_secret":
+        config["client_secret"] = "not-the-secret"
+    elif breakage == "no_video_scope":
+        config["refresh_token"] = emulator.issue_refresh_token(["user.info.basic"])
+    elif breakage == "no_basic_scope":
+        config["refresh_token"] = emulator.issue_refresh_token(["video.list"])
+    elif breakage == "plain_http":
+        config["api_base_url"] = "http://open.tiktokapis.com"
+    else:
+        del config["refresh_token"]
+    run = run_connector("check", config)
+    [status] = run.of_type(Type.CONNECTION_STATUS)
+    assert status.connectionStatus.status == Status.FAILED
+    assert needle in status.connectionStatus.message
+
+
+def test_when_discovering_then_both_streams_with_keys_and_no_api_call(
+    emulator: TikTokEmulator, config: dict
+) -> None:
+    run = run_connector("discover", config)
+    [catalog] = run.of_type(Type.CATALOG)
+    streams = {stream.name: stream for stream in catalog.catalog.streams}
+    assert set(streams) == {"user_info", "videos"}
+    assert streams["videos"].default_cursor_field == ["create_time"]
+    assert sum(emulator.counts.values()) == 0
+
+
+def test_given_full_refresh_of_both_streams_then_every_video_once_and_schema_valid(
+    emulator: TikTokEmulator, config: dict
+) -> None:
+    schemas = {
+        stream.name: stream.json_schema
+        for stream in run_connector("discover", config).of_type(Type.CATALOG)[0].catalog.streams
+    }
+    run = run_connector("read", config, catalog_for(BOTH))
+    assert run.returncode == 0, run.stderr
+    videos = run.records("videos")
+    assert len(videos) == len(emulator.dataset.videos)
+    assert {video["id"] for video in videos} == dataset_ids(emulator)
+    [profile] = run.records("user_info")
+    assert profile["open_id"] == emulator.dataset.profile["open_id"]
+    assert {video["open_id"] for video in videos} == {profile["open_id"]}
+    for stream, records in (("videos", videos), ("user_info", [profile])):
+        for record in records:
+            jsonschema.validate(record, schemas[stream])
+
+
+def test_given_first_sync_state_when_new_videos_posted_then_second_sync_returns_only_them(
+    emulator: TikTokEmulator, config: dict
+) -> None:
+    catalog = catalog_for({"videos": "incremental"})
+    first = run_connector("read", config, catalog)
+    assert len(first.records()) == len(emulator.dataset.videos)
+    added = emulator.add_videos(3, newer=True)
+    emulator.reset_counts()
+    second = run_connector("read", first.latest_config(config), catalog, first.state_messages())
+    assert {video["id"] for video in second.records()} == {video["id"] for video in added}
+    assert emulator.counts["/v2/video/list/"] == 1
+    assert second.states()[-1] == {"create_time": max(v["create_time"] for v in added)}
+
+
+def test_given_state_far_in_future_when_reading_then_no_videos_but_state_emitted(
+    emulator: TikTokEmulator, config: dict
+) -> None:
+    future = [
+        {
+            "type": "STREAM",
+            "stream": {
+                "stream_descriptor": {"name": "videos"},
+                "stream_state": {"create_time": 9_999_999_999},
+            },
+        }
+    ]
+    run = run_connector("read", config, catalog_for({"videos": "incremental"}), future)
+    assert run.returncode == 0
+    assert run.records() == []
+    assert run.states()[-1] == {"create_time": 9_999_999_999}
+
+
+@pytest.mark.parametrize("command", ["check", "discover", "read"])
+def test_given_rotation_then_emitted_config_works_next_time_and_old_token_is_dead(
+    emulator: TikTokEmulator, config: dict, command: str
+) -> None:
+    catalog = catalog_for({"user_info": "full_refresh"}) if command == "read" else None
+    first = run_connector(command, config, catalog)
+    assert first.returncode == 0, first.stderr
+    rotated = first.latest_config(config)
+    if command == "discover":
+        assert rotated is config, "discover makes no API call, so it never spends the token"
+        return
+    assert rotated["refresh_token"] != config["refresh_token"]
+    rotated.pop("oauth_session")  # force the next run to spend the rotated refresh token
+    assert run_connector("read", rotated, catalog_for({"user_info": "full_refresh"})).records()
+    stale = config_for(emulator, refresh_token=config["refresh_token"])
+    failed = run_connector("check", stale)
+    [status] = failed.of_type(Type.CONNECTION_STATUS)
+    assert status.connectionStatus.status == Status.FAILED
+    assert "Re-authenticate" in status.connectionStatus.message
+
+
+def test_given_saved_access_token_when_running_again_then_no_refresh_is_spent(
+    emulator: TikTokEmulator, config: dict
+) -> None:
+    first = run_connector("check", config)
+    emulator.reset_counts()
+    second = run_connector("check", first.latest_config(config))
+    assert second.of_type(Type.CONNECTION_STATUS)[0].connectionStatus.status == Status.SUCCEEDED
+    assert emulator.counts["/v2/oauth/token/"] == 0
+    assert second.of_type(Type.CONTROL) == []
+
+
+def test_given_reduced_scopes_when_reading_profile_then_granted_fields_only_and_logged(
+    emulator: TikTokEmulator,
+) -> None:
+    config = config_for(
+        emulator, refresh_token=emulator.issue_refresh_token(["user.info.basic", "video.list"])
+    )
+    run = run_connector("read", config, catalog_for(BOTH))
+    assert run.returncode == 0, run.stderr
+    [profile] = run.records("user_info")
+    assert "display_name" in profile
+    assert "follower_count" not in profile
+    assert "user.info.stats" in run.stdout
+    assert len(run.records("videos")) == len(emulator.dataset.videos)
+
+
+def test_given_video_scope_missing_when_reading_videos_then_config_error_names_it(
+    emulator: TikTokEmulator,
+) -> None:
+    config = config_for(emulator, refresh_token=emulator.issue_refresh_token(["user.info.basic"]))
+    run = run_connector("read", config, catalog_for(BOTH))
+    assert run.returncode != 0
+    assert len(run.records("user_info")) == 1
+    assert any("video.list" in error for error in run.errors())
+
+
+def test_given_start_date_when_reading_then_older_videos_are_not_synced(
+    emulator: TikTokEmulator,
+) -> None:
+    times = sorted(video["create_time"] for video in emulator.dataset.videos)
+    cutoff = times[len(times) // 2]
+    config = config_for(emulator, start_date=f"@{cutoff}")
+    config["start_date"] = _rfc3339(cutoff)
+    run = run_connector("read", config, catalog_for({"videos": "full_refresh"}))
+    assert {v["id"] for v in run.records()} == {
+        v["id"] for v in emulator.dataset.videos if v["create_time"] >= cutoff
+    }
+
+
+def _rfc3339(epoch: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
