@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
 
 import jsonschema
 import pytest
@@ -192,8 +192,7 @@ def test_given_start_date_when_reading_then_older_videos_are_not_synced(
 ) -> None:
     times = sorted(video["create_time"] for video in emulator.dataset.videos)
     cutoff = times[len(times) // 2]
-    config = config_for(emulator, start_date=f"@{cutoff}")
-    config["start_date"] = _rfc3339(cutoff)
+    config = config_for(emulator, start_date=_rfc3339(cutoff))
     run = run_connector("read", config, catalog_for({"videos": "full_refresh"}))
     assert {v["id"] for v in run.records()} == {
         v["id"] for v in emulator.dataset.videos if v["create_time"] >= cutoff
@@ -201,6 +200,4 @@ def test_given_start_date_when_reading_then_older_videos_are_not_synced(
 
 
 def _rfc3339(epoch: int) -> str:
-    from datetime import UTC, datetime
-
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
