@@ -142,6 +142,7 @@ class Videos(TikTokStream):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._saved = VideoState()
+        self._checkpoint = VideoState()
         self._pager = VideoPager()
         self._owner: str | None = None
 
@@ -151,20 +152,12 @@ class Videos(TikTokStream):
 
     @property
     def state(self) -> MutableMapping[str, Any]:
-        if self._pager.done or self._pager.cursor is None:
-            return VideoState(
-                create_time=newest(self._saved.high_water(), self._pager.newest)
-            ).as_dict()
-        in_progress = VideoState(
-            create_time=self._saved.create_time,
-            resume_before_ms=self._pager.cursor,
-            resume_newest=newest(self._saved.resume_newest, self._pager.newest),
-        )
-        return in_progress.as_dict()
+        """Only what whole pages already emitted: the CDK may checkpoint in the middle of a page."""
+        return self._checkpoint.as_dict()
 
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
-        self._saved = parse_video_state(value)
+        self._saved = self._checkpoint = parse_video_state(value)
 
     def path(self, **_: Any) -> str:
         return "video/list/"
@@ -190,7 +183,7 @@ class Videos(TikTokStream):
         start = self._settings.start_time
         floors = [] if start is None else [start - 1]
         if sync_mode != SyncMode.incremental:
-            self._saved = VideoState()
+            self._saved = self._checkpoint = VideoState()
             return VideoPager(floor=max(floors, default=None))
         if self._saved.create_time is not None:
             lookback = self._settings.lookback_days * 86_400
@@ -206,7 +199,17 @@ class Videos(TikTokStream):
             yield video
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
-        return None if self._pager.done else {"cursor": self._pager.cursor}
+        """Called once the page's records are out, so this is where the checkpoint may move."""
+        saved, pager = self._saved, self._pager
+        if pager.done:
+            self._checkpoint = VideoState(create_time=newest(saved.high_water(), pager.newest))
+            return None
+        self._checkpoint = VideoState(
+            create_time=saved.create_time,
+            resume_before_ms=pager.cursor,
+            resume_newest=newest(saved.resume_newest, pager.newest),
+        )
+        return {"cursor": pager.cursor}
 
 
 def newest(*marks: int | None) -> int | None:
