@@ -14,6 +14,7 @@ from source_tiktok_organic.errors import config_error
 DEFAULT_API_BASE_URL = "https://open.tiktokapis.com"
 DEFAULT_REQUEST_TIMEOUT_SECONDS = 60.0
 DEFAULT_LOOKBACK_DAYS = 7
+DEFAULT_REQUESTS_PER_MINUTE = 600  # TikTok's documented window, per endpoint
 MAX_LOOKBACK_DAYS = 365
 LOOPBACK_HOSTS = frozenset({"localhost"})
 
@@ -26,6 +27,7 @@ class Settings:
     start_time: int | None
     request_timeout: float
     lookback_days: int
+    requests_per_minute: int
 
 
 def parse_settings(config: Mapping[str, Any]) -> Settings:
@@ -42,6 +44,11 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
         ),
         lookback_days=int(
             _bounded_number(config, "lookback_days", DEFAULT_LOOKBACK_DAYS, 0, MAX_LOOKBACK_DAYS)
+        ),
+        requests_per_minute=int(
+            _bounded_number(
+                config, "requests_per_minute", DEFAULT_REQUESTS_PER_MINUTE, 1, 1_000_000
+            )
         ),
     )
 

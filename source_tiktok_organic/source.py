@@ -54,7 +54,7 @@ class SourceTiktokOrganic(AbstractSource):
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         settings = parse_settings(config)
         authenticator = TikTokAuthenticator(_mutable(config), settings.api_base_url)
-        budget = tiktok_api_budget(settings.api_base_url)
+        budget = tiktok_api_budget(settings)
         return [
             UserInfo(settings, authenticator, budget),
             Videos(settings, authenticator, budget),

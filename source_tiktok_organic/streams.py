@@ -15,6 +15,7 @@ from airbyte_cdk.sources.streams.call_rate import (
     MovingWindowCallRatePolicy,
     Rate,
 )
+from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
 from airbyte_cdk.utils import AirbyteTracedException
@@ -38,15 +39,15 @@ from source_tiktok_organic.pagination import VideoPage, VideoPager
 from source_tiktok_organic.state import CURSOR_FIELD, VideoState, parse_video_state
 
 PAGE_SIZE = 20  # TikTok's maximum max_count for /v2/video/list/
-REQUESTS_PER_MINUTE = 600  # TikTok's documented sliding window, counted per endpoint
 
 
-def tiktok_api_budget(api_base_url: str) -> APIBudget:
+def tiktok_api_budget(settings: Settings) -> APIBudget:
     """Stay under TikTok's per-endpoint window instead of provoking 429s."""
+    api_base_url = settings.api_base_url
     return APIBudget(
         policies=[
             MovingWindowCallRatePolicy(
-                rates=[Rate(limit=REQUESTS_PER_MINUTE, interval=timedelta(minutes=1))],
+                rates=[Rate(limit=settings.requests_per_minute, interval=timedelta(minutes=1))],
                 matchers=[HttpRequestRegexMatcher(url_base=api_base_url, url_path_pattern=path)],
             )
             for path in ("/v2/user/info/", "/v2/video/list/", "/v2/video/query/")
@@ -74,7 +75,7 @@ class TikTokStream(HttpStream, ABC):
     def get_backoff_strategy(self) -> BackoffStrategy:
         return TikTokBackoff()
 
-    def request_kwargs(self, **_: Any) -> Mapping[str, Any]:
+    def request_kwargs(self, *_: Any, **__: Any) -> Mapping[str, Any]:
         return {"timeout": self._settings.request_timeout}
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
@@ -171,9 +172,7 @@ class Videos(TikTokStream):
             body["cursor"] = self._pager.cursor
         return body
 
-    def read_records(
-        self, sync_mode: SyncMode, *args: Any, **kwargs: Any
-    ) -> Iterable[Mapping[str, Any]]:
+    def read_records(self, sync_mode: SyncMode, *args: Any, **kwargs: Any) -> Iterable[StreamData]:
         self.require_scope(VIDEO_LIST_SCOPE)
         self._owner = self._auth.open_id()
         self._pager = self._new_pager(sync_mode)

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole check: lock, lint, format, types, then every test (unit, emulator end-to-end, Docker).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/uv.sh
+run() { "${UV[@]}" run --frozen --no-sync "$@"; }
+
+"${UV[@]}" lock --check
+run ruff check .
+run ruff format --check .
+run mypy source_tiktok_organic
+
+if [ "${SKIP_DOCKER:-0}" != 1 ] && docker info >/dev/null 2>&1; then
+    bash .ci/build-image.sh
+else
+    echo "No Docker engine (or SKIP_DOCKER=1): the container tests will be skipped." >&2
+fi
+
+run pytest -n 2 "$@"
