@@ -91,7 +91,12 @@ def run_connector(
 
 def catalog_for(streams: dict[str, str]) -> dict[str, Any]:
     """A configured catalog from {stream: sync_mode}, with the connector's own keys."""
-    keys = {"user_info": (["open_id"], None), "videos": (["id"], ["create_time"])}
+    keys = {
+        "user_info": ([["open_id"]], None),
+        "videos": ([["id"]], ["create_time"]),
+        "user_stats": ([["open_id"], ["snapshot_at"]], ["snapshot_at"]),
+        "video_stats": ([["video_id"], ["snapshot_at"]], ["snapshot_at"]),
+    }
     configured = []
     for name, mode in streams.items():
         primary_key, cursor = keys[name]
@@ -101,12 +106,12 @@ def catalog_for(streams: dict[str, str]) -> dict[str, Any]:
                     "name": name,
                     "json_schema": {},
                     "supported_sync_modes": ["full_refresh", "incremental"],
-                    "source_defined_primary_key": [primary_key],
+                    "source_defined_primary_key": primary_key,
                     **({"default_cursor_field": cursor} if cursor else {}),
                 },
                 "sync_mode": mode,
                 "destination_sync_mode": "append_dedup" if mode == "incremental" else "overwrite",
-                "primary_key": [primary_key],
+                "primary_key": primary_key,
                 **({"cursor_field": cursor} if cursor and mode == "incremental" else {}),
             }
         )

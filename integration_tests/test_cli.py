@@ -67,13 +67,13 @@ def test_given_broken_setup_when_checking_then_failed_with_the_cause(
     assert needle in status.connectionStatus.message
 
 
-def test_when_discovering_then_both_streams_with_keys_and_no_api_call(
+def test_when_discovering_then_all_streams_with_keys_and_no_api_call(
     emulator: TikTokEmulator, config: dict
 ) -> None:
     run = run_connector("discover", config)
     [catalog] = run.of_type(Type.CATALOG)
     streams = {stream.name: stream for stream in catalog.catalog.streams}
-    assert set(streams) == {"user_info", "videos"}
+    assert set(streams) == {"user_info", "user_stats", "videos", "video_stats"}
     assert streams["videos"].default_cursor_field == ["create_time"]
     assert sum(emulator.counts.values()) == 0
 

@@ -17,6 +17,7 @@ DEFAULT_LOOKBACK_DAYS = 7
 DEFAULT_REQUESTS_PER_MINUTE = 600  # TikTok's documented window, per endpoint
 MAX_LOOKBACK_DAYS = 365
 LOOPBACK_HOSTS = frozenset({"localhost"})
+VIDEO_STATS_SCOPES = ("all", "lookback")
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Settings:
     request_timeout: float
     lookback_days: int
     requests_per_minute: int
+    video_stats_scope: str
 
 
 def parse_settings(config: Mapping[str, Any]) -> Settings:
@@ -45,6 +47,7 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
         lookback_days=int(
             _bounded_number(config, "lookback_days", DEFAULT_LOOKBACK_DAYS, 0, MAX_LOOKBACK_DAYS)
         ),
+        video_stats_scope=_choice(config, "video_stats_scope", VIDEO_STATS_SCOPES),
         requests_per_minute=int(
             _bounded_number(
                 config, "requests_per_minute", DEFAULT_REQUESTS_PER_MINUTE, 1, 1_000_000
@@ -116,3 +119,12 @@ def _bounded_number(
             f"Config field '{field}' must be a number from {low:g} to {high:g}; got {value!r}."
         )
     return float(value)
+
+
+def _choice(config: Mapping[str, Any], field: str, choices: tuple[str, ...]) -> str:
+    value = config.get(field) or choices[0]
+    if value not in choices:
+        raise config_error(
+            f"Config field '{field}' must be one of {', '.join(choices)}; got {value!r}."
+        )
+    return str(value)

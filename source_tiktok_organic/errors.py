@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -180,8 +180,11 @@ def explain(response: requests.Response, policy: Policy) -> str:
 class TikTokErrorHandler(ErrorHandler):
     """Decides from the envelope, not only the status: TikTok's 200s can carry errors."""
 
-    def __init__(self, logger: logging.Logger) -> None:
+    def __init__(
+        self, logger: logging.Logger, on_rate_limit: Callable[[], None] = lambda: None
+    ) -> None:
         self._logger = logger
+        self._on_rate_limit = on_rate_limit
 
     @property
     def max_retries(self) -> int:
@@ -204,6 +207,8 @@ class TikTokErrorHandler(ErrorHandler):
             message = f"{NETWORK.advice} ({type(response_or_exception).__name__})"
         else:
             raise traced_error(f"Unexpected error while calling TikTok: {response_or_exception!r}")
+        if policy.action is ResponseAction.RATE_LIMITED:
+            self._on_rate_limit()
         if policy.action is not ResponseAction.FAIL:
             self._logger.info("Retrying: %s", message)
         return ErrorResolution(policy.action, policy.failure_type, message)

@@ -37,6 +37,9 @@ VIDEO_FIELDS: tuple[str, ...] = (
 
 VIDEO_LIST_SCOPE = "video.list"
 BASIC_SCOPE = "user.info.basic"
+STATS_SCOPE = "user.info.stats"
+STATS_FIELDS: tuple[str, ...] = ("follower_count", "following_count", "likes_count", "video_count")
+VIDEO_COUNT_FIELDS: tuple[str, ...] = ("view_count", "like_count", "comment_count", "share_count")
 
 
 def granted_user_fields(scopes: frozenset[str]) -> tuple[list[str], dict[str, list[str]]]:

@@ -54,38 +54,30 @@ def create_time_of(video: dict[str, Any]) -> int:
 
 
 class VideoPager:
-    """Feeds on pages, returns the videos to emit and knows the next cursor (None when done).
+    """Feeds on pages, returns the videos not seen before and knows the next cursor.
 
-    `floor` is exclusive: videos created at or before it are not wanted, and the first page that
-    reaches them is the last one requested, which is what keeps incremental syncs cheap.
+    `done` turns true when TikTok says no more videos follow.
     """
 
-    def __init__(self, *, floor: int | None = None, start_cursor: int | None = None) -> None:
-        self._floor = floor
+    def __init__(self, *, start_cursor: int | None = None) -> None:
         self.cursor = start_cursor
         self.done = False
-        self.newest: int | None = None
         self._stalls = 0
         self._recent_ids: OrderedDict[str, None] = OrderedDict()
 
     def accept(self, page: VideoPage) -> list[dict[str, Any]]:
-        wanted: list[dict[str, Any]] = []
+        fresh: list[dict[str, Any]] = []
         oldest: int | None = None
         for video in page.videos:
             created = create_time_of(video)
             oldest = created if oldest is None else min(oldest, created)
-            if self._floor is not None and created <= self._floor:
-                self.done = True
-                continue
-            if self._seen(video.get("id")):
-                continue
-            wanted.append(video)
-            self.newest = created if self.newest is None else max(self.newest, created)
-        if not page.has_more:
-            self.done = True
-        if not self.done:
+            if not self._seen(video.get("id")):
+                fresh.append(video)
+        if page.has_more:
             self._advance(page.cursor, oldest)
-        return wanted
+        else:
+            self.done = True
+        return fresh
 
     def _seen(self, video_id: Any) -> bool:
         if not isinstance(video_id, str) or not video_id:

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
+from datetime import UTC, datetime
 from typing import Any
 
-from airbyte_cdk.models import AirbyteConnectionStatus, Status, SyncMode
+from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
+    AirbyteMessage,
+    AirbyteStateMessage,
+    ConfiguredAirbyteCatalog,
+    Status,
+    SyncMode,
+)
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils import AirbyteTracedException
@@ -15,12 +23,20 @@ from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from source_tiktok_organic.auth import TikTokAuthenticator
 from source_tiktok_organic.config import parse_settings
 from source_tiktok_organic.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
-from source_tiktok_organic.streams import UserInfo, Videos, tiktok_api_budget
+from source_tiktok_organic.listing import VideoListing
+from source_tiktok_organic.progress import Progress
+from source_tiktok_organic.streams import UserInfo, UserStats, Videos, VideoStats, tiktok_api_budget
+from source_tiktok_organic.streams.base import SyncContext
 
 REQUIRED_SCOPES = (BASIC_SCOPE, VIDEO_LIST_SCOPE)
+LISTING_STREAMS = frozenset({"videos", "video_stats"})
 
 
 class SourceTiktokOrganic(AbstractSource):
+    def __init__(self) -> None:
+        super().__init__()
+        self._selected: set[str] = set()
+
     def check_connection(
         self, logger: logging.Logger, config: Mapping[str, Any]
     ) -> tuple[bool, Any]:
@@ -51,13 +67,33 @@ class SourceTiktokOrganic(AbstractSource):
             return AirbyteConnectionStatus(status=Status.SUCCEEDED)
         return AirbyteConnectionStatus(status=Status.FAILED, message=filter_secrets(str(reason)))
 
+    def read(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: list[AirbyteStateMessage] | None = None,
+    ) -> Iterator[AirbyteMessage]:
+        """Notes which streams are selected, so one video listing can serve two of them."""
+        self._selected = {configured.stream.name for configured in catalog.streams}
+        yield from super().read(logger, config, catalog, state)
+
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         settings = parse_settings(config)
-        authenticator = TikTokAuthenticator(_mutable(config), settings.api_base_url)
-        budget = tiktok_api_budget(settings)
+        context = SyncContext(
+            settings=settings,
+            auth=TikTokAuthenticator(_mutable(config), settings.api_base_url),
+            budget=tiktok_api_budget(settings),
+            progress=Progress(logging.getLogger("airbyte.streams.videos")),
+            snapshot_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+        )
+        shared = VideoListing(context.progress, spool=self._selected >= LISTING_STREAMS)
+        profile = UserStats(context)
         return [
-            UserInfo(settings, authenticator, budget),
-            Videos(settings, authenticator, budget),
+            UserInfo(context),
+            profile,
+            Videos(context, shared, profile),
+            VideoStats(context, shared, profile),
         ]
 
 

@@ -82,6 +82,7 @@ def no_retry_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 @pytest.fixture
 def tiktok(requests_mock: Any) -> Any:
-    """A TikTok whose token endpoint answers; streams' endpoints are registered by each test."""
+    """A TikTok whose token and profile endpoints answer; tests register the video list."""
     requests_mock.post(TOKEN_URL, json=token_body())
+    requests_mock.get(USER_URL, json=profile())
     return requests_mock

@@ -81,14 +81,6 @@ def test_given_whole_page_in_one_second_when_overlap_cannot_move_then_api_cursor
     assert pager.cursor == 300_000
 
 
-def test_given_floor_when_page_reaches_it_then_older_videos_dropped_and_paging_stops() -> None:
-    pager = VideoPager(floor=200)
-    emitted = pager.accept(page(video(1, 300), video(2, 200), video(3, 100), cursor=100_000))
-    assert ids(emitted) == ["1"]
-    assert pager.done
-    assert pager.newest == 300
-
-
 def test_given_no_usable_cursor_when_more_pages_announced_then_clear_error() -> None:
     pager = VideoPager()
     with pytest.raises(AirbyteTracedException, match="no usable cursor"):

@@ -8,7 +8,7 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from source_tiktok_organic import SourceTiktokOrganic
-from source_tiktok_organic.streams import PAGE_SIZE
+from source_tiktok_organic.streams.videos import PAGE_SIZE
 from unit_tests.conftest import (
     LIST_URL,
     USER_URL,

@@ -1,0 +1,131 @@
+"""What every TikTok stream shares: base URL, envelope, error policy, backoff, limits, snapshots."""
+
+from __future__ import annotations
+
+from abc import ABC
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import requests
+from airbyte_cdk.sources.streams.call_rate import (
+    APIBudget,
+    HttpRequestRegexMatcher,
+    MovingWindowCallRatePolicy,
+    Rate,
+)
+from airbyte_cdk.sources.streams.http import HttpStream
+from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
+
+from source_tiktok_organic.auth import TikTokAuthenticator
+from source_tiktok_organic.backoff import TikTokBackoff
+from source_tiktok_organic.config import Settings
+from source_tiktok_organic.errors import (
+    TikTokErrorHandler,
+    config_error,
+    read_envelope,
+    traced_error,
+)
+from source_tiktok_organic.progress import Progress
+
+SNAPSHOT_FIELD = "snapshot_at"
+
+
+@dataclass(frozen=True)
+class SyncContext:
+    """What all streams of one sync share: settings, the token, the rate budget, the clock."""
+
+    settings: Settings
+    auth: TikTokAuthenticator
+    budget: APIBudget
+    progress: Progress
+    snapshot_at: str
+
+
+def tiktok_api_budget(settings: Settings) -> APIBudget:
+    """Stay under TikTok's per-endpoint window instead of provoking 429s."""
+    return APIBudget(
+        policies=[
+            MovingWindowCallRatePolicy(
+                rates=[Rate(limit=settings.requests_per_minute, interval=timedelta(minutes=1))],
+                matchers=[
+                    HttpRequestRegexMatcher(url_base=settings.api_base_url, url_path_pattern=path)
+                ],
+            )
+            for path in ("/v2/user/info/", "/v2/video/list/", "/v2/video/query/")
+        ]
+    )
+
+
+class TikTokStream(HttpStream, ABC):
+    """Owns the base URL, the envelope, the error policy, the backoff and the request timeout."""
+
+    def __init__(self, context: SyncContext) -> None:
+        self._context = context
+        self._settings = context.settings
+        self._auth = context.auth
+        super().__init__(authenticator=context.auth, api_budget=context.budget)
+
+    @property
+    def url_base(self) -> str:
+        return self._settings.api_base_url + "/v2/"
+
+    def get_error_handler(self) -> ErrorHandler:
+        return TikTokErrorHandler(self.logger, on_rate_limit=self._context.progress.rate_limited)
+
+    def get_backoff_strategy(self) -> BackoffStrategy:
+        return TikTokBackoff()
+
+    def request_kwargs(self, *_: Any, **__: Any) -> Mapping[str, Any]:
+        return {"timeout": self._settings.request_timeout}
+
+    def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
+        return None
+
+    def response_data(self, response: requests.Response) -> dict[str, Any]:
+        """`data` of an envelope the error handler has already accepted."""
+        data = read_envelope(response).data
+        if data is None:
+            raise traced_error(f"TikTok's answer to {self.name} had no data object.")
+        return data
+
+    def fetch(self, next_page_token: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """One request through the CDK's client (retries, budget, auth), its `data` back."""
+        _, response = self._fetch_next_page(None, None, next_page_token)
+        return self.response_data(response)
+
+    def granted_scopes(self) -> frozenset[str]:
+        return self._auth.granted_scopes()
+
+    def require_scope(self, scope: str) -> None:
+        if scope not in self.granted_scopes():
+            raise config_error(
+                f"Stream '{self.name}' needs the TikTok scope '{scope}', which this authorization "
+                "does not grant. Add it to your TikTok app, re-authenticate the source, or "
+                f"deselect '{self.name}'."
+            )
+
+
+class SnapshotStream(TikTokStream, ABC):
+    """Append-only history: every record of a sync carries the sync's one `snapshot_at`."""
+
+    def __init__(self, context: SyncContext) -> None:
+        super().__init__(context)
+        self._state: MutableMapping[str, Any] = {}
+
+    @property
+    def cursor_field(self) -> str:
+        return SNAPSHOT_FIELD
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        return self._state
+
+    @state.setter
+    def state(self, value: MutableMapping[str, Any]) -> None:
+        self._state = dict(value or {})
+
+    def taken(self) -> None:
+        """Marks this sync's snapshot as delivered, once its records are out."""
+        self._state = {SNAPSHOT_FIELD: self._context.snapshot_at}

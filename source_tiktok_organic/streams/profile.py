@@ -1,0 +1,85 @@
+"""The creator's profile (`user_info`) and the history of its counters (`user_stats`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, MutableMapping
+from functools import cached_property
+from typing import Any
+
+import requests
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.sources.streams.core import StreamData
+
+from source_tiktok_organic.errors import traced_error
+from source_tiktok_organic.fields import BASIC_SCOPE, STATS_FIELDS, STATS_SCOPE, granted_user_fields
+from source_tiktok_organic.streams.base import SNAPSHOT_FIELD, SnapshotStream, TikTokStream
+
+
+def profile_user(data: Mapping[str, Any]) -> dict[str, Any]:
+    user = data.get("user")
+    if not isinstance(user, dict) or not user.get("open_id"):
+        raise traced_error("TikTok's profile answer had no user object with an open_id.")
+    return user
+
+
+class UserInfo(TikTokStream):
+    """The authorizing creator's profile: GET /v2/user/info/ (Display API "Get User Info")."""
+
+    primary_key = "open_id"
+
+    def path(self, **_: Any) -> str:
+        return "user/info/"
+
+    def request_params(self, *_: Any, **__: Any) -> MutableMapping[str, Any]:
+        return {"fields": ",".join(self._granted_fields())}
+
+    def _granted_fields(self) -> list[str]:
+        self.require_scope(BASIC_SCOPE)
+        fields, withheld = granted_user_fields(self.granted_scopes())
+        for scope, names in withheld.items():
+            self.logger.warning(
+                "Scope '%s' is not granted, so user_info leaves out: %s.", scope, ", ".join(names)
+            )
+        return fields
+
+    def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
+        yield profile_user(self.response_data(response))
+
+
+class UserStats(SnapshotStream):
+    """Follower, following, like and video counts once per sync: GET /v2/user/info/."""
+
+    @property
+    def primary_key(self) -> list[str]:
+        return ["open_id", SNAPSHOT_FIELD]
+
+    def path(self, **_: Any) -> str:
+        return "user/info/"
+
+    def request_params(self, *_: Any, **__: Any) -> MutableMapping[str, Any]:
+        return {"fields": ",".join(("open_id", *STATS_FIELDS))}
+
+    @cached_property
+    def counters(self) -> dict[str, Any] | None:
+        """The sync's one reading of the counters (None without `user.info.stats`)."""
+        if STATS_SCOPE not in self.granted_scopes():
+            return None
+        _, response = self._fetch_next_page(None, None, None)
+        return next(iter(self.parse_response(response)))
+
+    def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
+        if self.counters is None:
+            self.logger.warning(
+                "Stream user_stats is unavailable: the scope '%s' is not granted. Add it to your "
+                "TikTok app and re-authenticate to sync it; the other streams go on.",
+                STATS_SCOPE,
+            )
+            return
+        yield dict(self.counters)
+        self.taken()
+
+    def parse_response(self, response: requests.Response, **_: Any) -> Iterable[dict[str, Any]]:
+        user = profile_user(self.response_data(response))
+        snapshot = {"open_id": user["open_id"], SNAPSHOT_FIELD: self._context.snapshot_at}
+        snapshot.update({field: user.get(field) for field in STATS_FIELDS})
+        yield snapshot

@@ -1,0 +1,57 @@
+import logging
+
+from source_tiktok_organic.listing import VideoListing
+from source_tiktok_organic.pagination import VideoPage
+from source_tiktok_organic.progress import Progress
+from unit_tests.conftest import video
+
+PAGES = {
+    None: VideoPage([video(5, 500), video(4, 400)], 400_000, True),
+    401_000: VideoPage([video(3, 300), video(2, 200)], 200_000, True),
+    201_000: VideoPage([video(1, 100)], 100_000, False),
+}
+
+
+class Server:
+    def __init__(self) -> None:
+        self.asked: list[int | None] = []
+
+    def fetch(self, cursor: int | None) -> VideoPage:
+        self.asked.append(cursor)
+        return PAGES[cursor]
+
+
+def listing(spool: bool = True) -> VideoListing:
+    return VideoListing(Progress(logging.getLogger("test")), spool=spool)
+
+
+def ids(pages: list) -> list[str]:
+    return [v["id"] for page in pages for v in page.videos]
+
+
+def test_given_floor_when_page_reaches_it_then_older_dropped_and_no_more_pages() -> None:
+    server = Server()
+    pages = list(listing().pages(350, server.fetch))
+    assert ids(pages) == ["5", "4"]
+    assert server.asked == [None, 401_000]
+
+
+def test_given_spool_when_second_consumer_reads_then_it_replays_then_continues() -> None:
+    server, shared = Server(), listing()
+    list(shared.pages(350, server.fetch))
+    second = list(shared.pages(None, server.fetch))
+    assert ids(second) == ["5", "4", "3", "2", "1"]
+    assert server.asked == [None, 401_000, 201_000]
+
+
+def test_given_whole_list_read_when_second_consumer_reads_then_no_request_at_all() -> None:
+    server, shared = Server(), listing()
+    list(shared.pages(None, server.fetch))
+    asked = len(server.asked)
+    assert ids(list(shared.pages(250, server.fetch))) == ["5", "4", "3"]
+    assert len(server.asked) == asked
+
+
+def test_given_pages_then_resume_cursor_points_after_each_page_and_none_at_the_end() -> None:
+    pages = list(listing(spool=False).pages(None, Server().fetch))
+    assert [page.resume_cursor for page in pages] == [401_000, 201_000, None]
