@@ -12,14 +12,19 @@ from airbyte_cdk.sources.streams.core import StreamData
 
 from source_tiktok_organic.errors import traced_error
 from source_tiktok_organic.fields import BASIC_SCOPE, STATS_FIELDS, STATS_SCOPE, granted_user_fields
+from source_tiktok_organic.records import conform
 from source_tiktok_organic.streams.base import SNAPSHOT_FIELD, SnapshotStream, TikTokStream
 
 
 def profile_user(data: Mapping[str, Any]) -> dict[str, Any]:
     user = data.get("user")
-    if not isinstance(user, dict) or not user.get("open_id"):
+    if (
+        not isinstance(user, dict)
+        or not isinstance(user.get("open_id"), str)
+        or not user["open_id"]
+    ):
         raise traced_error("TikTok's profile answer had no user object with an open_id.")
-    return user
+    return conform(user, "user_info")
 
 
 class UserInfo(TikTokStream):

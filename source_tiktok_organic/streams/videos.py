@@ -23,6 +23,7 @@ from source_tiktok_organic.errors import traced_error
 from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, VIDEO_FIELDS, VIDEO_LIST_SCOPE
 from source_tiktok_organic.listing import ListedPage, VideoListing
 from source_tiktok_organic.pagination import VideoPage
+from source_tiktok_organic.records import conform
 from source_tiktok_organic.state import CURSOR_FIELD, VideoState, parse_video_state
 from source_tiktok_organic.streams.base import (
     SNAPSHOT_FIELD,
@@ -64,7 +65,10 @@ class VideoListStream(TikTokStream):
         return to_video_page(self.response_data(response)).videos
 
     def fetch_page(self, cursor: int | None) -> VideoPage:
-        return to_video_page(self.fetch(None if cursor is None else {"cursor": cursor}))
+        page = to_video_page(self.fetch(None if cursor is None else {"cursor": cursor}))
+        for video in page.videos:
+            conform(video, "videos")
+        return page
 
     def list_pages(self, listing: VideoListing, floor: int | None) -> Iterator[ListedPage]:
         self.require_scope(VIDEO_LIST_SCOPE)

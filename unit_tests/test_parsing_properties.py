@@ -1,0 +1,134 @@
+"""Property tests: arbitrary and malformed TikTok payloads never crash the parser unhandled.
+
+Whatever comes back, the parsing path either yields records valid against the published schema
+or raises the connector's own AirbyteTracedException with a message.
+"""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import jsonschema
+import requests
+from airbyte_cdk.utils import AirbyteTracedException
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from source_tiktok_organic.errors import policy_for
+from source_tiktok_organic.pagination import VideoPager
+from source_tiktok_organic.records import conform
+from source_tiktok_organic.streams.profile import profile_user
+from source_tiktok_organic.streams.videos import to_video_page
+from unit_tests.conftest import LIST_URL
+
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**63),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+VIDEO_VALUES = st.one_of(SCALARS, st.just("123"), st.just(1.0))
+VIDEOS = st.lists(
+    st.one_of(
+        st.fixed_dictionaries(
+            {
+                "id": st.one_of(st.text(min_size=1, max_size=5), st.integers()),
+                "create_time": st.one_of(st.integers(0, 2**40), VIDEO_VALUES),
+            },
+            optional=dict.fromkeys(
+                ("view_count", "like_count", "title", "duration", "cover_image_url"), VIDEO_VALUES
+            ),
+        ),
+        JSON,
+    ),
+    max_size=6,
+)
+DATA = st.one_of(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "videos": st.one_of(VIDEOS, JSON),
+            "has_more": st.one_of(st.booleans(), JSON),
+            "cursor": st.one_of(st.integers(), JSON),
+        },
+    ),
+    JSON,
+)
+
+
+def schema(name: str) -> dict[str, Any]:
+    with open(f"source_tiktok_organic/schemas/{name}.json", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+VIDEO_SCHEMA = schema("videos")
+USER_SCHEMA = schema("user_info")
+
+
+def assert_valid_or_clear_error(parse: Callable[[], None]) -> None:
+    """Schema-invalid output would raise jsonschema's error and fail the property."""
+    message = None
+    try:
+        parse()
+    except AirbyteTracedException as error:
+        message = error.message or ""
+    assert message is None or message.strip()
+
+
+def respond(body: bytes, status: int = 200) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response.url = LIST_URL
+    response._content = body
+    return response
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(DATA)
+def test_any_list_payload_yields_schema_valid_videos_or_a_clear_error(data: Any) -> None:
+    def parse() -> None:
+        page = to_video_page(data if isinstance(data, dict) else {"videos": data})
+        for video in VideoPager().accept(page):
+            jsonschema.validate(conform(video, "videos"), VIDEO_SCHEMA)
+
+    assert_valid_or_clear_error(parse)
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(st.binary(max_size=200), JSON.map(lambda v: json.dumps(v).encode())),
+    st.sampled_from([200, 400, 401, 429, 500, 503]),
+)
+def test_any_body_and_status_gets_a_policy_never_an_exception(body: bytes, status: int) -> None:
+    policy_for(respond(body, status))
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(
+        JSON,
+        st.fixed_dictionaries(
+            {
+                "user": st.dictionaries(
+                    st.sampled_from(["open_id", "display_name", "is_verified", "follower_count"]),
+                    VIDEO_VALUES,
+                )
+            }
+        ),
+    )
+)
+def test_any_profile_payload_yields_a_schema_valid_user_or_a_clear_error(data: Any) -> None:
+    def parse() -> None:
+        jsonschema.validate(
+            profile_user(data if isinstance(data, dict) else {"user": data}), USER_SCHEMA
+        )
+
+    assert_valid_or_clear_error(parse)
