@@ -40,8 +40,12 @@ VIDEOS = st.lists(
     st.one_of(
         st.fixed_dictionaries(
             {
-                "id": st.one_of(st.text(min_size=1, max_size=5), st.integers()),
-                "create_time": st.one_of(st.integers(0, 2**40), VIDEO_VALUES),
+                "id": st.one_of(
+                    st.text(min_size=1, max_size=5), st.text(min_size=1, max_size=5), st.integers()
+                ),
+                "create_time": st.one_of(
+                    st.integers(0, 2**40), st.integers(0, 2**40), VIDEO_VALUES
+                ),
             },
             optional=dict.fromkeys(
                 ("view_count", "like_count", "title", "duration", "cover_image_url"), VIDEO_VALUES
@@ -51,7 +55,12 @@ VIDEOS = st.lists(
     ),
     max_size=6,
 )
+WELL_FORMED_PAGE = st.fixed_dictionaries(
+    {"videos": VIDEOS, "has_more": st.booleans(), "cursor": st.integers(0, 2**44)}
+)
 DATA = st.one_of(
+    WELL_FORMED_PAGE,
+    WELL_FORMED_PAGE,
     st.fixed_dictionaries(
         {},
         optional={
