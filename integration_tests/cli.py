@@ -72,6 +72,7 @@ def run_connector(
     catalog: dict[str, Any] | None = None,
     state: list[dict[str, Any]] | None = None,
     timeout: float = 120,
+    debug: bool = False,
 ) -> Run:
     with tempfile.TemporaryDirectory(prefix="tiktok-cli-") as folder:
         args = [command_path(), command]
@@ -80,11 +81,15 @@ def run_connector(
                 path = Path(folder) / f"{flag[2:]}.json"
                 path.write_text(json.dumps(value))
                 args += [flag, str(path)]
+        if debug:
+            args.append("--debug")
         done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+    parsed = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    # --debug makes the CDK print its own {"type": "DEBUG"} lines, outside the protocol
     messages = [
-        AirbyteMessageSerializer.load(json.loads(line))
-        for line in done.stdout.splitlines()
-        if line.strip()
+        AirbyteMessageSerializer.load(message)
+        for message in parsed
+        if not (debug and message.get("type") == "DEBUG")
     ]
     return Run(done.returncode, done.stdout, done.stderr, messages)
 

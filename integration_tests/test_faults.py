@@ -148,3 +148,20 @@ def test_given_videos_deleted_between_syncs_when_full_refresh_then_they_are_gone
     assert ids == {video["id"] for video in emulator.dataset.videos}
     assert not ids & set(gone)
     record_row("videos deleted between syncs", len(emulator.dataset.videos), second, "complete")
+
+
+def test_given_debug_logging_when_reading_then_still_no_secret_printed(
+    emulator: TikTokEmulator,
+) -> None:
+    config = config_for(emulator)
+    emulator.faults.access_token_dies_after = 1
+    run = run_connector(
+        "read",
+        config,
+        catalog_for({"user_info": "full_refresh", "videos": "full_refresh"}),
+        debug=True,
+    )
+    assert run.returncode == 0, run.errors()
+    assert "Making outbound API request" in run.stdout
+    assert len(run.of_type(Type.CONTROL)) == 2
+    assert_no_secret_printed(config, run)
