@@ -9,7 +9,16 @@ import pytest
 
 from integration_tests.emulator import TikTokEmulator, generate_dataset
 
+# The CDK's standard tests (test_standard.py): their fixtures and command-line options.
+pytest_plugins = ("airbyte_cdk.test.standard_tests.pytest_hooks",)
+
 DATASET_NOW = 1_760_000_000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declares the marks the CDK's standard tests apply, which `--strict-markers` requires."""
+    config.addinivalue_line("markers", "image_tests: a CDK standard test of the connector image")
+    config.addinivalue_line("markers", "requires_creds: a CDK standard test of a secrets/ config")
 
 
 @pytest.fixture

@@ -1,0 +1,228 @@
+"""The image, as Airbyte runs it: files mounted in, Airbyte messages out, TikTok (the emulator) on the host.
+
+Each test starts containers with the `docker` SDK on the host network, so the container reaches
+the emulator the test runs on 127.0.0.1; config, catalog and state are files in a read-only
+mount, readable by the image's non-root user. Tests skip only when there is no Docker engine or
+the image (`IMAGE`, default source-tiktok-organic:dev; built by .ci/build-image.sh) is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+import yaml
+from airbyte_cdk.models import AirbyteMessage, AirbyteMessageSerializer, Status, Type
+
+from integration_tests.cli import catalog_for
+from integration_tests.conftest import config_for
+from integration_tests.emulator import TikTokEmulator
+from source_tiktok_organic.source import SourceTiktokOrganic
+
+pytestmark = pytest.mark.docker
+
+ROOT = Path(__file__).resolve().parent.parent
+IMAGE = os.environ.get("IMAGE", "source-tiktok-organic:dev")
+MOUNT = "/data"
+STREAMS = {"user_info", "user_stats", "videos", "video_stats"}
+
+
+@dataclass
+class ContainerRun:
+    exit_code: int
+    stderr: str
+    messages: list[AirbyteMessage]
+
+    def of_type(self, kind: Type) -> list[AirbyteMessage]:
+        return [message for message in self.messages if message.type == kind]
+
+    def records(self, stream: str) -> list[dict[str, Any]]:
+        return [m.record.data for m in self.of_type(Type.RECORD) if m.record.stream == stream]
+
+    def errors(self) -> list[str]:
+        return [m.trace.error.message for m in self.of_type(Type.TRACE) if m.trace.error]
+
+    def latest_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        """The config the platform would store: the last CONTROL message's, else the given one."""
+        controls = self.of_type(Type.CONTROL)
+        return dict(controls[-1].control.connectorConfig.config) if controls else config
+
+    def final_state(self, stream: str) -> dict[str, Any]:
+        states = [
+            m.state
+            for m in self.of_type(Type.STATE)
+            if m.state.stream.stream_descriptor.name == stream
+        ]
+        assert states, f"no STATE for {stream}"
+        return AirbyteMessageSerializer.dump(AirbyteMessage(type=Type.STATE, state=states[-1]))[
+            "state"
+        ]
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    try:
+        engine = docker.from_env()
+        engine.ping()
+    except docker.errors.DockerException as error:
+        pytest.skip(f"No Docker engine reachable: {error}")
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def image(client: Any) -> Any:
+    try:
+        return client.images.get(IMAGE)
+    except docker.errors.ImageNotFound:
+        pytest.skip(f"Image {IMAGE} is not built: run `bash .ci/build-image.sh`.")
+
+
+@pytest.fixture
+def run(client: Any, image: Any, tmp_path: Path) -> Any:
+    """Runs one command in a fresh container, with its JSON files mounted read-only."""
+    calls = iter(range(1_000))
+
+    def run_command(command: str, **files: Any) -> ContainerRun:
+        folder = tmp_path / f"run-{next(calls)}"
+        folder.mkdir()
+        folder.chmod(0o755)  # the image's user (uid 1000) is not the owner of the files
+        args = [command]
+        for name, content in files.items():
+            path = folder / f"{name}.json"
+            path.write_text(json.dumps(content))
+            path.chmod(0o644)
+            args += [f"--{name}", f"{MOUNT}/{path.name}"]
+        container = client.containers.run(
+            image.id,
+            args,
+            volumes={str(folder): {"bind": MOUNT, "mode": "ro"}},
+            network_mode="host",
+            detach=True,
+        )
+        try:
+            exit_code = container.wait(timeout=120)["StatusCode"]
+            stdout = container.logs(stdout=True, stderr=False).decode()
+            stderr = container.logs(stdout=False, stderr=True).decode()
+        finally:
+            container.remove(force=True)
+        messages = [
+            AirbyteMessageSerializer.load(json.loads(line))
+            for line in stdout.splitlines()
+            if line.strip()
+        ]
+        return ContainerRun(exit_code, stderr, messages)
+
+    return run_command
+
+
+def metadata_data() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "metadata.yaml").read_text())["data"]
+
+
+def test_the_image_is_labelled_with_the_version_of_metadata_and_pyproject(image: Any) -> None:
+    labels = image.labels
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert labels["io.airbyte.version"] == metadata_data()["dockerImageTag"] == version
+    assert labels["io.airbyte.name"] == metadata_data()["dockerRepository"]
+
+
+def test_the_image_runs_as_a_non_root_user(image: Any) -> None:
+    user = image.attrs["Config"]["User"]
+    uid = user.split(":", 1)[0]
+    assert user, "no USER: the container would run as root"
+    assert uid not in {"0", "root"}
+    assert re.fullmatch(r"\d+", uid), (
+        f"USER {user!r}: a numeric uid keeps runAsNonRoot checks happy"
+    )
+
+
+def test_airbyte_entrypoint_names_the_images_entrypoint(image: Any) -> None:
+    config = image.attrs["Config"]
+    env = dict(entry.split("=", 1) for entry in config["Env"])
+    assert env["AIRBYTE_ENTRYPOINT"] == " ".join(config["Entrypoint"])
+
+
+def test_spec_in_the_container_is_the_packages_spec(run: Any) -> None:
+    result = run("spec")
+    assert result.exit_code == 0, result.stderr[-2000:]
+    [message] = result.of_type(Type.SPEC)
+    here = SourceTiktokOrganic().spec(None)  # type: ignore[arg-type]
+    assert message.spec == here, (
+        f"The image {IMAGE} holds another spec than this checkout: rebuild it "
+        "(bash .ci/build-image.sh)."
+    )
+    assert message.spec.advanced_auth is not None
+
+
+def test_check_in_the_container_reaches_the_emulator_on_the_host(
+    run: Any, emulator: TikTokEmulator
+) -> None:
+    result = run("check", config=config_for(emulator))
+    assert result.exit_code == 0, result.stderr[-2000:]
+    [message] = result.of_type(Type.CONNECTION_STATUS)
+    assert message.connectionStatus.status == Status.SUCCEEDED, message.connectionStatus.message
+    assert emulator.counts["/v2/oauth/token/"] >= 1
+
+
+def test_discover_in_the_container_lists_every_stream(run: Any, emulator: TikTokEmulator) -> None:
+    result = run("discover", config=config_for(emulator))
+    assert result.exit_code == 0, result.stderr[-2000:]
+    [message] = result.of_type(Type.CATALOG)
+    streams = {stream.name: stream for stream in message.catalog.streams}
+    assert set(streams) == STREAMS
+    assert streams["videos"].default_cursor_field == ["create_time"]
+    assert streams["videos"].source_defined_primary_key == [["id"]]
+
+
+def test_given_a_first_sync_when_syncing_incrementally_with_its_state_then_only_new_videos_come(
+    run: Any, emulator: TikTokEmulator
+) -> None:
+    # strict rotation: the second run works only with the token the first one handed back
+    config = config_for(emulator)
+    first = run(
+        "read",
+        config=config,
+        catalog=catalog_for({"user_info": "full_refresh", "videos": "incremental"}),
+    )
+    assert first.exit_code == 0, first.errors() or first.stderr[-2000:]
+    assert len(first.records("user_info")) == 1
+    assert {v["id"] for v in first.records("videos")} == {v["id"] for v in emulator.dataset.videos}
+    rotated = first.latest_config(config)
+    assert rotated["refresh_token"] != config["refresh_token"]
+
+    added = emulator.add_videos(3, newer=True)
+    second = run(
+        "read",
+        config=rotated,
+        catalog=catalog_for({"videos": "incremental"}),
+        state=[first.final_state("videos")],
+    )
+    assert second.exit_code == 0, second.errors() or second.stderr[-2000:]
+    newest_before = max(v["create_time"] for v in first.records("videos"))
+    ids = {v["id"] for v in second.records("videos")}
+    assert {v["id"] for v in added} <= ids
+    assert all(v["create_time"] >= newest_before for v in second.records("videos"))
+    assert second.final_state("videos")["stream"]["stream_state"]["create_time"] == max(
+        v["create_time"] for v in added
+    )
+
+
+def test_full_refresh_in_the_container_reads_every_stream(
+    run: Any, emulator: TikTokEmulator
+) -> None:
+    catalog = catalog_for(dict.fromkeys(sorted(STREAMS), "full_refresh"))
+    result = run("read", config=config_for(emulator), catalog=catalog)
+    assert result.exit_code == 0, result.errors() or result.stderr[-2000:]
+    videos = emulator.dataset.videos
+    assert len(result.records("videos")) == len(videos)
+    assert len(result.records("video_stats")) == len(videos)
+    assert len(result.records("user_stats")) == 1

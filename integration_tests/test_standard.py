@@ -1,0 +1,144 @@
+"""The CDK's standard tests (`airbyte_cdk.test.standard_tests`), driven by acceptance-test-config.yml.
+
+The suite finds the connector root by walking up from this file to metadata.yaml, reads its
+scenarios (one per config file) from acceptance-test-config.yml, and runs each command the
+file lists a config under: in-process through `SourceTiktokOrganic`, and in the image.
+
+Three adaptations, each for a reason the suite cannot know:
+
+* The configs name the emulator at a fixed address (`acceptance.ACCEPTANCE_URL`). Two pytest
+  workers, or two test runs on one machine, cannot all bind it, so each worker starts its own
+  emulator on a free port and the scenarios' configs are aimed at it (`LiveConfigs`).
+* The image tests use the image built by .ci/build-image.sh (`IMAGE`, default
+  source-tiktok-organic:dev) instead of building one from Airbyte's Dockerfile template, which
+  needs Airbyte's base image from a registry.
+* Those containers join the host network (`docker run --network host`), as the emulator listens
+  on the host's loopback, which a container on Docker's bridge network cannot reach.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
+from airbyte_cdk.test.standard_tests import ConnectorTestScenario, SourceTestSuiteBase, docker_base
+
+from integration_tests.acceptance import acceptance_emulator, pointed_at
+from source_tiktok_organic.source import SourceTiktokOrganic
+
+IMAGE = os.environ.get("IMAGE", "source-tiktok-organic:dev")
+
+
+class LiveConfigs:
+    """The scenarios' config dicts: read from the files at collection, aimed at the emulator later.
+
+    Scenarios are built before any fixture runs, so each gets the one dict of its config file,
+    and `aimed_at` rewrites those dicts in place while the emulator runs. Every copy a test
+    makes of a scenario is made after that, so it sees the live address.
+    """
+
+    def __init__(self) -> None:
+        self._from_files: dict[Path, dict[str, Any]] = {}
+        self._live: dict[Path, dict[str, Any]] = {}
+
+    def for_file(self, path: Path) -> dict[str, Any]:
+        if path not in self._live:
+            self._from_files[path] = json.loads(path.read_text())
+            self._live[path] = dict(self._from_files[path])
+        return self._live[path]
+
+    @contextmanager
+    def aimed_at(self, url: str) -> Iterator[None]:
+        for path, live in self._live.items():
+            live.clear()
+            live.update(pointed_at(self._from_files[path], url))
+        try:
+            yield
+        finally:
+            for path, live in self._live.items():
+                live.clear()
+                live.update(self._from_files[path])
+
+
+LIVE_CONFIGS = LiveConfigs()
+
+
+def image_or_skip(image: str) -> str:
+    """`image`, if it exists; skips only when there is no Docker engine or no such image."""
+    if shutil.which("docker") is None:
+        pytest.skip("No docker CLI on PATH: the image tests need a Docker engine.")
+    probe = subprocess.run(
+        ["docker", "image", "inspect", image], capture_output=True, text=True, check=False
+    )
+    if probe.returncode != 0:
+        reason = probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else "unknown"
+        pytest.skip(f"Image {image} is not available ({reason}); build it with .ci/build-image.sh.")
+    return image
+
+
+class TestSourceTiktokOrganic(SourceTestSuiteBase):
+    connector = SourceTiktokOrganic
+    # The suite names a connector after its root folder, which is this checkout's folder.
+    connector_name = "source-tiktok-organic"
+
+    @classmethod
+    def get_scenarios(cls) -> list[ConnectorTestScenario]:
+        root = cls.get_connector_root_dir()
+        return [
+            scenario
+            if scenario.config_path is None
+            else scenario.model_copy(
+                update={"config_dict": LIVE_CONFIGS.for_file(root / scenario.config_path)}
+            )
+            for scenario in super().get_scenarios()
+        ]
+
+    @pytest.fixture(scope="class", autouse=True)
+    def tiktok(self) -> Iterator[None]:
+        with acceptance_emulator(port=0) as emulator, LIVE_CONFIGS.aimed_at(emulator.url):
+            yield
+
+    @pytest.fixture(autouse=True)
+    def containers_on_the_host_network(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        run_airbyte_command = docker_base.run_docker_airbyte_command
+
+        def on_host_network(cmd: list[str], **kwargs: Any) -> EntrypointOutput:
+            if cmd[:2] == ["docker", "run"]:
+                cmd = [*cmd[:2], "--network", "host", *cmd[2:]]
+            return run_airbyte_command(cmd, **kwargs)
+
+        monkeypatch.setattr(docker_base, "run_docker_airbyte_command", on_host_network)
+
+    @pytest.fixture
+    def connector_image_override(self, request: pytest.FixtureRequest) -> str:
+        """`--connector-image` if given, else the locally built image; never a fresh build."""
+        return image_or_skip(request.config.getoption("--connector-image") or IMAGE)
+
+    @pytest.fixture
+    def read_from_streams(
+        self, request: pytest.FixtureRequest, read_from_streams: str | list[str]
+    ) -> str | list[str]:
+        """Reads in the image by default: the CDK makes it opt-in for live APIs, not emulators."""
+        if request.config.getoption("--read-from-streams") is None:
+            return "default"
+        return read_from_streams
+
+    # Never published, so the registry has no earlier spec: the suite skips the test, after
+    # warning when the registry cannot be reached (as here, offline), a warning this project's
+    # `filterwarnings = error` would turn into a failure.
+    @pytest.mark.image_tests
+    @pytest.mark.filterwarnings("ignore:Skipping the spec backward-compatibility check:UserWarning")
+    def test_docker_image_spec_backward_compatibility(
+        self, connector_image_override: str | None, connector_base_image_override: str | None
+    ) -> None:
+        super().test_docker_image_spec_backward_compatibility(
+            connector_image_override, connector_base_image_override
+        )
