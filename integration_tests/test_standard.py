@@ -131,14 +131,13 @@ class TestSourceTiktokOrganic(SourceTestSuiteBase):
             return "default"
         return read_from_streams
 
-    # Never published, so the registry has no earlier spec: the suite skips the test, after
-    # warning when the registry cannot be reached (as here, offline), a warning this project's
-    # `filterwarnings = error` would turn into a failure.
     @pytest.mark.image_tests
-    @pytest.mark.filterwarnings("ignore:Skipping the spec backward-compatibility check:UserWarning")
     def test_docker_image_spec_backward_compatibility(
         self, connector_image_override: str | None, connector_base_image_override: str | None
     ) -> None:
-        super().test_docker_image_spec_backward_compatibility(
-            connector_image_override, connector_base_image_override
-        )
+        """Skipped before any request: it would ask connectors.airbyte.com for the published spec.
+
+        Tests never leave 127.0.0.1, and the connector has no published version to compare with.
+        Once it is published, run the CDK's check on its own, online.
+        """
+        pytest.skip("Not published yet, and tests make no request beyond 127.0.0.1.")
