@@ -50,7 +50,7 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
         video_stats_scope=_choice(config, "video_stats_scope", VIDEO_STATS_SCOPES),
         requests_per_minute=int(
             _bounded_number(
-                config, "requests_per_minute", DEFAULT_REQUESTS_PER_MINUTE, 1, 1_000_000
+                config, "requests_per_minute", DEFAULT_REQUESTS_PER_MINUTE, 0, 1_000_000
             )
         ),
     )

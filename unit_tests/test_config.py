@@ -108,5 +108,6 @@ def test_given_empty_credential_when_parsing_then_config_error_names_it(field: s
 def test_given_requests_per_minute_when_parsing_then_kept_and_bounded() -> None:
     assert parse_settings(make_config()).requests_per_minute == 600
     assert parse_settings(make_config(requests_per_minute=100)).requests_per_minute == 100
+    assert parse_settings(make_config(requests_per_minute=0)).requests_per_minute == 0
     with pytest.raises(AirbyteTracedException, match="requests_per_minute"):
-        parse_settings(make_config(requests_per_minute=0))
+        parse_settings(make_config(requests_per_minute=-1))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from airbyte_cdk.sources.streams.call_rate import (
@@ -30,6 +32,8 @@ from source_tiktok_organic.errors import (
 from source_tiktok_organic.progress import Progress
 
 SNAPSHOT_FIELD = "snapshot_at"
+RATE_LIMITED_ENDPOINTS = ("/v2/user/info/", "/v2/video/list/", "/v2/video/query/")
+RATE_WINDOW = timedelta(seconds=61)
 
 
 @dataclass(frozen=True)
@@ -44,16 +48,27 @@ class SyncContext:
 
 
 def tiktok_api_budget(settings: Settings) -> APIBudget:
-    """Stay under TikTok's per-endpoint window instead of provoking 429s."""
+    """Stay under TikTok's per-endpoint window instead of provoking 429s (0 turns it off).
+
+    The window is one second longer than TikTok's minute, so our count can never run ahead of
+    theirs when a request's time in flight straddles the edge of the window.
+    """
+    if not settings.requests_per_minute:
+        return APIBudget(policies=[])
+    parts = urlsplit(settings.api_base_url)
     return APIBudget(
         policies=[
             MovingWindowCallRatePolicy(
-                rates=[Rate(limit=settings.requests_per_minute, interval=timedelta(minutes=1))],
+                rates=[Rate(limit=settings.requests_per_minute, interval=RATE_WINDOW)],
                 matchers=[
-                    HttpRequestRegexMatcher(url_base=settings.api_base_url, url_path_pattern=path)
+                    HttpRequestRegexMatcher(
+                        url_base=f"{parts.scheme}://{parts.netloc}",
+                        # the CDK strips the request path's trailing slash before matching
+                        url_path_pattern=f"^{re.escape(parts.path + endpoint.rstrip('/'))}$",
+                    )
                 ],
             )
-            for path in ("/v2/user/info/", "/v2/video/list/", "/v2/video/query/")
+            for endpoint in RATE_LIMITED_ENDPOINTS
         ]
     )
 
