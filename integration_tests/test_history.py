@@ -174,3 +174,19 @@ def test_given_videos_incremental_and_stats_in_its_window_then_no_extra_list_req
     assert both.returncode == 0, both.errors()
     assert emulator.counts[LIST] == alone_requests
     assert both.records("video_stats")
+
+
+def test_given_user_info_read_first_then_estimate_and_user_stats_need_no_second_profile_call(
+    emulator: TikTokEmulator, config: dict[str, Any]
+) -> None:
+    run = run_connector(
+        "read",
+        config,
+        catalog_for(
+            {"user_info": "full_refresh", "user_stats": "incremental", "videos": "full_refresh"}
+        ),
+    )
+    assert run.returncode == 0, run.errors()
+    assert estimates(run) == {"videos": 45}
+    assert run.records("user_stats")[0]["video_count"] == 45
+    assert emulator.counts["/v2/user/info/"] == 1

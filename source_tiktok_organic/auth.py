@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from datetime import timedelta
+from collections.abc import Mapping, MutableMapping
+from datetime import UTC, timedelta
 from typing import Any
 
 import requests
@@ -14,7 +14,7 @@ from airbyte_cdk.sources.streams.http.requests_native_auth import (
 )
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
-from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now
+from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now, ab_datetime_parse
 
 from source_tiktok_organic.errors import config_error, traced_error
 
@@ -40,6 +40,7 @@ TOKEN_ERROR_ADVICE = {
     "access_denied": "The TikTok user denied or withdrew access. Re-authenticate the source.",
 }
 TRANSIENT_TOKEN_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
+EXPIRED = AirbyteDateTime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_scopes(raw: Any) -> frozenset[str]:
@@ -84,6 +85,7 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
     """
 
     def __init__(self, config: MutableMapping[str, Any], api_base_url: str) -> None:
+        self._expiry_cache: tuple[Any, AirbyteDateTime] = (object(), EXPIRED)
         super().__init__(
             connector_config=config,
             token_refresh_endpoint=api_base_url + TOKEN_PATH,
@@ -96,9 +98,15 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         )
 
     def token_has_expired(self) -> bool:
-        if not self.access_token or not self._get_config_value_by_path(GRANTED_SCOPES_PATH):
+        """Asked before every request, so it reads the session directly, without dpath."""
+        session = self._session()
+        if not session.get("access_token") or not session.get("scope"):
             return True
         return ab_datetime_now() + EXPIRY_MARGIN > self.get_token_expiry_date()
+
+    def _session(self) -> Mapping[str, Any]:
+        session = self._connector_config.get(SESSION)
+        return session if isinstance(session, Mapping) else {}
 
     def refresh_access_token(self) -> tuple[str, AirbyteDateTime, str | None]:  # type: ignore[override]
         try:
@@ -127,10 +135,15 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         )
 
     def get_token_expiry_date(self) -> AirbyteDateTime:
-        try:
-            return super().get_token_expiry_date()
-        except (TypeError, ValueError):
-            return ab_datetime_now() - timedelta(days=1)
+        """Parsed once per value: the expiry is read before every request."""
+        raw = self._session().get("expires_at")
+        if raw != self._expiry_cache[0]:
+            try:
+                parsed = ab_datetime_parse(str(raw)) if raw else EXPIRED
+            except (TypeError, ValueError):
+                parsed = EXPIRED
+            self._expiry_cache = (raw, parsed)
+        return self._expiry_cache[1]
 
     def granted_scopes(self) -> frozenset[str]:
         """The scopes of the current grant, refreshing first if no valid token is known."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
@@ -130,8 +130,8 @@ def read_envelope(response: requests.Response) -> Envelope:
 
 def _parse_envelope(response: requests.Response) -> Envelope:
     try:
-        body = json.loads(response.content)
-    except ValueError:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         return Envelope(data=None, error=None)
     if not isinstance(body, dict):
         return Envelope(data=None, error=None)

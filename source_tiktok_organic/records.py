@@ -10,20 +10,15 @@ from typing import Any
 
 from source_tiktok_organic.errors import traced_error
 
-PYTHON_TYPES: Mapping[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "boolean": (bool,),
-}
+EXACT_TYPES: Mapping[str, type] = {"string": str, "integer": int, "boolean": bool}
 
 
 @cache
 def field_types(stream: str) -> dict[str, str]:
     """{field: JSON type} from the stream's schema file, the one source of truth."""
     text = resources.files("source_tiktok_organic").joinpath(f"schemas/{stream}.json").read_text()
-    properties = json.loads(text)["properties"]
     types = {}
-    for name, spec in properties.items():
+    for name, spec in json.loads(text)["properties"].items():
         declared = spec["type"]
         types[name] = next(
             t for t in ([declared] if isinstance(declared, str) else declared) if t != "null"
@@ -31,11 +26,19 @@ def field_types(stream: str) -> dict[str, str]:
     return types
 
 
+@cache
+def _checks(stream: str) -> tuple[tuple[str, type, str], ...]:
+    return tuple((name, EXACT_TYPES[kind], kind) for name, kind in field_types(stream).items())
+
+
 def conform(record: dict[str, Any], stream: str) -> dict[str, Any]:
-    """Checks the known fields in place; unknown fields pass through (schemas allow them)."""
-    for name, expected in field_types(stream).items():
+    """Checks the known fields in place; unknown fields pass through (schemas allow them).
+
+    On the per-record path, so the common case is one exact type comparison per field.
+    """
+    for name, exact, expected in _checks(stream):
         value = record.get(name)
-        if value is None or _matches(value, expected):
+        if value is None or type(value) is exact:
             continue
         fixed = _lossless(value, expected)
         if fixed is None:
@@ -48,14 +51,12 @@ def conform(record: dict[str, Any], stream: str) -> dict[str, Any]:
     return record
 
 
-def _matches(value: Any, expected: str) -> bool:
-    if expected == "integer" and isinstance(value, bool):
-        return False
-    return isinstance(value, PYTHON_TYPES[expected])
-
-
 def _lossless(value: Any, expected: str) -> Any:
-    """Integral floats and digit strings become integers; nothing else is guessed."""
+    """Subclasses pass as they are; integral floats and digit strings become integers."""
+    if isinstance(value, EXACT_TYPES[expected]) and not (
+        expected == "integer" and isinstance(value, bool)
+    ):
+        return value
     if expected != "integer" or isinstance(value, bool):
         return None
     if isinstance(value, float) and value.is_integer():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from abc import ABC
 from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,6 +45,8 @@ class SyncContext:
     budget: APIBudget
     progress: Progress
     snapshot_at: str
+    # the profile as user_info last read it, so the counters need no second request
+    profile: dict[str, Any] = field(default_factory=dict)
 
 
 def tiktok_api_budget(settings: Settings) -> APIBudget:

@@ -48,7 +48,9 @@ class UserInfo(TikTokStream):
         return fields
 
     def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
-        yield profile_user(self.response_data(response))
+        user = profile_user(self.response_data(response))
+        self._context.profile.update(user)
+        yield user
 
 
 class UserStats(SnapshotStream):
@@ -69,6 +71,9 @@ class UserStats(SnapshotStream):
         """The sync's one reading of the counters (None without `user.info.stats`)."""
         if STATS_SCOPE not in self.granted_scopes():
             return None
+        known = self._context.profile
+        if all(name in known for name in ("open_id", *STATS_FIELDS)):
+            return self.snapshot(known)
         _, response = self._fetch_next_page(None, None, None)
         return next(iter(self.parse_response(response)))
 
@@ -84,7 +89,9 @@ class UserStats(SnapshotStream):
         self.taken()
 
     def parse_response(self, response: requests.Response, **_: Any) -> Iterable[dict[str, Any]]:
-        user = profile_user(self.response_data(response))
+        yield self.snapshot(profile_user(self.response_data(response)))
+
+    def snapshot(self, user: Mapping[str, Any]) -> dict[str, Any]:
         snapshot = {"open_id": user["open_id"], SNAPSHOT_FIELD: self._context.snapshot_at}
         snapshot.update({field: user.get(field) for field in STATS_FIELDS})
-        yield snapshot
+        return snapshot
