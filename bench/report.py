@@ -255,7 +255,7 @@ def throughput_section(result: Throughput, bare: Runs) -> str:
 ## 1. Throughput: full read of {result.videos:,} videos, zero added latency
 
 Stream `videos` only (full refresh), stdout to a file, emulator without rate limit, the
-connector with `requests_per_minute` {1_000_000:,} (no client-side throttle); {count} runs per
+connector with `requests_per_minute` 0 (no client-side throttle); {count} runs per
 program. The **floor** (bench/floor.py) is requests + orjson following TikTok's cursor; the
 **peer** (bench/peer/manifest.yaml) is the same API as a low-code manifest run by the CDK's
 declarative source (concurrent, default settings).
