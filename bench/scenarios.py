@@ -322,14 +322,9 @@ class EconomyDriver:
         self.emulator = emulator
         self.lookback = lookback
         self.work = work
-        self.config: dict[str, Any] = {
-            "client_id": emulator.CLIENT_KEY,
-            "client_secret": emulator.CLIENT_SECRET,
-            "refresh_token": emulator.refresh_token,
-            "api_base_url": emulator.url,
-            "requests_per_minute": UNLIMITED,
-            "lookback_days": lookback,
-        }
+        self.config: dict[str, Any] = emulator.connector_config(
+            requests_per_minute=UNLIMITED, lookback_days=lookback
+        )
         self.state: list[Any] = []
         self.rows: list[EconomyRow] = []
 

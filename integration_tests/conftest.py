@@ -29,16 +29,7 @@ def emulator() -> Iterator[TikTokEmulator]:
 
 def config_for(emu: TikTokEmulator, **overrides: Any) -> dict[str, Any]:
     """A connector config pointing at the emulator, with short timeouts for fault tests."""
-    config = {
-        "client_id": emu.CLIENT_KEY,
-        "client_secret": emu.CLIENT_SECRET,
-        "refresh_token": emu.refresh_token,
-        "api_base_url": emu.url,
-        "request_timeout_seconds": 2,
-        "lookback_days": 0,
-    }
-    config.update(overrides)
-    return config
+    return emu.connector_config(**{"request_timeout_seconds": 2, "lookback_days": 0, **overrides})
 
 
 @pytest.fixture

@@ -26,12 +26,7 @@ NEW_VIDEOS = 3
 class Demo:
     def __init__(self, emulator: TikTokEmulator, output: Path) -> None:
         self.output = output
-        self.config: dict[str, Any] = {
-            "client_id": emulator.CLIENT_KEY,
-            "client_secret": emulator.CLIENT_SECRET,
-            "refresh_token": emulator.refresh_token,
-            "api_base_url": emulator.url,
-        }
+        self.config: dict[str, Any] = emulator.connector_config()
 
     def step(self, name: str, command: str, **files: Any) -> Run:
         run = run_connector(command, None if command == "spec" else self.config, **files)

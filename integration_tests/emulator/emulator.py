@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 from integration_tests.emulator.api import TikTokApi
 from integration_tests.emulator.catalog import Catalog
@@ -60,6 +61,17 @@ class TikTokEmulator:
             raise RuntimeError("the emulator is not started")
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    def connector_config(self, **overrides: Any) -> dict[str, Any]:
+        """A source-tiktok-organic config that authenticates against this emulator."""
+        config = {
+            "client_id": self.CLIENT_KEY,
+            "client_secret": self.CLIENT_SECRET,
+            "refresh_token": self.refresh_token,
+            "api_base_url": self.url,
+        }
+        config.update(overrides)
+        return config
 
     def start(self) -> TikTokEmulator:
         if self._server is None:
