@@ -10,4 +10,5 @@ else
     fi
     UV=(python3 -m uv)
 fi
-"${UV[@]}" sync --frozen --quiet
+# Compiled once here: without .pyc files every start of the connector recompiles the CDK.
+"${UV[@]}" sync --frozen --quiet --compile-bytecode
