@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Mapping, MutableMapping
 from datetime import UTC, timedelta
 from typing import Any
 
 import requests
 from airbyte_cdk.models import FailureType
-from airbyte_cdk.sources.streams.http.exceptions import DefaultBackoffException
 from airbyte_cdk.sources.streams.http.requests_native_auth import (
     SingleUseRefreshTokenOauth2Authenticator,
 )
@@ -40,6 +41,7 @@ TOKEN_ERROR_ADVICE = {
     "access_denied": "The TikTok user denied or withdrew access. Re-authenticate the source.",
 }
 TRANSIENT_TOKEN_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
+TOKEN_ATTEMPTS = 4
 EXPIRED = AirbyteDateTime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -84,7 +86,8 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
     granted scopes, which decide the fields the streams may ask for.
     """
 
-    def __init__(self, config: MutableMapping[str, Any], api_base_url: str) -> None:
+    def __init__(self, config: MutableMapping[str, Any], api_base_url: str, timeout: float) -> None:
+        self._timeout = timeout
         self._expiry_cache: tuple[Any, AirbyteDateTime] = (object(), EXPIRED)
         super().__init__(
             connector_config=config,
@@ -108,20 +111,38 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         session = self._connector_config.get(SESSION)
         return session if isinstance(session, Mapping) else {}
 
+    def _make_handled_request(self) -> Any:
+        """The token call, with a timeout and a short retry budget.
+
+        The CDK's version has no timeout (a silent endpoint hangs the sync) and retries for five
+        minutes (a mistyped URL keeps `check` spinning that long).
+        """
+        for attempt in range(1, TOKEN_ATTEMPTS + 1):
+            try:
+                response = requests.post(
+                    self.get_token_refresh_endpoint(),
+                    data=self.build_refresh_request_body(),
+                    timeout=self._timeout,
+                )
+            except requests.RequestException as error:
+                failure = f"could not be reached ({type(error).__name__})"
+            else:
+                if response.status_code != 429 and response.status_code < 500:
+                    return _json_or_none(response)
+                failure = f"answered HTTP {response.status_code}"
+            if attempt < TOKEN_ATTEMPTS:
+                time.sleep(random.uniform(0.5, 1.0) * 2 ** (attempt - 1))
+        raise traced_error(
+            f"TikTok's token endpoint {failure} {TOKEN_ATTEMPTS} times in a row. Check "
+            "'api_base_url', or try again later if TikTok is having trouble.",
+            FailureType.transient_error,
+        )
+
     def refresh_access_token(self) -> tuple[str, AirbyteDateTime, str | None]:  # type: ignore[override]
-        try:
-            body = self._make_handled_request()
-        except requests.exceptions.JSONDecodeError as error:
-            raise token_error(None) from error
-        except requests.exceptions.HTTPError as error:
-            raise token_error(_json_or_none(error.response)) from error
-        except DefaultBackoffException as error:
-            raise traced_error(
-                "TikTok's token endpoint kept failing (HTTP 429/5xx); try again later.",
-                FailureType.transient_error,
-            ) from error
+        body = self._make_handled_request()
         if not isinstance(body, dict) or not body.get("access_token"):
             raise token_error(body)
+        add_to_secrets(body["access_token"])
         new_refresh_token = body.get("refresh_token") or None
         if new_refresh_token:
             add_to_secrets(new_refresh_token)

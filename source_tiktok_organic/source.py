@@ -82,7 +82,9 @@ class SourceTiktokOrganic(AbstractSource):
         settings = parse_settings(config)
         context = SyncContext(
             settings=settings,
-            auth=TikTokAuthenticator(_mutable(config), settings.api_base_url),
+            auth=TikTokAuthenticator(
+                _mutable(config), settings.api_base_url, settings.request_timeout
+            ),
             budget=tiktok_api_budget(settings),
             progress=Progress(logging.getLogger("airbyte.streams.videos")),
             snapshot_at=datetime.now(UTC).isoformat(timespec="milliseconds"),

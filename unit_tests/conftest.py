@@ -9,6 +9,8 @@ import backoff._sync
 import pytest
 from airbyte_cdk.sources.streams.http import rate_limiting
 
+from source_tiktok_organic import auth
+
 API = "https://open.tiktokapis.com"
 TOKEN_URL = f"{API}/v2/oauth/token/"
 USER_URL = f"{API}/v2/user/info/"
@@ -77,6 +79,7 @@ def no_retry_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     fake_time = types.SimpleNamespace(sleep=record)
     monkeypatch.setattr(rate_limiting, "time", fake_time)
     monkeypatch.setattr(backoff._sync, "time", fake_time)
+    monkeypatch.setattr(auth, "time", fake_time)
     return waits
 
 

@@ -3,12 +3,13 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 
-from source_tiktok_organic.auth import TikTokAuthenticator, parse_scopes
+from source_tiktok_organic.auth import TOKEN_ATTEMPTS, TikTokAuthenticator, parse_scopes
 from unit_tests.conftest import (
     ACCESS_TOKEN,
     API,
@@ -29,7 +30,7 @@ def control_configs(captured: str) -> list[dict[str, Any]]:
 
 
 def test_when_refreshing_then_form_body_uses_client_key_and_refresh_grant(tiktok: Any) -> None:
-    TikTokAuthenticator(make_config(), API).get_access_token()
+    TikTokAuthenticator(make_config(), API, 5).get_access_token()
     request = tiktok.last_request
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert parse_qs(request.text) == {
@@ -44,7 +45,7 @@ def test_given_rotated_refresh_token_when_refreshing_then_control_message_carrie
     tiktok: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = make_config()
-    TikTokAuthenticator(config, API).get_access_token()
+    TikTokAuthenticator(config, API, 5).get_access_token()
     emitted = control_configs(capsys.readouterr().out)
     assert len(emitted) == 1
     assert emitted[0]["refresh_token"] == ROTATED_REFRESH_TOKEN
@@ -61,7 +62,7 @@ def test_given_still_valid_token_in_config_when_starting_then_no_refresh_and_no_
         "scope": "user.info.basic,video.list",
         "open_id": "open-id-creator",
     }
-    auth = TikTokAuthenticator(make_config(oauth_session=session), API)
+    auth = TikTokAuthenticator(make_config(oauth_session=session), API, 5)
     assert auth.get_access_token() == "still-valid"
     assert auth.granted_scopes() == {"user.info.basic", "video.list"}
     assert not tiktok.called
@@ -79,7 +80,7 @@ def test_given_still_valid_token_in_config_when_starting_then_no_refresh_and_no_
 def test_given_expired_unknown_or_garbled_session_when_starting_then_refreshes(
     tiktok: Any, session: dict
 ) -> None:
-    auth = TikTokAuthenticator(make_config(oauth_session=session), API)
+    auth = TikTokAuthenticator(make_config(oauth_session=session), API, 5)
     assert auth.get_access_token() == ACCESS_TOKEN
     assert tiktok.call_count == 1
 
@@ -101,7 +102,7 @@ def test_given_token_error_with_http_200_when_refreshing_then_config_error_with_
         json={"error": category, "error_description": "nope", "log_id": "log-token-7"},
     )
     with pytest.raises(AirbyteTracedException) as raised:
-        TikTokAuthenticator(make_config(), API).get_access_token()
+        TikTokAuthenticator(make_config(), API, 5).get_access_token()
     assert raised.value.failure_type == FailureType.config_error
     assert needle in raised.value.message
     assert "log-token-7" in raised.value.message
@@ -115,7 +116,7 @@ def test_given_token_error_with_http_400_when_refreshing_then_same_config_error(
         TOKEN_URL, status_code=400, json={"error": "invalid_grant", "log_id": "log-9"}
     )
     with pytest.raises(AirbyteTracedException) as raised:
-        TikTokAuthenticator(make_config(), API).get_access_token()
+        TikTokAuthenticator(make_config(), API, 5).get_access_token()
     assert raised.value.failure_type == FailureType.config_error
     assert "log-9" in raised.value.message
 
@@ -133,7 +134,7 @@ def test_given_unreadable_or_transient_token_answer_when_refreshing_then_transie
 ) -> None:
     requests_mock.post(TOKEN_URL, **response)
     with pytest.raises(AirbyteTracedException) as raised:
-        TikTokAuthenticator(make_config(), API).get_access_token()
+        TikTokAuthenticator(make_config(), API, 5).get_access_token()
     assert raised.value.failure_type == FailureType.transient_error
 
 
@@ -141,18 +142,18 @@ def test_given_token_endpoint_5xx_then_recovers_when_refreshing_then_retried(
     requests_mock: Any,
 ) -> None:
     requests_mock.post(TOKEN_URL, [{"status_code": 503}, {"json": token_body()}])
-    assert TikTokAuthenticator(make_config(), API).get_access_token() == ACCESS_TOKEN
+    assert TikTokAuthenticator(make_config(), API, 5).get_access_token() == ACCESS_TOKEN
 
 
 def test_given_rotation_when_logging_then_new_refresh_token_is_masked(tiktok: Any) -> None:
-    TikTokAuthenticator(make_config(), API).get_access_token()
+    TikTokAuthenticator(make_config(), API, 5).get_access_token()
     assert ROTATED_REFRESH_TOKEN not in filter_secrets(f"leak {ROTATED_REFRESH_TOKEN}")
     assert ACCESS_TOKEN not in filter_secrets(f"leak {ACCESS_TOKEN}")
 
 
 def test_given_token_response_then_scopes_and_open_id_are_kept(tiktok: Any) -> None:
     tiktok.post(TOKEN_URL, json=token_body(scope="video.list, user.info.basic"))
-    auth = TikTokAuthenticator(make_config(), API)
+    auth = TikTokAuthenticator(make_config(), API, 5)
     assert auth.granted_scopes() == {"video.list", "user.info.basic"}
     assert auth.open_id() == "open-id-creator"
 
@@ -163,3 +164,25 @@ def test_given_token_response_then_scopes_and_open_id_are_kept(tiktok: Any) -> N
 )
 def test_given_scope_strings_when_parsing_then_set_of_scopes(raw: Any, expected: set) -> None:
     assert parse_scopes(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [{"exc": requests.ConnectTimeout}, {"exc": requests.ConnectionError}, {"status_code": 503}],
+)
+def test_given_token_endpoint_down_when_refreshing_then_gives_up_soon_as_transient(
+    requests_mock: Any, failure: dict, no_retry_sleep: list[float]
+) -> None:
+    requests_mock.post(TOKEN_URL, **failure)
+    with pytest.raises(AirbyteTracedException) as raised:
+        TikTokAuthenticator(make_config(), API, 5).get_access_token()
+    assert raised.value.failure_type == FailureType.transient_error
+    assert "api_base_url" in raised.value.message
+    assert requests_mock.call_count == TOKEN_ATTEMPTS
+    assert sum(no_retry_sleep) < 10
+
+
+def test_when_refreshing_then_the_token_request_has_a_timeout(requests_mock: Any) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body())
+    TikTokAuthenticator(make_config(), API, 7).get_access_token()
+    assert requests_mock.last_request.timeout == 7
