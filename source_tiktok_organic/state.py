@@ -32,11 +32,6 @@ class VideoState:
         )
         return {key: value for key, value in pairs if value is not None}
 
-    def high_water(self) -> int | None:
-        """The newest create_time a finished pass will have emitted."""
-        marks = [mark for mark in (self.create_time, self.resume_newest) if mark is not None]
-        return max(marks) if marks else None
-
 
 def parse_video_state(raw: Mapping[str, Any] | None) -> VideoState:
     if not raw:
