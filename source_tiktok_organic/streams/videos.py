@@ -141,7 +141,8 @@ class Videos(VideoListStream):
         for page in self.list_pages(listing, floor):
             for video in page.videos:
                 video["open_id"] = owner
-                newest = later(newest, video["create_time"])
+                if newest is None or video["create_time"] > newest:
+                    newest = video["create_time"]
                 yield video
             self._checkpoint = VideoState(
                 create_time=saved.create_time,
