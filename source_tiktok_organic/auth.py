@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -17,7 +18,13 @@ from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now, ab_datetime_parse
 
-from source_tiktok_organic.errors import config_error, traced_error
+from source_tiktok_organic.errors import (
+    config_error,
+    traced_error,
+    unreachable_failure_type,
+    unreachable_message,
+    unreachable_reason,
+)
 
 TOKEN_PATH = "/v2/oauth/token/"
 # Refresh this long before TikTok's expiry, so a token never dies between check and request.
@@ -29,9 +36,13 @@ ACCESS_TOKEN_PATH = (SESSION, "access_token")
 TOKEN_EXPIRY_PATH = (SESSION, "expires_at")
 GRANTED_SCOPES_PATH = (SESSION, "scope")
 OPEN_ID_PATH = (SESSION, "open_id")
+# Which refresh token the saved access token came from: a hash, never the token itself.
+FINGERPRINT_PATH = (SESSION, "refresh_token_sha256")
 TOKEN_ERROR_ADVICE = {
-    "invalid_grant": "TikTok no longer accepts the refresh token (expired, revoked or already "
-    "rotated). Re-authenticate the source to get a new refresh token.",
+    "invalid_grant": "TikTok no longer accepts the refresh token (expired, revoked, or already "
+    "rotated by an earlier run). If you run the connector by hand, use the config that run saved "
+    "or printed in its last CONTROL message; otherwise re-authenticate the source to get a new "
+    "refresh token.",
     "invalid_client": "TikTok rejected the client key / client secret pair. Check 'client_id' "
     "(TikTok calls it client key) and 'client_secret' against your app in the TikTok developer "
     "portal.",
@@ -43,6 +54,12 @@ TOKEN_ERROR_ADVICE = {
 TRANSIENT_TOKEN_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
 TOKEN_ATTEMPTS = 4
 EXPIRED = AirbyteDateTime(1970, 1, 1, tzinfo=UTC)
+ConfigSaver = Callable[[Mapping[str, Any]], None]
+
+
+def fingerprint(refresh_token: str) -> str:
+    """Ties a saved access token to the refresh token that produced it, without storing the token."""
+    return hashlib.sha256(refresh_token.encode()).hexdigest()
 
 
 def parse_scopes(raw: Any) -> frozenset[str]:
@@ -86,8 +103,16 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
     granted scopes, which decide the fields the streams may ask for.
     """
 
-    def __init__(self, config: MutableMapping[str, Any], api_base_url: str, timeout: float) -> None:
+    def __init__(
+        self,
+        config: MutableMapping[str, Any],
+        api_base_url: str,
+        timeout: float,
+        save_config: ConfigSaver | None = None,
+    ) -> None:
         self._timeout = timeout
+        self._api_base_url = api_base_url
+        self._save_config = save_config
         self._expiry_cache: tuple[Any, AirbyteDateTime] = (object(), EXPIRED)
         super().__init__(
             connector_config=config,
@@ -101,11 +126,23 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         )
 
     def token_has_expired(self) -> bool:
-        """Asked before every request, so it reads the session directly, without dpath."""
+        """Asked before every request, so it reads the session directly, without dpath.
+
+        A saved access token counts only for the refresh token that produced it: when the user
+        pastes a new refresh token, `check` must try that one, not a session left from the old.
+        """
         session = self._session()
         if not session.get("access_token") or not session.get("scope"):
             return True
+        if session.get("refresh_token_sha256") != fingerprint(str(self.get_refresh_token())):
+            return True
         return ab_datetime_now() + EXPIRY_MARGIN > self.get_token_expiry_date()
+
+    def refresh_and_set_access_token(self) -> None:
+        """After the CDK emits the rotated config, it is also saved where the user keeps it."""
+        super().refresh_and_set_access_token()
+        if self._save_config is not None:
+            self._save_config(self._connector_config)
 
     def _session(self) -> Mapping[str, Any]:
         session = self._connector_config.get(SESSION)
@@ -125,16 +162,32 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
                     timeout=self._timeout,
                 )
             except requests.RequestException as error:
-                failure = f"could not be reached ({type(error).__name__})"
+                failure = self._token_call_failure(error)
             else:
                 if response.status_code != 429 and response.status_code < 500:
                     return _json_or_none(response)
-                failure = f"answered HTTP {response.status_code}"
+                failure = self._token_call_failure(response)
             if attempt < TOKEN_ATTEMPTS:
                 time.sleep(random.uniform(0.5, 1.0) * 2 ** (attempt - 1))
-        raise traced_error(
-            f"TikTok's token endpoint {failure} {TOKEN_ATTEMPTS} times in a row. Check "
-            "'api_base_url', or try again later if TikTok is having trouble.",
+        raise failure
+
+    def _token_call_failure(
+        self, outcome: requests.Response | requests.RequestException
+    ) -> AirbyteTracedException:
+        gave_up = f"Gave up after {TOKEN_ATTEMPTS} attempts."
+        if isinstance(outcome, requests.Response):
+            what = f"answered HTTP {outcome.status_code}"
+        else:
+            reason = unreachable_reason(outcome)
+            if reason is not None:
+                return traced_error(
+                    f"{unreachable_message(self._api_base_url, reason)} {gave_up}",
+                    unreachable_failure_type(self._api_base_url),
+                )
+            what = f"could not be reached ({type(outcome).__name__})"
+        return traced_error(
+            f"TikTok's token endpoint {what}. Check 'api_base_url' ({self._api_base_url}), or "
+            f"try again later if TikTok is having trouble. {gave_up}",
             FailureType.transient_error,
         )
 
@@ -149,6 +202,9 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         scopes = parse_scopes(body.get("scope"))
         self._set_config_value_by_path(GRANTED_SCOPES_PATH, ",".join(sorted(scopes)))
         self._set_config_value_by_path(OPEN_ID_PATH, str(body.get("open_id") or ""))
+        self._set_config_value_by_path(
+            FINGERPRINT_PATH, fingerprint(str(new_refresh_token or self.get_refresh_token()))
+        )
         return (
             self._extract_access_token(body),
             self._extract_token_expiry_date(body),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import random
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -12,6 +14,12 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 BASE_SECONDS = 1.0
 CAP_SECONDS = 60.0
 MAX_RETRY_AFTER_SECONDS = 300.0
+# The CDK words every wait its backoff strategy asks for as a rate limit, even a refused
+# connection's; this is its line, from airbyte_cdk/sources/streams/http/rate_limiting.py.
+CDK_WAIT_LINE = re.compile(
+    r"^UserDefinedBackoffException: Rate limit exceeded(?: \(HTTP (?P<status>\d+)\))?\. "
+    r"Retrying in (?P<seconds>\S+) seconds\.$"
+)
 
 
 class TikTokBackoff(BackoffStrategy):
@@ -49,3 +57,22 @@ def parse_retry_after(value: str | None) -> float | None:
             moment = moment.replace(tzinfo=UTC)
         seconds = (moment - datetime.now(UTC)).total_seconds()
     return max(seconds, 0.001) if seconds == seconds else None
+
+
+class WaitWording(logging.Filter):
+    """Keeps "rate limit" for 429s: any other wait is logged as the plain wait it is.
+
+    The reason for the retry has already been logged by the error handler, one line before.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        match = CDK_WAIT_LINE.match(str(record.msg))
+        if match and match["status"] != "429":
+            record.msg, record.args = f"Waiting {match['seconds']} seconds before retrying.", ()
+        return True
+
+
+def reword_cdk_waits(logger: logging.Logger) -> None:
+    """Installs the filter once on the logger the CDK's retry loop writes to."""
+    if not any(isinstance(existing, WaitWording) for existing in logger.filters):
+        logger.addFilter(WaitWording())

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
+from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit
+
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import ValidationError, best_match
 
 from source_tiktok_organic.errors import config_error
 
@@ -33,7 +39,8 @@ class Settings:
 
 
 def parse_settings(config: Mapping[str, Any]) -> Settings:
-    """Checks every optional field's meaning (the spec's JSON schema has checked its type)."""
+    """Checks the config against spec.json, then every optional field's meaning."""
+    check_against_spec(config)
     for field in ("client_id", "client_secret", "refresh_token"):
         value = config.get(field)
         if not isinstance(value, str) or not value.strip():
@@ -128,3 +135,40 @@ def _choice(config: Mapping[str, Any], field: str, choices: tuple[str, ...]) -> 
             f"Config field '{field}' must be one of {', '.join(choices)}; got {value!r}."
         )
     return str(value)
+
+
+@cache
+def _spec_validator() -> Draft7Validator:
+    spec = json.loads(files("source_tiktok_organic").joinpath("spec.json").read_text())
+    return Draft7Validator(spec["connectionSpecification"])
+
+
+def check_against_spec(config: Mapping[str, Any]) -> None:
+    """The spec's own checks, worded for a person: which field, what it expects, what it got."""
+    error = best_match(_spec_validator().iter_errors(dict(config)))
+    if error is not None:
+        raise config_error(describe_violation(error))
+
+
+def describe_violation(error: ValidationError) -> str:
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in (error.instance or {})]
+        return f"Config field '{missing[0]}' is required but missing."
+    field = ".".join(str(part) for part in error.absolute_path) or "(the config itself)"
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    got = "a secret value" if schema.get("airbyte_secret") else repr(error.instance)
+    return f"Config field '{field}' must be {_expectation(schema)}; got {got}."
+
+
+def _expectation(schema: Mapping[str, Any]) -> str:
+    if "pattern_descriptor" in schema:
+        return str(schema["pattern_descriptor"])
+    if "enum" in schema:
+        return "one of " + ", ".join(str(choice) for choice in schema["enum"])
+    kinds = {"integer": "a whole number", "number": "a number", "string": "a string"}
+    kind = kinds.get(str(schema.get("type")), f"of type {schema.get('type', 'unknown')}")
+    if "minimum" in schema and "maximum" in schema:
+        return f"{kind} from {schema['minimum']} to {schema['maximum']}"
+    if "minimum" in schema:
+        return f"{kind} of at least {schema['minimum']}"
+    return kind

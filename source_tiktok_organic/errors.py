@@ -18,9 +18,14 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
     ResponseAction,
 )
 from airbyte_cdk.utils import AirbyteTracedException
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 MAX_RETRIES = 8
 MAX_RETRY_TIME = timedelta(minutes=10)
+# A host that refuses or does not resolve will not start answering within a 10-minute budget:
+# give up after this many attempts in a row (about 15 s of backoff).
+UNREACHABLE_ATTEMPTS = 5
+DEFAULT_API_HOST = "open.tiktokapis.com"
 REAUTHORIZE = "Re-authenticate the source (or paste a fresh refresh token) in its settings."
 ENDPOINT_SCOPES = {
     "/v2/video/list/": "video.list",
@@ -114,6 +119,19 @@ MALFORMED = Policy(
 UNKNOWN_CLIENT_ERROR = Policy(
     ResponseAction.FAIL, FailureType.system_error, "TikTok refused the request."
 )
+UNKNOWN_CODE = Policy(
+    ResponseAction.FAIL,
+    FailureType.system_error,
+    "TikTok answered with an error code this connector does not know, so it stops rather than "
+    "guess; please report it with the log_id.",
+)
+FRESH_TOKEN_REJECTED = Policy(
+    ResponseAction.FAIL,
+    FailureType.config_error,
+    "TikTok rejected the access token it had just issued, so another refresh will not help. "
+    "Check that the app still has Login Kit and its scopes in the TikTok developer portal, then "
+    + REAUTHORIZE,
+)
 NETWORK = Policy(
     ResponseAction.RETRY, FailureType.transient_error, "The connection to TikTok failed."
 )
@@ -147,6 +165,12 @@ def _parse_envelope(response: requests.Response) -> Envelope:
     return Envelope(data=data if isinstance(data, dict) else None, error=error)
 
 
+def log_id_of(response: requests.Response) -> str:
+    """TikTok's id for one request, from the envelope or its `x-tt-logid` header."""
+    envelope = read_envelope(response)
+    return envelope.error.log_id if envelope.error else response.headers.get("x-tt-logid", "")
+
+
 def policy_for(response: requests.Response) -> Policy | None:
     """None means success: HTTP 2xx, error code `ok` and a `data` object."""
     envelope = read_envelope(response)
@@ -161,7 +185,43 @@ def policy_for(response: requests.Response) -> Policy | None:
         return UNKNOWN_CLIENT_ERROR
     if code == "ok" and envelope.data is not None:
         return None
+    if code and code != "ok":
+        return UNKNOWN_CODE
     return MALFORMED
+
+
+def bearer_token(response: requests.Response) -> str:
+    header = str(response.request.headers.get("Authorization", "")) if response.request else ""
+    return header.removeprefix("Bearer ").strip()
+
+
+def unreachable_reason(error: BaseException) -> str | None:
+    """Why the host could not be connected to at all, or None for any other network fault."""
+    cause: BaseException | None = error
+    while cause is not None:
+        reason = getattr(cause, "reason", None)
+        for candidate in (cause, reason):
+            if isinstance(candidate, NameResolutionError):
+                return "its name does not resolve"
+            if isinstance(candidate, NewConnectionError):
+                return "it refused the connection"
+        cause = cause.args[0] if cause.args and isinstance(cause.args[0], BaseException) else None
+    return None
+
+
+def unreachable_message(api_base_url: str, reason: str) -> str:
+    host = urlsplit(api_base_url).hostname or api_base_url
+    return (
+        f"Could not connect to {host}: {reason}. Check 'api_base_url' ({api_base_url}) and "
+        "this machine's network, DNS and proxy settings."
+    )
+
+
+def unreachable_failure_type(api_base_url: str) -> FailureType:
+    """A custom host nobody answers on is a setting to fix; TikTok's own is an outage."""
+    if urlsplit(api_base_url).hostname == DEFAULT_API_HOST:
+        return FailureType.transient_error
+    return FailureType.config_error
 
 
 def explain(response: requests.Response, policy: Policy) -> str:
@@ -181,10 +241,17 @@ class TikTokErrorHandler(ErrorHandler):
     """Decides from the envelope, not only the status: TikTok's 200s can carry errors."""
 
     def __init__(
-        self, logger: logging.Logger, on_rate_limit: Callable[[], None] = lambda: None
+        self,
+        logger: logging.Logger,
+        api_base_url: str = "https://" + DEFAULT_API_HOST,
+        on_rate_limit: Callable[[], None] = lambda: None,
     ) -> None:
         self._logger = logger
+        self._api_base_url = api_base_url
         self._on_rate_limit = on_rate_limit
+        self._unreachable_in_a_row = 0
+        # The access token TikTok last rejected, until a request succeeds again.
+        self._rejected_token: str | None = None
 
     @property
     def max_retries(self) -> int:
@@ -198,11 +265,19 @@ class TikTokErrorHandler(ErrorHandler):
         self, response_or_exception: requests.Response | Exception | None = None
     ) -> ErrorResolution:
         if isinstance(response_or_exception, requests.Response):
+            self._unreachable_in_a_row = 0
             policy = policy_for(response_or_exception)
             if policy is None:
+                self._rejected_token = None
                 return ErrorResolution(ResponseAction.SUCCESS)
+            if policy.action is ResponseAction.REFRESH_TOKEN_THEN_RETRY:
+                policy = self._after_rejection(bearer_token(response_or_exception), policy)
             message = explain(response_or_exception, policy)
         elif isinstance(response_or_exception, requests.RequestException):
+            reason = unreachable_reason(response_or_exception)
+            if reason is not None:
+                return self._unreachable(reason)
+            self._unreachable_in_a_row = 0
             policy = NETWORK
             message = f"{NETWORK.advice} ({type(response_or_exception).__name__})"
         else:
@@ -212,3 +287,25 @@ class TikTokErrorHandler(ErrorHandler):
         if policy.action is not ResponseAction.FAIL:
             self._logger.info("Retrying: %s", message)
         return ErrorResolution(policy.action, policy.failure_type, message)
+
+    def _after_rejection(self, token: str, policy: Policy) -> Policy:
+        """A refresh once; if the token that replaced a rejected one is rejected too, stop.
+
+        The CDK stops then as well, but with a generic text: this keeps TikTok's code and log_id.
+        """
+        replaced = self._rejected_token is not None and self._rejected_token != token
+        self._rejected_token = token
+        return FRESH_TOKEN_REJECTED if replaced else policy
+
+    def _unreachable(self, reason: str) -> ErrorResolution:
+        """Retried briefly, then a failure that names the setting to fix."""
+        self._unreachable_in_a_row += 1
+        message = unreachable_message(self._api_base_url, reason)
+        if self._unreachable_in_a_row < UNREACHABLE_ATTEMPTS:
+            self._logger.info("Retrying: %s", message)
+            return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, message)
+        return ErrorResolution(
+            ResponseAction.FAIL,
+            unreachable_failure_type(self._api_base_url),
+            f"{message} Gave up after {UNREACHABLE_ATTEMPTS} attempts in a row.",
+        )

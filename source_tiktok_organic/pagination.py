@@ -29,14 +29,15 @@ class VideoPage:
     videos: list[dict[str, Any]]
     cursor: int | None
     has_more: bool
+    log_id: str = ""
 
 
 class StuckCursorError(AirbyteTracedException):
-    def __init__(self, cursor: int) -> None:
+    def __init__(self, cursor: int, log_id: str) -> None:
         message = (
             f"TikTok's video list stopped advancing: cursor {cursor} came back {MAX_STALLS + 1} "
             "times in a row. The sync stops here instead of looping; run it again later, and if it "
-            "persists report it to TikTok with the log_id of the last request."
+            f"persists report it to TikTok with the log_id of the last request: {log_id or 'none'}."
         )
         super().__init__(
             message=message, internal_message=message, failure_type=FailureType.transient_error
@@ -74,7 +75,7 @@ class VideoPager:
             if not self._seen(video.get("id")):
                 fresh.append(video)
         if page.has_more:
-            self._advance(page.cursor, oldest)
+            self._advance(page.cursor, oldest, page.log_id)
         else:
             self.done = True
         return fresh
@@ -92,7 +93,7 @@ class VideoPager:
             self._recent_ids.popitem(last=False)
         return False
 
-    def _advance(self, api_cursor: int | None, oldest: int | None) -> None:
+    def _advance(self, api_cursor: int | None, oldest: int | None, log_id: str) -> None:
         # Asking for "before the end of the oldest video's second" re-reads that second, so a
         # second split across two pages is read whole; the duplicates are dropped by id.
         overlap = None if oldest is None else (oldest + 1) * 1000
@@ -110,7 +111,7 @@ class VideoPager:
         if self.cursor is not None and proposed >= self.cursor:
             self._stalls += 1
             if self._stalls > MAX_STALLS:
-                raise StuckCursorError(self.cursor)
+                raise StuckCursorError(self.cursor, log_id)
             proposed = self.cursor
         else:
             self._stalls = 0

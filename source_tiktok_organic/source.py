@@ -12,8 +12,11 @@ from airbyte_cdk.models import (
     AirbyteMessage,
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
+    FailureType,
     Status,
     SyncMode,
+    TraceType,
+    Type,
 )
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
@@ -21,7 +24,9 @@ from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
 from source_tiktok_organic.auth import TikTokAuthenticator
+from source_tiktok_organic.backoff import reword_cdk_waits
 from source_tiktok_organic.config import parse_settings
+from source_tiktok_organic.config_file import ConfigFile
 from source_tiktok_organic.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
 from source_tiktok_organic.listing import VideoListing
 from source_tiktok_organic.progress import Progress
@@ -33,9 +38,19 @@ LISTING_STREAMS = frozenset({"videos", "video_stats"})
 
 
 class SourceTiktokOrganic(AbstractSource):
+    # parse_settings checks the config against spec.json itself, naming the field at fault.
+    check_config_against_spec = False
+
     def __init__(self) -> None:
         super().__init__()
         self._selected: set[str] = set()
+        self._config_file: ConfigFile | None = None
+        reword_cdk_waits(logging.getLogger("airbyte"))
+
+    def read_config(self, config_path: str) -> MutableMapping[str, Any]:  # type: ignore[override]
+        """Remembers where the config came from, to save the rotated refresh token there."""
+        self._config_file = ConfigFile(config_path, logging.getLogger("airbyte"))
+        return super().read_config(config_path)
 
     def check_connection(
         self, logger: logging.Logger, config: Mapping[str, Any]
@@ -74,16 +89,27 @@ class SourceTiktokOrganic(AbstractSource):
         catalog: ConfiguredAirbyteCatalog,
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
-        """Notes which streams are selected, so one video listing can serve two of them."""
+        """Notes which streams are selected, so one video listing can serve two of them.
+
+        The first config error ends the sync: the CDK would report it again for every stream
+        (a dead refresh token fails them all), so it is raised once, as the sync's one error.
+        """
         self._selected = {configured.stream.name for configured in catalog.streams}
-        yield from super().read(logger, config, catalog, state)
+        for message in super().read(logger, config, catalog, state):
+            failure = config_failure(message)
+            if failure is not None:
+                raise failure
+            yield message
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         settings = parse_settings(config)
         context = SyncContext(
             settings=settings,
             auth=TikTokAuthenticator(
-                _mutable(config), settings.api_base_url, settings.request_timeout
+                _mutable(config),
+                settings.api_base_url,
+                settings.request_timeout,
+                save_config=self._config_file.save if self._config_file else None,
             ),
             budget=tiktok_api_budget(settings),
             progress=Progress(logging.getLogger("airbyte.streams.videos")),
@@ -102,3 +128,18 @@ class SourceTiktokOrganic(AbstractSource):
 def _mutable(config: Mapping[str, Any]) -> MutableMapping[str, Any]:
     """The authenticator writes the rotated token into the config it emits, so it needs a dict."""
     return config if isinstance(config, MutableMapping) else dict(config)
+
+
+def config_failure(message: AirbyteMessage) -> AirbyteTracedException | None:
+    """The config error a TRACE message reports, rebuilt so it can end the sync."""
+    if message.type != Type.TRACE or message.trace is None or message.trace.type != TraceType.ERROR:
+        return None
+    error = message.trace.error
+    if error is None or error.failure_type != FailureType.config_error:
+        return None
+    return AirbyteTracedException(
+        message=error.message,
+        internal_message=error.internal_message,
+        failure_type=FailureType.config_error,
+        stream_descriptor=error.stream_descriptor,
+    )

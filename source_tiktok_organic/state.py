@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from source_tiktok_organic.errors import config_error
 
 CURSOR_FIELD = "create_time"
+SNAPSHOT_FIELD = "snapshot_at"
 RESUME_BEFORE = "resume_before_ms"
 RESUME_NEWEST = "resume_newest_create_time"
 
@@ -37,7 +39,7 @@ def parse_video_state(raw: Mapping[str, Any] | None) -> VideoState:
     if not raw:
         return VideoState()
     if not isinstance(raw, Mapping):
-        raise _invalid(f"expected an object, got {type(raw).__name__}")
+        raise _invalid("videos", f"expected an object, got {type(raw).__name__}")
     before = _integer(raw, RESUME_BEFORE)
     return VideoState(
         create_time=_integer(raw, CURSOR_FIELD),
@@ -53,12 +55,32 @@ def _integer(raw: Mapping[str, Any], key: str) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise _invalid(f"'{key}' must be a non-negative integer (epoch seconds), got {value!r}")
+        raise _invalid(
+            "videos", f"'{key}' must be a non-negative integer (epoch seconds), got {value!r}"
+        )
     return int(value)
 
 
-def _invalid(reason: str) -> Exception:
+def parse_snapshot_state(raw: Mapping[str, Any] | None, stream: str) -> datetime | None:
+    """The `snapshot_at` a history stream last recorded; naive times are read as UTC."""
+    if not raw:
+        return None
+    if not isinstance(raw, Mapping):
+        raise _invalid(stream, f"expected an object, got {type(raw).__name__}")
+    value = raw.get(SNAPSHOT_FIELD)
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise _invalid(
+            stream, f"'{SNAPSHOT_FIELD}' must be an ISO 8601 date-time, got {value!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _invalid(stream: str, reason: str) -> Exception:
     return config_error(
-        f"The saved state of stream 'videos' is invalid: {reason}. Fix the state in the "
+        f"The saved state of stream '{stream}' is invalid: {reason}. Fix the state in the "
         "connection's settings or reset the stream."
     )

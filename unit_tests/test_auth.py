@@ -9,7 +9,12 @@ from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 
-from source_tiktok_organic.auth import TOKEN_ATTEMPTS, TikTokAuthenticator, parse_scopes
+from source_tiktok_organic.auth import (
+    TOKEN_ATTEMPTS,
+    TikTokAuthenticator,
+    fingerprint,
+    parse_scopes,
+)
 from unit_tests.conftest import (
     ACCESS_TOKEN,
     API,
@@ -61,12 +66,64 @@ def test_given_still_valid_token_in_config_when_starting_then_no_refresh_and_no_
         "expires_at": str(ab_datetime_now().replace(year=ab_datetime_now().year + 1)),
         "scope": "user.info.basic,video.list",
         "open_id": "open-id-creator",
+        "refresh_token_sha256": fingerprint(REFRESH_TOKEN),
     }
     auth = TikTokAuthenticator(make_config(oauth_session=session), API, 5)
     assert auth.get_access_token() == "still-valid"
     assert auth.granted_scopes() == {"user.info.basic", "video.list"}
     assert not tiktok.called
     assert control_configs(capsys.readouterr().out) == []
+
+
+@pytest.mark.parametrize(
+    "fingerprinted_token", ["a-refresh-token-the-user-replaced", None], ids=["other", "none"]
+)
+def test_given_valid_session_of_another_refresh_token_when_starting_then_the_entered_one_is_tried(
+    tiktok: Any, fingerprinted_token: str | None
+) -> None:
+    """The Airbyte UI's "edit the source, paste a new token, Test": the new token must be used."""
+    session = {
+        "access_token": "still-valid",
+        "expires_at": str(ab_datetime_now().replace(year=ab_datetime_now().year + 1)),
+        "scope": "user.info.basic,video.list",
+    }
+    if fingerprinted_token:
+        session["refresh_token_sha256"] = fingerprint(fingerprinted_token)
+    config = make_config(oauth_session=session)
+    auth = TikTokAuthenticator(config, API, 5)
+    assert auth.get_access_token() == ACCESS_TOKEN
+    assert parse_qs(tiktok.request_history[0].text)["refresh_token"] == [REFRESH_TOKEN]
+    assert config["oauth_session"]["refresh_token_sha256"] == fingerprint(ROTATED_REFRESH_TOKEN)
+    assert REFRESH_TOKEN not in json.dumps(config["oauth_session"])
+    assert ROTATED_REFRESH_TOKEN not in json.dumps(config["oauth_session"])
+
+
+def test_given_a_wrong_refresh_token_and_a_valid_session_when_checking_then_invalid_grant(
+    requests_mock: Any,
+) -> None:
+    requests_mock.post(TOKEN_URL, json={"error": "invalid_grant", "log_id": "log-typo"})
+    session = {
+        "access_token": "still-valid",
+        "expires_at": str(ab_datetime_now().replace(year=ab_datetime_now().year + 1)),
+        "scope": "user.info.basic,video.list",
+        "refresh_token_sha256": fingerprint("the-token-before-the-edit"),
+    }
+    auth = TikTokAuthenticator(make_config(oauth_session=session, refresh_token="typo"), API, 5)
+    with pytest.raises(AirbyteTracedException) as raised:
+        auth.get_access_token()
+    assert raised.value.failure_type == FailureType.config_error
+    assert "log-typo" in raised.value.message
+
+
+def test_given_tiktok_keeps_the_refresh_token_then_the_session_is_tied_to_the_same_one(
+    requests_mock: Any,
+) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body(refresh_token=""))
+    config = make_config()
+    auth = TikTokAuthenticator(config, API, 5)
+    auth.get_access_token()
+    assert config["oauth_session"]["refresh_token_sha256"] == fingerprint(REFRESH_TOKEN)
+    assert not auth.token_has_expired()
 
 
 @pytest.mark.parametrize(
@@ -88,7 +145,7 @@ def test_given_expired_unknown_or_garbled_session_when_starting_then_refreshes(
 @pytest.mark.parametrize(
     ("category", "needle"),
     [
-        ("invalid_grant", "Re-authenticate the source"),
+        ("invalid_grant", "use the config that run saved"),
         ("invalid_client", "'client_id' (TikTok calls it client key) and 'client_secret'"),
         ("invalid_scope", "scopes"),
         ("unsupported_grant_type", "refused to refresh"),

@@ -111,3 +111,39 @@ def test_given_requests_per_minute_when_parsing_then_kept_and_bounded() -> None:
     assert parse_settings(make_config(requests_per_minute=0)).requests_per_minute == 0
     with pytest.raises(AirbyteTracedException, match="requests_per_minute"):
         parse_settings(make_config(requests_per_minute=-1))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "expected"),
+    [
+        ({"start_date": "not-a-date"}, "start_date", "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"),
+        ({"lookback_days": 400}, "lookback_days", "a whole number from 0 to 365"),
+        ({"lookback_days": "7"}, "lookback_days", "a whole number from 0 to 365"),
+        ({"request_timeout_seconds": 0}, "request_timeout_seconds", "a number from 1 to 600"),
+        ({"video_stats_scope": "some"}, "video_stats_scope", "one of all, lookback"),
+        ({"client_id": 12}, "client_id", "a string"),
+    ],
+)
+def test_given_a_value_the_spec_refuses_when_parsing_then_the_error_names_field_and_format(
+    overrides: dict, field: str, expected: str
+) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        parse_settings(make_config(**overrides))
+    assert raised.value.failure_type == FailureType.config_error
+    assert f"Config field '{field}' must be {expected}; got " in raised.value.message
+    assert "does not match" not in raised.value.message
+
+
+def test_given_a_required_field_missing_when_parsing_then_the_error_names_it() -> None:
+    config = make_config()
+    del config["refresh_token"]
+    with pytest.raises(AirbyteTracedException) as raised:
+        parse_settings(config)
+    assert raised.value.message == "Config field 'refresh_token' is required but missing."
+
+
+def test_given_a_secret_of_the_wrong_type_when_parsing_then_its_value_is_not_repeated() -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        parse_settings(make_config(client_secret=["s3cr3t-in-a-list"]))
+    assert "'client_secret' must be a string; got a secret value." in raised.value.message
+    assert "s3cr3t" not in raised.value.message

@@ -1,6 +1,8 @@
 import json
 import logging
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -8,9 +10,10 @@ from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import read
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
 from source_tiktok_organic import SourceTiktokOrganic
-from source_tiktok_organic.errors import TikTokErrorHandler, read_envelope
+from source_tiktok_organic.errors import UNREACHABLE_ATTEMPTS, TikTokErrorHandler, read_envelope
 from unit_tests.conftest import (
     LIST_URL,
     SECRETS,
@@ -156,14 +159,108 @@ def test_given_access_token_dies_mid_sync_when_reading_then_refreshes_once_and_c
     assert list_calls(tiktok)[-1].headers["Authorization"] == "Bearer second-access"
 
 
-def test_given_access_token_rejected_after_refresh_when_reading_then_config_error(
+def test_given_access_token_rejected_after_refresh_when_reading_then_config_error_with_log_id(
     tiktok: Any,
 ) -> None:
+    tiktok.post(
+        TOKEN_URL,
+        [
+            {"json": token_body()},
+            {"json": token_body(access_token="second-access", refresh_token="third-refresh")},
+        ],
+    )
     tiktok.post(LIST_URL, status_code=401, json=envelope(code="access_token_invalid"))
     output = read_videos()
-    assert output.errors[0].trace.error.failure_type == FailureType.config_error
+    [error] = output.errors
+    assert error.trace.error.failure_type == FailureType.config_error
+    assert "just issued" in error.trace.error.message
+    assert "access_token_invalid" in error.trace.error.message
+    assert "log-42" in error.trace.error.message
     token_calls = [r for r in tiktok.request_history if r.url == TOKEN_URL]
     assert len(token_calls) == 2
+
+
+def test_given_a_rejection_then_a_success_then_a_rejection_then_each_gets_a_refresh() -> None:
+    handler = TikTokErrorHandler(logging.getLogger("test"))
+
+    def answer(status: int, token: str, body: dict) -> ResponseAction:
+        sent = response(status, body)
+        sent.request = requests.Request(
+            "POST", LIST_URL, headers={"Authorization": f"Bearer {token}"}
+        ).prepare()
+        return handler.interpret_response(sent).response_action
+
+    rejected = envelope(code="access_token_invalid")
+    assert answer(401, "first", rejected) == ResponseAction.REFRESH_TOKEN_THEN_RETRY
+    assert answer(200, "second", list_page([], None, False)) == ResponseAction.SUCCESS
+    assert answer(401, "second", rejected) == ResponseAction.REFRESH_TOKEN_THEN_RETRY
+    assert answer(401, "second", rejected) == ResponseAction.REFRESH_TOKEN_THEN_RETRY
+    assert answer(401, "third", rejected) == ResponseAction.FAIL
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_given_an_error_code_tiktok_never_documented_then_fails_at_once_naming_it(
+    tiktok: Any, status: int
+) -> None:
+    tiktok.post(LIST_URL, status_code=status, json=envelope(code="brand_new_code", message="?"))
+    error = read_videos().errors[0]
+    assert error.trace.error.failure_type == FailureType.system_error
+    assert "brand_new_code" in error.trace.error.message
+    assert "log-42" in error.trace.error.message
+    assert len(list_calls(tiktok)) == 1
+
+
+def refused(host: str = "open.tiktokapis.com") -> requests.ConnectionError:
+    reason = NewConnectionError(None, "Connection refused")  # type: ignore[arg-type]
+    return requests.ConnectionError(MaxRetryError(None, f"https://{host}/", reason))  # type: ignore[arg-type]
+
+
+def unresolved(host: str) -> requests.ConnectionError:
+    reason = NameResolutionError(host, None, socket.gaierror("Name or service not known"))  # type: ignore[arg-type]
+    return requests.ConnectionError(MaxRetryError(None, f"https://{host}/", reason))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("api_base_url", "error", "failure", "reason"),
+    [
+        ("https://tiktok.example", unresolved("tiktok.example"), "config_error", "not resolve"),
+        ("http://127.0.0.1:9", refused("127.0.0.1"), "config_error", "refused"),
+        ("https://open.tiktokapis.com", refused(), "transient_error", "refused"),
+    ],
+)
+def test_given_a_host_nobody_answers_on_then_gives_up_after_a_few_tries_naming_api_base_url(
+    api_base_url: str, error: Exception, failure: str, reason: str
+) -> None:
+    handler = TikTokErrorHandler(logging.getLogger("test"), api_base_url=api_base_url)
+    tries = [handler.interpret_response(error) for _ in range(UNREACHABLE_ATTEMPTS)]
+    assert [t.response_action for t in tries[:-1]] == [ResponseAction.RETRY] * (
+        UNREACHABLE_ATTEMPTS - 1
+    )
+    assert tries[-1].response_action == ResponseAction.FAIL
+    assert tries[-1].failure_type == FailureType(failure)
+    host = urlsplit(api_base_url).hostname
+    assert f"Could not connect to {host}: " in tries[-1].error_message
+    assert f"'api_base_url' ({api_base_url})" in tries[-1].error_message
+    assert reason in tries[-1].error_message
+    assert "rate limit" not in tries[-1].error_message.lower()
+
+
+def test_given_an_answer_between_connection_failures_then_the_count_starts_again() -> None:
+    handler = TikTokErrorHandler(logging.getLogger("test"))
+    for _ in range(UNREACHABLE_ATTEMPTS - 1):
+        handler.interpret_response(refused())
+    handler.interpret_response(response(500, envelope(code="internal_error")))
+    resolution = handler.interpret_response(refused())
+    assert resolution.response_action == ResponseAction.RETRY
+
+
+def test_given_the_list_host_refuses_when_reading_then_the_sync_stops_after_a_few_tries(
+    tiktok: Any,
+) -> None:
+    tiktok.post(LIST_URL, exc=refused())
+    error = read_videos().errors[0]
+    assert "Could not connect to open.tiktokapis.com" in error.trace.error.message
+    assert len(list_calls(tiktok)) == UNREACHABLE_ATTEMPTS
 
 
 @pytest.mark.parametrize(
@@ -197,3 +294,31 @@ def test_given_any_failure_when_reading_then_no_secret_in_any_output(tiktok: Any
     assert output.errors
     for secret in SECRETS:
         assert secret not in printed
+
+
+def retry_lines(output: Any) -> list[str]:
+    return [m.log.message for m in output.logs if "retrying" in m.log.message.lower()]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status_code": 500, "json": envelope(code="internal_error")},
+        {"exc": requests.ConnectionError},
+    ],
+)
+def test_given_a_retry_that_is_not_a_rate_limit_then_the_log_never_calls_it_one(
+    tiktok: Any, fault: dict
+) -> None:
+    tiktok.post(LIST_URL, [fault, ONE_PAGE])
+    lines = retry_lines(read_videos())
+    assert any(line.startswith("Waiting ") for line in lines), lines
+    assert not any("rate limit" in line.lower() for line in lines), lines
+
+
+def test_given_a_429_then_the_log_says_rate_limit(tiktok: Any) -> None:
+    tiktok.post(
+        LIST_URL, [{"status_code": 429, "json": envelope(code="rate_limit_exceeded")}, ONE_PAGE]
+    )
+    lines = retry_lines(read_videos())
+    assert any("Rate limit exceeded (HTTP 429)" in line for line in lines), lines

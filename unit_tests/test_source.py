@@ -3,11 +3,13 @@ import logging
 from typing import Any
 
 import pytest
-from airbyte_cdk.models import Status
-from airbyte_cdk.test.entrypoint_wrapper import discover
+from airbyte_cdk.models import FailureType, Status, SyncMode
+from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.test.entrypoint_wrapper import discover, read
 
 from source_tiktok_organic import SourceTiktokOrganic
 from unit_tests.conftest import (
+    LIST_URL,
     ROTATED_REFRESH_TOKEN,
     SECRETS,
     TOKEN_URL,
@@ -81,7 +83,8 @@ def test_given_revoked_refresh_token_when_checking_then_failed_status_says_reaut
     requests_mock.post(TOKEN_URL, json={"error": "invalid_grant", "log_id": "log-rv"})
     status = SourceTiktokOrganic().check(LOGGER, make_config())
     assert status.status == Status.FAILED
-    assert "Re-authenticate" in status.message
+    assert "re-authenticate the source" in status.message
+    assert "last CONTROL message" in status.message
     assert "log-rv" in status.message
 
 
@@ -140,3 +143,34 @@ def test_schemas_make_every_field_nullable_but_the_primary_key() -> None:
             assert nullable != (name in keys), (stream.name, name)
     videos = SourceTiktokOrganic().streams(make_config())[2].get_json_schema()
     assert videos["properties"]["create_time"]["type"] == ["null", "integer"]
+
+
+def every_stream() -> Any:
+    builder = CatalogBuilder()
+    for name in ("user_info", "user_stats", "videos", "video_stats"):
+        builder = builder.with_stream(name, SyncMode.full_refresh)
+    return builder.build()
+
+
+def test_given_a_dead_refresh_token_when_reading_every_stream_then_one_error_ends_the_sync(
+    requests_mock: Any,
+) -> None:
+    requests_mock.post(TOKEN_URL, json={"error": "invalid_grant", "log_id": "log-dead"})
+    output = read(SourceTiktokOrganic(), make_config(), every_stream())
+    [error] = output.errors
+    assert error.trace.error.failure_type == FailureType.config_error
+    assert "invalid_grant" in error.trace.error.message
+    assert "log-dead" in error.trace.error.message
+    assert "Traceback" not in error.trace.error.message
+    assert requests_mock.call_count == 1
+    assert output.records == []
+
+
+def test_given_a_transient_failure_in_one_stream_then_the_other_streams_still_sync(
+    tiktok: Any,
+) -> None:
+    tiktok.post(LIST_URL, status_code=500, json=envelope(code="internal_error"))
+    output = read(SourceTiktokOrganic(), make_config(), every_stream())
+    synced = {message.record.stream for message in output.records}
+    assert synced == {"user_info", "user_stats"}
+    assert output.errors[0].trace.error.failure_type == FailureType.transient_error

@@ -236,3 +236,63 @@ def test_given_invalid_state_when_reading_then_config_error_names_the_state(tikt
     tiktok.post(LIST_URL, json=list_page([], None, False))
     output = run_read("videos", SyncMode.incremental, {"create_time": "yesterday"})
     assert "state of stream 'videos' is invalid" in output.errors[0].trace.error.message
+
+
+@pytest.mark.parametrize(
+    "state",
+    [{"__ab_full_refresh_sync_complete": True}, {"__ab_no_cursor_state_message": True}],
+)
+def test_given_a_passed_back_marker_state_when_reading_user_info_then_the_profile_is_read_again(
+    tiktok: Any, state: dict
+) -> None:
+    """PyAirbyte and users by hand pass back whatever state the last read emitted."""
+    output = run_read("user_info", state=state)
+    assert [r.record.data["open_id"] for r in output.records] == ["open-id-creator"]
+    assert len([r for r in tiktok.request_history if r.url.startswith(USER_URL)]) == 1
+    assert not output.errors
+
+
+FUTURE_SNAPSHOT = "2100-01-01T00:00:00.000+00:00"
+
+
+@pytest.mark.parametrize("stream", ["video_stats", "user_stats"])
+@pytest.mark.parametrize("saved", [FUTURE_SNAPSHOT, "2100-01-01T00:00:00"])
+def test_given_a_saved_snapshot_after_this_syncs_then_no_rows_a_warning_and_the_state_holds(
+    tiktok: Any, stream: str, saved: str
+) -> None:
+    tiktok.post(LIST_URL, json=list_page([video(1, 100)], 100_000, False))
+    output = run_read(stream, SyncMode.incremental, {"snapshot_at": saved})
+    assert output.records == []
+    assert last_state(output) == {"snapshot_at": saved}
+    assert output.is_in_logs(f"Stream {stream} writes no rows this sync")
+    assert not any(r.url.startswith(LIST_URL) for r in tiktok.request_history)
+
+
+@pytest.mark.parametrize("stream", ["video_stats", "user_stats"])
+def test_given_an_older_saved_snapshot_then_rows_and_the_state_moves_forward(
+    tiktok: Any, stream: str
+) -> None:
+    tiktok.post(LIST_URL, json=list_page([video(1, 100)], 100_000, False))
+    output = run_read(stream, SyncMode.incremental, {"snapshot_at": "2020-01-01T00:00:00+00:00"})
+    [record] = output.records
+    assert last_state(output) == {"snapshot_at": record.record.data["snapshot_at"]}
+    assert record.record.data["snapshot_at"] > "2020-01-01"
+
+
+@pytest.mark.parametrize("stream", ["video_stats", "user_stats"])
+def test_given_a_future_snapshot_in_a_full_refresh_then_rows_are_taken_anyway(
+    tiktok: Any, stream: str
+) -> None:
+    tiktok.post(LIST_URL, json=list_page([video(1, 100)], 100_000, False))
+    output = run_read(stream, SyncMode.full_refresh, {"snapshot_at": FUTURE_SNAPSHOT})
+    assert len(output.records) == 1
+
+
+@pytest.mark.parametrize("stream", ["video_stats", "user_stats"])
+def test_given_an_unreadable_saved_snapshot_then_config_error_names_stream_and_field(
+    tiktok: Any, stream: str
+) -> None:
+    output = run_read(stream, SyncMode.incremental, {"snapshot_at": "last tuesday"})
+    message = output.errors[0].trace.error.message
+    assert f"state of stream '{stream}' is invalid" in message
+    assert "'snapshot_at' must be an ISO 8601 date-time" in message

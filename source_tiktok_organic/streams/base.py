@@ -6,11 +6,12 @@ import re
 from abc import ABC
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.call_rate import (
     APIBudget,
     HttpRequestRegexMatcher,
@@ -26,12 +27,13 @@ from source_tiktok_organic.config import Settings
 from source_tiktok_organic.errors import (
     TikTokErrorHandler,
     config_error,
+    log_id_of,
     read_envelope,
     traced_error,
 )
 from source_tiktok_organic.progress import Progress
+from source_tiktok_organic.state import SNAPSHOT_FIELD, parse_snapshot_state
 
-SNAPSHOT_FIELD = "snapshot_at"
 RATE_LIMITED_ENDPOINTS = ("/v2/user/info/", "/v2/video/list/", "/v2/video/query/")
 RATE_WINDOW = timedelta(seconds=61)
 
@@ -103,7 +105,11 @@ class TikTokStream(HttpStream, ABC):
         return self._settings.api_base_url + "/v2/"
 
     def get_error_handler(self) -> ErrorHandler:
-        return TikTokErrorHandler(self.logger, on_rate_limit=self._context.progress.rate_limited)
+        return TikTokErrorHandler(
+            self.logger,
+            api_base_url=self._settings.api_base_url,
+            on_rate_limit=self._context.progress.rate_limited,
+        )
 
     def get_backoff_strategy(self) -> BackoffStrategy:
         return TikTokBackoff()
@@ -118,13 +124,16 @@ class TikTokStream(HttpStream, ABC):
         """`data` of an envelope the error handler has already accepted."""
         data = read_envelope(response).data
         if data is None:
-            raise traced_error(f"TikTok's answer to {self.name} had no data object.")
+            raise traced_error(
+                f"TikTok's answer to {self.name} had no data object "
+                f"(log_id: {log_id_of(response) or 'none'})."
+            )
         return data
 
-    def fetch(self, next_page_token: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """One request through the CDK's client (retries, budget, auth), its `data` back."""
+    def fetch(self, next_page_token: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], str]:
+        """One request through the CDK's client (retries, budget, auth): `data` and its log_id."""
         _, response = self._fetch_next_page(None, None, next_page_token)
-        return self.response_data(response)
+        return self.response_data(response), log_id_of(response)
 
     def granted_scopes(self) -> frozenset[str]:
         return self._auth.granted_scopes()
@@ -144,6 +153,8 @@ class SnapshotStream(TikTokStream, ABC):
     def __init__(self, context: SyncContext) -> None:
         super().__init__(context)
         self._state: MutableMapping[str, Any] = {}
+        self._saved: datetime | None = None
+        self._now = datetime.fromisoformat(context.snapshot_at)
 
     @property
     def cursor_field(self) -> str:
@@ -155,8 +166,24 @@ class SnapshotStream(TikTokStream, ABC):
 
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
+        self._saved = parse_snapshot_state(value, self.name)
         self._state = dict(value or {})
 
+    def already_taken(self, sync_mode: SyncMode) -> bool:
+        """A saved snapshot at or after this sync's (a restored state, a skewed clock): no rows."""
+        if sync_mode != SyncMode.incremental or self._saved is None or self._saved < self._now:
+            return False
+        self.logger.warning(
+            "Stream %s writes no rows this sync: its saved %s (%s) is not before this sync's "
+            "(%s). If the saved state is wrong, reset the stream.",
+            self.name,
+            SNAPSHOT_FIELD,
+            self._saved.isoformat(),
+            self._context.snapshot_at,
+        )
+        return True
+
     def taken(self) -> None:
-        """Marks this sync's snapshot as delivered, once its records are out."""
-        self._state = {SNAPSHOT_FIELD: self._context.snapshot_at}
+        """Marks this sync's snapshot as delivered, once its records are out; never backwards."""
+        if self._saved is None or self._saved < self._now:
+            self._state = {SNAPSHOT_FIELD: self._context.snapshot_at}

@@ -13,7 +13,12 @@ from airbyte_cdk.sources.streams.core import StreamData
 from source_tiktok_organic.errors import traced_error
 from source_tiktok_organic.fields import BASIC_SCOPE, STATS_FIELDS, STATS_SCOPE, granted_user_fields
 from source_tiktok_organic.records import conform
-from source_tiktok_organic.streams.base import SNAPSHOT_FIELD, SnapshotStream, TikTokStream
+from source_tiktok_organic.streams.base import (
+    SNAPSHOT_FIELD,
+    SnapshotStream,
+    SyncContext,
+    TikTokStream,
+)
 
 
 def profile_user(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -31,6 +36,17 @@ class UserInfo(TikTokStream):
     """The authorizing creator's profile: GET /v2/user/info/ (Display API "Get User Info")."""
 
     primary_key = "open_id"
+
+    def __init__(self, context: SyncContext) -> None:
+        super().__init__(context)
+        # One request per sync leaves nothing to resume, and the CDK's resumable-full-refresh
+        # marker, passed back as state by PyAirbyte or by hand, would silence every later read.
+        self.cursor = None
+
+    @property
+    def is_resumable(self) -> bool:
+        """A plain full refresh: the CDK reads it once, whatever state is passed in."""
+        return False
 
     def path(self, **_: Any) -> str:
         return "user/info/"
@@ -78,6 +94,8 @@ class UserStats(SnapshotStream):
         return next(iter(self.parse_response(response)))
 
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
+        if self.already_taken(sync_mode):
+            return
         if self.counters is None:
             self.logger.warning(
                 "Stream user_stats is unavailable: the scope '%s' is not granted. Add it to your "

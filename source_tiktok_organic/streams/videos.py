@@ -65,7 +65,7 @@ class VideoListStream(TikTokStream):
         return to_video_page(self.response_data(response)).videos
 
     def fetch_page(self, cursor: int | None) -> VideoPage:
-        page = to_video_page(self.fetch(None if cursor is None else {"cursor": cursor}))
+        page = to_video_page(*self.fetch(None if cursor is None else {"cursor": cursor}))
         for video in page.videos:
             conform(video, "videos")
         return page
@@ -160,6 +160,8 @@ class VideoStats(VideoListStream, SnapshotStream):
         return ["video_id", SNAPSHOT_FIELD]
 
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
+        if self.already_taken(sync_mode):
+            return
         window = self._settings.video_stats_scope == "lookback"
         if not window:
             yield from self.estimate()
@@ -188,7 +190,7 @@ def later(first: int | None, second: int | None) -> int | None:
     return max(known) if known else None
 
 
-def to_video_page(data: Mapping[str, Any]) -> VideoPage:
+def to_video_page(data: Mapping[str, Any], log_id: str = "") -> VideoPage:
     """Strict about shape: a wrong `has_more` or `videos` must stop the sync, not end it quietly."""
     videos = data.get("videos")
     has_more = data.get("has_more")
@@ -196,13 +198,15 @@ def to_video_page(data: Mapping[str, Any]) -> VideoPage:
     if videos is None:
         videos = []
     if not isinstance(videos, list) or not all(isinstance(video, dict) for video in videos):
-        raise _malformed("'videos' is not a list of objects")
+        raise _malformed("'videos' is not a list of objects", log_id)
     if not isinstance(has_more, bool):
-        raise _malformed(f"'has_more' is {has_more!r}, not a boolean")
+        raise _malformed(f"'has_more' is {has_more!r}, not a boolean", log_id)
     if cursor is not None and (isinstance(cursor, bool) or not isinstance(cursor, int)):
-        raise _malformed(f"'cursor' is {cursor!r}, not an integer")
-    return VideoPage(videos=videos, cursor=cursor, has_more=has_more)
+        raise _malformed(f"'cursor' is {cursor!r}, not an integer", log_id)
+    return VideoPage(videos=videos, cursor=cursor, has_more=has_more, log_id=log_id)
 
 
-def _malformed(reason: str) -> Exception:
-    return traced_error(f"TikTok's video list answer is malformed: {reason}.")
+def _malformed(reason: str, log_id: str) -> Exception:
+    return traced_error(
+        f"TikTok's video list answer is malformed: {reason} (log_id: {log_id or 'none'})."
+    )

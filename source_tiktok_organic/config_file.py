@@ -1,0 +1,86 @@
+"""Writes the rotated config back to the `--config` file, so the next run by hand just works.
+
+TikTok kills a refresh token once it has been used. The Airbyte platform stores the new one from
+the CONTROL message; a shell user or a script would otherwise have to copy it out of stdout.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import stat
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+SAVE_CONFIG_ENV = "SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG"
+# A file bind-mounted into a container cannot be renamed over: it is rewritten in place instead.
+IN_PLACE_ERRNOS = frozenset({errno.EBUSY, errno.EXDEV, errno.EPERM, errno.EACCES})
+
+
+class ConfigFile:
+    """The user's config file, updated whenever TikTok rotates the refresh token."""
+
+    def __init__(self, path: str, logger: logging.Logger) -> None:
+        self._path = Path(path)
+        self._logger = logger
+
+    def save(self, config: Mapping[str, Any]) -> None:
+        if os.environ.get(SAVE_CONFIG_ENV, "1").strip().lower() in ("0", "false", "no"):
+            self._logger.info(
+                "The refresh token was rotated; %s=0, so %s was left as it is. The new config is "
+                "in the CONTROL message on stdout (control.connectorConfig.config).",
+                SAVE_CONFIG_ENV,
+                self._path,
+            )
+            return
+        text = json.dumps(dict(config), indent=2) + "\n"
+        try:
+            write_atomically(self._path, text)
+        except OSError as error:
+            self._logger.warning(
+                "The refresh token was rotated but %s could not be updated (%s). TikTok has "
+                "already retired the old token: before the next run, replace the file's content "
+                "with the 'config' object of the last CONTROL message on stdout "
+                "(control.connectorConfig.config), or the run will be refused with invalid_grant.",
+                self._path,
+                error.strerror or type(error).__name__,
+            )
+            return
+        self._logger.info("Saved the rotated refresh token to %s.", self._path)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Temp file + rename, keeping the file's mode; in place where a rename is impossible."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError:
+        _write_in_place(path, text)
+        return
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
+        try:
+            os.replace(temporary, path)
+        except OSError as error:
+            if error.errno not in IN_PLACE_ERRNOS:
+                raise
+            _write_in_place(path, text)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _write_in_place(path: Path, text: str) -> None:
+    with open(path, "r+", encoding="utf-8") as file:
+        file.write(text)
+        file.truncate()
+        file.flush()
+        os.fsync(file.fileno())
