@@ -162,7 +162,7 @@ class EmulatorProcess:
 
     @property
     def url(self) -> str:
-        return str(self.ready["url"])
+        return str(self.ready["api_base_url"])
 
     def config(self, **overrides: Any) -> dict[str, Any]:
         """A connector config for this emulator; benchmarks add their own knobs."""

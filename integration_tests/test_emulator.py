@@ -841,7 +841,7 @@ def test_given_cli_when_started_then_prints_json_line_serves_and_exits_cleanly_o
     try:
         ready = json.loads(_read_line(process))
         token = requests.post(
-            ready["url"] + TOKEN,
+            ready["api_base_url"] + TOKEN,
             data={
                 "client_key": ready["client_id"],
                 "client_secret": ready["client_secret"],
@@ -851,7 +851,7 @@ def test_given_cli_when_started_then_prints_json_line_serves_and_exits_cleanly_o
             timeout=5,
         ).json()["access_token"]
         listed = requests.post(
-            ready["url"] + VIDEO_LIST,
+            ready["api_base_url"] + VIDEO_LIST,
             params={"fields": "id"},
             json={"max_count": 20},
             headers={"Authorization": f"Bearer {token}"},
@@ -867,7 +867,7 @@ def test_given_cli_when_started_then_prints_json_line_serves_and_exits_cleanly_o
             process.wait()
         process.stdout.close()
 
-    assert ready["videos"] == 7
+    assert set(ready) == {"client_id", "client_secret", "refresh_token", "api_base_url"}
     assert len(listed) == 7
     assert stats == {TOKEN: 1, VIDEO_LIST: 1}
 

@@ -1,25 +1,53 @@
-"""Run the emulator as a process: `python -m integration_tests.emulator --port 0`.
+"""Run the emulator as a process: `python -m integration_tests.emulator [--write-config PATH]`.
 
-Prints one JSON line with the URL and credentials, then serves until SIGTERM or SIGINT.
+Serves on 127.0.0.1:8090 by default (the acceptance emulator owns 8089), or on any free port
+when 8090 is taken; `--port N` asks for N (exit 2 if taken), `--port 0` for any free port.
+Prints one JSON line on stdout, the connector config for this emulator as it is
+(`client_id`, `client_secret`, `refresh_token`, `api_base_url`), optionally writes it to a
+file, says what it serves on stderr, then serves until SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import signal
 import sys
+import tempfile
 import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from integration_tests.emulator.dataset import generate_dataset
 from integration_tests.emulator.emulator import TikTokEmulator
 from integration_tests.emulator.tokens import ROTATIONS
 
+PROG = "python -m integration_tests.emulator"
+DEFAULT_PORT = 8090  # integration_tests/acceptance.py serves the acceptance configs on 8089
+
+
+class PortUnavailableError(Exception):
+    """An explicitly requested port cannot be served on; the message is one line for the user."""
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m integration_tests.emulator")
+    parser = argparse.ArgumentParser(prog=PROG)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"default {DEFAULT_PORT}, or any free port if that one is taken; 0 picks a free port",
+    )
+    parser.add_argument(
+        "--write-config",
+        type=Path,
+        metavar="PATH",
+        help="also write the connector config to PATH (its folder is created)",
+    )
     parser.add_argument("--videos", type=int, default=45)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--latency-ms", type=int, default=0)
@@ -33,32 +61,83 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def start_emulator(
+    make: Callable[[int], TikTokEmulator], port: int | None, default: int = DEFAULT_PORT
+) -> TikTokEmulator:
+    """Starts `make(port)` and returns it, serving.
+
+    `port=None` means `default`, or any free port when `default` is taken (said on stderr).
+    An explicit port that cannot be bound raises PortUnavailableError.
+    """
+    wanted = default if port is None else port
+    emulator = make(wanted)
+    try:
+        return emulator.start()
+    except OSError as error:
+        if port is not None or error.errno != errno.EADDRINUSE:
+            reason = error.strerror or str(error)
+            raise PortUnavailableError(
+                f"cannot serve on port {wanted}: {reason} "
+                "(pick another --port, or --port 0 for any free one)"
+            ) from None
+    emulator = make(0).start()
+    print(f"Port {wanted} is taken; serving on {emulator.url} instead.", file=sys.stderr)
+    return emulator
+
+
+def write_config(path: Path, config: dict[str, Any]) -> None:
+    """Writes the config atomically (never a half-written file), creating the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(json.dumps(config, indent=2) + "\n")
+        os.chmod(temporary, 0o644)  # as a plain `>` redirect would: a container user reads it
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    emulator = TikTokEmulator(
-        dataset=generate_dataset(videos=args.videos, seed=args.seed),
-        rate_limit_per_minute=args.rate_limit or None,
-        rotation=args.rotation,
-        access_token_ttl=args.access_token_ttl,
-        latency_ms=args.latency_ms,
-        retry_after_header=args.retry_after,
-        host=args.host,
-        port=args.port,
-        seed=args.seed,
-    )
+
+    def make(port: int) -> TikTokEmulator:
+        return TikTokEmulator(
+            dataset=generate_dataset(videos=args.videos, seed=args.seed),
+            rate_limit_per_minute=args.rate_limit or None,
+            rotation=args.rotation,
+            access_token_ttl=args.access_token_ttl,
+            latency_ms=args.latency_ms,
+            retry_after_header=args.retry_after,
+            host=args.host,
+            port=port,
+            seed=args.seed,
+        )
+
+    try:
+        emulator = start_emulator(make, args.port)
+    except PortUnavailableError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
     with emulator:
-        ready = {
-            "url": emulator.url,
-            "client_id": emulator.client_key,
-            "client_secret": emulator.client_secret,
-            "refresh_token": emulator.refresh_token,
-            "videos": len(emulator.dataset.videos),
-        }
-        print(json.dumps(ready), flush=True)
-        stop.wait()
+        config = emulator.connector_config()
+        if args.write_config is not None:
+            write_config(args.write_config, config)
+        print(json.dumps(config), flush=True)
+        written = f"; config written to {args.write_config}" if args.write_config else ""
+        print(
+            f"TikTok emulator: {len(emulator.dataset.videos)} videos on {emulator.url} "
+            f"({args.rotation} refresh-token rotation){written}. Ctrl-C stops it.",
+            file=sys.stderr,
+            flush=True,
+        )
+        # A signal may land on a server thread, which does not wake a blocked wait(): poll.
+        while not stop.wait(timeout=0.2):
+            pass
     if args.stats_on_exit:
         print(json.dumps(dict(emulator.counts)), flush=True)
     return 0
