@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import subprocess
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +33,8 @@ pytestmark = pytest.mark.docker
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE = os.environ.get("IMAGE", "source-tiktok-organic:dev")
+# The name the README's `docker run` commands use: no tag, so Docker reads it as :latest.
+UNTAGGED = "source-tiktok-organic"
 MOUNT = "/data"
 STREAMS = {"user_info", "user_stats", "videos", "video_stats"}
 
@@ -226,3 +230,28 @@ def test_full_refresh_in_the_container_reads_every_stream(
     assert len(result.records("videos")) == len(videos)
     assert len(result.records("video_stats")) == len(videos)
     assert len(result.records("user_stats")) == 1
+
+
+def test_the_untagged_name_runs_the_image_just_built_as_the_readme_does(
+    client: Any, image: Any, tmp_path: Path
+) -> None:
+    """`.ci/build-image.sh` tags :latest too, so `docker run source-tiktok-organic ...` works."""
+    try:
+        latest = client.images.get(f"{UNTAGGED}:latest")
+    except docker.errors.ImageNotFound:
+        pytest.fail(f"{UNTAGGED}:latest is missing: .ci/build-image.sh must tag it with {IMAGE}.")
+    assert latest.id == image.id, (
+        f"{UNTAGGED}:latest is another image than {IMAGE}: rebuild with bash .ci/build-image.sh."
+    )
+    cli = shutil.which("docker")
+    if cli is None:
+        pytest.skip("No docker command on PATH.")
+    folder = tmp_path / "data"
+    folder.mkdir()
+    folder.chmod(0o755)
+    argv = ["run", "--rm", "--network", "host", "-v", f"{folder}:{MOUNT}", UNTAGGED, "spec"]
+    done = subprocess.run([cli, *argv], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    messages = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    [spec] = [message["spec"] for message in messages if message["type"] == "SPEC"]
+    assert "refresh_token" in spec["connectionSpecification"]["properties"]
