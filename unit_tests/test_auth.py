@@ -8,6 +8,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from source_tiktok_organic.auth import (
     TOKEN_ATTEMPTS,
@@ -243,3 +244,33 @@ def test_when_refreshing_then_the_token_request_has_a_timeout(requests_mock: Any
     requests_mock.post(TOKEN_URL, json=token_body())
     TikTokAuthenticator(make_config(), API, 7).get_access_token()
     assert requests_mock.last_request.timeout == 7
+
+
+@pytest.mark.parametrize(
+    ("api_base_url", "failure"),
+    [("https://tiktok-proxy.example", "config_error"), (API, "transient_error")],
+)
+def test_given_a_token_host_that_refuses_then_the_error_names_it_and_a_custom_one_is_config(
+    requests_mock: Any, api_base_url: str, failure: str
+) -> None:
+    refused = NewConnectionError(None, "Connection refused")  # type: ignore[arg-type]
+    requests_mock.post(
+        api_base_url + "/v2/oauth/token/",
+        exc=requests.ConnectionError(MaxRetryError(None, api_base_url, refused)),  # type: ignore[arg-type]
+    )
+    with pytest.raises(AirbyteTracedException) as raised:
+        TikTokAuthenticator(make_config(), api_base_url, 5).get_access_token()
+    assert raised.value.failure_type == FailureType(failure)
+    host = api_base_url.removeprefix("https://")
+    assert f"Could not connect to {host}: it refused the connection" in raised.value.message
+    assert f"'api_base_url' ({api_base_url})" in raised.value.message
+
+
+def test_given_a_rotation_then_the_rotated_config_is_handed_to_the_saver(tiktok: Any) -> None:
+    saved: list[dict[str, Any]] = []
+    config = make_config()
+    TikTokAuthenticator(
+        config, API, 5, save_config=lambda c: saved.append(dict(c))
+    ).get_access_token()
+    assert [c["refresh_token"] for c in saved] == [ROTATED_REFRESH_TOKEN]
+    assert saved[0]["oauth_session"]["access_token"] == ACCESS_TOKEN

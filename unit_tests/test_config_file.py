@@ -23,7 +23,7 @@ NEW = {
 def config_path(tmp_path: Path) -> Path:
     path = tmp_path / "config.json"
     path.write_text(json.dumps(OLD))
-    path.chmod(0o600)
+    path.chmod(0o640)  # not the 0600 a fresh temp file gets
     return path
 
 
@@ -33,7 +33,7 @@ def test_given_a_writable_config_when_saving_then_it_holds_the_new_config_and_ke
     with caplog.at_level(logging.INFO):
         ConfigFile(str(config_path), LOGGER).save(NEW)
     assert json.loads(config_path.read_text()) == NEW
-    assert stat.S_IMODE(config_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(config_path.stat().st_mode) == 0o640
     assert sorted(p.name for p in config_path.parent.iterdir()) == ["config.json"]
     assert f"Saved the rotated refresh token to {config_path}" in caplog.text
     assert "rft.rotated-secret" not in caplog.text

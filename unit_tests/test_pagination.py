@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 from airbyte_cdk.utils import AirbyteTracedException
 
@@ -56,8 +58,9 @@ def test_given_cursor_that_never_moves_when_paging_then_stuck_error_not_a_loop()
     for _ in range(MAX_STALLS + 2):  # the first repeat still moves, to TikTok's own cursor
         pager.accept(stuck)
     with pytest.raises(StuckCursorError) as raised:
-        pager.accept(stuck)
+        pager.accept(replace(stuck, log_id="log-last-page"))
     assert "stopped advancing" in raised.value.message
+    assert "log_id of the last request: log-last-page" in raised.value.message
 
 
 def test_given_cursor_moving_forward_in_time_when_paging_then_counted_as_stall() -> None:

@@ -1,4 +1,5 @@
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -8,6 +9,7 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from source_tiktok_organic import SourceTiktokOrganic
+from source_tiktok_organic import source as source_module
 from source_tiktok_organic.streams.videos import PAGE_SIZE
 from unit_tests.conftest import (
     LIST_URL,
@@ -230,6 +232,7 @@ def test_given_malformed_page_when_reading_then_clear_error_not_silent_end(
     output = run_read("videos")
     assert output.records == []
     assert "malformed" in output.errors[0].trace.error.message
+    assert "log_id: log-42" in output.errors[0].trace.error.message
 
 
 def test_given_invalid_state_when_reading_then_config_error_names_the_state(tiktok: Any) -> None:
@@ -286,6 +289,27 @@ def test_given_a_future_snapshot_in_a_full_refresh_then_rows_are_taken_anyway(
     tiktok.post(LIST_URL, json=list_page([video(1, 100)], 100_000, False))
     output = run_read(stream, SyncMode.full_refresh, {"snapshot_at": FUTURE_SNAPSHOT})
     assert len(output.records) == 1
+    assert last_state(output) == {"snapshot_at": FUTURE_SNAPSHOT}, "the state moved backwards"
+
+
+class SyncStartsAt2030(datetime):
+    @classmethod
+    def now(cls, tz: Any = None) -> "SyncStartsAt2030":
+        return cls(2030, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("stream", ["video_stats", "user_stats"])
+@pytest.mark.parametrize(
+    ("saved", "rows"),
+    [("2030-01-01T00:00:00.000+00:00", 0), ("2029-12-31T23:59:59.999+00:00", 1)],
+)
+def test_given_a_saved_snapshot_equal_to_this_syncs_then_it_counts_as_taken(
+    tiktok: Any, monkeypatch: pytest.MonkeyPatch, stream: str, saved: str, rows: int
+) -> None:
+    monkeypatch.setattr(source_module, "datetime", SyncStartsAt2030)
+    tiktok.post(LIST_URL, json=list_page([video(1, 100)], 100_000, False))
+    output = run_read(stream, SyncMode.incremental, {"snapshot_at": saved})
+    assert len(output.records) == rows
 
 
 @pytest.mark.parametrize("stream", ["video_stats", "user_stats"])

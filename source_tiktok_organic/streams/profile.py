@@ -13,12 +13,7 @@ from airbyte_cdk.sources.streams.core import StreamData
 from source_tiktok_organic.errors import traced_error
 from source_tiktok_organic.fields import BASIC_SCOPE, STATS_FIELDS, STATS_SCOPE, granted_user_fields
 from source_tiktok_organic.records import conform
-from source_tiktok_organic.streams.base import (
-    SNAPSHOT_FIELD,
-    SnapshotStream,
-    SyncContext,
-    TikTokStream,
-)
+from source_tiktok_organic.streams.base import SNAPSHOT_FIELD, SnapshotStream, TikTokStream
 
 
 def profile_user(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -37,15 +32,13 @@ class UserInfo(TikTokStream):
 
     primary_key = "open_id"
 
-    def __init__(self, context: SyncContext) -> None:
-        super().__init__(context)
-        # One request per sync leaves nothing to resume, and the CDK's resumable-full-refresh
-        # marker, passed back as state by PyAirbyte or by hand, would silence every later read.
-        self.cursor = None
-
     @property
     def is_resumable(self) -> bool:
-        """A plain full refresh: the CDK reads it once, whatever state is passed in."""
+        """One request per sync leaves nothing to resume.
+
+        As a resumable full refresh, the CDK's completion marker, passed back as state by
+        PyAirbyte or by hand, would silence every later read.
+        """
         return False
 
     def path(self, **_: Any) -> str:
