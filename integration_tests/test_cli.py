@@ -37,12 +37,13 @@ def test_given_good_credentials_when_checking_then_succeeded(
 @pytest.mark.parametrize(
     ("breakage", "needle"),
     [
-        ("revoked", "Re-authenticate"),
+        ("revoked", "last CONTROL message"),
         ("wrong_secret", "client_secret"),
         ("no_video_scope", "video.list"),
         ("no_basic_scope", "user.info.basic"),
         ("plain_http", "api_base_url"),
         ("missing_field", "refresh_token"),
+        ("bad_start_date", "Config field 'start_date' must be YYYY-MM-DD or"),
     ],
 )
 def test_given_broken_setup_when_checking_then_failed_with_the_cause(
@@ -59,6 +60,8 @@ def test_given_broken_setup_when_checking_then_failed_with_the_cause(
         config["refresh_token"] = emulator.issue_refresh_token(["video.list"])
     elif breakage == "plain_http":
         config["api_base_url"] = "http://open.tiktokapis.com"
+    elif breakage == "bad_start_date":
+        config["start_date"] = "not-a-date"
     else:
         del config["refresh_token"]
     run = run_connector("check", config)
@@ -148,7 +151,7 @@ def test_given_rotation_then_emitted_config_works_next_time_and_old_token_is_dea
     failed = run_connector("check", stale)
     [status] = failed.of_type(Type.CONNECTION_STATUS)
     assert status.connectionStatus.status == Status.FAILED
-    assert "Re-authenticate" in status.connectionStatus.message
+    assert "last CONTROL message" in status.connectionStatus.message
 
 
 def test_given_saved_access_token_when_running_again_then_no_refresh_is_spent(

@@ -59,7 +59,7 @@ RECOVERABLE: dict[str, Setup] = {
 }
 FATAL: dict[str, tuple[Setup, str]] = {
     "cursor stops moving": (set_faults(stuck_cursor_after_pages=1), "stopped advancing"),
-    "refresh token revoked": (revoke, "Re-authenticate"),
+    "refresh token revoked": (revoke, "last CONTROL message"),
     "video.list scope withdrawn": (drop_video_scope, "video.list"),
 }
 

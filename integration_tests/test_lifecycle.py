@@ -1,0 +1,178 @@
+"""The credential and state lifecycle as a shell user drives it: one config file, run after run.
+
+Each test runs the installed command against the emulator, which rotates refresh tokens strictly
+(a used one is dead), so a run that did not save the rotated token leaves the next one locked out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airbyte_cdk.models import AirbyteMessageSerializer, FailureType, Status, Type
+
+from integration_tests.cli import Run, catalog_for, command_path, run_connector
+from integration_tests.conftest import config_for
+from integration_tests.emulator import TikTokEmulator
+from source_tiktok_organic.auth import fingerprint
+from source_tiktok_organic.config_file import SAVE_CONFIG_ENV
+
+EVERY_STREAM = {
+    "user_info": "full_refresh",
+    "user_stats": "incremental",
+    "videos": "incremental",
+    "video_stats": "incremental",
+}
+
+
+def run_with_file(
+    command: str, config_file: Path, *extra: str, env: dict[str, str] | None = None
+) -> Run:
+    """The command as a user types it: `--config` names their own file, not a copy."""
+    done = subprocess.run(
+        [command_path(), command, "--config", str(config_file), *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+    messages = [
+        AirbyteMessageSerializer.load(json.loads(line))
+        for line in done.stdout.splitlines()
+        if line.strip()
+    ]
+    return Run(done.returncode, done.stdout, done.stderr, messages)
+
+
+def status_of(run: Run) -> Status:
+    [status] = run.of_type(Type.CONNECTION_STATUS)
+    return status.connectionStatus.status
+
+
+def logs(run: Run) -> str:
+    return "\n".join(m.log.message for m in run.of_type(Type.LOG))
+
+
+@pytest.fixture
+def config_file(emulator: TikTokEmulator, tmp_path: Path) -> Path:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config_for(emulator)))
+    path.chmod(0o600)
+    return path
+
+
+def test_given_one_config_file_when_check_then_read_twice_then_every_run_works(
+    emulator: TikTokEmulator, config_file: Path, tmp_path: Path
+) -> None:
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(catalog_for(EVERY_STREAM)))
+    original = json.loads(config_file.read_text())["refresh_token"]
+
+    check = run_with_file("check", config_file)
+    saved = json.loads(config_file.read_text())
+    emulator.expire_access_tokens()  # the next run must spend the refresh token check saved
+    first = run_with_file("read", config_file, "--catalog", str(catalog))
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps(first.state_messages()))
+    second = run_with_file("read", config_file, "--catalog", str(catalog), "--state", str(state))
+
+    assert status_of(check) == Status.SUCCEEDED
+    assert saved["refresh_token"] != original
+    assert saved == check.latest_config({})
+    assert f"Saved the rotated refresh token to {config_file}" in logs(check)
+    assert (config_file.stat().st_mode & 0o777) == 0o600
+    for run in (first, second):
+        assert run.returncode == 0, run.errors()
+    assert len(first.records("videos")) == len(emulator.dataset.videos)
+    # the second read: the profile again, one new snapshot, no video it already had
+    assert len(second.records("user_info")) == 1
+    assert len(second.records("user_stats")) == 1
+    assert len(second.records("video_stats")) == len(emulator.dataset.videos)
+    assert second.records("videos") == []
+
+
+def test_given_saving_turned_off_then_the_file_is_untouched_and_the_control_message_has_it(
+    config_file: Path,
+) -> None:
+    before = config_file.read_text()
+    check = run_with_file("check", config_file, env={SAVE_CONFIG_ENV: "0"})
+    assert status_of(check) == Status.SUCCEEDED
+    assert config_file.read_text() == before
+    assert check.latest_config({})["refresh_token"] != json.loads(before)["refresh_token"]
+    assert "control.connectorConfig.config" in logs(check)
+
+
+def test_given_a_valid_saved_session_and_a_mistyped_refresh_token_then_check_fails(
+    emulator: TikTokEmulator, config: dict[str, Any]
+) -> None:
+    """The Airbyte UI's "edit the source, paste a new refresh token, Test"."""
+    first = run_connector("check", config)
+    edited = {**first.latest_config(config), "refresh_token": "rft.typo"}
+    emulator.reset_counts()
+
+    run = run_connector("check", edited)
+
+    assert status_of(run) == Status.FAILED
+    assert "invalid_grant" in run.of_type(Type.CONNECTION_STATUS)[0].connectionStatus.message
+    assert emulator.counts["/v2/oauth/token/"] == 1
+
+
+def test_given_a_saved_session_of_the_same_refresh_token_then_it_is_reused_and_only_a_hash_kept(
+    emulator: TikTokEmulator, config: dict[str, Any]
+) -> None:
+    first = run_connector("check", config)
+    saved = first.latest_config(config)
+    emulator.reset_counts()
+    assert status_of(run_connector("check", saved)) == Status.SUCCEEDED
+    assert emulator.counts["/v2/oauth/token/"] == 0
+    session = saved["oauth_session"]
+    assert session["refresh_token_sha256"] == fingerprint(saved["refresh_token"])
+    assert saved["refresh_token"] not in json.dumps(session)
+
+
+def test_given_a_dead_refresh_token_when_reading_every_stream_then_one_clear_error_and_exit_1(
+    emulator: TikTokEmulator, config: dict[str, Any]
+) -> None:
+    emulator.revoke_refresh_tokens()
+    run = run_connector("read", config, catalog_for(EVERY_STREAM))
+
+    assert run.returncode == 1
+    [trace] = [m.trace for m in run.of_type(Type.TRACE) if m.trace.error]
+    assert trace.error.failure_type == FailureType.config_error
+    assert "invalid_grant" in trace.error.message
+    assert "log_id: " in trace.error.message
+    assert "Traceback" not in trace.error.message
+    assert "Traceback" not in run.stderr
+    assert emulator.counts["/v2/oauth/token/"] == 1
+    assert run.records() == []
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_given_an_api_host_that_refuses_then_check_and_read_fail_naming_api_base_url(
+    emulator: TikTokEmulator, closed_port: int
+) -> None:
+    url = f"http://127.0.0.1:{closed_port}"
+    config = config_for(emulator, api_base_url=url)
+
+    check = run_connector("check", config)
+    read = run_connector("read", config, catalog_for(EVERY_STREAM))
+
+    [status] = check.of_type(Type.CONNECTION_STATUS)
+    assert status.connectionStatus.status == Status.FAILED
+    assert f"'api_base_url' ({url})" in status.connectionStatus.message
+    assert read.returncode == 1
+    [error] = read.errors()
+    assert "Could not connect to 127.0.0.1: it refused the connection" in error
+    assert "rate limit" not in (read.stdout + read.stderr).lower()

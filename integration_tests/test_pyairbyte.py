@@ -1,0 +1,325 @@
+"""PyAirbyte as a client: the README's snippet, run as written, twice, into its DuckDB cache.
+
+PyAirbyte lives in a venv of its own (integration_tests/pyairbyte_env.py); the connector is this
+checkout's `source-tiktok-organic` command, found on PATH; TikTok is the in-process emulator.
+PyAirbyte reads every stream incrementally and merges into its cache on the primary keys, so
+after two runs an analyst expects one profile row, one row per video, and one history row per
+video (and one for the profile) per run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from integration_tests.conftest import DATASET_NOW, config_for
+from integration_tests.emulator import TikTokEmulator, generate_dataset
+from integration_tests.pyairbyte_env import PyAirbyteInstallError, pyairbyte_python
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+SECTION = "## Read it from Python (PyAirbyte)"
+STREAMS = ("user_info", "videos", "video_stats", "user_stats")
+RUN_TIMEOUT = 120  # a run takes about 10 s
+MAX_REQUESTS = 200  # per run: beyond that the connector is looping
+NEW_FOLLOWERS = 4_321
+NEW_BIO = "Bio edited between the two syncs ✍️"
+
+# Run in the PyAirbyte venv (it has duckdb): one JSON snapshot of what an analyst would query.
+INSPECT = r"""
+import json, sys
+import duckdb
+
+db = duckdb.connect(sys.argv[1], read_only=True)
+rows = lambda sql: db.execute(sql).fetchall()
+out = {
+    "tables": [t for (t,) in rows(
+        "select table_name from information_schema.tables where table_schema = 'main'")],
+    "types": {},
+}
+for table, name, kind in rows(
+    "select table_name, column_name, data_type from information_schema.columns"
+    " where table_schema = 'main'"
+):
+    out["types"].setdefault(table, {})[name] = kind
+out["user_info"] = [
+    dict(zip(("open_id", "follower_count", "bio_description"), r))
+    for r in rows("select open_id, follower_count, bio_description from user_info")
+]
+out["video_ids"] = [i for (i,) in rows("select id from videos")]
+out["video_stats_per_snapshot"] = [
+    n for (_, n) in rows(
+        "select snapshot_at, count(*) from video_stats group by 1 order by 1")
+]
+out["video_stats_duplicates"] = rows(
+    "select count(*) from (select video_id, snapshot_at from video_stats"
+    " group by all having count(*) > 1)")[0][0]
+out["latest_views"] = dict(rows(
+    "select video_id, view_count from video_stats"
+    " where snapshot_at = (select max(snapshot_at) from video_stats)"))
+out["states"] = {
+    stream: json.loads(state)["stream"]["stream_state"]
+    for stream, state in rows("select stream_name, state_json from _airbyte_state")
+}
+out["user_stats_followers"] = [
+    n for (n,) in rows("select follower_count from user_stats order by snapshot_at")
+]
+print(json.dumps(out))
+"""
+
+
+@dataclass
+class Sync:
+    """One run of the snippet and the cache as it stood afterwards."""
+
+    stdout: str
+    config: dict[str, Any]
+    cache: dict[str, Any]
+
+
+@dataclass
+class TwoSyncs:
+    original_config: dict[str, Any]
+    first: Sync
+    second: Sync
+    video_count: int
+    open_id: str
+    views_before_second: dict[str, int | None]
+
+
+def readme_snippet() -> str:
+    """The first ```python block of the README's PyAirbyte section, exactly as written."""
+    text = README.read_text(encoding="utf-8")
+    start = text.find(f"\n{SECTION}\n")
+    assert start >= 0, f"README.md has no {SECTION!r} section"
+    section = text[start + 1 :]
+    following = re.search(r"^## ", section[len(SECTION) :], flags=re.MULTILINE)
+    if following:
+        section = section[: len(SECTION) + following.start()]
+    block = re.search(r"^```python\n(.*?)^```$", section, flags=re.MULTILINE | re.DOTALL)
+    assert block, f"README.md's {SECTION!r} section has no ```python block"
+    return block.group(1)
+
+
+def snippet_env(work: Path) -> dict[str, str]:
+    """What the README asks for, with everything PyAirbyte writes kept inside `work`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AIRBYTE_") and k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
+    }
+    for folder in ("home", "tmp", "logs"):
+        (work / folder).mkdir(exist_ok=True)
+    env.update(
+        AIRBYTE_OFFLINE_MODE="1",
+        # this checkout's connector command comes first on PATH
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+        HOME=str(work / "home"),
+        XDG_CACHE_HOME=str(work / "home" / ".cache"),
+        TMPDIR=str(work / "tmp"),
+        AIRBYTE_LOGGING_ROOT=str(work / "logs"),
+    )
+    return env
+
+
+def run_snippet(python: Path, script: Path, work: Path, emu: TikTokEmulator, label: str) -> Sync:
+    """Runs the snippet in its own process group, so a hung connector dies with it."""
+    emu.reset_counts()
+    process = subprocess.Popen(
+        [str(python), script.name],
+        cwd=work,
+        env=snippet_env(work),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while True:
+        try:
+            stdout, stderr = process.communicate(timeout=1)
+            problem = f"exited {process.returncode}" if process.returncode else ""
+            break
+        except subprocess.TimeoutExpired:
+            requests = sum(emu.stats()["counts"].values())
+            if requests > MAX_REQUESTS:
+                problem = f"was stopped after {requests} TikTok requests (a run needs < 10)"
+            elif time.monotonic() > deadline:
+                problem = f"did not finish in {RUN_TIMEOUT} s"
+            else:
+                continue
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        break
+    if problem:
+        stderr = "".join(
+            line for line in stderr.splitlines(keepends=True) if "FutureWarning" not in line
+        )
+        pytest.fail(
+            f"{label}: the README's PyAirbyte snippet {problem}\n"
+            f"TikTok emulator requests: {emu.stats()}\n"
+            f"--- stdout ---\n{stdout[-3000:]}\n--- stderr ---\n{stderr[-5000:]}\n"
+            f"--- connector log ---\n{connector_log(work)}",
+            pytrace=False,
+        )
+    config = json.loads((work / "secrets" / "config.json").read_text())
+    return Sync(stdout, config, inspect_cache(python, work))
+
+
+def connector_log(work: Path) -> str:
+    """The tail of the newest connector log PyAirbyte wrote (it keeps them in files)."""
+    logs = sorted(
+        (work / "logs").glob("source-tiktok-organic/*.log"), key=lambda p: p.stat().st_mtime
+    )
+    if not logs:
+        return "(none)"
+    lines = logs[-1].read_text(errors="replace").splitlines()
+    return "\n".join(line for line in lines[-40:] if "MemoryMonitor" not in line)
+
+
+def inspect_cache(python: Path, work: Path) -> dict[str, Any]:
+    # PyAirbyte's default cache: <project dir = cwd>/.cache/default_cache/default_cache.duckdb
+    db = work / ".cache" / "default_cache" / "default_cache.duckdb"
+    assert db.is_file(), f"PyAirbyte wrote no DuckDB cache at {db}"
+    done = subprocess.run(
+        [str(python), "-c", INSPECT, str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"querying {db} failed:\n{done.stderr[-3000:]}"
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def pyairbyte() -> Path:
+    """Fails (never skips) when PyAirbyte cannot be installed: CI has PyPI access."""
+    try:
+        return pyairbyte_python()
+    except PyAirbyteInstallError as exc:
+        problem = str(exc)
+    pytest.fail(problem, pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def module_emulator() -> Iterator[TikTokEmulator]:
+    """The `emulator` fixture's dataset, kept for the module: both syncs read the same TikTok."""
+    with TikTokEmulator(dataset=generate_dataset(videos=45, seed=7, now=DATASET_NOW)) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="module")
+def syncs(
+    pyairbyte: Path, module_emulator: TikTokEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> TwoSyncs:
+    emu = module_emulator
+    work = tmp_path_factory.mktemp("pyairbyte")
+    (work / "secrets").mkdir()
+    original = config_for(emu)
+    (work / "secrets" / "config.json").write_text(json.dumps(original, indent=2))
+    script = work / "pyairbyte_snippet.py"
+    script.write_text(readme_snippet())
+
+    first = run_snippet(pyairbyte, script, work, emu, "first run")
+
+    # Between the syncs the creator gains followers, edits the bio, and every video gets views.
+    emu.dataset.profile["follower_count"] += NEW_FOLLOWERS
+    emu.dataset.profile["bio_description"] = NEW_BIO
+    bumped = {v["id"]: v.get("view_count") for v in emu.bump_counts()}
+
+    second = run_snippet(pyairbyte, script, work, emu, "second run")
+    return TwoSyncs(
+        original_config=original,
+        first=first,
+        second=second,
+        video_count=len(emu.dataset.videos),
+        open_id=emu.dataset.profile["open_id"],
+        views_before_second=bumped,
+    )
+
+
+def test_rotated_refresh_token_is_saved_for_the_next_run(syncs: TwoSyncs) -> None:
+    # The emulator killed the original token at the first refresh (strict rotation), so the
+    # second run got this far only because the callback saved the rotated config.
+    rotated = syncs.first.config["refresh_token"]
+    assert rotated != syncs.original_config["refresh_token"]
+    assert rotated.startswith("rft.")
+    for field in ("client_id", "client_secret", "api_base_url", "lookback_days"):
+        assert syncs.first.config[field] == syncs.original_config[field]
+    assert "user_info: " in syncs.first.stdout
+    assert "user_info: " in syncs.second.stdout
+
+
+def test_every_stream_lands_in_a_typed_table(syncs: TwoSyncs) -> None:
+    cache = syncs.first.cache
+    assert set(STREAMS) <= set(cache["tables"])
+    types = cache["types"]
+    integers = {"BIGINT", "INTEGER", "HUGEINT", "UBIGINT"}
+    for table, column in (
+        ("videos", "create_time"),
+        ("videos", "view_count"),
+        ("videos", "duration"),
+        ("video_stats", "view_count"),
+        ("user_info", "follower_count"),
+        ("user_info", "likes_count"),
+        ("user_stats", "follower_count"),
+    ):
+        assert types[table][column] in integers, (table, column, types[table][column])
+    for table, column in (("videos", "id"), ("user_info", "open_id"), ("video_stats", "video_id")):
+        assert types[table][column] == "VARCHAR", (table, column, types[table][column])
+    assert types["user_info"]["is_verified"] == "BOOLEAN"
+    for table in ("video_stats", "user_stats"):
+        assert types[table]["snapshot_at"].startswith("TIMESTAMP"), types[table]["snapshot_at"]
+
+
+def test_videos_hold_each_video_once(syncs: TwoSyncs) -> None:
+    for sync in (syncs.first, syncs.second):
+        ids = sync.cache["video_ids"]
+        assert len(ids) == syncs.video_count
+        assert len(set(ids)) == len(ids), "duplicate video ids in the videos table"
+
+
+def test_history_streams_gain_one_snapshot_per_run(syncs: TwoSyncs) -> None:
+    n = syncs.video_count
+    assert syncs.first.cache["video_stats_per_snapshot"] == [n]
+    assert syncs.second.cache["video_stats_per_snapshot"] == [n, n]
+    assert syncs.second.cache["video_stats_duplicates"] == 0
+    # the second snapshot carries the counts TikTok served at the second run
+    assert syncs.second.cache["latest_views"] == syncs.views_before_second
+
+    first_followers = syncs.first.cache["user_stats_followers"]
+    assert len(first_followers) == 1
+    assert syncs.second.cache["user_stats_followers"] == [
+        first_followers[0],
+        first_followers[0] + NEW_FOLLOWERS,
+    ]
+
+
+def test_profile_is_refreshed_by_the_second_read(syncs: TwoSyncs) -> None:
+    """`user_info` is a full-refresh profile: one row, as TikTok serves it at the latest read.
+
+    PyAirbyte configures it as incremental and passes back the CDK's
+    `{"__ab_full_refresh_sync_complete": true}` state, which must not stop the second read.
+    """
+    first = syncs.first.cache["user_info"]
+    assert len(first) == 1
+    assert first[0]["open_id"] == syncs.open_id
+    second = syncs.second.cache["user_info"]
+    assert len(second) == 1, second
+    state = syncs.second.cache["states"].get("user_info")
+    assert second[0]["follower_count"] == first[0]["follower_count"] + NEW_FOLLOWERS, (
+        "user_info still holds the first read's profile: the second read did not refresh it"
+        f" (the user_info state PyAirbyte keeps and passes back: {state})"
+    )
+    assert second[0]["bio_description"] == NEW_BIO
