@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -163,6 +164,19 @@ def _parse_envelope(response: requests.Response) -> Envelope:
         )
     data = body.get("data")
     return Envelope(data=data if isinstance(data, dict) else None, error=error)
+
+
+@contextmanager
+def naming_log_id(log_id: str) -> Iterator[None]:
+    """What goes wrong while reading one TikTok answer names its log_id, as TikTok support asks."""
+    try:
+        yield
+    except AirbyteTracedException as error:
+        if "log_id" not in (error.message or ""):
+            suffix = f" (log_id: {log_id or 'none'})"
+            error.message = f"{error.message}{suffix}"
+            error.internal_message = f"{error.internal_message}{suffix}"
+        raise
 
 
 def log_id_of(response: requests.Response) -> str:

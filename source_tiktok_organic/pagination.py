@@ -16,7 +16,7 @@ from typing import Any
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.errors import traced_error
+from source_tiktok_organic.errors import naming_log_id, traced_error
 
 MAX_STALLS = 3
 RECENT_IDS = 2000
@@ -67,6 +67,10 @@ class VideoPager:
         self._recent_ids: OrderedDict[str, None] = OrderedDict()
 
     def accept(self, page: VideoPage) -> list[dict[str, Any]]:
+        with naming_log_id(page.log_id):
+            return self._accept(page)
+
+    def _accept(self, page: VideoPage) -> list[dict[str, Any]]:
         fresh: list[dict[str, Any]] = []
         oldest: int | None = None
         for video in page.videos:

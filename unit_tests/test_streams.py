@@ -320,3 +320,25 @@ def test_given_an_unreadable_saved_snapshot_then_config_error_names_stream_and_f
     message = output.errors[0].trace.error.message
     assert f"state of stream '{stream}' is invalid" in message
     assert "'snapshot_at' must be an ISO 8601 date-time" in message
+
+
+@pytest.mark.parametrize(
+    ("stream", "body"),
+    [
+        ("videos", list_page([{"id": "1", "title": "no create_time"}], None, False)),
+        ("videos", list_page([video(1, 100, id=7)], None, False)),
+        ("videos", list_page([video(1, 100, view_count="many")], None, False)),
+        ("videos", list_page([], None, True)),
+        ("user_info", envelope({"user": {"display_name": "no open_id"}})),
+        ("user_info", profile(follower_count="lots")),
+    ],
+    ids=["no create_time", "id not a string", "count", "no cursor", "no open_id", "profile count"],
+)
+def test_given_an_answer_the_connector_refuses_then_the_error_names_its_log_id(
+    tiktok: Any, stream: str, body: dict
+) -> None:
+    tiktok.post(LIST_URL, json=body)
+    tiktok.get(USER_URL, json=body)
+    message = run_read(stream).errors[0].trace.error.message
+    assert message.count("log_id") == 1, message
+    assert "log_id: log-42" in message

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from abc import ABC
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -28,12 +28,14 @@ from source_tiktok_organic.errors import (
     TikTokErrorHandler,
     config_error,
     log_id_of,
+    naming_log_id,
     read_envelope,
     traced_error,
 )
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.state import SNAPSHOT_FIELD, parse_snapshot_state
 
+T = TypeVar("T")
 RATE_LIMITED_ENDPOINTS = ("/v2/user/info/", "/v2/video/list/", "/v2/video/query/")
 RATE_WINDOW = timedelta(seconds=61)
 
@@ -129,6 +131,11 @@ class TikTokStream(HttpStream, ABC):
                 f"(log_id: {log_id_of(response) or 'none'})."
             )
         return data
+
+    def read_answer(self, response: requests.Response, parse: Callable[[dict[str, Any]], T]) -> T:
+        """`parse` of the answer's data: whatever it refuses names the answer's log_id."""
+        with naming_log_id(log_id_of(response)):
+            return parse(self.response_data(response))
 
     def fetch(self, next_page_token: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], str]:
         """One request through the CDK's client (retries, budget, auth): `data` and its log_id."""

@@ -57,7 +57,7 @@ class UserInfo(TikTokStream):
         return fields
 
     def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
-        user = profile_user(self.response_data(response))
+        user = self.read_answer(response, profile_user)
         self._context.profile.update(user)
         yield user
 
@@ -100,7 +100,7 @@ class UserStats(SnapshotStream):
         self.taken()
 
     def parse_response(self, response: requests.Response, **_: Any) -> Iterable[dict[str, Any]]:
-        yield self.snapshot(profile_user(self.response_data(response)))
+        yield self.snapshot(self.read_answer(response, profile_user))
 
     def snapshot(self, user: Mapping[str, Any]) -> dict[str, Any]:
         snapshot = {"open_id": user["open_id"], SNAPSHOT_FIELD: self._context.snapshot_at}

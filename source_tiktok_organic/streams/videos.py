@@ -19,7 +19,7 @@ from airbyte_cdk.models import (
 from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.errors import traced_error
+from source_tiktok_organic.errors import naming_log_id, traced_error
 from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, VIDEO_FIELDS, VIDEO_LIST_SCOPE
 from source_tiktok_organic.listing import ListedPage, VideoListing
 from source_tiktok_organic.pagination import VideoPage
@@ -62,12 +62,14 @@ class VideoListStream(TikTokStream):
         return body
 
     def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
-        return to_video_page(self.response_data(response)).videos
+        return self.read_answer(response, to_video_page).videos
 
     def fetch_page(self, cursor: int | None) -> VideoPage:
-        page = to_video_page(*self.fetch(None if cursor is None else {"cursor": cursor}))
-        for video in page.videos:
-            conform(video, "videos")
+        data, log_id = self.fetch(None if cursor is None else {"cursor": cursor})
+        with naming_log_id(log_id):
+            page = to_video_page(data, log_id)
+            for video in page.videos:
+                conform(video, "videos")
         return page
 
     def list_pages(self, listing: VideoListing, floor: int | None) -> Iterator[ListedPage]:
@@ -198,15 +200,13 @@ def to_video_page(data: Mapping[str, Any], log_id: str = "") -> VideoPage:
     if videos is None:
         videos = []
     if not isinstance(videos, list) or not all(isinstance(video, dict) for video in videos):
-        raise _malformed("'videos' is not a list of objects", log_id)
+        raise _malformed("'videos' is not a list of objects")
     if not isinstance(has_more, bool):
-        raise _malformed(f"'has_more' is {has_more!r}, not a boolean", log_id)
+        raise _malformed(f"'has_more' is {has_more!r}, not a boolean")
     if cursor is not None and (isinstance(cursor, bool) or not isinstance(cursor, int)):
-        raise _malformed(f"'cursor' is {cursor!r}, not an integer", log_id)
+        raise _malformed(f"'cursor' is {cursor!r}, not an integer")
     return VideoPage(videos=videos, cursor=cursor, has_more=has_more, log_id=log_id)
 
 
-def _malformed(reason: str, log_id: str) -> Exception:
-    return traced_error(
-        f"TikTok's video list answer is malformed: {reason} (log_id: {log_id or 'none'})."
-    )
+def _malformed(reason: str) -> Exception:
+    return traced_error(f"TikTok's video list answer is malformed: {reason}.")
