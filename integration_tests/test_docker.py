@@ -255,3 +255,61 @@ def test_the_untagged_name_runs_the_image_just_built_as_the_readme_does(
     messages = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
     [spec] = [message["spec"] for message in messages if message["type"] == "SPEC"]
     assert "refresh_token" in spec["connectionSpecification"]["properties"]
+
+
+def run_with_config_file(client: Any, image: Any, config_file: Path, target: str, mode: str) -> Any:
+    """`check` with the user's config file itself mounted into the container (no copy)."""
+    container = client.containers.run(
+        image.id,
+        ["check", "--config", target],
+        volumes={str(config_file): {"bind": target, "mode": mode}},
+        network_mode="host",
+        detach=True,
+    )
+    try:
+        exit_code = container.wait(timeout=120)["StatusCode"]
+        stdout = container.logs(stdout=True, stderr=False).decode()
+    finally:
+        container.remove(force=True)
+    messages = [AirbyteMessageSerializer.load(json.loads(line)) for line in stdout.splitlines()]
+    return ContainerRun(exit_code, "", messages)
+
+
+def logged(result: ContainerRun) -> str:
+    return "\n".join(m.log.message for m in result.of_type(Type.LOG))
+
+
+@pytest.mark.parametrize("target", ["/tmp/config.json", f"{MOUNT}/config.json"])
+def test_given_the_config_file_itself_bind_mounted_then_the_rotated_token_is_saved_into_it(
+    client: Any, image: Any, emulator: TikTokEmulator, tmp_path: Path, target: str
+) -> None:
+    """A bind-mounted file cannot be renamed over (/tmp) nor replaced from a temp file beside it
+    (a root-owned folder): the connector rewrites it in place instead."""
+    config_file = tmp_path / "config.json"
+    original = config_for(emulator)
+    config_file.write_text(json.dumps(original))
+    config_file.chmod(0o666)  # the container's uid 1000 does not own it
+
+    result = run_with_config_file(client, image, config_file, target, "rw")
+
+    assert result.exit_code == 0, result.errors()
+    saved = json.loads(config_file.read_text())
+    assert saved["refresh_token"] != original["refresh_token"]
+    assert saved == result.latest_config(original)
+    assert f"Saved the rotated refresh token to {target}" in logged(result)
+
+
+def test_given_a_read_only_mount_then_the_file_stays_and_the_log_says_how_to_recover(
+    client: Any, image: Any, emulator: TikTokEmulator, tmp_path: Path
+) -> None:
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config_for(emulator)))
+    config_file.chmod(0o644)
+    before = config_file.read_text()
+
+    result = run_with_config_file(client, image, config_file, f"{MOUNT}/config.json", "ro")
+
+    assert result.exit_code == 0, result.errors()
+    assert config_file.read_text() == before
+    assert "control.connectorConfig.config" in logged(result)
+    assert result.latest_config({})["refresh_token"] != json.loads(before)["refresh_token"]
