@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from airbyte_cdk.models import Type
+from airbyte_cdk.models import FailureType, Type
 
 from integration_tests.cli import Run, catalog_for, run_connector
 from integration_tests.conftest import config_for
@@ -61,6 +61,10 @@ FATAL: dict[str, tuple[Setup, str]] = {
     "cursor stops moving": (set_faults(stuck_cursor_after_pages=1), "stopped advancing"),
     "refresh token revoked": (revoke, "last CONTROL message"),
     "video.list scope withdrawn": (drop_video_scope, "video.list"),
+    "undocumented error code on HTTP 200": (
+        set_faults(undocumented_codes=1),
+        "error code this connector does not know",
+    ),
 }
 
 
@@ -133,6 +137,19 @@ def test_given_unrecoverable_fault_when_reading_then_fails_with_clear_error(
     ids = [record["id"] for record in run.records()]
     assert len(ids) == len(set(ids))
     assert_no_secret_printed(config, run)
+
+
+def test_given_an_undocumented_error_code_then_the_sync_stops_at_once_naming_code_and_log_id(
+    emulator: TikTokEmulator,
+) -> None:
+    config = config_for(emulator)
+    emulator.faults.undocumented_codes = 1
+    run = run_connector("read", config, catalog_for({"videos": "incremental"}))
+    [error, *_] = [m.trace.error for m in run.of_type(Type.TRACE) if m.trace.error]
+    assert error.failure_type == FailureType.system_error
+    assert "'quota_reshuffled'" in error.message
+    assert "log_id: 2" in error.message  # TikTok's log_ids start with the date
+    assert emulator.counts["/v2/video/list/"] == 1, "an unknown code must not be retried"
 
 
 def test_given_videos_deleted_between_syncs_when_full_refresh_then_they_are_gone(

@@ -91,6 +91,8 @@ class TikTokApi:
             return self._rate_limited(log_id)
         if faults.take("server_error_burst"):
             return api_response("internal_error", log_id)
+        if request.path == VIDEO_LIST_PATH and faults.take("undocumented_codes"):
+            return api_response("quota_reshuffled", log_id, message="New in 2027.", status=200)
         if faults.tokens_due_to_die():
             self.emu.tokens.expire_access_tokens()
 

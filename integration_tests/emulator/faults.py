@@ -15,6 +15,7 @@ class Faults:
 
     rate_limit_burst: int = 0  # next N answer 429 rate_limit_exceeded
     server_error_burst: int = 0  # next N answer 500 internal_error
+    undocumented_codes: int = 0  # next N video/list answer 200 with a code TikTok never documented
     slow_ms: int = 0  # extra latency on every request, token endpoint included
     hang_requests: int = 0  # next N sleep hang_seconds before answering
     hang_seconds: float = 10.0
