@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError, best_match
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from source_tiktok_organic.errors import config_error
 
@@ -64,15 +66,38 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
 
 
 def parse_api_base_url(raw: Any) -> str:
-    """https only, except loopback hosts (the emulator and tests), so tokens never travel in clear."""
+    """https only, except loopback hosts (the emulator and tests), so tokens never travel in clear.
+
+    The host is read with urllib3's parser, the one requests sends with, and must be the host
+    the standard library reads too: a URL two parsers read two ways could pass this check while
+    the request goes elsewhere.
+    """
     if not isinstance(raw, str):
         raise config_error("Config field 'api_base_url' must be a URL string.")
-    parts = urlsplit(raw.strip())
+    text = raw.strip()
+    if any(char in text for char in "@\\") or any(
+        char.isspace() or not char.isprintable() for char in text
+    ):
+        raise config_error(  # not echoed: what precedes an @ may be a password
+            "Config field 'api_base_url' must be a plain URL such as "
+            f"{DEFAULT_API_BASE_URL}: no user info (@), backslashes, spaces or control "
+            "characters."
+        )
+    try:
+        sent = parse_url(text)
+    except LocationParseError:
+        sent = None
+    parts = urlsplit(text)
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http") or not host:
         raise config_error(
             f"Config field 'api_base_url' must be an absolute https:// URL such as "
             f"{DEFAULT_API_BASE_URL}; got '{raw}'."
+        )
+    if sent is None or (sent.host or "").strip("[]").lower() != host:
+        raise config_error(
+            f"Config field 'api_base_url' is read as two different hosts by two URL parsers; "
+            f"write it plainly, like {DEFAULT_API_BASE_URL}; got {text!r}."
         )
     if parts.query or parts.fragment:
         raise config_error("Config field 'api_base_url' must not carry a query or a fragment.")
@@ -81,7 +106,7 @@ def parse_api_base_url(raw: Any) -> str:
             "Config field 'api_base_url' must use https:// (plain http:// is only allowed for "
             f"loopback hosts such as 127.0.0.1, localhost or [::1]); got '{raw}'."
         )
-    return raw.strip().rstrip("/")
+    return text.rstrip("/")
 
 
 def _is_loopback(host: str) -> bool:

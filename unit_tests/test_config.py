@@ -147,3 +147,33 @@ def test_given_a_secret_of_the_wrong_type_when_parsing_then_its_value_is_not_rep
         parse_settings(make_config(client_secret=["s3cr3t-in-a-list"]))
     assert "'client_secret' must be a string; got a secret value." in raised.value.message
     assert "s3cr3t" not in raised.value.message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://user:pw@127.0.0.1:8089",
+        "https://open.tiktokapis.com@evil.example",
+        "http://127.0.0.1:8089\\@evil.example",
+        "https://evil.example\\.open.tiktokapis.com",
+        "https://open.tiktokapis.com /x",
+        "https://open.tiktokapis.com\t/v2",
+        "https://open.tiktokapis.com\x00.evil.example",
+    ],
+    ids=["userinfo", "at", "backslash-at", "backslash", "space", "tab-inside", "nul"],
+)
+def test_given_a_url_two_parsers_could_read_differently_then_it_is_refused_naming_the_field(
+    url: str,
+) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        parse_api_base_url(url)
+    assert raised.value.failure_type == FailureType.config_error
+    assert "Config field 'api_base_url'" in raised.value.message
+    assert "pw" not in raised.value.message
+
+
+@pytest.mark.parametrize("url", ["https://ex%61mple.com", "https://a.example:80:90"])
+def test_given_a_url_the_http_client_reads_another_way_then_it_is_refused(url: str) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        parse_api_base_url(url)
+    assert "read as two different hosts by two URL parsers" in raised.value.message
