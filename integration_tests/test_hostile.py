@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from airbyte_cdk.models import Status, Type
 
-from integration_tests.cli import run_connector
+from integration_tests.cli import catalog_for, run_connector
 from integration_tests.conftest import config_for
-from integration_tests.emulator import TikTokEmulator
+from integration_tests.emulator import TikTokEmulator, generate_dataset
 
 
 @pytest.mark.parametrize(
@@ -26,3 +28,33 @@ def test_given_an_api_base_url_that_could_send_elsewhere_then_check_refuses_it_u
     assert "Config field 'api_base_url'" in status.connectionStatus.message
     assert sum(emulator.counts.values()) == 0
     assert "hunter2pw" not in run.stdout + run.stderr
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[TikTokEmulator]:
+    """Another TikTok on another port: where a redirect would take the connector."""
+    with TikTokEmulator(dataset=generate_dataset(videos=3, seed=1)) as emu:
+        yield emu
+
+
+@pytest.mark.parametrize(
+    ("command", "redirected"),
+    [("check", "token endpoint"), ("read", "video list")],
+)
+def test_given_a_redirect_to_another_host_then_nothing_is_sent_there_and_the_error_names_it(
+    emulator: TikTokEmulator, elsewhere: TikTokEmulator, command: str, redirected: str
+) -> None:
+    config = config_for(emulator)
+    if redirected == "video list":
+        config = run_connector("check", config).latest_config(config)  # a valid access token
+    emulator.faults.redirect_to = elsewhere.url
+    emulator.faults.redirects = 5  # a read first asks for the profile, for its progress estimate
+    catalog = catalog_for({"videos": "full_refresh"}) if command == "read" else None
+
+    run = run_connector(command, config, catalog)
+
+    said = [m.connectionStatus.message for m in run.of_type(Type.CONNECTION_STATUS)] + run.errors()
+    target = elsewhere.url.removeprefix("http://")
+    assert any(f"redirect to {target}" in s or f"redirected to {target}" in s for s in said), said
+    assert sum(elsewhere.counts.values()) == 0
+    assert run.records() == []

@@ -20,6 +20,7 @@ from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now,
 
 from source_tiktok_organic.errors import (
     config_error,
+    redirect_target,
     traced_error,
     unreachable_failure_type,
     unreachable_message,
@@ -160,10 +161,18 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
                     self.get_token_refresh_endpoint(),
                     data=self.build_refresh_request_body(),
                     timeout=self._timeout,
+                    allow_redirects=False,  # the body holds the client secret and refresh token
                 )
             except requests.RequestException as error:
                 failure = self._token_call_failure(error)
             else:
+                if 300 <= response.status_code < 400:
+                    raise config_error(
+                        f"TikTok's token endpoint answered HTTP {response.status_code}, a redirect "
+                        f"to {redirect_target(response)}, which the connector does not follow: the "
+                        "client secret and refresh token would go along. Check 'api_base_url' "
+                        f"({self._api_base_url})."
+                    )
                 if response.status_code != 429 and response.status_code < 500:
                     return _json_or_none(response)
                 failure = self._token_call_failure(response)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import orjson
 import requests
@@ -133,6 +133,12 @@ FRESH_TOKEN_REJECTED = Policy(
     "Check that the app still has Login Kit and its scopes in the TikTok developer portal, then "
     + REAUTHORIZE,
 )
+REDIRECT = Policy(
+    ResponseAction.FAIL,
+    FailureType.config_error,
+    "TikTok's answer redirected to {location}, which the connector does not follow: the access "
+    "token or the data would come from another host. Check 'api_base_url'.",
+)
 NETWORK = Policy(
     ResponseAction.RETRY, FailureType.transient_error, "The connection to TikTok failed."
 )
@@ -187,6 +193,8 @@ def log_id_of(response: requests.Response) -> str:
 
 def policy_for(response: requests.Response) -> Policy | None:
     """None means success: HTTP 2xx, error code `ok` and a `data` object."""
+    if 300 <= response.status_code < 400:
+        return REDIRECT
     envelope = read_envelope(response)
     code = envelope.error.code if envelope.error else ""
     if code in ERROR_POLICY:
@@ -238,10 +246,20 @@ def unreachable_failure_type(api_base_url: str) -> FailureType:
     return FailureType.config_error
 
 
+def redirect_target(response: requests.Response) -> str:
+    """The host a redirect points at, or where it would stay when the Location is relative."""
+    location = response.headers.get("Location")
+    if not location:
+        return "an unnamed place"
+    return urlsplit(urljoin(response.url or "", location)).netloc or location
+
+
 def explain(response: requests.Response, policy: Policy) -> str:
     """A message a person can act on, always with TikTok's code and log_id, never with a secret."""
     path = urlsplit(response.url or "").path
-    advice = policy.advice.format(scope=ENDPOINT_SCOPES.get(path, "needed by " + path))
+    advice = policy.advice.format(
+        scope=ENDPOINT_SCOPES.get(path, "needed by " + path), location=redirect_target(response)
+    )
     envelope = read_envelope(response)
     if envelope.error is not None:
         detail = envelope.error.describe()

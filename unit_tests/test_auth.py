@@ -274,3 +274,18 @@ def test_given_a_rotation_then_the_rotated_config_is_handed_to_the_saver(tiktok:
     ).get_access_token()
     assert [c["refresh_token"] for c in saved] == [ROTATED_REFRESH_TOKEN]
     assert saved[0]["oauth_session"]["access_token"] == ACCESS_TOKEN
+
+
+@pytest.mark.parametrize("status", [302, 307, 308])
+def test_given_the_token_endpoint_redirects_then_the_secret_is_not_sent_there(
+    requests_mock: Any, status: int
+) -> None:
+    requests_mock.post(
+        TOKEN_URL, status_code=status, headers={"Location": "https://evil.example/t"}
+    )
+    requests_mock.post("https://evil.example/t", json=token_body())
+    with pytest.raises(AirbyteTracedException) as raised:
+        TikTokAuthenticator(make_config(), API, 5).get_access_token()
+    assert raised.value.failure_type == FailureType.config_error
+    assert f"HTTP {status}, a redirect to evil.example" in raised.value.message
+    assert [r.url for r in requests_mock.request_history] == [TOKEN_URL]

@@ -322,3 +322,16 @@ def test_given_a_429_then_the_log_says_rate_limit(tiktok: Any) -> None:
     )
     lines = retry_lines(read_videos())
     assert any("Rate limit exceeded (HTTP 429)" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_given_a_redirect_from_the_list_then_it_is_not_followed_and_names_the_target(
+    tiktok: Any, status: int
+) -> None:
+    tiktok.post(LIST_URL, status_code=status, headers={"Location": "https://evil.example/steal"})
+    tiktok.post("https://evil.example/steal", json=list_page([video(1, 100)], None, False))
+    error = read_videos().errors[0].trace.error
+    assert error.failure_type == FailureType.config_error
+    assert "redirected to evil.example" in error.message
+    assert f"HTTP {status}" in error.message
+    assert not any(r.url.startswith("https://evil.example") for r in tiktok.request_history)

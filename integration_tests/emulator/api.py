@@ -70,6 +70,10 @@ class TikTokApi:
         delay_ms = self.emu.latency_ms + faults.slow_ms
         if delay_ms > 0:
             self.emu._sleep(delay_ms / 1000)
+        if faults.take("redirects"):
+            moved = Response(307, b"", log_id)
+            moved.headers["Location"] = faults.redirect_to + request.path
+            return moved
         if (request.method, request.path) == ("POST", TOKEN_PATH):
             if faults.take("token_endpoint_errors"):
                 return token_error("server_error", "Internal server error.", log_id, status=500)

@@ -117,7 +117,8 @@ class TikTokStream(HttpStream, ABC):
         return TikTokBackoff()
 
     def request_kwargs(self, *_: Any, **__: Any) -> Mapping[str, Any]:
-        return {"timeout": self._settings.request_timeout}
+        # Never follow a redirect: the data (and, for some clients, the token) would go elsewhere.
+        return {"timeout": self._settings.request_timeout, "allow_redirects": False}
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
         return None
