@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from airbyte_cdk.models import Status, Type
 
-from integration_tests.cli import catalog_for, run_connector
+from integration_tests.cli import catalog_for, command_path, run_connector
 from integration_tests.conftest import config_for
 from integration_tests.emulator import TikTokEmulator, generate_dataset
 
@@ -58,3 +63,48 @@ def test_given_a_redirect_to_another_host_then_nothing_is_sent_there_and_the_err
     assert any(f"redirect to {target}" in s or f"redirected to {target}" in s for s in said), said
     assert sum(elsewhere.counts.values()) == 0
     assert run.records() == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_given_a_read_killed_midway_then_no_copy_of_the_config_is_left_in_tmpdir(
+    emulator: TikTokEmulator, tmp_path: Path, signum: signal.Signals
+) -> None:
+    config = config_for(emulator)
+    emulator.latency_ms = 300  # keeps the read going while it is killed
+    files = tmp_path / "in"
+    files.mkdir()
+    (files / "config.json").write_text(json.dumps(config))
+    (files / "catalog.json").write_text(
+        json.dumps(catalog_for({"user_info": "full_refresh", "videos": "full_refresh"}))
+    )
+    scratch = tmp_path / "tmpdir"
+    scratch.mkdir()
+    process = subprocess.Popen(
+        [
+            command_path(),
+            "read",
+            "--config",
+            str(files / "config.json"),
+            "--catalog",
+            str(files / "catalog.json"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith('{"type":"RECORD"'):
+            break
+    process.send_signal(signum)
+    process.wait(timeout=30)
+    process.stdout.close()
+
+    secrets = (config["client_secret"], config["refresh_token"])
+    left = [
+        path
+        for path in scratch.rglob("*")
+        if path.is_file() and any(s.encode() in path.read_bytes() for s in secrets)
+    ]
+    assert left == [], f"a copy of the config was left behind: {left}"

@@ -47,6 +47,11 @@ class SourceTiktokOrganic(AbstractSource):
         self._config_file: ConfigFile | None = None
         reword_cdk_waits(logging.getLogger("airbyte"))
 
+    def configure(self, config: Mapping[str, Any], temp_dir: str) -> Mapping[str, Any]:
+        """The config as it is: the CDK would copy it, secrets and all, into a temp folder that a
+        killed run leaves behind, and nothing here reads that copy."""
+        return config
+
     def read_config(self, config_path: str) -> MutableMapping[str, Any]:  # type: ignore[override]
         """Remembers where the config came from, to save the rotated refresh token there."""
         self._config_file = ConfigFile(config_path, logging.getLogger("airbyte"))
