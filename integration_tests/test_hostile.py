@@ -108,3 +108,24 @@ def test_given_a_read_killed_midway_then_no_copy_of_the_config_is_left_in_tmpdir
         if path.is_file() and any(s.encode() in path.read_bytes() for s in secrets)
     ]
     assert left == [], f"a copy of the config was left behind: {left}"
+
+
+@pytest.mark.parametrize("expires_in", [0, -1, "abc", 1e20, 5], ids=repr)
+def test_given_an_odd_expires_in_then_the_token_is_saved_and_not_refreshed_again_and_again(
+    emulator: TikTokEmulator, expires_in: object
+) -> None:
+    emulator.faults.odd_expires_in = expires_in
+    config = config_for(emulator)
+    catalog = catalog_for({"user_info": "full_refresh", "videos": "full_refresh"})
+
+    first = run_connector("read", config, catalog)
+    emulator.reset_counts()
+    second = run_connector("read", first.latest_config(config), catalog)
+
+    for run in (first, second):
+        assert run.returncode == 0, run.errors()
+    assert len(first.of_type(Type.CONTROL)) == 1, "one refresh, one rotated token emitted"
+    assert len(second.records("videos")) == len(emulator.dataset.videos)
+    assert emulator.counts["/v2/oauth/token/"] == 0, "the saved token is reused, not refreshed"
+    logs = "\n".join(m.log.message for m in first.of_type(Type.LOG))
+    assert "unusable expires_in" in logs

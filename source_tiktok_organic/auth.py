@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import time
 from collections.abc import Callable, Mapping, MutableMapping
@@ -28,8 +29,14 @@ from source_tiktok_organic.errors import (
 )
 
 TOKEN_PATH = "/v2/oauth/token/"
-# Refresh this long before TikTok's expiry, so a token never dies between check and request.
+# Refresh this long before TikTok's expiry, so a token never dies between check and request;
+# at most half a token's life, so a short-lived token is not refreshed before every request.
 EXPIRY_MARGIN = timedelta(minutes=5)
+# An expires_in outside this range is unusable (0, negative, 1e20, "abc"): the token is taken to
+# live DEFAULT_TOKEN_LIFE, TikTok's newest documented access-token life, and a token TikTok
+# rejects sooner is refreshed on its 401 anyway.
+TOKEN_LIFE_RANGE = (60, 366 * 86400)
+DEFAULT_TOKEN_LIFE = timedelta(hours=2)
 # Where the authenticator keeps what it learns, inside the config it emits on rotation, so the
 # next run reuses a still-valid access token instead of spending (and rotating) the refresh token.
 SESSION = "oauth_session"
@@ -37,6 +44,7 @@ ACCESS_TOKEN_PATH = (SESSION, "access_token")
 TOKEN_EXPIRY_PATH = (SESSION, "expires_at")
 GRANTED_SCOPES_PATH = (SESSION, "scope")
 OPEN_ID_PATH = (SESSION, "open_id")
+TOKEN_LIFE_PATH = (SESSION, "expires_in")
 # Which refresh token the saved access token came from: a hash, never the token itself.
 FINGERPRINT_PATH = (SESSION, "refresh_token_sha256")
 TOKEN_ERROR_ADVICE = {
@@ -55,12 +63,25 @@ TOKEN_ERROR_ADVICE = {
 TRANSIENT_TOKEN_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
 TOKEN_ATTEMPTS = 4
 EXPIRED = AirbyteDateTime(1970, 1, 1, tzinfo=UTC)
+LOGGER = logging.getLogger("airbyte")
 ConfigSaver = Callable[[Mapping[str, Any]], None]
 
 
 def fingerprint(refresh_token: str) -> str:
     """Ties a saved access token to the refresh token that produced it, without storing the token."""
     return hashlib.sha256(refresh_token.encode()).hexdigest()
+
+
+def parse_token_life(raw: Any) -> timedelta | None:
+    """The access token's life from `expires_in`, or None when the value is unusable."""
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw)
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) <= TOKEN_LIFE_RANGE[1]:
+        raw = int(raw)
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        return None
+    low, high = TOKEN_LIFE_RANGE
+    return timedelta(seconds=raw) if low <= raw <= high else None
 
 
 def parse_scopes(raw: Any) -> frozenset[str]:
@@ -137,7 +158,13 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
             return True
         if session.get("refresh_token_sha256") != fingerprint(str(self.get_refresh_token())):
             return True
-        return ab_datetime_now() + EXPIRY_MARGIN > self.get_token_expiry_date()
+        life = session.get("expires_in")
+        margin = (
+            min(EXPIRY_MARGIN, timedelta(seconds=life / 2))
+            if isinstance(life, int) and not isinstance(life, bool)
+            else EXPIRY_MARGIN
+        )
+        return ab_datetime_now() + margin > self.get_token_expiry_date()
 
     def refresh_and_set_access_token(self) -> None:
         """After the CDK emits the rotated config, it is also saved where the user keeps it."""
@@ -219,6 +246,21 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
             self._extract_token_expiry_date(body),
             new_refresh_token,
         )
+
+    def _extract_token_expiry_date(self, response_data: Mapping[str, Any]) -> AirbyteDateTime:
+        """Never fails: it runs before the rotated refresh token is emitted, which must happen."""
+        raw = response_data.get("expires_in")
+        life = parse_token_life(raw)
+        if life is None:
+            life = DEFAULT_TOKEN_LIFE
+            LOGGER.warning(
+                "TikTok's token answer has an unusable expires_in (%.40r): the access token is "
+                "taken to live %s, and is refreshed sooner if TikTok rejects it.",
+                raw,
+                DEFAULT_TOKEN_LIFE,
+            )
+        self._set_config_value_by_path(TOKEN_LIFE_PATH, int(life.total_seconds()))
+        return ab_datetime_now() + life
 
     def get_token_expiry_date(self) -> AirbyteDateTime:
         """Parsed once per value: the expiry is read before every request."""

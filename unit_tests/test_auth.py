@@ -1,4 +1,5 @@
 import json
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -10,6 +11,7 @@ from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from source_tiktok_organic import auth as auth_module
 from source_tiktok_organic.auth import (
     TOKEN_ATTEMPTS,
     TikTokAuthenticator,
@@ -289,3 +291,45 @@ def test_given_the_token_endpoint_redirects_then_the_secret_is_not_sent_there(
     assert raised.value.failure_type == FailureType.config_error
     assert f"HTTP {status}, a redirect to evil.example" in raised.value.message
     assert [r.url for r in requests_mock.request_history] == [TOKEN_URL]
+
+
+@pytest.mark.parametrize("expires_in", [0, -5, 30, "abc", 1e20, None, [], True, 10**12], ids=repr)
+def test_given_an_unusable_expires_in_then_the_rotated_token_is_still_emitted_with_a_default_life(
+    requests_mock: Any,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    expires_in: Any,
+) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body(expires_in=expires_in))
+    auth = TikTokAuthenticator(make_config(), API, 5)
+    assert auth.get_access_token() == ACCESS_TOKEN
+    [emitted] = control_configs(capsys.readouterr().out)
+    assert emitted["refresh_token"] == ROTATED_REFRESH_TOKEN
+    assert emitted["oauth_session"]["expires_in"] == 7200
+    left = auth.get_token_expiry_date() - ab_datetime_now()
+    assert timedelta(hours=1, minutes=59) < left <= timedelta(hours=2)
+    assert "unusable expires_in" in caplog.text
+
+
+@pytest.mark.parametrize(("expires_in", "seconds"), [("3600", 3600), (86400.0, 86400), (60, 60)])
+def test_given_a_usable_expires_in_then_it_is_the_tokens_life(
+    requests_mock: Any, expires_in: Any, seconds: int
+) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body(expires_in=expires_in))
+    config = make_config()
+    TikTokAuthenticator(config, API, 5).get_access_token()
+    assert config["oauth_session"]["expires_in"] == seconds
+
+
+def test_given_a_short_lived_token_then_it_is_used_for_half_its_life_not_refreshed_each_request(
+    requests_mock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body(expires_in=120))
+    auth = TikTokAuthenticator(make_config(), API, 5)
+    issued = ab_datetime_now()
+    for _ in range(20):
+        auth.get_access_token()
+    assert requests_mock.call_count == 1
+    monkeypatch.setattr(auth_module, "ab_datetime_now", lambda: issued + timedelta(seconds=61))
+    auth.get_access_token()
+    assert requests_mock.call_count == 2

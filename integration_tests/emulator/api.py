@@ -146,7 +146,11 @@ class TikTokApi:
             return token_error("invalid_grant", "Refresh token is invalid or expired.", log_id)
         body = {
             "access_token": pair.access_token,
-            "expires_in": pair.expires_in,
+            "expires_in": (
+                pair.expires_in
+                if self.emu.faults.odd_expires_in is None
+                else self.emu.faults.odd_expires_in
+            ),
             "open_id": self.emu.dataset.profile.get("open_id", ""),
             "refresh_token": pair.refresh_token,
             "refresh_expires_in": pair.refresh_expires_in,

@@ -28,6 +28,7 @@ class Faults:
     duplicate_across_pages: bool = False  # a page repeats the previous page's last video
     stuck_cursor_after_pages: int | None = None  # pages before video/list repeats itself forever
     token_endpoint_errors: int = 0  # next N token requests answer 500 server_error
+    odd_expires_in: object = None  # when set, the token endpoint's expires_in says this instead
     redirects: int = 0  # next N requests, token endpoint included, answer 307 to redirect_to
     redirect_to: str = ""  # a base URL; the request's path is appended
     _lock: threading.Lock = field(
