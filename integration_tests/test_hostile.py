@@ -129,3 +129,39 @@ def test_given_an_odd_expires_in_then_the_token_is_saved_and_not_refreshed_again
     assert emulator.counts["/v2/oauth/token/"] == 0, "the saved token is reused, not refreshed"
     logs = "\n".join(m.log.message for m in first.of_type(Type.LOG))
     assert "unusable expires_in" in logs
+
+
+YEAR_2100 = 4_102_444_800
+
+
+def test_given_a_video_dated_2100_then_later_posts_are_still_synced_next_time(
+    emulator: TikTokEmulator,
+) -> None:
+    config = config_for(emulator)
+    catalog = catalog_for({"videos": "incremental"})
+    glitched = emulator.dataset.videos[5]["id"]
+    emulator.redate(glitched, YEAR_2100)
+    real_newest = max(v["create_time"] for v in emulator.dataset.videos if v["id"] != glitched)
+
+    first = run_connector("read", config, catalog)
+    posted = emulator.add_videos_at([real_newest + 60, real_newest + 120])
+    second = run_connector(
+        "read", first.latest_config(config), catalog, state=first.state_messages()
+    )
+
+    assert first.returncode == second.returncode == 0, first.errors() + second.errors()
+    assert len(first.records("videos")) == len(emulator.dataset.videos) - len(posted)
+    assert first.states()[-1] == {"create_time": real_newest}
+    logs = "\n".join(m.log.message for m in first.of_type(Type.LOG))
+    assert f"Video {glitched} is dated 2100-01-01T00:00:00+00:00, after now" in logs
+    assert {v["id"] for v in posted} <= {r["id"] for r in second.records("videos")}
+
+
+def test_given_a_list_that_says_has_more_forever_with_empty_pages_then_the_sync_stops(
+    emulator: TikTokEmulator,
+) -> None:
+    emulator.faults.endless_empty_pages = True
+    run = run_connector("read", config_for(emulator), catalog_for({"videos": "full_refresh"}))
+    assert run.returncode != 0
+    assert any("pages in a row brought no new video" in e for e in run.errors()), run.errors()
+    assert emulator.counts["/v2/video/list/"] <= 25

@@ -9,8 +9,11 @@ back on two pages, and the cursor may stop moving.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from airbyte_cdk.models import FailureType
@@ -20,6 +23,13 @@ from source_tiktok_organic.errors import naming_log_id, traced_error
 
 MAX_STALLS = 3
 RECENT_IDS = 2000
+# Pages in a row that bring no new video: TikTok's occasional empty page never comes in runs
+# this long, while a list that keeps saying has_more with nothing in it would be walked forever.
+MAX_BARREN_PAGES = 20
+# No video is older than TikTok's merger with musical.ly (2014) or newer than now, give or take
+# clock skew: a cursor outside that range is walking where no video can be.
+EARLIEST_VIDEO = 1_388_534_400  # 2014-01-01T00:00:00Z
+CLOCK_SKEW_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,14 @@ class StuckCursorError(AirbyteTracedException):
         )
 
 
+def _endless(reason: str) -> AirbyteTracedException:
+    return traced_error(
+        f"TikTok's video list says more videos follow, but {reason}. The sync stops here instead "
+        "of walking it forever; run it again later, and if it persists report it to TikTok.",
+        FailureType.system_error,
+    )
+
+
 def create_time_of(video: dict[str, Any]) -> int:
     value = video.get("create_time")
     if isinstance(value, bool) or not isinstance(value, int):
@@ -60,10 +78,14 @@ class VideoPager:
     `done` turns true when TikTok says no more videos follow.
     """
 
-    def __init__(self, *, start_cursor: int | None = None) -> None:
+    def __init__(
+        self, *, start_cursor: int | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
         self.cursor = start_cursor
         self.done = False
+        self._clock = clock
         self._stalls = 0
+        self._barren = 0
         self._recent_ids: OrderedDict[str, None] = OrderedDict()
 
     def accept(self, page: VideoPage) -> list[dict[str, Any]]:
@@ -78,11 +100,26 @@ class VideoPager:
             oldest = created if oldest is None else min(oldest, created)
             if not self._seen(video.get("id")):
                 fresh.append(video)
+        self._barren = 0 if fresh else self._barren + 1
+        if self._barren > MAX_BARREN_PAGES:
+            raise _endless(f"{self._barren} pages in a row brought no new video")
         if page.has_more:
             self._advance(page.cursor, oldest, page.log_id)
+            self._check_range(bool(page.videos))
         else:
             self.done = True
         return fresh
+
+    def _check_range(self, had_videos: bool) -> None:
+        """The cursor must stay where videos can be: before now, and (past empty pages) 2014."""
+        assert self.cursor is not None
+        latest = (self._clock() + CLOCK_SKEW_SECONDS) * 1000
+        if self.cursor > latest or (not had_videos and self.cursor < EARLIEST_VIDEO * 1000):
+            moment = datetime.fromtimestamp(self.cursor / 1000, UTC).isoformat(timespec="seconds")
+            raise _endless(
+                f"its cursor {self.cursor} points to {moment}, outside the time TikTok videos can "
+                "have been posted (2014 to now)"
+            )
 
     def _seen(self, video_id: Any) -> bool:
         if not isinstance(video_id, str) or not video_id:

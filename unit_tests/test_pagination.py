@@ -3,8 +3,18 @@ from dataclasses import replace
 import pytest
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.pagination import MAX_STALLS, StuckCursorError, VideoPage, VideoPager
+from source_tiktok_organic.pagination import (
+    CLOCK_SKEW_SECONDS,
+    EARLIEST_VIDEO,
+    MAX_BARREN_PAGES,
+    MAX_STALLS,
+    StuckCursorError,
+    VideoPage,
+    VideoPager,
+)
 from unit_tests.conftest import video
+
+T0 = 1_700_000_000  # November 2023: list tests with empty pages need times videos can have
 
 
 def page(*videos: dict, cursor: int | None = None, has_more: bool = True) -> VideoPage:
@@ -46,10 +56,10 @@ def test_given_short_page_with_has_more_when_accepted_then_paging_continues() ->
 
 
 def test_given_empty_page_with_has_more_when_accepted_then_same_cursor_is_retried() -> None:
-    pager = VideoPager(start_cursor=500_000)
-    assert pager.accept(page(cursor=500_000)) == []
-    assert pager.cursor == 500_000
-    assert ids(pager.accept(page(video(1, 400), cursor=400_000, has_more=False))) == ["1"]
+    pager = VideoPager(start_cursor=T0 * 1000)
+    assert pager.accept(page(cursor=T0 * 1000)) == []
+    assert pager.cursor == T0 * 1000
+    assert ids(pager.accept(page(video(1, T0 - 100), cursor=None, has_more=False))) == ["1"]
 
 
 def test_given_cursor_that_never_moves_when_paging_then_stuck_error_not_a_loop() -> None:
@@ -64,11 +74,11 @@ def test_given_cursor_that_never_moves_when_paging_then_stuck_error_not_a_loop()
 
 
 def test_given_cursor_moving_forward_in_time_when_paging_then_counted_as_stall() -> None:
-    pager = VideoPager(start_cursor=100_000)
+    pager = VideoPager(start_cursor=T0 * 1000)
     for _ in range(MAX_STALLS):
-        pager.accept(page(cursor=900_000))
+        pager.accept(page(cursor=(T0 + 800) * 1000))
     with pytest.raises(StuckCursorError):
-        pager.accept(page(cursor=900_000))
+        pager.accept(page(cursor=(T0 + 800) * 1000))
 
 
 def test_given_same_video_on_two_pages_when_paging_then_emitted_once() -> None:
@@ -94,3 +104,45 @@ def test_given_no_usable_cursor_when_more_pages_announced_then_clear_error() -> 
 def test_given_video_without_string_id_or_int_time_when_paging_then_clear_error(bad: dict) -> None:
     with pytest.raises(AirbyteTracedException):
         VideoPager().accept(page(bad, cursor=1))
+
+
+def test_given_has_more_with_empty_pages_and_a_creeping_cursor_then_the_walk_is_bounded() -> None:
+    pager = VideoPager()
+    pager.accept(page(video(1, T0), cursor=T0 * 1000))
+
+    def walk() -> int:
+        for step in range(1, 10_000):
+            pager.accept(page(cursor=(T0 - step) * 1000))
+        return step
+
+    with pytest.raises(AirbyteTracedException) as raised:
+        walk()
+    assert pager.cursor == (T0 - MAX_BARREN_PAGES) * 1000
+    assert f"{MAX_BARREN_PAGES + 1} pages in a row brought no new video" in raised.value.message
+
+
+def test_given_an_empty_page_now_and_then_for_a_long_list_then_it_is_walked_to_the_end() -> None:
+    pager = VideoPager()
+    for step in range(1, 200):
+        if step % 2:
+            pager.accept(page(cursor=pager.cursor or T0 * 1000))
+        else:
+            pager.accept(page(video(step, T0 - step), cursor=(T0 - step) * 1000))
+    assert not pager.done
+
+
+def test_given_an_empty_page_whose_cursor_is_before_2014_then_the_walk_stops_naming_it() -> None:
+    pager = VideoPager(start_cursor=EARLIEST_VIDEO * 1000 + 5)
+    with pytest.raises(AirbyteTracedException) as raised:
+        pager.accept(page(cursor=EARLIEST_VIDEO * 1000 - 1000))
+    assert "points to 2013-12-31T23:59:59+00:00" in raised.value.message
+
+
+def test_given_a_cursor_after_now_then_the_walk_stops_naming_it() -> None:
+    pager = VideoPager(clock=lambda: T0)
+    later = (T0 + CLOCK_SKEW_SECONDS + 60) * 1000
+    with pytest.raises(AirbyteTracedException) as raised:
+        pager.accept(page(cursor=later))
+    assert f"cursor {later} points to " in raised.value.message
+    allowed = VideoPager(clock=lambda: T0)
+    allowed.accept(page(cursor=(T0 + CLOCK_SKEW_SECONDS - 60) * 1000))

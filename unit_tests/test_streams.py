@@ -1,4 +1,5 @@
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,8 @@ from unit_tests.conftest import (
     token_body,
     video,
 )
+
+T0 = 1_700_000_000  # November 2023: list tests with empty pages need times videos can have
 
 
 def run_read(
@@ -90,15 +93,20 @@ def test_given_many_pages_when_full_refresh_then_loops_on_has_more_not_page_size
     tiktok.post(
         LIST_URL,
         [
-            {"json": list_page([video(1, 900)], 900_000, True)},
-            {"json": list_page([], 901_000, True)},
-            {"json": list_page([video(2, 800), video(3, 700)], 700_000, True)},
-            {"json": list_page([video(3, 700), video(4, 600)], 600_000, False)},
+            {"json": list_page([video(1, T0 + 900)], (T0 + 900) * 1000, True)},
+            {"json": list_page([], (T0 + 901) * 1000, True)},
+            {"json": list_page([video(2, T0 + 800), video(3, T0 + 700)], (T0 + 700) * 1000, True)},
+            {"json": list_page([video(3, T0 + 700), video(4, T0 + 600)], (T0 + 600) * 1000, False)},
         ],
     )
     output = run_read("videos")
     assert record_ids(output) == ["1", "2", "3", "4"]
-    assert [body.get("cursor") for body in list_bodies(tiktok)] == [None, 901_000, 901_000, 701_000]
+    assert [body.get("cursor") for body in list_bodies(tiktok)] == [
+        None,
+        (T0 + 901) * 1000,
+        (T0 + 901) * 1000,
+        (T0 + 701) * 1000,
+    ]
 
 
 def test_given_saved_cursor_when_incremental_then_stops_at_first_page_reaching_it(
@@ -342,3 +350,41 @@ def test_given_an_answer_the_connector_refuses_then_the_error_names_its_log_id(
     message = run_read(stream).errors[0].trace.error.message
     assert message.count("log_id") == 1, message
     assert "log_id: log-42" in message
+
+
+YEAR_2100 = 4_102_444_800
+
+
+def test_given_a_video_dated_in_2100_then_it_is_synced_but_the_cursor_stays_at_the_real_newest(
+    tiktok: Any,
+) -> None:
+    tiktok.post(
+        LIST_URL,
+        json=list_page([video(9, YEAR_2100), video(2, T0 + 200), video(1, T0 + 100)], None, False),
+    )
+    output = run_read("videos", SyncMode.incremental)
+    assert record_ids(output) == ["9", "2", "1"]
+    assert last_state(output) == {"create_time": T0 + 200}
+    assert output.is_in_logs(re.escape("Video 9 is dated 2100-01-01T00:00:00+00:00, after now"))
+
+
+def test_given_a_saved_state_in_the_future_then_a_warning_names_it(tiktok: Any) -> None:
+    tiktok.post(LIST_URL, json=list_page([video(1, T0)], None, False))
+    output = run_read("videos", SyncMode.incremental, {"create_time": YEAR_2100})
+    assert output.records == []
+    assert output.is_in_logs(
+        re.escape(
+            "The saved state of stream 'videos' (create_time) is 2100-01-01T00:00:00+00:00, "
+            "after now"
+        )
+    )
+
+
+@pytest.mark.parametrize("stream", ["videos", "video_stats"])
+def test_given_a_start_date_in_the_future_then_a_warning_names_it(tiktok: Any, stream: str) -> None:
+    tiktok.post(LIST_URL, json=list_page([video(1, T0)], None, False))
+    output = run_read(stream, config=make_config(start_date="2100-01-01"))
+    assert output.records == []
+    assert output.is_in_logs(
+        re.escape("Config field 'start_date' is 2100-01-01T00:00:00+00:00, after now")
+    )

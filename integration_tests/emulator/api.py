@@ -193,6 +193,8 @@ class TikTokApi:
         with self._list_lock:
             if faults.cursor_stuck() and self._last_page is not None:
                 return {**self._last_page, "has_more": True}
+            if faults.endless_empty_pages and cursor is not None:
+                return {"videos": [], "cursor": cursor - 1000, "has_more": True}
             snapshot = self.emu.catalog.snapshot
             key = (cursor, max_count, fields)
             if faults.empty_page_every:

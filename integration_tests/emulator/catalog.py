@@ -73,6 +73,21 @@ class Catalog:
             self.snapshot = self._reindex([*current, *added])
         return added
 
+    def redate(self, video_id: str, create_time: int) -> None:
+        """An API glitch: one video's create_time changes (to the future, say)."""
+        with self._lock:
+            videos = self.snapshot.videos
+            self.snapshot = self._reindex(
+                {**v, "create_time": create_time} if v["id"] == video_id else v for v in videos
+            )
+
+    def add_videos_at(self, times: Iterable[int]) -> list[dict]:
+        """New videos posted at the given times."""
+        with self._lock:
+            added = [self._factory.make(t) for t in times]
+            self.snapshot = self._reindex([*self.snapshot.videos, *added])
+        return added
+
     def delete_videos(self, ids: Iterable[str]) -> None:
         doomed = set(ids)
         with self._lock:

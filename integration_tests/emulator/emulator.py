@@ -114,6 +114,12 @@ class TikTokEmulator:
     def add_videos(self, n: int, newer: bool = True) -> list[dict]:
         return self.catalog.add_videos(n, newer)
 
+    def add_videos_at(self, times: Iterable[int]) -> list[dict]:
+        return self.catalog.add_videos_at(times)
+
+    def redate(self, video_id: str, create_time: int) -> None:
+        self.catalog.redate(video_id, create_time)
+
     def delete_videos(self, ids: Iterable[str]) -> None:
         self.catalog.delete_videos(ids)
 

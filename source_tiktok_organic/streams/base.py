@@ -32,6 +32,7 @@ from source_tiktok_organic.errors import (
     read_envelope,
     traced_error,
 )
+from source_tiktok_organic.pagination import CLOCK_SKEW_SECONDS
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.state import SNAPSHOT_FIELD, parse_snapshot_state
 
@@ -51,6 +52,11 @@ class SyncContext:
     snapshot_at: str
     # the profile as user_info last read it, so the counters need no second request
     profile: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def latest_possible(self) -> int:
+        """Epoch seconds no real video can be newer than: the sync's start, plus clock skew."""
+        return int(datetime.fromisoformat(self.snapshot_at).timestamp()) + CLOCK_SKEW_SECONDS
 
 
 def tiktok_api_budget(settings: Settings) -> APIBudget:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -99,7 +100,13 @@ class VideoListStream(TikTokStream):
 
     def start_floor(self) -> int | None:
         start = self._settings.start_time
+        self.warn_if_future(start, "Config field 'start_date' is", "no video is synced until then")
         return None if start is None else start - 1
+
+    def warn_if_future(self, moment: int | None, what: str, consequence: str) -> None:
+        if moment is not None and moment > self._context.latest_possible:
+            when = datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
+            self.logger.warning("%s %s, after now: %s.", what, when, consequence)
 
 
 class Videos(VideoListStream):
@@ -129,6 +136,11 @@ class Videos(VideoListStream):
         if sync_mode != SyncMode.incremental:
             self._saved = self._checkpoint = VideoState()
         saved = self._saved
+        self.warn_if_future(
+            saved.create_time,
+            "The saved state of stream 'videos' (create_time) is",
+            "videos posted before then are skipped; if the state is wrong, reset the stream",
+        )
         floors = [self.start_floor()]
         if saved.create_time is not None:
             floors.append(saved.create_time - self._settings.lookback_days * DAY)
@@ -140,11 +152,20 @@ class Videos(VideoListStream):
         owner = self._auth.open_id()
         newest = saved.resume_newest
         floor = max((mark for mark in floors if mark is not None), default=None)
+        latest = self._context.latest_possible
         for page in self.list_pages(listing, floor):
             for video in page.videos:
                 video["open_id"] = owner
-                if newest is None or video["create_time"] > newest:
-                    newest = video["create_time"]
+                created = video["create_time"]
+                if created > latest:
+                    self.warn_if_future(
+                        created,
+                        f"Video {video['id']} is dated",
+                        "it is synced, but the cursor does not move to it, so videos posted "
+                        "before then are not skipped",
+                    )
+                elif newest is None or created > newest:
+                    newest = created
                 yield video
             self._checkpoint = VideoState(
                 create_time=saved.create_time,
