@@ -165,3 +165,72 @@ def test_given_a_list_that_says_has_more_forever_with_empty_pages_then_the_sync_
     assert run.returncode != 0
     assert any("pages in a row brought no new video" in e for e in run.errors()), run.errors()
     assert emulator.counts["/v2/video/list/"] <= 25
+
+
+def run_with_files(tmp_path: Path, command: str, **files: str) -> subprocess.CompletedProcess:
+    """The command with input files written exactly as given (run_connector writes JSON)."""
+    args = [command_path(), command]
+    for name, content in files.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(content)
+        args += [f"--{name}", str(path)]
+    return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+
+
+def messages(done: subprocess.CompletedProcess) -> list[dict]:
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", ""], ids=["not JSON", "list", "empty"])
+def test_given_an_unreadable_config_then_check_still_answers_a_status_naming_the_file(
+    tmp_path: Path, content: str
+) -> None:
+    done = run_with_files(tmp_path, "check", config=content)
+    [status] = [m["connectionStatus"] for m in messages(done) if m["type"] == "CONNECTION_STATUS"]
+    assert status["status"] == "FAILED"
+    assert f"The config file {tmp_path / 'config.json'} " in status["message"]
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("broken", ["catalog", "state"])
+def test_given_an_unreadable_catalog_or_state_then_read_fails_once_naming_the_file(
+    emulator: TikTokEmulator, tmp_path: Path, broken: str
+) -> None:
+    files = {
+        "config": json.dumps(config_for(emulator)),
+        "catalog": json.dumps(catalog_for({"videos": "incremental"})),
+        "state": "[]",
+        broken: "{not json",
+    }
+    done = run_with_files(tmp_path, "read", **files)
+    errors = [
+        m["trace"]["error"]
+        for m in messages(done)
+        if m["type"] == "TRACE" and "error" in m["trace"]
+    ]
+    assert done.returncode == 1
+    assert [e["failure_type"] for e in errors] == ["config_error"]
+    assert f"The {broken} file {tmp_path / (broken + '.json')} " in errors[0]["message"]
+    assert sum(emulator.counts.values()) == 0
+
+
+def test_given_a_catalog_with_an_unknown_stream_then_read_refuses_it_unsent(
+    emulator: TikTokEmulator,
+) -> None:
+    catalog = catalog_for({"user_info": "full_refresh", "videos": "full_refresh"})
+    catalog["streams"][1]["stream"]["name"] = "reels"
+    run = run_connector("read", config_for(emulator), catalog)
+    assert run.returncode == 1
+    [error] = run.errors()
+    assert "selects 'reels', which this source does not have" in error
+    assert sum(emulator.counts.values()) == 0
+
+
+def test_given_a_mode_a_stream_lacks_then_the_log_says_so_and_it_is_read(
+    emulator: TikTokEmulator,
+) -> None:
+    run = run_connector("read", config_for(emulator), catalog_for({"user_info": "incremental"}))
+    assert run.returncode == 0, run.errors()
+    assert len(run.records("user_info")) == 1
+    logs = "\n".join(m.log.message for m in run.of_type(Type.LOG))
+    assert "Stream user_info cannot be read as incremental, only as full_refresh" in logs

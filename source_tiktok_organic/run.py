@@ -1,6 +1,8 @@
 """Console entry point: `source-tiktok-organic spec|check|discover|read ...`."""
 
 import sys
+from argparse import Namespace
+from collections.abc import Iterable
 from typing import Any
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
@@ -14,7 +16,17 @@ from source_tiktok_organic.source import SourceTiktokOrganic
 
 
 class TikTokEntrypoint(AirbyteEntrypoint):
-    """The CDK's entrypoint, with spec violations worded for a person before `check` runs."""
+    """The CDK's entrypoint, with config errors worded for a person before `check` runs."""
+
+    def run(self, parsed_args: Namespace) -> Iterable[str]:
+        """`check` answers with a CONNECTION_STATUS even when its config file cannot be read."""
+        try:
+            yield from super().run(parsed_args)
+        except AirbyteTracedException as error:
+            status = error.as_connection_status_message()
+            if parsed_args.command != "check" or status is None:
+                raise
+            yield self.airbyte_message_to_string(status)
 
     @staticmethod
     def validate_connection(source_spec: ConnectorSpecification, config: Any) -> None:

@@ -28,6 +28,7 @@ from source_tiktok_organic.backoff import reword_cdk_waits
 from source_tiktok_organic.config import parse_settings
 from source_tiktok_organic.config_file import ConfigFile
 from source_tiktok_organic.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
+from source_tiktok_organic.inputs import check_catalog, read_input
 from source_tiktok_organic.listing import VideoListing
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.streams import UserInfo, UserStats, Videos, VideoStats, tiktok_api_budget
@@ -55,7 +56,13 @@ class SourceTiktokOrganic(AbstractSource):
     def read_config(self, config_path: str) -> MutableMapping[str, Any]:  # type: ignore[override]
         """Remembers where the config came from, to save the rotated refresh token there."""
         self._config_file = ConfigFile(config_path, logging.getLogger("airbyte"))
-        return super().read_config(config_path)
+        return read_input("config", config_path, super().read_config)
+
+    def read_catalog(self, catalog_path: str) -> ConfiguredAirbyteCatalog:  # type: ignore[override]
+        return read_input("catalog", catalog_path, super().read_catalog)
+
+    def read_state(self, state_path: str) -> list[AirbyteStateMessage]:  # type: ignore[override]
+        return read_input("state", state_path, super().read_state)
 
     def check_connection(
         self, logger: logging.Logger, config: Mapping[str, Any]
@@ -99,6 +106,9 @@ class SourceTiktokOrganic(AbstractSource):
         The first config error ends the sync: the CDK would report it again for every stream
         (a dead refresh token fails them all), so it is raised once, as the sync's one error.
         """
+        check_catalog(
+            catalog, (stream.as_airbyte_stream() for stream in self.streams(config)), logger
+        )
         self._selected = {configured.stream.name for configured in catalog.streams}
         for message in super().read(logger, config, catalog, state):
             failure = config_failure(message)

@@ -1,0 +1,64 @@
+"""The files the command is handed (config, catalog, state): read, or refused naming the file.
+
+The CDK's readers fail with "Something went wrong in the connector" and a traceback when a file is
+missing, not JSON or of the wrong shape; each of these is something the user can fix.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
+
+from airbyte_cdk.models import AirbyteStream, ConfiguredAirbyteCatalog
+
+from source_tiktok_organic.errors import config_error
+
+T = TypeVar("T")
+EXPECTED = {
+    "config": "a JSON object of the spec's fields",
+    "catalog": "a configured catalog, as integration_tests/configured_catalog.json",
+    "state": "a JSON list of per-stream states, as scripts/last_state.py writes",
+}
+
+
+def read_input(kind: str, path: str, read: Callable[[str], T]) -> T:
+    """`read(path)`, with any failure turned into a config error that names the file."""
+    try:
+        return read(path)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise config_error(f"The {kind} file {path} cannot be read: {reason}.") from None
+    except Exception as error:  # JSON and schema errors of the CDK's readers, of many types
+        detail = " ".join(str(error).split()) or type(error).__name__
+        raise config_error(
+            f"The {kind} file {path} is not {EXPECTED[kind]}: {detail[:300]}"
+        ) from None
+
+
+def check_catalog(
+    catalog: ConfiguredAirbyteCatalog, streams: Iterable[AirbyteStream], logger: logging.Logger
+) -> None:
+    """Every configured stream exists: a catalog of streams this source lacks syncs nothing.
+
+    A mode a stream lacks is only said: PyAirbyte asks for every stream incrementally, and a
+    full-refresh stream then reads in full, as the CDK does.
+    """
+    known: Mapping[str, AirbyteStream] = {stream.name: stream for stream in streams}
+    unknown = [c.stream.name for c in catalog.streams if c.stream.name not in known]
+    if unknown or not catalog.streams:
+        what = ", ".join(f"'{name}'" for name in unknown) or "no stream at all"
+        raise config_error(
+            f"The configured catalog selects {what}, which this source does not have (its "
+            f"streams: {', '.join(sorted(known))}). Refresh the source schema in the connection "
+            "and save it again."
+        )
+    for configured in catalog.streams:
+        stream = known[configured.stream.name]
+        if configured.sync_mode not in stream.supported_sync_modes:
+            logger.warning(
+                "Stream %s cannot be read as %s, only as %s: it is read that way.",
+                stream.name,
+                configured.sync_mode.value,
+                ", ".join(mode.value for mode in stream.supported_sync_modes),
+            )
