@@ -234,3 +234,19 @@ def test_given_a_mode_a_stream_lacks_then_the_log_says_so_and_it_is_read(
     assert len(run.records("user_info")) == 1
     logs = "\n".join(m.log.message for m in run.of_type(Type.LOG))
     assert "Stream user_info cannot be read as incremental, only as full_refresh" in logs
+
+
+@pytest.mark.parametrize("streams", [("videos",), ("videos", "video_stats")], ids=["one", "spool"])
+def test_given_a_count_beyond_64_bits_then_the_sync_stops_naming_video_and_field(
+    emulator: TikTokEmulator, streams: tuple[str, ...]
+) -> None:
+    huge = emulator.dataset.videos[3]
+    emulator.bump_counts([huge["id"]], factor=2**66)  # past 2**64: JSON parsers round it
+    run = run_connector(
+        "read", config_for(emulator), catalog_for(dict.fromkeys(streams, "full_refresh"))
+    )
+    assert run.returncode != 0
+    assert any(f"record (id '{huge['id']}') whose 'view_count' is" in e for e in run.errors()), (
+        run.errors()
+    )
+    assert huge["id"] not in {r.get("id", r.get("video_id")) for r in run.records()}

@@ -11,6 +11,10 @@ from typing import Any
 from source_tiktok_organic.errors import traced_error
 
 EXACT_TYPES: Mapping[str, type] = {"string": str, "integer": int, "boolean": bool}
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Floats are exact integers only up to 2**53; the JSON parser hands larger integers (beyond 64
+# bits) over as floats, already rounded.
+FLOAT_EXACT = 2**53
 
 
 @cache
@@ -38,29 +42,33 @@ def conform(record: dict[str, Any], stream: str) -> dict[str, Any]:
     """
     for name, exact, expected in _checks(stream):
         value = record.get(name)
-        if value is None or type(value) is exact:
+        if value is None or (type(value) is exact and (exact is not int or _fits(value))):
             continue
         fixed = _lossless(value, expected)
         if fixed is None:
+            kind = "a 64-bit integer" if expected == "integer" else f"a {expected}"
             raise traced_error(
                 f"TikTok sent a {stream} record (id {record.get('id') or record.get('open_id')!r}) "
-                f"whose '{name}' is {value!r}, not a {expected}. Please report it with the "
-                "sync's logs."
+                f"whose '{name}' is {value!r}, which is not {kind} it can keep exactly. Please "
+                "report it with the sync's logs."
             )
         record[name] = fixed
     return record
 
 
+def _fits(value: int) -> bool:
+    """Warehouses keep integers in 64 bits; a larger count would be cut or refused there."""
+    return INT64_MIN <= value <= INT64_MAX
+
+
 def _lossless(value: Any, expected: str) -> Any:
     """Subclasses pass as they are; integral floats and digit strings become integers."""
-    if isinstance(value, EXACT_TYPES[expected]) and not (
-        expected == "integer" and isinstance(value, bool)
-    ):
-        return value
-    if expected != "integer" or isinstance(value, bool):
+    if expected != "integer":
+        return value if isinstance(value, EXACT_TYPES[expected]) else None
+    if isinstance(value, bool):
         return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return None
+    if (isinstance(value, float) and value.is_integer() and abs(value) <= FLOAT_EXACT) or (
+        isinstance(value, str) and value.strip().lstrip("-").isdigit()
+    ):
+        value = int(value)
+    return value if isinstance(value, int) and _fits(value) else None

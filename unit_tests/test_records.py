@@ -31,3 +31,25 @@ def test_given_lossy_value_when_conforming_then_clear_error_naming_field(raw: di
 
 def test_given_unknown_field_when_conforming_then_passed_through() -> None:
     assert conform({"id": "1", "new_field": [1]}, "videos")["new_field"] == [1]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [2**63, -(2**63) - 1, 18446744073709551617, 1.8446744073709552e19, "18446744073709551617"],
+    ids=["2**63", "below int64", "above uint64", "rounded float", "digits"],
+)
+def test_given_a_count_that_does_not_fit_64_bits_then_the_error_names_record_and_field(
+    value: object,
+) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        conform({"id": "7", "view_count": value}, "videos")
+    assert "videos record (id '7') whose 'view_count' is" in raised.value.message
+    assert "not a 64-bit integer it can keep exactly" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [(2**63 - 1, 2**63 - 1), (-(2**63), -(2**63)), (float(2**53), 2**53), ("42", 42)],
+)
+def test_given_a_count_within_64_bits_then_it_is_kept_exactly(value: object, kept: int) -> None:
+    assert conform({"id": "7", "view_count": value}, "videos")["view_count"] == kept
