@@ -56,7 +56,7 @@ def conform(record: dict[str, Any], stream: str) -> dict[str, Any]:
     return record
 
 
-def _fits(value: int) -> bool:
+def _fits(value: Any) -> bool:
     """Warehouses keep integers in 64 bits; a larger count would be cut or refused there."""
     return INT64_MIN <= value <= INT64_MAX
 
