@@ -54,6 +54,14 @@ class StuckCursorError(AirbyteTracedException):
         )
 
 
+def describe_time(seconds: float) -> str:
+    """Epoch seconds as an ISO date, even for the absurd values a hostile answer can carry."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+    except (ValueError, OverflowError, OSError):
+        return f"epoch second {seconds:.0f}, beyond any calendar date"
+
+
 def _endless(reason: str) -> AirbyteTracedException:
     return traced_error(
         f"TikTok's video list says more videos follow, but {reason}. The sync stops here instead "
@@ -115,10 +123,9 @@ class VideoPager:
         assert self.cursor is not None
         latest = (self._clock() + CLOCK_SKEW_SECONDS) * 1000
         if self.cursor > latest or (not had_videos and self.cursor < EARLIEST_VIDEO * 1000):
-            moment = datetime.fromtimestamp(self.cursor / 1000, UTC).isoformat(timespec="seconds")
             raise _endless(
-                f"its cursor {self.cursor} points to {moment}, outside the time TikTok videos can "
-                "have been posted (2014 to now)"
+                f"its cursor {self.cursor} points to {describe_time(self.cursor / 1000)}, outside "
+                "the time TikTok videos can have been posted (2014 to now)"
             )
 
     def _seen(self, video_id: Any) -> bool:

@@ -11,6 +11,7 @@ from source_tiktok_organic.pagination import (
     StuckCursorError,
     VideoPage,
     VideoPager,
+    describe_time,
 )
 from unit_tests.conftest import video
 
@@ -146,3 +147,8 @@ def test_given_a_cursor_after_now_then_the_walk_stops_naming_it() -> None:
     assert f"cursor {later} points to " in raised.value.message
     allowed = VideoPager(clock=lambda: T0)
     allowed.accept(page(cursor=(T0 + CLOCK_SKEW_SECONDS - 60) * 1000))
+
+
+@pytest.mark.parametrize("seconds", [253_402_300_800, 2**62, -(2**62)])
+def test_a_time_beyond_any_calendar_is_described_not_crashed_on(seconds: int) -> None:
+    assert describe_time(seconds) == f"epoch second {seconds}, beyond any calendar date"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -23,7 +22,7 @@ from airbyte_cdk.utils import AirbyteTracedException
 from source_tiktok_organic.errors import naming_log_id, traced_error
 from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, VIDEO_FIELDS, VIDEO_LIST_SCOPE
 from source_tiktok_organic.listing import ListedPage, VideoListing
-from source_tiktok_organic.pagination import VideoPage
+from source_tiktok_organic.pagination import VideoPage, describe_time
 from source_tiktok_organic.records import conform
 from source_tiktok_organic.state import CURSOR_FIELD, VideoState, parse_video_state
 from source_tiktok_organic.streams.base import (
@@ -105,8 +104,7 @@ class VideoListStream(TikTokStream):
 
     def warn_if_future(self, moment: int | None, what: str, consequence: str) -> None:
         if moment is not None and moment > self._context.latest_possible:
-            when = datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
-            self.logger.warning("%s %s, after now: %s.", what, when, consequence)
+            self.logger.warning("%s %s, after now: %s.", what, describe_time(moment), consequence)
 
 
 class Videos(VideoListStream):
