@@ -250,3 +250,15 @@ def test_given_a_count_beyond_64_bits_then_the_sync_stops_naming_video_and_field
         run.errors()
     )
     assert huge["id"] not in {r.get("id", r.get("video_id")) for r in run.records()}
+
+
+def test_given_a_description_with_a_lone_surrogate_then_the_sync_stops_at_once_naming_it(
+    emulator: TikTokEmulator,
+) -> None:
+    glitched = emulator.dataset.videos[2]
+    glitched["video_description"] = "half an emoji: \ud83d"
+    run = run_connector("read", config_for(emulator), catalog_for({"videos": "full_refresh"}))
+    assert run.returncode != 0
+    [error, *_] = run.errors()
+    assert "(a lone surrogate) at data.videos[2].video_description" in error
+    assert emulator.counts["/v2/video/list/"] == 1, "not retried as a passing fault"

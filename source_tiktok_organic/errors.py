@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -67,6 +68,8 @@ class Envelope:
 
     data: dict[str, Any] | None
     error: TikTokError | None
+    # where the body holds text UTF-8 cannot carry (a lone surrogate escape), if anywhere
+    bad_text_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,13 @@ FRESH_TOKEN_REJECTED = Policy(
     "Check that the app still has Login Kit and its scopes in the TikTok developer portal, then "
     + REAUTHORIZE,
 )
+INVALID_TEXT = Policy(
+    ResponseAction.FAIL,
+    FailureType.system_error,
+    "TikTok's answer holds text that is not valid Unicode (a lone surrogate) at {text_at}, which "
+    "no destination can store; the sync stops rather than alter it. Please report it with the "
+    "log_id.",
+)
 REDIRECT = Policy(
     ResponseAction.FAIL,
     FailureType.config_error,
@@ -154,22 +164,60 @@ def read_envelope(response: requests.Response) -> Envelope:
 
 
 def _parse_envelope(response: requests.Response) -> Envelope:
+    bad_text_at = None
     try:
         body = orjson.loads(response.content)
     except orjson.JSONDecodeError:
-        return Envelope(data=None, error=None)
+        # orjson refuses lone surrogate escapes, the standard parser keeps them: if it reads the
+        # body, the body is JSON with text no destination can store, not a passing fault.
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            return Envelope(data=None, error=None)
+        bad_text_at = unencodable_text_at(body)
     if not isinstance(body, dict):
         return Envelope(data=None, error=None)
     raw_error = body.get("error")
     error = None
     if isinstance(raw_error, dict):
         error = TikTokError(
-            code=str(raw_error.get("code") or ""),
-            message=str(raw_error.get("message") or ""),
-            log_id=str(raw_error.get("log_id") or response.headers.get("x-tt-logid") or ""),
+            code=_text(raw_error.get("code")),
+            message=_text(raw_error.get("message")),
+            log_id=_text(raw_error.get("log_id") or response.headers.get("x-tt-logid")),
         )
     data = body.get("data")
-    return Envelope(data=data if isinstance(data, dict) else None, error=error)
+    return Envelope(
+        data=data if isinstance(data, dict) else None, error=error, bad_text_at=bad_text_at
+    )
+
+
+def _text(value: Any) -> str:
+    """TikTok's words as they can go into a message (a lone surrogate would break its emission)."""
+    return str(value or "").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def unencodable_text_at(value: Any, path: str = "") -> str | None:
+    """The path of the first string (or key) that UTF-8 cannot encode, or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "(the body)"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            # the path goes into a message, which must itself be valid text
+            name = _text(key)
+            where = f"{path}.{name}" if path else name
+            found = unencodable_text_at(key, where) or unencodable_text_at(item, where)
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = unencodable_text_at(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
 
 
 @contextmanager
@@ -196,6 +244,8 @@ def policy_for(response: requests.Response) -> Policy | None:
     if 300 <= response.status_code < 400:
         return REDIRECT
     envelope = read_envelope(response)
+    if envelope.bad_text_at is not None:
+        return INVALID_TEXT
     code = envelope.error.code if envelope.error else ""
     if code in ERROR_POLICY:
         return ERROR_POLICY[code]
@@ -257,10 +307,12 @@ def redirect_target(response: requests.Response) -> str:
 def explain(response: requests.Response, policy: Policy) -> str:
     """A message a person can act on, always with TikTok's code and log_id, never with a secret."""
     path = urlsplit(response.url or "").path
-    advice = policy.advice.format(
-        scope=ENDPOINT_SCOPES.get(path, "needed by " + path), location=redirect_target(response)
-    )
     envelope = read_envelope(response)
+    advice = policy.advice.format(
+        scope=ENDPOINT_SCOPES.get(path, "needed by " + path),
+        location=redirect_target(response),
+        text_at=envelope.bad_text_at,
+    )
     if envelope.error is not None:
         detail = envelope.error.describe()
     else:

@@ -13,7 +13,12 @@ from airbyte_cdk.test.entrypoint_wrapper import read
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
 from source_tiktok_organic import SourceTiktokOrganic
-from source_tiktok_organic.errors import UNREACHABLE_ATTEMPTS, TikTokErrorHandler, read_envelope
+from source_tiktok_organic.errors import (
+    UNREACHABLE_ATTEMPTS,
+    TikTokErrorHandler,
+    read_envelope,
+    unencodable_text_at,
+)
 from unit_tests.conftest import (
     LIST_URL,
     SECRETS,
@@ -335,3 +340,39 @@ def test_given_a_redirect_from_the_list_then_it_is_not_followed_and_names_the_ta
     assert "redirected to evil.example" in error.message
     assert f"HTTP {status}" in error.message
     assert not any(r.url.startswith("https://evil.example") for r in tiktok.request_history)
+
+
+def test_given_a_lone_surrogate_in_a_description_then_fails_at_once_naming_where(
+    tiktok: Any,
+) -> None:
+    body = json.dumps(list_page([video(1, 100), video(2, 90, video_description="x")], None, False))
+    body = body.replace('"x"', '"broken \\ud83d text"')
+    tiktok.post(LIST_URL, text=body)
+    error = read_videos().errors[0].trace.error
+    assert error.failure_type == FailureType.system_error
+    assert (
+        "not valid Unicode (a lone surrogate) at data.videos[1].video_description" in error.message
+    )
+    assert "log-42" in error.message
+    assert len(list_calls(tiktok)) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [
+        ({"a": [1, {"b": "ok", "c": "\ud800"}]}, "a[1].c"),
+        ({"\udfff": 1}, "\\udfff"),
+        ("\ud800", "(the body)"),
+        ({"a": ["fine", "also fine"]}, None),
+    ],
+)
+def test_unencodable_text_is_found_wherever_it_is(value: Any, where: str | None) -> None:
+    assert unencodable_text_at(value) == where
+
+
+def test_given_a_lone_surrogate_in_an_error_message_then_ours_stays_valid_text() -> None:
+    body = json.dumps(envelope(code="invalid_params", message="bad"))
+    body = body.replace('"bad"', '"bad \\udc00 here"')
+    message = HANDLER.interpret_response(response(400, body.encode())).error_message
+    message.encode("utf-8")
+    assert "invalid_params" in message

@@ -57,7 +57,10 @@ def new_log_id() -> str:
 
 
 def to_json(payload: object) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    try:
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (a test's glitch) goes out escaped
+        return json.dumps(payload, separators=(",", ":")).encode("ascii")
 
 
 def json_response(status: int, payload: object, log_id: str) -> Response:
