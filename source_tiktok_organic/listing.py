@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
 import orjson
 
+from source_tiktok_organic.errors import traced_error
 from source_tiktok_organic.pagination import VideoPage, VideoPager, create_time_of
 from source_tiktok_organic.progress import Progress
 
@@ -36,7 +38,8 @@ class VideoListing:
         self._progress = progress
         self._pager = VideoPager(start_cursor=start_cursor)
         # Lives as long as the listing (one sync); the OS removes it when it is closed.
-        self._spool: IO[bytes] | None = tempfile.TemporaryFile() if spool else None  # noqa: SIM115
+        with temp_space():
+            self._spool: IO[bytes] | None = tempfile.TemporaryFile() if spool else None  # noqa: SIM115
 
     def pages(self, floor: int | None, fetch: Fetch) -> Iterator[ListedPage]:
         """Pages newest first, cut at `floor` (exclusive); stops at the first page reaching it."""
@@ -58,7 +61,8 @@ class VideoListing:
     def _record(self, videos: list[dict[str, Any]], resume_cursor: int | None) -> None:
         if self._spool is not None:
             self._spool.seek(0, 2)
-            self._spool.write(orjson.dumps([videos, resume_cursor]) + b"\n")
+            with temp_space():
+                self._spool.write(orjson.dumps([videos, resume_cursor]) + b"\n")
 
     def _replay(self) -> Iterator[tuple[list[dict[str, Any]], int | None]]:
         if self._spool is None:
@@ -67,6 +71,19 @@ class VideoListing:
         for line in self._spool:
             videos, resume_cursor = orjson.loads(line)
             yield videos, resume_cursor
+
+
+@contextmanager
+def temp_space() -> Iterator[None]:
+    """No temporary folder, or a full one, is the machine's to fix: say so, not "went wrong"."""
+    try:
+        yield
+    except OSError as error:
+        raise traced_error(
+            "The connector could not write its temporary file of the video list "
+            f"({error.strerror or error}). Give it a writable temporary folder with free space "
+            "(set TMPDIR), or select only one of videos and video_stats."
+        ) from error
 
 
 def _cut(videos: list[dict[str, Any]], floor: int | None) -> tuple[list[dict[str, Any]], bool]:

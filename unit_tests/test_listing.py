@@ -1,5 +1,11 @@
+import errno
+import io
 import logging
 
+import pytest
+from airbyte_cdk.utils import AirbyteTracedException
+
+from source_tiktok_organic import listing as listing_module
 from source_tiktok_organic.listing import VideoListing
 from source_tiktok_organic.pagination import VideoPage
 from source_tiktok_organic.progress import Progress
@@ -55,3 +61,30 @@ def test_given_whole_list_read_when_second_consumer_reads_then_no_request_at_all
 def test_given_pages_then_resume_cursor_points_after_each_page_and_none_at_the_end() -> None:
     pages = list(listing(spool=False).pages(None, Server().fetch))
     assert [page.resume_cursor for page in pages] == [401_000, 201_000, None]
+
+
+def no_space(*_: object, **__: object) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_given_no_usable_temporary_folder_then_the_error_says_to_set_tmpdir(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(listing_module.tempfile, "TemporaryFile", no_space)
+    with pytest.raises(AirbyteTracedException) as raised:
+        listing()
+    assert "No space left on device" in raised.value.message
+    assert "set TMPDIR" in raised.value.message
+
+
+class FullDisk(io.BytesIO):
+    def write(self, _: object) -> int:  # type: ignore[override]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_given_the_temporary_folder_fills_up_midway_then_the_error_says_to_set_tmpdir(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(listing_module.tempfile, "TemporaryFile", FullDisk)
+    with pytest.raises(AirbyteTracedException, match="set TMPDIR"):
+        list(listing().pages(None, Server().fetch))
