@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 from airbyte_cdk.models import Status, Type
+from airbyte_cdk.utils import AirbyteTracedException
 
 from integration_tests.cli import catalog_for, command_path, run_connector
 from integration_tests.conftest import config_for
 from integration_tests.emulator import TikTokEmulator, generate_dataset
+from source_tiktok_organic import auth as auth_module
+from source_tiktok_organic.auth import TikTokAuthenticator
 
 
 @pytest.mark.parametrize(
@@ -262,3 +265,47 @@ def test_given_a_description_with_a_lone_surrogate_then_the_sync_stops_at_once_n
     [error, *_] = run.errors()
     assert "(a lone surrogate) at data.videos[2].video_description" in error
     assert emulator.counts["/v2/video/list/"] == 1, "not retried as a passing fault"
+
+
+def test_given_a_page_that_drips_then_it_is_cut_at_the_timeout_and_retried(
+    emulator: TikTokEmulator,
+) -> None:
+    """One byte every 50 ms: a page would take minutes; request_timeout_seconds is 2."""
+    emulator.faults.drip_bodies = 1
+    run = run_connector(
+        "read", config_for(emulator), catalog_for({"videos": "full_refresh"}), timeout=60
+    )
+    assert run.returncode == 0, run.errors()
+    ids = [r["id"] for r in run.records("videos")]
+    assert sorted(ids) == sorted(v["id"] for v in emulator.dataset.videos)
+    logs = "\n".join(m.log.message for m in run.of_type(Type.LOG))
+    assert "did not arrive in full within" in logs
+
+
+def test_given_a_token_answer_that_drips_then_it_is_waited_for_as_the_new_token_is_in_it(
+    emulator: TikTokEmulator,
+) -> None:
+    """Cutting it would lose the refresh token TikTok has already rotated (strict rotation)."""
+    emulator.faults.drip_token_bodies = 1
+    emulator.faults.drip_seconds = 0.01  # about 3 s for the whole answer, past the 2 s timeout
+    config = config_for(emulator)
+    first = run_connector("check", config, timeout=60)
+    [status] = first.of_type(Type.CONNECTION_STATUS)
+    assert status.connectionStatus.status == Status.SUCCEEDED
+    second = run_connector("check", first.latest_config(config))
+    assert second.of_type(Type.CONNECTION_STATUS)[0].connectionStatus.status == Status.SUCCEEDED
+
+
+def test_given_a_token_answer_past_its_deadline_then_it_is_not_asked_again_and_says_why(
+    emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth_module, "TOKEN_ANSWER_SECONDS", 1.0)
+    emulator.faults.drip_token_bodies = 1
+    emulator.faults.drip_seconds = 0.05
+    config = config_for(emulator)
+    authenticator = TikTokAuthenticator(config, config["api_base_url"], 0.5)
+    with pytest.raises(AirbyteTracedException) as raised:
+        authenticator.get_access_token()
+    assert "did not arrive in full within 1 s" in raised.value.message
+    assert "TikTok may have rotated the refresh token already" in raised.value.message
+    assert emulator.counts["/v2/oauth/token/"] == 1

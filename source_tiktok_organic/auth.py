@@ -21,6 +21,7 @@ from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now,
 
 from source_tiktok_organic.errors import (
     config_error,
+    read_body,
     redirect_target,
     traced_error,
     unreachable_failure_type,
@@ -62,6 +63,9 @@ TOKEN_ERROR_ADVICE = {
 }
 TRANSIENT_TOKEN_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
 TOKEN_ATTEMPTS = 4
+# A token answer is waited for longer than an API page: TikTok rotates the refresh token when it
+# receives the call, so an answer given up on is a refresh token lost.
+TOKEN_ANSWER_SECONDS = 120.0
 EXPIRED = AirbyteDateTime(1970, 1, 1, tzinfo=UTC)
 LOGGER = logging.getLogger("airbyte")
 ConfigSaver = Callable[[Mapping[str, Any]], None]
@@ -189,10 +193,19 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
                     data=self.build_refresh_request_body(),
                     timeout=self._timeout,
                     allow_redirects=False,  # the body holds the client secret and refresh token
+                    stream=True,  # read below against a deadline for the whole answer
                 )
             except requests.RequestException as error:
                 failure = self._token_call_failure(error)
             else:
+                cut = read_body(response, max(self._timeout, TOKEN_ANSWER_SECONDS))
+                if cut is not None:
+                    raise traced_error(
+                        f"TikTok's token endpoint's answer {cut}. TikTok may have rotated the "
+                        "refresh token already, so it is not asked again: if the next run is "
+                        "refused with invalid_grant, re-authenticate the source.",
+                        FailureType.transient_error,
+                    )
                 if 300 <= response.status_code < 400:
                     raise config_error(
                         f"TikTok's token endpoint answered HTTP {response.status_code}, a redirect "

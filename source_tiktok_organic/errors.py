@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 import orjson
 import requests
+import urllib3
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
@@ -22,6 +24,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
 from airbyte_cdk.utils import AirbyteTracedException
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
+BODY_CHUNK = 64 * 1024
 MAX_RETRIES = 8
 MAX_RETRY_TIME = timedelta(minutes=10)
 # A host that refuses or does not resolve will not start answering within a 10-minute budget:
@@ -233,6 +236,30 @@ def naming_log_id(log_id: str) -> Iterator[None]:
         raise
 
 
+def read_body(response: requests.Response, seconds: float) -> str | None:
+    """Reads a streamed body within `seconds`; None when it is in, else why it is not.
+
+    requests bounds only the gap between bytes, so a server that drips its answer one byte at a
+    time would hold a request for as long as it likes; this bounds the whole answer.
+    """
+    raw = response.raw
+    if raw is None or response._content is not False:
+        return None  # already read: not streamed, or a test double
+    deadline = time.monotonic() + seconds
+    chunks = []
+    try:
+        while chunk := raw.read1(BODY_CHUNK, decode_content=True):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                response.close()
+                return f"did not arrive in full within {seconds:g} s"
+    except (OSError, urllib3.exceptions.HTTPError) as error:
+        response.close()
+        return f"broke off ({type(error).__name__})"
+    response._content = b"".join(chunks)
+    return None
+
+
 def log_id_of(response: requests.Response) -> str:
     """TikTok's id for one request, from the envelope or its `x-tt-logid` header."""
     envelope = read_envelope(response)
@@ -329,8 +356,10 @@ class TikTokErrorHandler(ErrorHandler):
         logger: logging.Logger,
         api_base_url: str = "https://" + DEFAULT_API_HOST,
         on_rate_limit: Callable[[], None] = lambda: None,
+        request_timeout: float = 60.0,
     ) -> None:
         self._logger = logger
+        self._request_timeout = request_timeout
         self._api_base_url = api_base_url
         self._on_rate_limit = on_rate_limit
         self._unreachable_in_a_row = 0
@@ -350,6 +379,12 @@ class TikTokErrorHandler(ErrorHandler):
     ) -> ErrorResolution:
         if isinstance(response_or_exception, requests.Response):
             self._unreachable_in_a_row = 0
+            waited = response_or_exception.elapsed.total_seconds()  # for the headers
+            cut = read_body(response_or_exception, max(self._request_timeout - waited, 0.0))
+            if cut is not None:
+                message = f"{NETWORK.advice} Its answer {cut} ('request_timeout_seconds')."
+                self._logger.info("Retrying: %s", message)
+                return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, message)
             policy = policy_for(response_or_exception)
             if policy is None:
                 self._rejected_token = None

@@ -77,7 +77,10 @@ class TikTokApi:
         if (request.method, request.path) == ("POST", TOKEN_PATH):
             if faults.take("token_endpoint_errors"):
                 return token_error("server_error", "Internal server error.", log_id, status=500)
-            return self._token(request, log_id)
+            answer = self._token(request, log_id)
+            if faults.take("drip_token_bodies"):
+                answer.drip_seconds = faults.drip_seconds
+            return answer
         handler = self._routes.get((request.method, request.path))
         if handler is None:
             message = f"Unknown endpoint: {request.method} {request.path}"
@@ -112,6 +115,8 @@ class TikTokApi:
             faults.note_success()
         if faults.take("truncated_bodies"):
             return Response(200, response.body[: len(response.body) // 2], log_id)
+        if faults.take("drip_bodies"):
+            response.drip_seconds = faults.drip_seconds
         return response
 
     def _rate_limited(self, log_id: str) -> Response:

@@ -21,6 +21,9 @@ class Faults:
     hang_seconds: float = 10.0
     drop_connections: int = 0  # next N close the socket without a response
     truncated_bodies: int = 0  # next N answer 200 with half of the JSON body
+    drip_bodies: int = 0  # next N send their body one byte at a time, drip_seconds apart
+    drip_token_bodies: int = 0  # likewise for the next N token answers
+    drip_seconds: float = 0.05
     non_json_bodies: int = 0  # next N answer 200 with an HTML gateway page
     access_token_dies_after: int | None = None  # successful calls before all tokens die
     short_pages: bool = False  # video/list pages of a random size in 1..max_count

@@ -49,6 +49,7 @@ class Response:
     log_id: str
     content_type: str = JSON_TYPE
     headers: dict[str, str] = field(default_factory=dict)
+    drip_seconds: float = 0.0  # when set, the body goes out one byte at a time, this far apart
 
 
 def new_log_id() -> str:

@@ -6,6 +6,7 @@ import contextlib
 import socket
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -56,7 +57,16 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(response.body)
+        if not response.drip_seconds:
+            self.wfile.write(response.body)
+            return
+        try:
+            for index in range(len(response.body)):
+                self.wfile.write(response.body[index : index + 1])
+                self.wfile.flush()
+                time.sleep(response.drip_seconds)
+        except OSError:  # the client gave up on the drip
+            self.close_connection = True
 
     def log_message(self, format: str, *args: object) -> None:
         """Silent: test output should show the connector's logs, not one line per request."""

@@ -117,6 +117,7 @@ class TikTokStream(HttpStream, ABC):
             self.logger,
             api_base_url=self._settings.api_base_url,
             on_rate_limit=self._context.progress.rate_limited,
+            request_timeout=self._settings.request_timeout,
         )
 
     def get_backoff_strategy(self) -> BackoffStrategy:
@@ -124,7 +125,8 @@ class TikTokStream(HttpStream, ABC):
 
     def request_kwargs(self, *_: Any, **__: Any) -> Mapping[str, Any]:
         # Never follow a redirect: the data (and, for some clients, the token) would go elsewhere.
-        return {"timeout": self._settings.request_timeout, "allow_redirects": False}
+        # Streamed, so the error handler reads the body against a deadline for the whole answer.
+        return {"timeout": self._settings.request_timeout, "allow_redirects": False, "stream": True}
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
         return None
