@@ -53,3 +53,8 @@ def test_given_a_count_that_does_not_fit_64_bits_then_the_error_names_record_and
 )
 def test_given_a_count_within_64_bits_then_it_is_kept_exactly(value: object, kept: int) -> None:
     assert conform({"id": "7", "view_count": value}, "videos")["view_count"] == kept
+
+
+def test_given_a_float_beyond_2_to_the_53_then_it_may_be_rounded_so_it_is_refused() -> None:
+    with pytest.raises(AirbyteTracedException):
+        conform({"id": "7", "view_count": float(2**53 + 2)}, "videos")

@@ -174,3 +174,9 @@ def test_given_a_transient_failure_in_one_stream_then_the_other_streams_still_sy
     synced = {message.record.stream for message in output.records}
     assert synced == {"user_info", "user_stats"}
     assert output.errors[0].trace.error.failure_type == FailureType.transient_error
+
+
+def test_when_configuring_then_no_copy_of_the_config_is_written(tmp_path: Any) -> None:
+    config = make_config()
+    assert SourceTiktokOrganic().configure(config, str(tmp_path)) is config
+    assert list(tmp_path.iterdir()) == []
