@@ -19,11 +19,10 @@ from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now, ab_datetime_parse
 
-from source_tiktok_organic.errors import (
-    config_error,
+from source_tiktok_organic.errors import config_error, traced_error
+from source_tiktok_organic.transport import (
     read_body,
     redirect_target,
-    traced_error,
     unreachable_failure_type,
     unreachable_message,
     unreachable_reason,

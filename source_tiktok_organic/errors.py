@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import orjson
 import requests
-import urllib3
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
@@ -22,15 +20,21 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
     ResponseAction,
 )
 from airbyte_cdk.utils import AirbyteTracedException
-from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-BODY_CHUNK = 64 * 1024
+from source_tiktok_organic.transport import (
+    DEFAULT_API_HOST,
+    read_body,
+    redirect_target,
+    unreachable_failure_type,
+    unreachable_message,
+    unreachable_reason,
+)
+
 MAX_RETRIES = 8
 MAX_RETRY_TIME = timedelta(minutes=10)
 # A host that refuses or does not resolve will not start answering within a 10-minute budget:
 # give up after this many attempts in a row (about 15 s of backoff).
 UNREACHABLE_ATTEMPTS = 5
-DEFAULT_API_HOST = "open.tiktokapis.com"
 REAUTHORIZE = "Re-authenticate the source (or paste a fresh refresh token) in its settings."
 ENDPOINT_SCOPES = {
     "/v2/video/list/": "video.list",
@@ -236,30 +240,6 @@ def naming_log_id(log_id: str) -> Iterator[None]:
         raise
 
 
-def read_body(response: requests.Response, seconds: float) -> str | None:
-    """Reads a streamed body within `seconds`; None when it is in, else why it is not.
-
-    requests bounds only the gap between bytes, so a server that drips its answer one byte at a
-    time would hold a request for as long as it likes; this bounds the whole answer.
-    """
-    raw = response.raw
-    if raw is None or response._content is not False:
-        return None  # already read: not streamed, or a test double
-    deadline = time.monotonic() + seconds
-    chunks = []
-    try:
-        while chunk := raw.read1(BODY_CHUNK, decode_content=True):
-            chunks.append(chunk)
-            if time.monotonic() > deadline:
-                response.close()
-                return f"did not arrive in full within {seconds:g} s"
-    except (OSError, urllib3.exceptions.HTTPError) as error:
-        response.close()
-        return f"broke off ({type(error).__name__})"
-    response._content = b"".join(chunks)
-    return None
-
-
 def log_id_of(response: requests.Response) -> str:
     """TikTok's id for one request, from the envelope or its `x-tt-logid` header."""
     envelope = read_envelope(response)
@@ -292,43 +272,6 @@ def policy_for(response: requests.Response) -> Policy | None:
 def bearer_token(response: requests.Response) -> str:
     header = str(response.request.headers.get("Authorization", "")) if response.request else ""
     return header.removeprefix("Bearer ").strip()
-
-
-def unreachable_reason(error: BaseException) -> str | None:
-    """Why the host could not be connected to at all, or None for any other network fault."""
-    cause: BaseException | None = error
-    while cause is not None:
-        reason = getattr(cause, "reason", None)
-        for candidate in (cause, reason):
-            if isinstance(candidate, NameResolutionError):
-                return "its name does not resolve"
-            if isinstance(candidate, NewConnectionError):
-                return "it refused the connection"
-        cause = cause.args[0] if cause.args and isinstance(cause.args[0], BaseException) else None
-    return None
-
-
-def unreachable_message(api_base_url: str, reason: str) -> str:
-    host = urlsplit(api_base_url).hostname or api_base_url
-    return (
-        f"Could not connect to {host}: {reason}. Check 'api_base_url' ({api_base_url}) and "
-        "this machine's network, DNS and proxy settings."
-    )
-
-
-def unreachable_failure_type(api_base_url: str) -> FailureType:
-    """A custom host nobody answers on is a setting to fix; TikTok's own is an outage."""
-    if urlsplit(api_base_url).hostname == DEFAULT_API_HOST:
-        return FailureType.transient_error
-    return FailureType.config_error
-
-
-def redirect_target(response: requests.Response) -> str:
-    """The host a redirect points at, or where it would stay when the Location is relative."""
-    location = response.headers.get("Location")
-    if not location:
-        return "an unnamed place"
-    return urlsplit(urljoin(response.url or "", location)).netloc or location
 
 
 def explain(response: requests.Response, policy: Policy) -> str:

@@ -1,0 +1,78 @@
+"""What happened on the wire, in words: hosts nobody answers on, redirects, answers that drip.
+
+Each is told apart from TikTok's own error envelope, and each names the setting to look at.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3
+from airbyte_cdk.models import FailureType
+from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+BODY_CHUNK = 64 * 1024
+DEFAULT_API_HOST = "open.tiktokapis.com"
+
+
+def read_body(response: requests.Response, seconds: float) -> str | None:
+    """Reads a streamed body within `seconds`; None when it is in, else why it is not.
+
+    requests bounds only the gap between bytes, so a server that drips its answer one byte at a
+    time would hold a request for as long as it likes; this bounds the whole answer.
+    """
+    raw = response.raw
+    if raw is None or response._content is not False:
+        return None  # already read: not streamed, or a test double
+    deadline = time.monotonic() + seconds
+    chunks = []
+    try:
+        while chunk := raw.read1(BODY_CHUNK, decode_content=True):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                response.close()
+                return f"did not arrive in full within {seconds:g} s"
+    except (OSError, urllib3.exceptions.HTTPError) as error:
+        response.close()
+        return f"broke off ({type(error).__name__})"
+    response._content = b"".join(chunks)
+    return None
+
+
+def unreachable_reason(error: BaseException) -> str | None:
+    """Why the host could not be connected to at all, or None for any other network fault."""
+    cause: BaseException | None = error
+    while cause is not None:
+        reason = getattr(cause, "reason", None)
+        for candidate in (cause, reason):
+            if isinstance(candidate, NameResolutionError):
+                return "its name does not resolve"
+            if isinstance(candidate, NewConnectionError):
+                return "it refused the connection"
+        cause = cause.args[0] if cause.args and isinstance(cause.args[0], BaseException) else None
+    return None
+
+
+def unreachable_message(api_base_url: str, reason: str) -> str:
+    host = urlsplit(api_base_url).hostname or api_base_url
+    return (
+        f"Could not connect to {host}: {reason}. Check 'api_base_url' ({api_base_url}) and "
+        "this machine's network, DNS and proxy settings."
+    )
+
+
+def unreachable_failure_type(api_base_url: str) -> FailureType:
+    """A custom host nobody answers on is a setting to fix; TikTok's own is an outage."""
+    if urlsplit(api_base_url).hostname == DEFAULT_API_HOST:
+        return FailureType.transient_error
+    return FailureType.config_error
+
+
+def redirect_target(response: requests.Response) -> str:
+    """The host a redirect points at, or where it would stay when the Location is relative."""
+    location = response.headers.get("Location")
+    if not location:
+        return "an unnamed place"
+    return urlsplit(urljoin(response.url or "", location)).netloc or location
