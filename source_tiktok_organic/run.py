@@ -12,6 +12,7 @@ from airbyte_cdk.sources.utils.schema_helpers import split_config
 from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic.config import check_against_spec
+from source_tiktok_organic.errors import traced_error
 from source_tiktok_organic.source import SourceTiktokOrganic
 
 
@@ -22,6 +23,13 @@ class TikTokEntrypoint(AirbyteEntrypoint):
         """`check` answers with a CONNECTION_STATUS even when its config file cannot be read."""
         try:
             yield from super().run(parsed_args)
+        except FileNotFoundError as error:
+            if "temporary directory" not in str(error):  # tempfile's words when none is usable
+                raise
+            raise traced_error(
+                f"The connector found no usable temporary folder ({error}). Set TMPDIR to a "
+                "writable folder with free space."
+            ) from error
         except AirbyteTracedException as error:
             status = error.as_connection_status_message()
             if parsed_args.command != "check" or status is None:

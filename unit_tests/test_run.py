@@ -1,8 +1,10 @@
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic.run import run
 
@@ -31,3 +33,18 @@ def test_given_discover_with_an_unreadable_config_then_one_error_and_exit_1(
     assert exited.value.code == 1
     said = messages(capsys.readouterr().out)
     assert [m["type"] for m in said if m["type"] in ("TRACE", "CONNECTION_STATUS")] == ["TRACE"]
+
+
+def test_given_no_usable_temporary_folder_then_the_error_says_to_set_tmpdir(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def none_usable() -> str:
+        raise FileNotFoundError(2, "No usable temporary directory found in ['/tmp']")
+
+    monkeypatch.setattr(tempfile, "gettempdir", none_usable)
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.setattr(sys, "argv", ["source-tiktok-organic", "check", "--config", "x.json"])
+    with pytest.raises(AirbyteTracedException) as raised:
+        run()
+    assert "no usable temporary folder" in raised.value.message
+    assert "Set TMPDIR" in raised.value.message
