@@ -159,7 +159,8 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         session = self._session()
         if not session.get("access_token") or not session.get("scope"):
             return True
-        if session.get("refresh_token_sha256") != fingerprint(str(self.get_refresh_token())):
+        refresh_token = str(self._connector_config.get("refresh_token"))  # the config path above
+        if session.get("refresh_token_sha256") != fingerprint(refresh_token):
             return True
         life = session.get("expires_in")
         margin = (
