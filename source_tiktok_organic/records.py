@@ -67,8 +67,11 @@ def _lossless(value: Any, expected: str) -> Any:
         return value if isinstance(value, EXACT_TYPES[expected]) else None
     if isinstance(value, bool):
         return None
-    if (isinstance(value, float) and value.is_integer() and abs(value) <= FLOAT_EXACT) or (
-        isinstance(value, str) and value.strip().lstrip("-").isdigit()
-    ):
+    if isinstance(value, float) and value.is_integer() and abs(value) <= FLOAT_EXACT:
         value = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        try:
+            value = int(value)
+        except ValueError:  # digits int() refuses: superscripts, control characters around them
+            return None
     return value if isinstance(value, int) and _fits(value) else None

@@ -58,3 +58,11 @@ def test_given_a_count_within_64_bits_then_it_is_kept_exactly(value: object, kep
 def test_given_a_float_beyond_2_to_the_53_then_it_may_be_rounded_so_it_is_refused() -> None:
     with pytest.raises(AirbyteTracedException):
         conform({"id": "7", "view_count": float(2**53 + 2)}, "videos")
+
+
+@pytest.mark.parametrize(
+    "value", ["0\x1f", "²", "12\x1c"], ids=["unit separator", "superscript", "fs"]
+)
+def test_given_digits_int_cannot_read_then_a_clear_error_not_a_crash(value: str) -> None:
+    with pytest.raises(AirbyteTracedException, match="'view_count' is"):
+        conform({"id": "7", "view_count": value}, "videos")
