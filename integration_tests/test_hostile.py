@@ -309,3 +309,44 @@ def test_given_a_token_answer_past_its_deadline_then_it_is_not_asked_again_and_s
     assert "did not arrive in full within 1 s" in raised.value.message
     assert "TikTok may have rotated the refresh token already" in raised.value.message
     assert emulator.counts["/v2/oauth/token/"] == 1
+
+
+def test_given_headers_that_drip_then_the_page_is_cut_at_the_timeout_and_retried(
+    emulator: TikTokEmulator,
+) -> None:
+    """Status line and headers one byte every 50 ms: about 5 s, past the 2 s request timeout."""
+    emulator.faults.drip_heads = 1
+    run = run_connector(
+        "read", config_for(emulator), catalog_for({"videos": "full_refresh"}), timeout=60
+    )
+    assert run.returncode == 0, run.errors()
+    ids = [r["id"] for r in run.records("videos")]
+    assert sorted(ids) == sorted(v["id"] for v in emulator.dataset.videos)
+    logs = "\n".join(m.log.message for m in run.of_type(Type.LOG))
+    assert "No complete answer within 2 s ('request_timeout_seconds')" in logs
+
+
+def test_given_token_headers_that_drip_then_they_are_waited_for_as_the_new_token_follows(
+    emulator: TikTokEmulator,
+) -> None:
+    emulator.faults.drip_token_heads = 1
+    emulator.faults.drip_seconds = 0.01  # about 2 s for the status line and headers
+    config = config_for(emulator)
+    authenticator = TikTokAuthenticator(config, config["api_base_url"], 0.5)
+    assert authenticator.get_access_token()
+    assert emulator.counts["/v2/oauth/token/"] == 1
+
+
+def test_given_token_headers_past_their_deadline_then_they_are_not_asked_again_and_say_why(
+    emulator: TikTokEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One byte every 50 ms would take about 10 s; the token answer's deadline is set to 1 s."""
+    monkeypatch.setattr(auth_module, "TOKEN_ANSWER_SECONDS", 1.0)
+    emulator.faults.drip_token_heads = 1
+    config = config_for(emulator)
+    authenticator = TikTokAuthenticator(config, config["api_base_url"], 0.5)
+    with pytest.raises(AirbyteTracedException) as raised:
+        authenticator.get_access_token()
+    assert "answer did not arrive within 1 s" in raised.value.message
+    assert "TikTok may have rotated the refresh token already" in raised.value.message
+    assert emulator.counts["/v2/oauth/token/"] == 1

@@ -19,9 +19,9 @@ from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now, ab_datetime_parse
 
+from source_tiktok_organic.deadlines import bounded_session, read_body
 from source_tiktok_organic.errors import config_error, traced_error
 from source_tiktok_organic.transport import (
-    read_body,
     redirect_target,
     unreachable_failure_type,
     unreachable_message,
@@ -186,39 +186,52 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         The CDK's version has no timeout (a silent endpoint hangs the sync) and retries for five
         minutes (a mistyped URL keeps `check` spinning that long).
         """
-        for attempt in range(1, TOKEN_ATTEMPTS + 1):
-            try:
-                response = requests.post(
-                    self.get_token_refresh_endpoint(),
-                    data=self.build_refresh_request_body(),
-                    timeout=self._timeout,
-                    allow_redirects=False,  # the body holds the client secret and refresh token
-                    stream=True,  # read below against a deadline for the whole answer
-                )
-            except requests.RequestException as error:
-                failure = self._token_call_failure(error)
-            else:
-                cut = read_body(response, max(self._timeout, TOKEN_ANSWER_SECONDS))
-                if cut is not None:
-                    raise traced_error(
-                        f"TikTok's token endpoint's answer {cut}. TikTok may have rotated the "
-                        "refresh token already, so it is not asked again: if the next run is "
-                        "refused with invalid_grant, re-authenticate the source.",
-                        FailureType.transient_error,
-                    )
-                if 300 <= response.status_code < 400:
-                    raise config_error(
-                        f"TikTok's token endpoint answered HTTP {response.status_code}, a redirect "
-                        f"to {redirect_target(response)}, which the connector does not follow: the "
-                        "client secret and refresh token would go along. Check 'api_base_url' "
-                        f"({self._api_base_url})."
-                    )
-                if response.status_code != 429 and response.status_code < 500:
-                    return _json_or_none(response)
-                failure = self._token_call_failure(response)
-            if attempt < TOKEN_ATTEMPTS:
-                time.sleep(random.uniform(0.5, 1.0) * 2 ** (attempt - 1))
-        raise failure
+        answer_seconds = max(self._timeout, TOKEN_ANSWER_SECONDS)
+        with bounded_session() as session:
+            for attempt in range(1, TOKEN_ATTEMPTS + 1):
+                outcome = self._ask_once(session, answer_seconds)
+                if not isinstance(outcome, AirbyteTracedException):
+                    return outcome
+                if attempt < TOKEN_ATTEMPTS:
+                    time.sleep(random.uniform(0.5, 1.0) * 2 ** (attempt - 1))
+        raise outcome
+
+    def _ask_once(self, session: requests.Session, answer_seconds: float) -> Any:
+        """The answer's JSON, or a failure another attempt may cure; raises one it cannot."""
+        try:
+            response = session.post(
+                self.get_token_refresh_endpoint(),
+                data=self.build_refresh_request_body(),
+                timeout=(self._timeout, answer_seconds),  # (to connect, to answer)
+                allow_redirects=False,  # the body holds the client secret and refresh token
+                stream=True,  # read below against a deadline for the whole answer
+            )
+        except requests.ReadTimeout as error:
+            raise self._answer_lost(f"did not arrive within {answer_seconds:g} s") from error
+        except requests.RequestException as error:
+            return self._token_call_failure(error)
+        cut = read_body(response, answer_seconds)
+        if cut is not None:
+            raise self._answer_lost(cut)
+        if 300 <= response.status_code < 400:
+            raise config_error(
+                f"TikTok's token endpoint answered HTTP {response.status_code}, a redirect to "
+                f"{redirect_target(response)}, which the connector does not follow: the client "
+                f"secret and refresh token would go along. Check 'api_base_url' "
+                f"({self._api_base_url})."
+            )
+        if response.status_code != 429 and response.status_code < 500:
+            return _json_or_none(response)
+        return self._token_call_failure(response)
+
+    @staticmethod
+    def _answer_lost(why: str) -> AirbyteTracedException:
+        return traced_error(
+            f"TikTok's token endpoint's answer {why}. TikTok may have rotated the refresh token "
+            "already, so it is not asked again: if the next run is refused with invalid_grant, "
+            "re-authenticate the source.",
+            FailureType.transient_error,
+        )
 
     def _token_call_failure(
         self, outcome: requests.Response | requests.RequestException

@@ -21,9 +21,9 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
 )
 from airbyte_cdk.utils import AirbyteTracedException
 
+from source_tiktok_organic.deadlines import read_body
 from source_tiktok_organic.transport import (
     DEFAULT_API_HOST,
-    read_body,
     redirect_target,
     unreachable_failure_type,
     unreachable_message,
@@ -342,6 +342,11 @@ class TikTokErrorHandler(ErrorHandler):
             self._unreachable_in_a_row = 0
             policy = NETWORK
             message = f"{NETWORK.advice} ({type(response_or_exception).__name__})"
+            if isinstance(response_or_exception, requests.ReadTimeout):
+                message = (
+                    f"{NETWORK.advice} No complete answer within {self._request_timeout:g} s "
+                    "('request_timeout_seconds')."
+                )
         else:
             raise traced_error(f"Unexpected error while calling TikTok: {response_or_exception!r}")
         if policy.action is ResponseAction.RATE_LIMITED:

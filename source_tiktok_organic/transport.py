@@ -1,44 +1,17 @@
-"""What happened on the wire, in words: hosts nobody answers on, redirects, answers that drip.
+"""What happened on the wire, in words: hosts nobody answers on, redirects.
 
 Each is told apart from TikTok's own error envelope, and each names the setting to look at.
 """
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urljoin, urlsplit
 
 import requests
-import urllib3
 from airbyte_cdk.models import FailureType
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-BODY_CHUNK = 64 * 1024
 DEFAULT_API_HOST = "open.tiktokapis.com"
-
-
-def read_body(response: requests.Response, seconds: float) -> str | None:
-    """Reads a streamed body within `seconds`; None when it is in, else why it is not.
-
-    requests bounds only the gap between bytes, so a server that drips its answer one byte at a
-    time would hold a request for as long as it likes; this bounds the whole answer.
-    """
-    raw = response.raw
-    if raw is None or response._content is not False:
-        return None  # already read: not streamed, or a test double
-    deadline = time.monotonic() + seconds
-    chunks = []
-    try:
-        while chunk := raw.read1(BODY_CHUNK, decode_content=True):
-            chunks.append(chunk)
-            if time.monotonic() > deadline:
-                response.close()
-                return f"did not arrive in full within {seconds:g} s"
-    except (OSError, urllib3.exceptions.HTTPError) as error:
-        response.close()
-        return f"broke off ({type(error).__name__})"
-    response._content = b"".join(chunks)
-    return None
 
 
 def unreachable_reason(error: BaseException) -> str | None:

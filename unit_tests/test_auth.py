@@ -13,6 +13,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from source_tiktok_organic import auth as auth_module
 from source_tiktok_organic.auth import (
+    TOKEN_ANSWER_SECONDS,
     TOKEN_ATTEMPTS,
     TikTokAuthenticator,
     fingerprint,
@@ -245,7 +246,19 @@ def test_given_token_endpoint_down_when_refreshing_then_gives_up_soon_as_transie
 def test_when_refreshing_then_the_token_request_has_a_timeout(requests_mock: Any) -> None:
     requests_mock.post(TOKEN_URL, json=token_body())
     TikTokAuthenticator(make_config(), API, 7).get_access_token()
-    assert requests_mock.last_request.timeout == 7
+    assert requests_mock.last_request.timeout == (7, TOKEN_ANSWER_SECONDS)
+
+
+def test_given_a_token_answer_that_times_out_then_it_is_not_asked_again(
+    requests_mock: Any,
+) -> None:
+    """The call reached TikTok, which may have rotated the token: a retry would be refused."""
+    requests_mock.post(TOKEN_URL, [{"exc": requests.ReadTimeout}, {"json": token_body()}])
+    with pytest.raises(AirbyteTracedException) as raised:
+        TikTokAuthenticator(make_config(), API, 7).get_access_token()
+    assert "did not arrive within 120 s" in raised.value.message
+    assert "may have rotated the refresh token" in raised.value.message
+    assert requests_mock.call_count == 1
 
 
 @pytest.mark.parametrize(

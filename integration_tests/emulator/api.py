@@ -80,6 +80,8 @@ class TikTokApi:
             answer = self._token(request, log_id)
             if faults.take("drip_token_bodies"):
                 answer.drip_seconds = faults.drip_seconds
+            if faults.take("drip_token_heads"):
+                answer.drip_seconds, answer.drip_head = faults.drip_seconds, True
             return answer
         handler = self._routes.get((request.method, request.path))
         if handler is None:
@@ -117,6 +119,8 @@ class TikTokApi:
             return Response(200, response.body[: len(response.body) // 2], log_id)
         if faults.take("drip_bodies"):
             response.drip_seconds = faults.drip_seconds
+        if faults.take("drip_heads"):
+            response.drip_seconds, response.drip_head = faults.drip_seconds, True
         return response
 
     def _rate_limited(self, log_id: str) -> Response:

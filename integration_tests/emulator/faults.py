@@ -23,6 +23,8 @@ class Faults:
     truncated_bodies: int = 0  # next N answer 200 with half of the JSON body
     drip_bodies: int = 0  # next N send their body one byte at a time, drip_seconds apart
     drip_token_bodies: int = 0  # likewise for the next N token answers
+    drip_heads: int = 0  # next N drip their status line and headers instead
+    drip_token_heads: int = 0  # likewise for the next N token answers
     drip_seconds: float = 0.05
     non_json_bodies: int = 0  # next N answer 200 with an HTML gateway page
     access_token_dies_after: int | None = None  # successful calls before all tokens die

@@ -50,6 +50,7 @@ class Response:
     content_type: str = JSON_TYPE
     headers: dict[str, str] = field(default_factory=dict)
     drip_seconds: float = 0.0  # when set, the body goes out one byte at a time, this far apart
+    drip_head: bool = False  # the status line and headers drip instead, the body comes at once
 
 
 def new_log_id() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import socket
 import sys
 import threading
@@ -56,17 +57,26 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         self.send_header("x-tt-logid", response.log_id)
         for name, value in response.headers.items():
             self.send_header(name, value)
-        self.end_headers()
-        if not response.drip_seconds:
-            self.wfile.write(response.body)
-            return
         try:
-            for index in range(len(response.body)):
-                self.wfile.write(response.body[index : index + 1])
-                self.wfile.flush()
-                time.sleep(response.drip_seconds)
+            if response.drip_head:
+                wire, self.wfile = self.wfile, io.BytesIO()
+                self.end_headers()  # into the buffer, to go out a byte at a time
+                head, self.wfile = self.wfile.getvalue(), wire
+                self._drip(head, response.drip_seconds)
+            else:
+                self.end_headers()
+            if response.drip_seconds and not response.drip_head:
+                self._drip(response.body, response.drip_seconds)
+            else:
+                self.wfile.write(response.body)
         except OSError:  # the client gave up on the drip
             self.close_connection = True
+
+    def _drip(self, data: bytes, seconds: float) -> None:
+        for index in range(len(data)):
+            self.wfile.write(data[index : index + 1])
+            self.wfile.flush()
+            time.sleep(seconds)
 
     def log_message(self, format: str, *args: object) -> None:
         """Silent: test output should show the connector's logs, not one line per request."""

@@ -24,6 +24,7 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, Err
 from source_tiktok_organic.auth import TikTokAuthenticator
 from source_tiktok_organic.backoff import TikTokBackoff
 from source_tiktok_organic.config import Settings
+from source_tiktok_organic.deadlines import bound_answers
 from source_tiktok_organic.errors import (
     TikTokErrorHandler,
     config_error,
@@ -106,7 +107,9 @@ class TikTokStream(HttpStream, ABC):
         self._settings = context.settings
         self._auth = context.auth
         super().__init__(authenticator=context.auth, api_budget=context.budget)
-        read_environment_once(self._http_client._session, self.url_base)
+        session = self._http_client._session
+        read_environment_once(session, self.url_base)
+        bound_answers(session)
 
     @property
     def url_base(self) -> str:

@@ -1,0 +1,127 @@
+"""Every answer bounded as a whole, whatever pace the server keeps.
+
+requests and urllib3 bound only the wait for each next byte, so a server that drips its status
+line, headers or body one byte at a time would hold a request for as long as it likes. The status
+line and headers are bounded by a watchdog on the connection (`bounded_session`,
+`bound_answers`); the body by `read_body`, on answers that are streamed for that reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from typing import Any
+
+import requests
+import urllib3
+from airbyte_cdk.sources.streams.http.http_client import MAX_CONNECTION_POOL_SIZE
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+BODY_CHUNK = 64 * 1024
+
+
+class _HeadersInTime:
+    """Cuts the connection when the status line and headers are not all in within the read timeout."""
+
+    sock: Any
+    timeout: Any
+
+    def getresponse(self) -> Any:
+        seconds, sock = self.timeout, self.sock
+        if not isinstance(seconds, int | float) or sock is None:
+            return super().getresponse()  # type: ignore[misc]  # no timeout asked for
+        cut = threading.Event()
+
+        def cut_off() -> None:
+            cut.set()
+            with contextlib.suppress(OSError, TypeError):  # closed already, or not a socket
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # under TLS too
+
+        watchdog = threading.Timer(seconds, cut_off)
+        watchdog.daemon = True
+        watchdog.start()
+        late = TimeoutError(f"headers not in full within {seconds:g} s")
+        try:
+            response = super().getresponse()  # type: ignore[misc]
+        except Exception as error:
+            if cut.is_set():  # urllib3 turns this into a read timeout, retried like any other
+                raise late from error
+            raise
+        finally:
+            watchdog.cancel()
+        if cut.is_set():  # cut mid-headers, the end of the stream read as their end
+            response.close()
+            raise late
+        return response
+
+
+class _HTTPConnection(_HeadersInTime, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_HeadersInTime, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class HeadersInTimeAdapter(HTTPAdapter):
+    """requests' adapter, with connections (direct or through an HTTP proxy) that keep time."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if isinstance(manager, urllib3.ProxyManager):  # SOCKS managers keep their own pools
+            manager.pool_classes_by_scheme = POOLS
+        return manager
+
+
+def bound_answers(session: requests.Session) -> None:
+    """Makes every request of `session` get its status line and headers within its read timeout."""
+    adapter = HeadersInTimeAdapter(
+        pool_connections=MAX_CONNECTION_POOL_SIZE, pool_maxsize=MAX_CONNECTION_POOL_SIZE
+    )
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+
+
+def bounded_session() -> requests.Session:
+    session = requests.Session()
+    bound_answers(session)
+    return session
+
+
+def read_body(response: requests.Response, seconds: float) -> str | None:
+    """Reads a streamed body within `seconds`; None when it is in, else why it is not."""
+    raw = response.raw
+    if raw is None or response._content is not False:
+        return None  # already read: not streamed, or a test double
+    deadline = time.monotonic() + seconds
+    chunks = []
+    try:
+        while chunk := raw.read1(BODY_CHUNK, decode_content=True):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                response.close()
+                return f"did not arrive in full within {seconds:g} s"
+    except (OSError, urllib3.exceptions.HTTPError) as error:
+        response.close()
+        return f"broke off ({type(error).__name__})"
+    response._content = b"".join(chunks)
+    return None
