@@ -95,7 +95,9 @@ def run(client: Any, image: Any, tmp_path: Path) -> Any:
     """Runs one command in a fresh container, with its JSON files mounted read-only."""
     calls = iter(range(1_000))
 
-    def run_command(command: str, **files: Any) -> ContainerRun:
+    def run_command(
+        command: str, options: dict[str, Any] | None = None, **files: Any
+    ) -> ContainerRun:
         folder = tmp_path / f"run-{next(calls)}"
         folder.mkdir()
         folder.chmod(0o755)  # the image's user (uid 1000) is not the owner of the files
@@ -111,6 +113,7 @@ def run(client: Any, image: Any, tmp_path: Path) -> Any:
             volumes={str(folder): {"bind": MOUNT, "mode": "ro"}},
             network_mode="host",
             detach=True,
+            **(options or {}),
         )
         try:
             exit_code = container.wait(timeout=120)["StatusCode"]
@@ -313,3 +316,33 @@ def test_given_a_read_only_mount_then_the_file_stays_and_the_log_says_how_to_rec
     assert config_file.read_text() == before
     assert "control.connectorConfig.config" in logged(result)
     assert result.latest_config({})["refresh_token"] != json.loads(before)["refresh_token"]
+
+
+BOTH_LISTS = {"videos": "full_refresh", "video_stats": "full_refresh"}
+
+
+def test_given_no_writable_folder_at_all_then_the_error_says_to_set_tmpdir(
+    run: Any, emulator: TikTokEmulator
+) -> None:
+    result = run(
+        "read", {"read_only": True}, config=config_for(emulator), catalog=catalog_for(BOTH_LISTS)
+    )
+    assert result.exit_code == 1
+    [error] = result.errors()
+    assert "no usable temporary folder" in error
+    assert "Set TMPDIR" in error
+    assert "Traceback" not in result.stderr
+
+
+def test_given_a_temporary_folder_too_small_for_the_list_then_it_is_listed_twice_not_lost(
+    run: Any, emulator: TikTokEmulator
+) -> None:
+    """Listing videos and video_stats together spools the list to a temporary file."""
+    options = {"read_only": True, "tmpfs": {"/tmp": "size=8k"}}
+    result = run("read", options, config=config_for(emulator), catalog=catalog_for(BOTH_LISTS))
+    assert result.exit_code == 0, result.errors()
+    every_id = sorted(video["id"] for video in emulator.dataset.videos)
+    assert sorted(r["id"] for r in result.records("videos")) == every_id
+    assert sorted(r["video_id"] for r in result.records("video_stats")) == every_id
+    warnings = [m.log.message for m in result.of_type(Type.LOG) if m.log.level.name == "WARN"]
+    assert any("No space left on device" in w and "Set TMPDIR" in w for w in warnings)

@@ -3,7 +3,6 @@ import io
 import logging
 
 import pytest
-from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic import listing as listing_module
 from source_tiktok_organic.listing import VideoListing
@@ -67,24 +66,24 @@ def no_space(*_: object, **__: object) -> None:
     raise OSError(errno.ENOSPC, "No space left on device")
 
 
-def test_given_no_usable_temporary_folder_then_the_error_says_to_set_tmpdir(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(listing_module.tempfile, "TemporaryFile", no_space)
-    with pytest.raises(AirbyteTracedException) as raised:
-        listing()
-    assert "No space left on device" in raised.value.message
-    assert "set TMPDIR" in raised.value.message
-
-
 class FullDisk(io.BytesIO):
-    def write(self, _: object) -> int:  # type: ignore[override]
-        raise OSError(errno.ENOSPC, "No space left on device")
+    """Takes the first page, then is full."""
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        if self.tell():
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return super().write(data)
 
 
-def test_given_the_temporary_folder_fills_up_midway_then_the_error_says_to_set_tmpdir(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("spool_file", [no_space, FullDisk], ids=["no-folder", "fills-up"])
+def test_given_no_room_for_the_spool_then_the_second_consumer_walks_again_and_misses_nothing(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, spool_file: object
 ) -> None:
-    monkeypatch.setattr(listing_module.tempfile, "TemporaryFile", FullDisk)
-    with pytest.raises(AirbyteTracedException, match="set TMPDIR"):
-        list(listing().pages(None, Server().fetch))
+    monkeypatch.setattr(listing_module.tempfile, "TemporaryFile", spool_file)
+    server, shared = Server(), listing()
+    assert ids(list(shared.pages(350, server.fetch))) == ["5", "4"]
+    assert ids(list(shared.pages(None, server.fetch))) == ["5", "4", "3", "2", "1"]
+    assert ids(list(shared.pages(None, server.fetch))) == ["5", "4", "3", "2", "1"]
+    assert server.asked == [None, 401_000] + [None, 401_000, 201_000] * 2
+    assert "No space left on device" in caplog.text
+    assert "Set TMPDIR" in caplog.text
