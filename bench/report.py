@@ -138,7 +138,8 @@ def machine(results: Results) -> str:
   {_load(results.load_after)}. Anything above ~0 means other work shared the 2 cores; wall
   times suffer first, CPU times less.
 - Bytecode: children run with a .pyc cache (as the Docker image, where pip compiles on install);
-  the uncached start-up, as this venv starts by default, is measured separately.
+  the uncached start-up, as a venv synced without `--compile-bytecode` starts, is measured
+  separately.
 """
 
 
@@ -327,8 +328,9 @@ def startup_section(startup: dict[str, Runs]) -> str:
 {count} runs each. **bare** (bench/bare.py) is an AbstractSource with no streams and a
 one-line spec: Python plus the CDK's entry point, the floor any CDK connector starts from.
 "discover" needs no network for any of the three. The "no .pyc" rows start without a bytecode
-cache, as `.venv/bin/source-tiktok-organic` does in this checkout (PYTHONDONTWRITEBYTECODE=1 and
-uv installs no .pyc), and are compared with the bare source started the same way.
+cache (PYTHONDONTWRITEBYTECODE=1 in a venv that has none, as a plain `uv sync` leaves it; the
+README's scripts install with `--compile-bytecode`) and are compared with the bare source started
+the same way.{"" if "bare spec, no .pyc" in startup else " **Not run** in --quick mode."}
 
 {table(["program", "wall s", "CPU s", "wall vs bare", "CPU vs bare", "peak RSS MiB"], rows)}
 """

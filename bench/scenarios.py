@@ -50,7 +50,9 @@ class Sizes:
     memory_videos: tuple[int, int] = (1_000, 100_000)
     memory_runs: int = 3
     startup_runs: int = 7
+    startup_uncached: bool = True  # also start without .pyc files (each run recompiles the CDK)
     economy_videos: int = 2_000
+    economy_lookbacks: tuple[int, ...] = (0, 7)
     economy_new: tuple[int, ...] = (5, 50)
     conditions_videos: int = 2_000
     conditions_latency_ms: int = 150
@@ -64,7 +66,9 @@ QUICK = Sizes(
     memory_videos=(100, 1_000),
     memory_runs=1,
     startup_runs=1,
+    startup_uncached=False,
     economy_videos=200,
+    economy_lookbacks=(7,),
     economy_new=(5,),
     conditions_videos=100,
     binding_videos=None,
@@ -249,8 +253,11 @@ def startup(sizes: Sizes, work: Path, progress: Progress) -> dict[str, Runs]:
         for program, head in heads.items():
             tail = ["--config", str(config)] if command == "discover" else []
             programs[f"{program} {command}"] = [*head, command, *tail]
-    for program in ("bare", "connector"):
-        programs[f"{program} spec, no .pyc"] = programs[f"{program} spec"]
+    if sizes.startup_uncached:
+        for program in ("bare", "connector"):
+            programs[f"{program} spec, no .pyc"] = programs[f"{program} spec"]
+    else:
+        progress("start-up without .pyc files: not run in --quick mode")
     uncached = frozenset(name for name in programs if name.endswith("no .pyc"))
     return alternate(programs, sizes.startup_runs, work, None, uncached)
 
@@ -364,9 +371,10 @@ class EconomyDriver:
 def economy(sizes: Sizes, work: Path, progress: Progress) -> list[EconomyRow]:
     """Requests counted at the emulator: full refresh, first incremental, then k new videos."""
     n = sizes.economy_videos
-    progress(f"request economy: {n} videos, lookback 0 and 7 days, k = {sizes.economy_new}")
+    lookbacks = " and ".join(map(str, sizes.economy_lookbacks))
+    progress(f"request economy: {n} videos, lookback {lookbacks} days, k = {sizes.economy_new}")
     rows: list[EconomyRow] = []
-    for lookback in (0, 7):
+    for lookback in sizes.economy_lookbacks:
         dataset = generate_dataset(videos=n, seed=7, now=ECONOMY_NOW)
         with TikTokEmulator(dataset=dataset, rate_limit_per_minute=None) as emulator:
             driver = EconomyDriver(emulator, lookback, work)

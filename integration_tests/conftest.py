@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from integration_tests.emulator import TikTokEmulator, generate_dataset
+from source_tiktok_organic import backoff
 
 # The CDK's standard tests (test_standard.py): their fixtures and command-line options.
 pytest_plugins = ("airbyte_cdk.test.standard_tests.pytest_hooks",)
@@ -19,6 +20,12 @@ def pytest_configure(config: pytest.Config) -> None:
     """Declares the marks the CDK's standard tests apply, which `--strict-markers` requires."""
     config.addinivalue_line("markers", "image_tests: a CDK standard test of the connector image")
     config.addinivalue_line("markers", "requires_creds: a CDK standard test of a secrets/ config")
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process runs retry after milliseconds, not seconds; the waits' shape is unit-tested."""
+    monkeypatch.setattr(backoff, "BASE_SECONDS", 0.01)
 
 
 @pytest.fixture

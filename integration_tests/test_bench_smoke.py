@@ -1,6 +1,7 @@
 """The benchmark harness still works end to end: `python -m bench --quick` writes a full report.
 
-Checks structure only. Timings on a shared CI machine say nothing, so none is asserted.
+Checks that every section is there and holds what real runs counted (records, requests); timings
+on a shared CI machine say nothing, so none is asserted.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+
+from bench.scenarios import QUICK
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = (
@@ -42,5 +45,13 @@ def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> N
     verdicts = [line for line in targets.splitlines() if line.startswith("| ") and "**" in line]
     assert len(verdicts) == 6
     assert all("**met**" in line or "**missed**" in line for line in verdicts)
+    # Counted by real runs: every video read, and the requests the emulator saw.
+    assert f"| connector | {QUICK.throughput_videos} | " in text
+    assert f"| {QUICK.memory_videos[1]:,} | {QUICK.memory_videos[1] + 1:,} | " in text
+    [lookback] = QUICK.economy_lookbacks
+    assert f"| {lookback} | full refresh | {QUICK.economy_videos} | 1 | 1 | " in text
+    assert f"| connector | {QUICK.conditions_videos + 1} | " in text
+    assert "| imports (start-up) | " in text
     # What --quick leaves out is said in the report, not silently dropped.
     assert "**Rate-limit-binding run: not run**" in text
+    assert "**Not run** in --quick mode." in text

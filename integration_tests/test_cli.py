@@ -1,4 +1,8 @@
-"""End-to-end: the installed CLI against the emulator, exactly as Airbyte or `docker run` calls it."""
+"""End-to-end: the CLI against the emulator, exactly as Airbyte or `docker run` calls it.
+
+The core commands run the installed command; the rest run in this process through the same
+entrypoint (see integration_tests/cli.py).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ def dataset_ids(emu: TikTokEmulator) -> set[str]:
 
 
 def test_spec_prints_one_spec_message() -> None:
-    run = run_connector("spec")
+    run = run_connector("spec", installed=True)
     assert run.returncode == 0
     [spec] = run.of_type(Type.SPEC)
     assert "refresh_token" in spec.spec.connectionSpecification["properties"]
@@ -29,7 +33,7 @@ def test_spec_prints_one_spec_message() -> None:
 def test_given_good_credentials_when_checking_then_succeeded(
     emulator: TikTokEmulator, config: dict
 ) -> None:
-    run = run_connector("check", config)
+    run = run_connector("check", config, installed=True)
     [status] = run.of_type(Type.CONNECTION_STATUS)
     assert status.connectionStatus.status == Status.SUCCEEDED
 
@@ -88,7 +92,7 @@ def test_given_full_refresh_of_both_streams_then_every_video_once_and_schema_val
         stream.name: stream.json_schema
         for stream in run_connector("discover", config).of_type(Type.CATALOG)[0].catalog.streams
     }
-    run = run_connector("read", config, catalog_for(BOTH))
+    run = run_connector("read", config, catalog_for(BOTH), installed=True)
     assert run.returncode == 0, run.stderr
     videos = run.records("videos")
     assert len(videos) == len(emulator.dataset.videos)
@@ -105,11 +109,13 @@ def test_given_first_sync_state_when_new_videos_posted_then_second_sync_returns_
     emulator: TikTokEmulator, config: dict
 ) -> None:
     catalog = catalog_for({"videos": "incremental"})
-    first = run_connector("read", config, catalog)
+    first = run_connector("read", config, catalog, installed=True)
     assert len(first.records()) == len(emulator.dataset.videos)
     added = emulator.add_videos(3, newer=True)
     emulator.reset_counts()
-    second = run_connector("read", first.latest_config(config), catalog, first.state_messages())
+    second = run_connector(
+        "read", first.latest_config(config), catalog, first.state_messages(), installed=True
+    )
     assert {video["id"] for video in second.records()} == {video["id"] for video in added}
     assert emulator.counts["/v2/video/list/"] == 1
     assert second.states()[-1] == {"create_time": max(v["create_time"] for v in added)}

@@ -15,16 +15,15 @@ import shutil
 import subprocess
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
 import yaml
-from airbyte_cdk.models import AirbyteMessage, AirbyteMessageSerializer, Status, Type
+from airbyte_cdk.models import Status, Type
 
-from integration_tests.cli import catalog_for
+from integration_tests.cli import Run, catalog_for
 from integration_tests.conftest import config_for
 from integration_tests.emulator import TikTokEmulator
 from source_tiktok_organic.source import SourceTiktokOrganic
@@ -37,38 +36,6 @@ IMAGE = os.environ.get("IMAGE", "source-tiktok-organic:dev")
 UNTAGGED = "source-tiktok-organic"
 MOUNT = "/data"
 STREAMS = {"user_info", "user_stats", "videos", "video_stats"}
-
-
-@dataclass
-class ContainerRun:
-    exit_code: int
-    stderr: str
-    messages: list[AirbyteMessage]
-
-    def of_type(self, kind: Type) -> list[AirbyteMessage]:
-        return [message for message in self.messages if message.type == kind]
-
-    def records(self, stream: str) -> list[dict[str, Any]]:
-        return [m.record.data for m in self.of_type(Type.RECORD) if m.record.stream == stream]
-
-    def errors(self) -> list[str]:
-        return [m.trace.error.message for m in self.of_type(Type.TRACE) if m.trace.error]
-
-    def latest_config(self, config: dict[str, Any]) -> dict[str, Any]:
-        """The config the platform would store: the last CONTROL message's, else the given one."""
-        controls = self.of_type(Type.CONTROL)
-        return dict(controls[-1].control.connectorConfig.config) if controls else config
-
-    def final_state(self, stream: str) -> dict[str, Any]:
-        states = [
-            m.state
-            for m in self.of_type(Type.STATE)
-            if m.state.stream.stream_descriptor.name == stream
-        ]
-        assert states, f"no STATE for {stream}"
-        return AirbyteMessageSerializer.dump(AirbyteMessage(type=Type.STATE, state=states[-1]))[
-            "state"
-        ]
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +62,7 @@ def run(client: Any, image: Any, tmp_path: Path) -> Any:
     """Runs one command in a fresh container, with its JSON files mounted read-only."""
     calls = iter(range(1_000))
 
-    def run_command(
-        command: str, options: dict[str, Any] | None = None, **files: Any
-    ) -> ContainerRun:
+    def run_command(command: str, options: dict[str, Any] | None = None, **files: Any) -> Run:
         folder = tmp_path / f"run-{next(calls)}"
         folder.mkdir()
         folder.chmod(0o755)  # the image's user (uid 1000) is not the owner of the files
@@ -116,17 +81,12 @@ def run(client: Any, image: Any, tmp_path: Path) -> Any:
             **(options or {}),
         )
         try:
-            exit_code = container.wait(timeout=120)["StatusCode"]
+            returncode = container.wait(timeout=120)["StatusCode"]
             stdout = container.logs(stdout=True, stderr=False).decode()
             stderr = container.logs(stdout=False, stderr=True).decode()
         finally:
             container.remove(force=True)
-        messages = [
-            AirbyteMessageSerializer.load(json.loads(line))
-            for line in stdout.splitlines()
-            if line.strip()
-        ]
-        return ContainerRun(exit_code, stderr, messages)
+        return Run.parse(returncode, stdout, stderr)
 
     return run_command
 
@@ -160,7 +120,7 @@ def test_airbyte_entrypoint_names_the_images_entrypoint(image: Any) -> None:
 
 def test_spec_in_the_container_is_the_packages_spec(run: Any) -> None:
     result = run("spec")
-    assert result.exit_code == 0, result.stderr[-2000:]
+    assert result.returncode == 0, result.stderr[-2000:]
     [message] = result.of_type(Type.SPEC)
     here = SourceTiktokOrganic().spec(None)  # type: ignore[arg-type]
     assert message.spec == here, (
@@ -174,7 +134,7 @@ def test_check_in_the_container_reaches_the_emulator_on_the_host(
     run: Any, emulator: TikTokEmulator
 ) -> None:
     result = run("check", config=config_for(emulator))
-    assert result.exit_code == 0, result.stderr[-2000:]
+    assert result.returncode == 0, result.stderr[-2000:]
     [message] = result.of_type(Type.CONNECTION_STATUS)
     assert message.connectionStatus.status == Status.SUCCEEDED, message.connectionStatus.message
     assert emulator.counts["/v2/oauth/token/"] >= 1
@@ -182,7 +142,7 @@ def test_check_in_the_container_reaches_the_emulator_on_the_host(
 
 def test_discover_in_the_container_lists_every_stream(run: Any, emulator: TikTokEmulator) -> None:
     result = run("discover", config=config_for(emulator))
-    assert result.exit_code == 0, result.stderr[-2000:]
+    assert result.returncode == 0, result.stderr[-2000:]
     [message] = result.of_type(Type.CATALOG)
     streams = {stream.name: stream for stream in message.catalog.streams}
     assert set(streams) == STREAMS
@@ -200,7 +160,7 @@ def test_given_a_first_sync_when_syncing_incrementally_with_its_state_then_only_
         config=config,
         catalog=catalog_for({"user_info": "full_refresh", "videos": "incremental"}),
     )
-    assert first.exit_code == 0, first.errors() or first.stderr[-2000:]
+    assert first.returncode == 0, first.errors() or first.stderr[-2000:]
     assert len(first.records("user_info")) == 1
     assert {v["id"] for v in first.records("videos")} == {v["id"] for v in emulator.dataset.videos}
     rotated = first.latest_config(config)
@@ -211,16 +171,14 @@ def test_given_a_first_sync_when_syncing_incrementally_with_its_state_then_only_
         "read",
         config=rotated,
         catalog=catalog_for({"videos": "incremental"}),
-        state=[first.final_state("videos")],
+        state=first.state_messages(),
     )
-    assert second.exit_code == 0, second.errors() or second.stderr[-2000:]
+    assert second.returncode == 0, second.errors() or second.stderr[-2000:]
     newest_before = max(v["create_time"] for v in first.records("videos"))
     ids = {v["id"] for v in second.records("videos")}
     assert {v["id"] for v in added} <= ids
     assert all(v["create_time"] >= newest_before for v in second.records("videos"))
-    assert second.final_state("videos")["stream"]["stream_state"]["create_time"] == max(
-        v["create_time"] for v in added
-    )
+    assert second.states("videos")[-1]["create_time"] == max(v["create_time"] for v in added)
 
 
 def test_full_refresh_in_the_container_reads_every_stream(
@@ -228,7 +186,7 @@ def test_full_refresh_in_the_container_reads_every_stream(
 ) -> None:
     catalog = catalog_for(dict.fromkeys(sorted(STREAMS), "full_refresh"))
     result = run("read", config=config_for(emulator), catalog=catalog)
-    assert result.exit_code == 0, result.errors() or result.stderr[-2000:]
+    assert result.returncode == 0, result.errors() or result.stderr[-2000:]
     videos = emulator.dataset.videos
     assert len(result.records("videos")) == len(videos)
     assert len(result.records("video_stats")) == len(videos)
@@ -270,16 +228,11 @@ def run_with_config_file(client: Any, image: Any, config_file: Path, target: str
         detach=True,
     )
     try:
-        exit_code = container.wait(timeout=120)["StatusCode"]
+        returncode = container.wait(timeout=120)["StatusCode"]
         stdout = container.logs(stdout=True, stderr=False).decode()
     finally:
         container.remove(force=True)
-    messages = [AirbyteMessageSerializer.load(json.loads(line)) for line in stdout.splitlines()]
-    return ContainerRun(exit_code, "", messages)
-
-
-def logged(result: ContainerRun) -> str:
-    return "\n".join(m.log.message for m in result.of_type(Type.LOG))
+    return Run.parse(returncode, stdout, "")
 
 
 @pytest.mark.parametrize("target", ["/tmp/config.json", f"{MOUNT}/config.json"])
@@ -295,11 +248,11 @@ def test_given_the_config_file_itself_bind_mounted_then_the_rotated_token_is_sav
 
     result = run_with_config_file(client, image, config_file, target, "rw")
 
-    assert result.exit_code == 0, result.errors()
+    assert result.returncode == 0, result.errors()
     saved = json.loads(config_file.read_text())
     assert saved["refresh_token"] != original["refresh_token"]
     assert saved == result.latest_config(original)
-    assert f"Saved the rotated refresh token to {target}" in logged(result)
+    assert f"Saved the rotated refresh token to {target}" in result.logs()
 
 
 def test_given_a_read_only_mount_then_the_file_stays_and_the_log_says_how_to_recover(
@@ -312,9 +265,9 @@ def test_given_a_read_only_mount_then_the_file_stays_and_the_log_says_how_to_rec
 
     result = run_with_config_file(client, image, config_file, f"{MOUNT}/config.json", "ro")
 
-    assert result.exit_code == 0, result.errors()
+    assert result.returncode == 0, result.errors()
     assert config_file.read_text() == before
-    assert "control.connectorConfig.config" in logged(result)
+    assert "control.connectorConfig.config" in result.logs()
     assert result.latest_config({})["refresh_token"] != json.loads(before)["refresh_token"]
 
 
@@ -327,7 +280,7 @@ def test_given_no_writable_folder_at_all_then_the_error_says_to_set_tmpdir(
     result = run(
         "read", {"read_only": True}, config=config_for(emulator), catalog=catalog_for(BOTH_LISTS)
     )
-    assert result.exit_code == 1
+    assert result.returncode == 1
     [error] = result.errors()
     assert "no usable temporary folder" in error
     assert "Set TMPDIR" in error
@@ -340,7 +293,7 @@ def test_given_a_temporary_folder_too_small_for_the_list_then_it_is_listed_twice
     """Listing videos and video_stats together spools the list to a temporary file."""
     options = {"read_only": True, "tmpfs": {"/tmp": "size=8k"}}
     result = run("read", options, config=config_for(emulator), catalog=catalog_for(BOTH_LISTS))
-    assert result.exit_code == 0, result.errors()
+    assert result.returncode == 0, result.errors()
     every_id = sorted(video["id"] for video in emulator.dataset.videos)
     assert sorted(r["id"] for r in result.records("videos")) == every_id
     assert sorted(r["video_id"] for r in result.records("video_stats")) == every_id

@@ -38,16 +38,16 @@ def drop_video_scope(emu: TikTokEmulator, config: dict[str, Any]) -> None:
 
 
 def honour_retry_after(emu: TikTokEmulator, _: dict[str, Any]) -> None:
-    emu.retry_after_header = 1
+    emu.retry_after_header = 0.2
     emu.faults.rate_limit_burst = 2
 
 
 RECOVERABLE: dict[str, Setup] = {
-    "429 burst": set_faults(rate_limit_burst=3),
+    "429 burst": set_faults(rate_limit_burst=2),
     "429 burst with Retry-After": honour_retry_after,
-    "5xx burst": set_faults(server_error_burst=3),
+    "5xx burst": set_faults(server_error_burst=2),
     "slow responses": set_faults(slow_ms=150),
-    "timeout": set_faults(hang_requests=1, hang_seconds=5),
+    "timeout": set_faults(hang_requests=1, hang_seconds=30),
     "dropped connections": set_faults(drop_connections=2),
     "truncated bodies": set_faults(truncated_bodies=2),
     "non-JSON bodies": set_faults(non_json_bodies=2),
@@ -120,6 +120,8 @@ def test_given_recoverable_fault_when_reading_then_exactly_the_dataset(
     assert set(ids) == {video["id"] for video in emulator.dataset.videos}
     assert len(run.records("user_info")) == 1
     assert_no_secret_printed(config, run)
+    if fault == "timeout":  # cut at request_timeout_seconds, not answered 30 s late
+        assert "No complete answer within 2 s ('request_timeout_seconds')" in run.logs()
 
 
 @pytest.mark.parametrize("fault", list(FATAL))
@@ -177,6 +179,7 @@ def test_given_debug_logging_when_reading_then_still_no_secret_printed(
         config,
         catalog_for({"user_info": "full_refresh", "videos": "full_refresh"}),
         debug=True,
+        installed=True,  # --debug prints outside the logger: only a real process shows it all
     )
     assert run.returncode == 0, run.errors()
     assert "Making outbound API request" in run.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from airbyte_cdk.models import TraceType, Type
 
 from integration_tests.cli import Run, catalog_for, run_connector
@@ -101,16 +102,18 @@ def test_given_videos_and_video_stats_selected_then_list_pages_are_fetched_once(
     assert len(both.records("videos")) == len(both.records("video_stats")) == 45
 
 
+@pytest.mark.parametrize(("days", "pages"), [(7, 1), (30, 2)])
 def test_given_stats_scope_lookback_then_only_recent_videos_and_no_extra_pages(
-    emulator: TikTokEmulator,
+    emulator: TikTokEmulator, days: int, pages: int
 ) -> None:
-    config = config_for(emulator, video_stats_scope="lookback", lookback_days=7)
+    """20 videos a page: a page past the window's edge is never asked for."""
+    config = config_for(emulator, video_stats_scope="lookback", lookback_days=days)
     run = run_connector("read", config, catalog_for({"video_stats": "full_refresh"}))
     newest = max(video["create_time"] for video in emulator.dataset.videos)
-    expected = {v["id"] for v in emulator.dataset.videos if v["create_time"] > newest - 7 * DAY}
+    expected = {v["id"] for v in emulator.dataset.videos if v["create_time"] > newest - days * DAY}
     assert 0 < len(expected) < 45
     assert {row["video_id"] for row in run.records()} == expected
-    assert emulator.counts[LIST] == 1
+    assert emulator.counts[LIST] == pages
 
 
 def test_given_stats_scope_when_syncing_user_stats_then_one_snapshot_per_sync(

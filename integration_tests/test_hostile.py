@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from airbyte_cdk.models import Status, Type
+from airbyte_cdk.models import FailureType, Status, Type
 from airbyte_cdk.utils import AirbyteTracedException
 
-from integration_tests.cli import catalog_for, command_path, run_connector
+from integration_tests.cli import Run, catalog_for, command_path, run_args, run_connector
 from integration_tests.conftest import config_for
 from integration_tests.emulator import TikTokEmulator, generate_dataset
 from source_tiktok_organic import auth as auth_module
@@ -170,18 +170,14 @@ def test_given_a_list_that_says_has_more_forever_with_empty_pages_then_the_sync_
     assert emulator.counts["/v2/video/list/"] <= 25
 
 
-def run_with_files(tmp_path: Path, command: str, **files: str) -> subprocess.CompletedProcess:
+def run_with_files(tmp_path: Path, command: str, **files: str) -> Run:
     """The command with input files written exactly as given (run_connector writes JSON)."""
-    args = [command_path(), command]
+    args = [command]
     for name, content in files.items():
         path = tmp_path / f"{name}.json"
         path.write_text(content)
         args += [f"--{name}", str(path)]
-    return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
-
-
-def messages(done: subprocess.CompletedProcess) -> list[dict]:
-    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    return run_args(args)
 
 
 @pytest.mark.parametrize("content", ["{not json", "[1, 2]", ""], ids=["not JSON", "list", "empty"])
@@ -189,9 +185,9 @@ def test_given_an_unreadable_config_then_check_still_answers_a_status_naming_the
     tmp_path: Path, content: str
 ) -> None:
     done = run_with_files(tmp_path, "check", config=content)
-    [status] = [m["connectionStatus"] for m in messages(done) if m["type"] == "CONNECTION_STATUS"]
-    assert status["status"] == "FAILED"
-    assert f"The config file {tmp_path / 'config.json'} " in status["message"]
+    [status] = [m.connectionStatus for m in done.of_type(Type.CONNECTION_STATUS)]
+    assert status.status == Status.FAILED
+    assert f"The config file {tmp_path / 'config.json'} " in status.message
     assert "Traceback" not in done.stdout + done.stderr
 
 
@@ -206,14 +202,10 @@ def test_given_an_unreadable_catalog_or_state_then_read_fails_once_naming_the_fi
         broken: "{not json",
     }
     done = run_with_files(tmp_path, "read", **files)
-    errors = [
-        m["trace"]["error"]
-        for m in messages(done)
-        if m["type"] == "TRACE" and "error" in m["trace"]
-    ]
+    errors = [m.trace.error for m in done.of_type(Type.TRACE) if m.trace.error]
     assert done.returncode == 1
-    assert [e["failure_type"] for e in errors] == ["config_error"]
-    assert f"The {broken} file {tmp_path / (broken + '.json')} " in errors[0]["message"]
+    assert [e.failure_type for e in errors] == [FailureType.config_error]
+    assert f"The {broken} file {tmp_path / (broken + '.json')} " in errors[0].message
     assert sum(emulator.counts.values()) == 0
 
 
@@ -235,7 +227,7 @@ def test_given_a_mode_a_stream_lacks_then_the_log_says_so_and_it_is_read(
     run = run_connector("read", config_for(emulator), catalog_for({"user_info": "incremental"}))
     assert run.returncode == 0, run.errors()
     assert len(run.records("user_info")) == 1
-    logs = "\n".join(m.log.message for m in run.of_type(Type.LOG))
+    logs = run.logs()
     assert "Stream user_info cannot be read as incremental, only as full_refresh" in logs
 
 
@@ -278,7 +270,7 @@ def test_given_a_page_that_drips_then_it_is_cut_at_the_timeout_and_retried(
     assert run.returncode == 0, run.errors()
     ids = [r["id"] for r in run.records("videos")]
     assert sorted(ids) == sorted(v["id"] for v in emulator.dataset.videos)
-    logs = "\n".join(m.log.message for m in run.of_type(Type.LOG))
+    logs = run.logs()
     assert "did not arrive in full within" in logs
 
 
@@ -322,7 +314,7 @@ def test_given_headers_that_drip_then_the_page_is_cut_at_the_timeout_and_retried
     assert run.returncode == 0, run.errors()
     ids = [r["id"] for r in run.records("videos")]
     assert sorted(ids) == sorted(v["id"] for v in emulator.dataset.videos)
-    logs = "\n".join(m.log.message for m in run.of_type(Type.LOG))
+    logs = run.logs()
     assert "No complete answer within 2 s ('request_timeout_seconds')" in logs
 
 

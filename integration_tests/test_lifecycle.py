@@ -7,16 +7,14 @@ Each test runs the installed command against the emulator, which rotates refresh
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from airbyte_cdk.models import AirbyteMessageSerializer, FailureType, Status, Type
+from airbyte_cdk.models import FailureType, Status, Type
 
-from integration_tests.cli import Run, catalog_for, command_path, run_connector
+from integration_tests.cli import Run, catalog_for, run_args, run_connector
 from integration_tests.conftest import config_for
 from integration_tests.emulator import TikTokEmulator
 from source_tiktok_organic.auth import fingerprint
@@ -30,33 +28,14 @@ EVERY_STREAM = {
 }
 
 
-def run_with_file(
-    command: str, config_file: Path, *extra: str, env: dict[str, str] | None = None
-) -> Run:
+def run_with_file(command: str, config_file: Path, *extra: str, **options: Any) -> Run:
     """The command as a user types it: `--config` names their own file, not a copy."""
-    done = subprocess.run(
-        [command_path(), command, "--config", str(config_file), *extra],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
-    messages = [
-        AirbyteMessageSerializer.load(json.loads(line))
-        for line in done.stdout.splitlines()
-        if line.strip()
-    ]
-    return Run(done.returncode, done.stdout, done.stderr, messages)
+    return run_args([command, "--config", str(config_file), *extra], **options)
 
 
 def status_of(run: Run) -> Status:
     [status] = run.of_type(Type.CONNECTION_STATUS)
     return status.connectionStatus.status
-
-
-def logs(run: Run) -> str:
-    return "\n".join(m.log.message for m in run.of_type(Type.LOG))
 
 
 @pytest.fixture
@@ -74,18 +53,20 @@ def test_given_one_config_file_when_check_then_read_twice_then_every_run_works(
     catalog.write_text(json.dumps(catalog_for(EVERY_STREAM)))
     original = json.loads(config_file.read_text())["refresh_token"]
 
-    check = run_with_file("check", config_file)
+    check = run_with_file("check", config_file, installed=True)
     saved = json.loads(config_file.read_text())
     emulator.expire_access_tokens()  # the next run must spend the refresh token check saved
-    first = run_with_file("read", config_file, "--catalog", str(catalog))
+    first = run_with_file("read", config_file, "--catalog", str(catalog), installed=True)
     state = tmp_path / "state.json"
     state.write_text(json.dumps(first.state_messages()))
-    second = run_with_file("read", config_file, "--catalog", str(catalog), "--state", str(state))
+    second = run_with_file(
+        "read", config_file, "--catalog", str(catalog), "--state", str(state), installed=True
+    )
 
     assert status_of(check) == Status.SUCCEEDED
     assert saved["refresh_token"] != original
     assert saved == check.latest_config({})
-    assert f"Saved the rotated refresh token to {config_file}" in logs(check)
+    assert f"Saved the rotated refresh token to {config_file}" in check.logs()
     assert (config_file.stat().st_mode & 0o777) == 0o600
     for run in (first, second):
         assert run.returncode == 0, run.errors()
@@ -105,7 +86,7 @@ def test_given_saving_turned_off_then_the_file_is_untouched_and_the_control_mess
     assert status_of(check) == Status.SUCCEEDED
     assert config_file.read_text() == before
     assert check.latest_config({})["refresh_token"] != json.loads(before)["refresh_token"]
-    assert "control.connectorConfig.config" in logs(check)
+    assert "control.connectorConfig.config" in check.logs()
 
 
 def test_given_a_valid_saved_session_and_a_mistyped_refresh_token_then_check_fails(

@@ -27,6 +27,9 @@ from integration_tests.conftest import DATASET_NOW, config_for
 from integration_tests.emulator import TikTokEmulator, generate_dataset
 from integration_tests.pyairbyte_env import PyAirbyteInstallError, pyairbyte_python
 
+# Both syncs are one module-wide fixture: keep every test on one worker so they run once.
+pytestmark = pytest.mark.xdist_group("pyairbyte")
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = "## Read it from Python (PyAirbyte)"
 STREAMS = ("user_info", "videos", "video_stats", "user_stats")

@@ -20,4 +20,4 @@ else
     echo "No Docker engine: the container tests will be skipped." >&2
 fi
 
-run pytest -n 2 "${markers[@]}" "$@"
+run pytest -n 2 --dist loadgroup "${markers[@]}" "$@"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import random
 import time
 from collections.abc import Callable, Mapping, MutableMapping
 from datetime import UTC, timedelta
@@ -19,6 +18,7 @@ from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now, ab_datetime_parse
 
+from source_tiktok_organic.backoff import doubling_wait
 from source_tiktok_organic.deadlines import bounded_session, read_body
 from source_tiktok_organic.errors import config_error, traced_error
 from source_tiktok_organic.transport import (
@@ -193,7 +193,7 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
                 if not isinstance(outcome, AirbyteTracedException):
                     return outcome
                 if attempt < TOKEN_ATTEMPTS:
-                    time.sleep(random.uniform(0.5, 1.0) * 2 ** (attempt - 1))
+                    time.sleep(doubling_wait(attempt))
         raise outcome
 
     def _ask_once(self, session: requests.Session, answer_seconds: float) -> Any:

@@ -37,8 +37,13 @@ class TikTokBackoff(BackoffStrategy):
             retry_after = parse_retry_after(response_or_exception.headers.get("Retry-After"))
             if retry_after is not None:
                 return min(retry_after, MAX_RETRY_AFTER_SECONDS)
-        ceiling = min(CAP_SECONDS, BASE_SECONDS * 2 ** max(attempt_count - 1, 0))
-        return self._rng.uniform(ceiling / 2, ceiling)
+        return doubling_wait(attempt_count, self._rng)
+
+
+def doubling_wait(attempt: int, rng: random.Random | None = None) -> float:
+    """Seconds before retry number `attempt`: half to all of a ceiling that doubles, up to a cap."""
+    ceiling = min(CAP_SECONDS, BASE_SECONDS * 2 ** max(attempt - 1, 0))
+    return (rng or random).uniform(ceiling / 2, ceiling)
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -2,13 +2,14 @@
 
 import sys
 from argparse import Namespace
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.logger import PRINT_BUFFER
 from airbyte_cdk.models import ConnectorSpecification, FailureType
 from airbyte_cdk.utils import AirbyteTracedException
+from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
 from source_tiktok_organic.errors import traced_error
 from source_tiktok_organic.source import SourceTiktokOrganic
@@ -42,17 +43,26 @@ class TikTokEntrypoint(AirbyteEntrypoint):
         """
 
 
-def run() -> None:
-    """A config error ends the run with its one TRACE message and exit code 1, no traceback."""
+def launch(argv: Sequence[str], write: Callable[[str], None]) -> int:
+    """Runs one command, writing each message; its exit code.
+
+    A config error ends the run with its one TRACE message and exit code 1, no traceback. This is
+    what airbyte_cdk.entrypoint.launch does, with this entrypoint and a writer of the caller's.
+    """
     entrypoint = TikTokEntrypoint(SourceTiktokOrganic())
     try:
-        # what airbyte_cdk.entrypoint.launch does, with this entrypoint
-        arguments = entrypoint.parse_args(sys.argv[1:])
-        with PRINT_BUFFER:
-            for message in entrypoint.run(arguments):
-                print(f"{message}\n", end="")
+        for message in entrypoint.run(entrypoint.parse_args(list(argv))):
+            write(message)
     except AirbyteTracedException as error:
         if error.failure_type != FailureType.config_error:
             raise
-        error.emit_message()
-        sys.exit(1)
+        write(filter_secrets(entrypoint.airbyte_message_to_string(error.as_airbyte_message())))
+        return 1
+    return 0
+
+
+def run() -> None:
+    with PRINT_BUFFER:
+        code = launch(sys.argv[1:], lambda message: print(f"{message}\n", end=""))
+    if code:
+        sys.exit(code)

@@ -30,7 +30,7 @@ class TikTokEmulator:
         access_token_ttl: float = 86400,
         refresh_token_ttl: float = 15552000,
         latency_ms: int = 0,
-        retry_after_header: int | None = None,
+        retry_after_header: float | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int = 7,
