@@ -6,7 +6,7 @@ One token refresh, then POST /v2/video/list/ pages following TikTok's own cursor
 written as an Airbyte RECORD line with orjson. No CDK, no state, no retries, no checks: whatever
 the connector costs beyond this is the price of its framework and its safety nets, which is what
 the throughput ratio is meant to show. Following the API cursor as-is makes the fewest requests,
-but with the emulator's pessimistic cursor (see integration_tests/emulator/api.py) it skips the
+but with the emulator's pessimistic cursor (see tiktok_emulator/api.py) it skips the
 videos of a second split across two pages; the benchmark reports how many records each
 program wrote.
 """

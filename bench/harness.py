@@ -129,14 +129,14 @@ def write_json(path: Path, value: Any) -> Path:
 
 
 class EmulatorProcess:
-    """`python -m integration_tests.emulator` in its own process, with its admin counters."""
+    """`python -m tiktok_emulator` in its own process, with its admin counters."""
 
     def __init__(
         self, videos: int, *, latency_ms: int = 0, rate_limit: int = 0, rotation: str = "off"
     ) -> None:
         self.argv = [
             PYTHON,
-            *("-m", "integration_tests.emulator", "--host", "127.0.0.1", "--port", "0"),
+            *("-m", "tiktok_emulator", "--host", "127.0.0.1", "--port", "0"),
             *("--videos", str(videos), "--seed", "7", "--latency-ms", str(latency_ms)),
             *("--rate-limit", str(rate_limit), "--rotation", rotation),
         ]

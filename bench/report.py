@@ -132,7 +132,7 @@ def machine(results: Results) -> str:
 - Python: {platform.python_implementation()} {platform.python_version()} ({sys.executable})
 - Packages: {packages}
 - Connector measured: {_git_description()}
-- Network: loopback only; the emulator (integration_tests/emulator) runs as its own process
+- Network: loopback only; the emulator (tiktok_emulator) runs as its own process
   except in the request-economy runs, which count requests and time nothing.
 - Load average (1, 5, 15 min) before the run: {_load(results.load_before)}; after:
   {_load(results.load_after)}. Anything above ~0 means other work shared the 2 cores; wall
@@ -473,7 +473,7 @@ def method() -> str:
   wait, CPU time (user + sys) and peak RSS of the program alone (neither the harness nor the
   emulator is counted). The launcher exists because Linux carries the forking process's peak RSS
   into the child's `ru_maxrss`, and the harness itself is ~80 MiB.
-- Emulator: `python -m integration_tests.emulator` in its own process (seed 7, token rotation
+- Emulator: `python -m tiktok_emulator` in its own process (seed 7, token rotation
   off so runs can share a refresh token); its request counters are reset before and read after
   every run through `/_emulator/reset` and `/_emulator/stats`.
 - A warm-up start of every program precedes the measurements (bytecode and page cache).

@@ -26,7 +26,7 @@ from bench.harness import (
     write_json,
 )
 from integration_tests.cli import catalog_for
-from integration_tests.emulator import TikTokEmulator, generate_dataset
+from tiktok_emulator import TikTokEmulator, generate_dataset
 
 PAGE_SIZE = 20
 LIST_PATH = "/v2/video/list/"
@@ -162,7 +162,7 @@ def warm_up(work: Path, progress: Progress) -> None:
         [PYTHON, "-m", "bench.bare", "spec"],
         [PYTHON, "-m", "bench.peer", "spec"],
         [PYTHON, "-m", "bench.floor", "--help"],
-        [PYTHON, "-c", "import integration_tests.emulator.__main__"],
+        [PYTHON, "-c", "import tiktok_emulator.__main__"],
     ):
         out = work / "warm-up.jsonl"
         require_success(" ".join(argv[-2:]), run_measured(argv, out), out)

@@ -29,9 +29,9 @@ from typing import Any
 
 import pytest
 
-from integration_tests.emulator import TikTokEmulator, generate_dataset
-from integration_tests.emulator.dataset import SCOPES
-from integration_tests.emulator.tokens import TokenPair, TokenStore
+from tiktok_emulator import TikTokEmulator, generate_dataset
+from tiktok_emulator.dataset import SCOPES
+from tiktok_emulator.tokens import TokenPair, TokenStore
 
 ACCEPTANCE_HOST = "127.0.0.1"
 ACCEPTANCE_PORT = 8089

@@ -102,11 +102,20 @@ def command_path() -> str:
 def run_args(
     args: Sequence[str],
     *,
+    fails: bool = False,
     installed: bool = False,
     env: dict[str, str] | None = None,
     timeout: float = 120,
 ) -> Run:
-    """`source-tiktok-organic ARGS...`; `timeout` bounds only an installed run."""
+    """`source-tiktok-organic ARGS...`: a clean run (exit 0, no error) unless the test says it
+    `fails`; `timeout` bounds only an installed run."""
+    run = _run(args, installed, env, timeout)
+    failed = run.returncode != 0 or bool(run.errors())
+    assert failed == fails, f"exit {run.returncode}, errors {run.errors()}, {run.stderr[-2000:]}"
+    return run
+
+
+def _run(args: Sequence[str], installed: bool, env: dict[str, str] | None, timeout: float) -> Run:
     if installed:
         done = subprocess.run(
             [command_path(), *args],

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
+import types
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from airbyte_cdk.sources.streams.http import rate_limiting
 
-from integration_tests.emulator import TikTokEmulator, generate_dataset
 from source_tiktok_organic import backoff
+from tiktok_emulator import TikTokEmulator, generate_dataset
 
 # The CDK's standard tests (test_standard.py): their fixtures and command-line options.
 pytest_plugins = ("airbyte_cdk.test.standard_tests.pytest_hooks",)
@@ -24,8 +27,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """In-process runs retry after milliseconds, not seconds; the waits' shape is unit-tested."""
+    """In-process runs retry after milliseconds, not seconds; the waits' shape is unit-tested.
+
+    The CDK adds a whole second to every wait a backoff strategy asks for, so its sleep is
+    shortened too: `rate_limiting.time` is the module it sleeps through.
+    """
     monkeypatch.setattr(backoff, "BASE_SECONDS", 0.01)
+    monkeypatch.setattr(rate_limiting, "time", types.SimpleNamespace(sleep=quick_sleep))
+
+
+def quick_sleep(seconds: float) -> None:
+    time.sleep(min(seconds, 0.05))
 
 
 @pytest.fixture

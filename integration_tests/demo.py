@@ -18,7 +18,7 @@ from typing import Any
 from airbyte_cdk.models import Status, Type
 
 from integration_tests.cli import Run, catalog_for, run_connector
-from integration_tests.emulator import TikTokEmulator, generate_dataset
+from tiktok_emulator import TikTokEmulator, generate_dataset
 
 NEW_VIDEOS = 3
 

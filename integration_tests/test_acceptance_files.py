@@ -22,15 +22,18 @@ from integration_tests.acceptance import (
     pointed_at,
 )
 from integration_tests.cli import run_connector
-from integration_tests.emulator import TikTokEmulator
 from integration_tests.expected_records import EXPECTED_RECORDS, read_records
 from source_tiktok_organic.source import SourceTiktokOrganic
+from tiktok_emulator import TikTokEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "integration_tests"
 ACCEPTANCE_CONFIG = yaml.safe_load((ROOT / "acceptance-test-config.yml").read_text())
-# The keys each section's entries may set in Airbyte's legacy connector-acceptance-test
-# (connector_acceptance_test/config.py: its test config models forbid any other key).
+# The keys each section's entries may set in Airbyte's legacy connector-acceptance-test, whose
+# pydantic models forbid any other key. Transcribed from airbytehq/airbyte,
+# airbyte-integrations/bases/connector-acceptance-test/connector_acceptance_test/config.py
+# (connector-acceptance-test 2.0.1). That package is not on PyPI, so there is none to import;
+# the CDK's own model (ConnectorTestScenario) is checked from the package in the next test.
 CAT_ENTRY_KEYS = {
     "spec": {
         "spec_path",

@@ -14,7 +14,7 @@ from airbyte_cdk.models import Status, Type
 
 from integration_tests.cli import catalog_for, run_connector
 from integration_tests.conftest import config_for
-from integration_tests.emulator import TikTokEmulator
+from tiktok_emulator import TikTokEmulator
 
 BOTH = {"user_info": "full_refresh", "videos": "full_refresh"}
 
@@ -190,7 +190,7 @@ def test_given_video_scope_missing_when_reading_videos_then_config_error_names_i
     emulator: TikTokEmulator,
 ) -> None:
     config = config_for(emulator, refresh_token=emulator.issue_refresh_token(["user.info.basic"]))
-    run = run_connector("read", config, catalog_for(BOTH))
+    run = run_connector("read", config, catalog_for(BOTH), fails=True)
     assert run.returncode != 0
     assert len(run.records("user_info")) == 1
     assert any("video.list" in error for error in run.errors())

@@ -25,8 +25,8 @@ from airbyte_cdk.models import Status, Type
 
 from integration_tests.cli import Run, catalog_for
 from integration_tests.conftest import config_for
-from integration_tests.emulator import TikTokEmulator
 from source_tiktok_organic.source import SourceTiktokOrganic
+from tiktok_emulator import TikTokEmulator
 
 pytestmark = pytest.mark.docker
 

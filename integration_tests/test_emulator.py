@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import graphlib
 import itertools
 import json
 import os
@@ -18,14 +20,14 @@ from typing import Any
 import pytest
 import requests
 
-from integration_tests.emulator import Dataset, Faults, TikTokEmulator, generate_dataset
-from integration_tests.emulator.dataset import SCOPES, USER_FIELD_SCOPES, VIDEO_FIELDS
+import tiktok_emulator
+from tiktok_emulator import Dataset, Faults, TikTokEmulator, generate_dataset
+from tiktok_emulator.dataset import SCOPES, USER_FIELD_SCOPES, VIDEO_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "/v2/oauth/token/"
 USER_INFO = "/v2/user/info/"
 VIDEO_LIST = "/v2/video/list/"
-VIDEO_QUERY = "/v2/video/query/"
 ALL_VIDEO_FIELDS = ",".join(VIDEO_FIELDS)
 
 
@@ -410,14 +412,10 @@ def test_given_missing_or_unknown_fields_when_listing_then_400_invalid_params(em
     assert_api_error(response, 400, "invalid_params")
 
 
-@pytest.mark.parametrize("path", [VIDEO_LIST, VIDEO_QUERY])
-def test_given_no_video_list_scope_when_calling_video_endpoints_then_scope_not_authorized(
-    emulator, path
-):
+def test_given_no_video_list_scope_when_listing_then_scope_not_authorized(emulator):
     token = access_token(emulator, ["user.info.basic", "user.info.stats"])
-    body = {"filters": {"video_ids": [emulator.dataset.videos[0]["id"]]}}
 
-    assert_api_error(post(emulator, token, path, body), 401, "scope_not_authorized")
+    assert_api_error(post(emulator, token, VIDEO_LIST, {}), 401, "scope_not_authorized")
 
 
 def test_given_wrong_method_or_unknown_path_then_404_envelope(emulator):
@@ -429,50 +427,6 @@ def test_given_wrong_method_or_unknown_path_then_404_envelope(emulator):
 
     for response in (wrong_method, unknown, no_slash):
         assert_api_error(response, 404, "invalid_params")
-
-
-# Video query
-
-
-def test_given_existing_and_unknown_ids_when_querying_then_only_existing_ones(emulator):
-    known = ids(emulator.dataset.videos[3:6])
-
-    response = post(
-        emulator,
-        access_token(emulator),
-        VIDEO_QUERY,
-        {"filters": {"video_ids": [*known, "7000000000000000000"]}},
-        fields=ALL_VIDEO_FIELDS,
-    )
-
-    assert response.status_code == 200
-    assert response.json()["data"]["videos"] == emulator.dataset.videos[3:6]
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"filters": {"video_ids": []}},
-        {"filters": {"video_ids": [str(7 * 10**18 + i) for i in range(21)]}},
-        {"filters": {"video_ids": "7000000000000000000"}},
-        {"filters": {"video_ids": [7000000000000000000]}},
-        {},
-    ],
-)
-def test_given_bad_video_ids_when_querying_then_400_invalid_params(emulator, body):
-    assert_api_error(
-        post(emulator, access_token(emulator), VIDEO_QUERY, body), 400, "invalid_params"
-    )
-
-
-def test_given_twenty_ids_when_querying_then_accepted(emulator):
-    wanted = ids(emulator.dataset.videos[:20])
-
-    response = post(
-        emulator, access_token(emulator), VIDEO_QUERY, {"filters": {"video_ids": wanted}}
-    )
-
-    assert ids(response.json()["data"]["videos"]) == wanted
 
 
 # Dataset changes between syncs
@@ -490,31 +444,23 @@ def test_given_new_videos_added_when_listing_then_they_come_first_and_count_upda
     assert user_info(emulator, token, "video_count").json()["data"]["user"] == {"video_count": 50}
 
 
-def test_given_deleted_videos_when_listing_or_querying_then_they_are_gone(emulator):
+def test_given_deleted_videos_when_listing_then_they_are_gone(emulator):
     doomed = ids(emulator.dataset.videos[:2])
     emulator.delete_videos(doomed)
     token = access_token(emulator)
 
     listed = ids(page(emulator, token, max_count=20)["videos"])
-    queried = post(emulator, token, VIDEO_QUERY, {"filters": {"video_ids": doomed}})
     assert not set(doomed) & set(listed)
-    assert queried.json()["data"]["videos"] == []
     assert len(emulator.dataset.videos) == 43
 
 
-def test_given_counts_bumped_when_querying_then_engagement_grew_and_cover_resigned(emulator):
+def test_given_counts_bumped_when_listing_then_engagement_grew_and_cover_resigned(emulator):
     before = dict(emulator.dataset.videos[0])
     emulator.bump_counts(ids=[before["id"]], factor=2)
 
-    response = post(
-        emulator,
-        access_token(emulator),
-        VIDEO_QUERY,
-        {"filters": {"video_ids": [before["id"]]}},
-        fields=ALL_VIDEO_FIELDS,
-    )
+    listed = post(emulator, access_token(emulator), VIDEO_LIST, {}, fields=ALL_VIDEO_FIELDS)
 
-    after = response.json()["data"]["videos"][0]
+    [after] = [v for v in listed.json()["data"]["videos"] if v["id"] == before["id"]]
     for name in ("view_count", "like_count", "comment_count", "share_count"):
         assert after[name] > before[name]
     assert after["cover_image_url"] != before["cover_image_url"]
@@ -832,7 +778,7 @@ def _read_line(process: subprocess.Popen, timeout: float = 10) -> str:
 
 def test_given_cli_when_started_then_prints_json_line_serves_and_exits_cleanly_on_sigterm():
     process = subprocess.Popen(
-        [sys.executable, "-m", "integration_tests.emulator", "--videos", "7", "--stats-on-exit"],
+        [sys.executable, "-m", "tiktok_emulator", "--videos", "7", "--stats-on-exit"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -913,3 +859,19 @@ def test_given_100k_videos_when_generating_then_ids_are_unique_and_order_is_newe
         (a["create_time"], int(a["id"])) > (b["create_time"], int(b["id"]))
         for a, b in itertools.pairwise(videos)
     )
+
+
+def test_the_emulator_modules_import_each_other_without_a_cycle():
+    """Each layer imports only layers below it (see tiktok_emulator/__init__.py)."""
+    package = Path(tiktok_emulator.__file__).parent
+    imports = {}
+    for path in package.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        imports[path.stem] = {
+            node.module.split(".")[1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and (node.module or "").startswith("tiktok_emulator.")
+        }
+    order = list(graphlib.TopologicalSorter(imports).static_order())  # raises on a cycle
+    assert set(order) >= set(imports)

@@ -16,7 +16,7 @@ from airbyte_cdk.models import FailureType, Type
 
 from integration_tests.cli import Run, catalog_for, run_connector
 from integration_tests.conftest import config_for
-from integration_tests.emulator import TikTokEmulator
+from tiktok_emulator import TikTokEmulator
 
 Setup = Callable[[TikTokEmulator, dict[str, Any]], None]
 
@@ -131,7 +131,7 @@ def test_given_unrecoverable_fault_when_reading_then_fails_with_clear_error(
     config = config_for(emulator)
     setup, needle = FATAL[fault]
     setup(emulator, config)
-    run = run_connector("read", config, catalog_for({"videos": "incremental"}))
+    run = run_connector("read", config, catalog_for({"videos": "incremental"}), fails=True)
     record_row(fault, len(emulator.dataset.videos), run, "clear error" if run.errors() else "?")
     assert run.returncode != 0
     assert any(needle in error for error in run.errors()), run.errors()
@@ -146,7 +146,7 @@ def test_given_an_undocumented_error_code_then_the_sync_stops_at_once_naming_cod
 ) -> None:
     config = config_for(emulator)
     emulator.faults.undocumented_codes = 1
-    run = run_connector("read", config, catalog_for({"videos": "incremental"}))
+    run = run_connector("read", config, catalog_for({"videos": "incremental"}), fails=True)
     [error, *_] = [m.trace.error for m in run.of_type(Type.TRACE) if m.trace.error]
     assert error.failure_type == FailureType.system_error
     assert "'quota_reshuffled'" in error.message

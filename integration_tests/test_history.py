@@ -9,7 +9,7 @@ from airbyte_cdk.models import TraceType, Type
 
 from integration_tests.cli import Run, catalog_for, run_connector
 from integration_tests.conftest import config_for
-from integration_tests.emulator import TikTokEmulator
+from tiktok_emulator import TikTokEmulator
 
 DAY = 86_400
 LIST = "/v2/video/list/"

@@ -15,9 +15,9 @@ from airbyte_cdk.utils import AirbyteTracedException
 
 from integration_tests.cli import Run, catalog_for, command_path, run_args, run_connector
 from integration_tests.conftest import config_for
-from integration_tests.emulator import TikTokEmulator, generate_dataset
 from source_tiktok_organic import auth as auth_module
 from source_tiktok_organic.auth import TikTokAuthenticator
+from tiktok_emulator import TikTokEmulator, generate_dataset
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_given_a_redirect_to_another_host_then_nothing_is_sent_there_and_the_err
     emulator.faults.redirects = 5  # a read first asks for the profile, for its progress estimate
     catalog = catalog_for({"videos": "full_refresh"}) if command == "read" else None
 
-    run = run_connector(command, config, catalog)
+    run = run_connector(command, config, catalog, fails=command == "read")
 
     said = [m.connectionStatus.message for m in run.of_type(Type.CONNECTION_STATUS)] + run.errors()
     target = elsewhere.url.removeprefix("http://")
@@ -164,20 +164,22 @@ def test_given_a_list_that_says_has_more_forever_with_empty_pages_then_the_sync_
     emulator: TikTokEmulator,
 ) -> None:
     emulator.faults.endless_empty_pages = True
-    run = run_connector("read", config_for(emulator), catalog_for({"videos": "full_refresh"}))
+    run = run_connector(
+        "read", config_for(emulator), catalog_for({"videos": "full_refresh"}), fails=True
+    )
     assert run.returncode != 0
     assert any("pages in a row brought no new video" in e for e in run.errors()), run.errors()
     assert emulator.counts["/v2/video/list/"] <= 25
 
 
-def run_with_files(tmp_path: Path, command: str, **files: str) -> Run:
+def run_with_files(tmp_path: Path, command: str, fails: bool = False, **files: str) -> Run:
     """The command with input files written exactly as given (run_connector writes JSON)."""
     args = [command]
     for name, content in files.items():
         path = tmp_path / f"{name}.json"
         path.write_text(content)
         args += [f"--{name}", str(path)]
-    return run_args(args)
+    return run_args(args, fails=fails)
 
 
 @pytest.mark.parametrize("content", ["{not json", "[1, 2]", ""], ids=["not JSON", "list", "empty"])
@@ -201,7 +203,7 @@ def test_given_an_unreadable_catalog_or_state_then_read_fails_once_naming_the_fi
         "state": "[]",
         broken: "{not json",
     }
-    done = run_with_files(tmp_path, "read", **files)
+    done = run_with_files(tmp_path, "read", **files, fails=True)
     errors = [m.trace.error for m in done.of_type(Type.TRACE) if m.trace.error]
     assert done.returncode == 1
     assert [e.failure_type for e in errors] == [FailureType.config_error]
@@ -214,7 +216,7 @@ def test_given_a_catalog_with_an_unknown_stream_then_read_refuses_it_unsent(
 ) -> None:
     catalog = catalog_for({"user_info": "full_refresh", "videos": "full_refresh"})
     catalog["streams"][1]["stream"]["name"] = "reels"
-    run = run_connector("read", config_for(emulator), catalog)
+    run = run_connector("read", config_for(emulator), catalog, fails=True)
     assert run.returncode == 1
     [error] = run.errors()
     assert "selects 'reels', which this source does not have" in error
@@ -238,7 +240,10 @@ def test_given_a_count_beyond_64_bits_then_the_sync_stops_naming_video_and_field
     huge = emulator.dataset.videos[3]
     emulator.bump_counts([huge["id"]], factor=2**66)  # past 2**64: JSON parsers round it
     run = run_connector(
-        "read", config_for(emulator), catalog_for(dict.fromkeys(streams, "full_refresh"))
+        "read",
+        config_for(emulator),
+        catalog_for(dict.fromkeys(streams, "full_refresh")),
+        fails=True,
     )
     assert run.returncode != 0
     assert any(f"record (id '{huge['id']}') whose 'view_count' is" in e for e in run.errors()), (
@@ -252,7 +257,9 @@ def test_given_a_description_with_a_lone_surrogate_then_the_sync_stops_at_once_n
 ) -> None:
     glitched = emulator.dataset.videos[2]
     glitched["video_description"] = "half an emoji: \ud83d"
-    run = run_connector("read", config_for(emulator), catalog_for({"videos": "full_refresh"}))
+    run = run_connector(
+        "read", config_for(emulator), catalog_for({"videos": "full_refresh"}), fails=True
+    )
     assert run.returncode != 0
     [error, *_] = run.errors()
     assert "(a lone surrogate) at data.videos[2].video_description" in error

@@ -13,7 +13,7 @@ import pytest
 
 from integration_tests.cli import catalog_for, command_path, run_connector
 from integration_tests.conftest import DATASET_NOW, config_for
-from integration_tests.emulator import TikTokEmulator, generate_dataset
+from tiktok_emulator import TikTokEmulator, generate_dataset
 
 VIDEOS = 400
 

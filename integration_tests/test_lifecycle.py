@@ -16,9 +16,9 @@ from airbyte_cdk.models import FailureType, Status, Type
 
 from integration_tests.cli import Run, catalog_for, run_args, run_connector
 from integration_tests.conftest import config_for
-from integration_tests.emulator import TikTokEmulator
 from source_tiktok_organic.auth import fingerprint
 from source_tiktok_organic.config_file import SAVE_CONFIG_ENV
+from tiktok_emulator import TikTokEmulator
 
 EVERY_STREAM = {
     "user_info": "full_refresh",
@@ -121,7 +121,7 @@ def test_given_a_dead_refresh_token_when_reading_every_stream_then_one_clear_err
     emulator: TikTokEmulator, config: dict[str, Any]
 ) -> None:
     emulator.revoke_refresh_tokens()
-    run = run_connector("read", config, catalog_for(EVERY_STREAM))
+    run = run_connector("read", config, catalog_for(EVERY_STREAM), fails=True)
 
     assert run.returncode == 1
     [trace] = [m.trace for m in run.of_type(Type.TRACE) if m.trace.error]
@@ -148,7 +148,7 @@ def test_given_an_api_host_that_refuses_then_check_and_read_fail_naming_api_base
     config = config_for(emulator, api_base_url=url)
 
     check = run_connector("check", config)
-    read = run_connector("read", config, catalog_for(EVERY_STREAM))
+    read = run_connector("read", config, catalog_for(EVERY_STREAM), fails=True)
 
     [status] = check.of_type(Type.CONNECTION_STATUS)
     assert status.connectionStatus.status == Status.FAILED

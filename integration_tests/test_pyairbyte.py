@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from integration_tests.conftest import DATASET_NOW, config_for
-from integration_tests.emulator import TikTokEmulator, generate_dataset
 from integration_tests.pyairbyte_env import PyAirbyteInstallError, pyairbyte_python
+from tiktok_emulator import TikTokEmulator, generate_dataset
 
 # Both syncs are one module-wide fixture: keep every test on one worker so they run once.
 pytestmark = pytest.mark.xdist_group("pyairbyte")

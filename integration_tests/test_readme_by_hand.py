@@ -4,7 +4,7 @@
   folder, against an in-process emulator whose config is in `secrets/config.json` (`uv run X`
   runs the venv's X). The emulator rotates refresh tokens strictly, so every step after the
   first needs the connector to have saved the rotated token back into that file.
-* `python -m integration_tests.emulator` prints (and writes) a config the connector takes as is,
+* `python -m tiktok_emulator` prints (and writes) a config the connector takes as is,
   serves on a free port when its default one is taken, and refuses a taken `--port` in one line.
 * `scripts/last_state.py` turns a run's messages into what `--state` takes.
 """
@@ -28,8 +28,8 @@ import pytest
 
 from integration_tests.cli import catalog_for, command_path, run_connector
 from integration_tests.conftest import config_for
-from integration_tests.emulator import TikTokEmulator, generate_dataset
-from integration_tests.emulator.__main__ import DEFAULT_PORT, PortUnavailableError, start_emulator
+from tiktok_emulator import TikTokEmulator, generate_dataset
+from tiktok_emulator.__main__ import DEFAULT_PORT, PortUnavailableError, start_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -68,7 +68,7 @@ def bash_steps(section: str) -> list[str]:
 
 
 def starts_the_emulator(step: str) -> bool:
-    return "integration_tests.emulator" in step
+    return "tiktok_emulator" in step
 
 
 def redirect_target(step: str) -> str | None:
@@ -160,12 +160,12 @@ def read_line(process: subprocess.Popen[str], timeout: float = 20) -> str:
 
 @pytest.fixture
 def emulator_process(tmp_path: Path) -> Iterator[Any]:
-    """Starts `python -m integration_tests.emulator ARGS...`; always stopped afterwards."""
+    """Starts `python -m tiktok_emulator ARGS...`; always stopped afterwards."""
     started: list[subprocess.Popen[str]] = []
 
     def start(*args: str) -> subprocess.Popen[str]:
         process = subprocess.Popen(
-            [sys.executable, "-m", "integration_tests.emulator", *args],
+            [sys.executable, "-m", "tiktok_emulator", *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -40,6 +40,10 @@ def main(results: Path) -> int:
     print(f"\n{len(alive)} alive (mutmut show NAME shows one):")
     for line in alive:
         print("  " + line)
+    unchecked = sum(counts["not checked"] for counts in by_module.values())
+    if unchecked or not total:
+        print(f"\n{unchecked} of {total} mutants not checked: the run did not finish.")
+        return 1
     return 0
 
 

@@ -2,9 +2,12 @@ import pytest
 import requests
 from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 
-from source_tiktok_organic import SourceTiktokOrganic
-from source_tiktok_organic.config import parse_settings
-from source_tiktok_organic.streams.base import RATE_LIMITED_ENDPOINTS, tiktok_api_budget
+from source_tiktok_organic.config import DEFAULT_API_BASE_URL, parse_settings
+from source_tiktok_organic.streams.base import (
+    RATE_LIMITED_ENDPOINTS,
+    read_environment_once,
+    tiktok_api_budget,
+)
 from unit_tests.conftest import make_config
 
 
@@ -66,8 +69,8 @@ def test_given_proxy_environment_when_streams_start_then_read_once_and_honoured(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
-    stream = SourceTiktokOrganic().streams(make_config())[2]
-    session = stream._http_client._session
+    session = requests.Session()
+    read_environment_once(session, DEFAULT_API_BASE_URL + "/v2/")
     assert {k: v for k, v in session.proxies.items() if k == "https"} == expected
     assert session.verify == "/etc/ssl/certs/ca-certificates.crt"
     assert session.trust_env is False

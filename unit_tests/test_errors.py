@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from airbyte_cdk.models import FailureType, SyncMode
+from airbyte_cdk.models import AirbyteMessageSerializer, FailureType, SyncMode, Type
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import read
@@ -96,9 +96,14 @@ def list_calls(tiktok: Any) -> list[Any]:
     return [request for request in tiktok.request_history if request.url.startswith(LIST_URL)]
 
 
-def read_videos(config: dict | None = None) -> Any:
+def read_videos(config: dict | None = None, fails: bool = False) -> Any:
+    """A read of `videos`; a clean one (no error) unless the test says it `fails`."""
     catalog = CatalogBuilder().with_stream("videos", SyncMode.full_refresh).build()
-    return read(SourceTiktokOrganic(), config or make_config(), catalog)
+    output = read(
+        SourceTiktokOrganic(), config or make_config(), catalog, expecting_exception=fails
+    )
+    assert bool(output.errors) == fails, [e.trace.error.message for e in output.errors]
+    return output
 
 
 ONE_PAGE = {"json": list_page([video(1, 100)], 100_000, False)}
@@ -136,7 +141,7 @@ def test_given_429_with_retry_after_when_reading_then_waits_as_told(
 
 def test_given_persistent_5xx_when_reading_then_gives_up_as_transient_error(tiktok: Any) -> None:
     tiktok.post(LIST_URL, status_code=500, json=envelope(code="internal_error"))
-    output = read_videos()
+    output = read_videos(fails=True)
     assert output.errors[0].trace.error.failure_type == FailureType.transient_error
     assert len(list_calls(tiktok)) == 9  # the first try and 8 retries
 
@@ -175,7 +180,7 @@ def test_given_access_token_rejected_after_refresh_when_reading_then_config_erro
         ],
     )
     tiktok.post(LIST_URL, status_code=401, json=envelope(code="access_token_invalid"))
-    output = read_videos()
+    output = read_videos(fails=True)
     [error] = output.errors
     assert error.trace.error.failure_type == FailureType.config_error
     assert "just issued" in error.trace.error.message
@@ -208,7 +213,7 @@ def test_given_an_error_code_tiktok_never_documented_then_fails_at_once_naming_i
     tiktok: Any, status: int
 ) -> None:
     tiktok.post(LIST_URL, status_code=status, json=envelope(code="brand_new_code", message="?"))
-    error = read_videos().errors[0]
+    error = read_videos(fails=True).errors[0]
     assert error.trace.error.failure_type == FailureType.system_error
     assert "brand_new_code" in error.trace.error.message
     assert "log-42" in error.trace.error.message
@@ -263,7 +268,7 @@ def test_given_the_list_host_refuses_when_reading_then_the_sync_stops_after_a_fe
     tiktok: Any,
 ) -> None:
     tiktok.post(LIST_URL, exc=refused())
-    error = read_videos().errors[0]
+    error = read_videos(fails=True).errors[0]
     assert "Could not connect to open.tiktokapis.com" in error.trace.error.message
     assert len(list_calls(tiktok)) == UNREACHABLE_ATTEMPTS
 
@@ -280,7 +285,7 @@ def test_given_fatal_envelope_when_reading_then_fails_at_once_with_code_and_log_
     tiktok: Any, code: str, status: int, needle: str
 ) -> None:
     tiktok.post(LIST_URL, status_code=status, json=envelope(code=code, message="why"))
-    output = read_videos()
+    output = read_videos(fails=True)
     message = output.errors[0].trace.error.message
     assert needle in message
     assert code in message
@@ -294,8 +299,12 @@ def test_given_any_failure_when_reading_then_no_secret_in_any_output(tiktok: Any
         status_code=400,
         json=envelope(code="invalid_params", message=f"echo {SECRETS[2]} {SECRETS[3]}"),
     )
-    output = read_videos()
-    printed = "\n".join(line for line in map(str, output._messages) if '"CONTROL"' not in line)
+    output = read_videos(fails=True)
+    printed = "\n".join(
+        json.dumps(AirbyteMessageSerializer.dump(message))
+        for message in output.get_message_iterator()
+        if message.type != Type.CONTROL
+    )
     assert output.errors
     for secret in SECRETS:
         assert secret not in printed
@@ -335,7 +344,7 @@ def test_given_a_redirect_from_the_list_then_it_is_not_followed_and_names_the_ta
 ) -> None:
     tiktok.post(LIST_URL, status_code=status, headers={"Location": "https://evil.example/steal"})
     tiktok.post("https://evil.example/steal", json=list_page([video(1, 100)], None, False))
-    error = read_videos().errors[0].trace.error
+    error = read_videos(fails=True).errors[0].trace.error
     assert error.failure_type == FailureType.config_error
     assert "redirected to evil.example" in error.message
     assert f"HTTP {status}" in error.message
@@ -348,7 +357,7 @@ def test_given_a_lone_surrogate_in_a_description_then_fails_at_once_naming_where
     body = json.dumps(list_page([video(1, 100), video(2, 90, video_description="x")], None, False))
     body = body.replace('"x"', '"broken \\ud83d text"')
     tiktok.post(LIST_URL, text=body)
-    error = read_videos().errors[0].trace.error
+    error = read_videos(fails=True).errors[0].trace.error
     assert error.failure_type == FailureType.system_error
     assert (
         "not valid Unicode (a lone surrogate) at data.videos[1].video_description" in error.message

@@ -14,7 +14,7 @@ from airbyte_cdk.utils import AirbyteTracedException
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from source_tiktok_organic.errors import policy_for
+from source_tiktok_organic.errors import INVALID_TEXT, policy_for
 from source_tiktok_organic.pagination import VideoPager
 from source_tiktok_organic.records import conform
 from source_tiktok_organic.streams.profile import profile_user
@@ -117,7 +117,25 @@ def test_any_list_payload_yields_schema_valid_videos_or_a_clear_error(data: Any)
     st.sampled_from([200, 400, 401, 429, 500, 503]),
 )
 def test_any_body_and_status_gets_a_policy_never_an_exception(body: bytes, status: int) -> None:
-    policy_for(respond(body, status))
+    """Only an HTTP 200 carrying code `ok` and a `data` object passes; all else is acted on."""
+    policy = policy_for(respond(body, status))
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = None
+    envelope = parsed if isinstance(parsed, dict) else {}
+    error = envelope.get("error")
+    passes = (
+        status == 200
+        and isinstance(error, dict)
+        and error.get("code") == "ok"
+        and isinstance(envelope.get("data"), dict)
+    )
+    if policy is None:
+        assert passes, (status, body)
+    else:
+        assert policy.advice
+        assert not passes or policy is INVALID_TEXT, (status, body)  # a lone surrogate
 
 
 @settings(max_examples=300)

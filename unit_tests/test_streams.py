@@ -31,10 +31,14 @@ def run_read(
     sync_mode: SyncMode = SyncMode.full_refresh,
     state: dict | None = None,
     config: dict | None = None,
+    fails: bool = False,
 ) -> EntrypointOutput:
+    """One stream's read; a clean one (no error) unless the test says it `fails`."""
     catalog = CatalogBuilder().with_stream(stream, sync_mode).build()
     states = StateBuilder().with_stream_state(stream, state).build() if state else None
-    return read(SourceTiktokOrganic(), config or make_config(), catalog, states)
+    output = read(SourceTiktokOrganic(), config or make_config(), catalog, states, fails)
+    assert bool(output.errors) == fails, [e.trace.error.message for e in output.errors]
+    return output
 
 
 def record_ids(output: EntrypointOutput) -> list[str]:
@@ -182,7 +186,11 @@ def test_given_failure_mid_sync_when_resuming_from_last_state_then_nothing_is_lo
         + [{"json": envelope(code="invalid_params"), "status_code": 400}],
     )
     first = run_read(
-        "videos", SyncMode.incremental, {"create_time": 1000}, make_config(lookback_days=0)
+        "videos",
+        SyncMode.incremental,
+        {"create_time": 1000},
+        make_config(lookback_days=0),
+        fails=True,
     )
     assert first.errors
     resume = last_state(first)
@@ -237,7 +245,7 @@ def test_given_malformed_page_when_reading_then_clear_error_not_silent_end(
     tiktok: Any, bad_data: dict
 ) -> None:
     tiktok.post(LIST_URL, json=envelope(bad_data))
-    output = run_read("videos")
+    output = run_read("videos", fails=True)
     assert output.records == []
     assert "malformed" in output.errors[0].trace.error.message
     assert "log_id: log-42" in output.errors[0].trace.error.message
@@ -245,7 +253,7 @@ def test_given_malformed_page_when_reading_then_clear_error_not_silent_end(
 
 def test_given_invalid_state_when_reading_then_config_error_names_the_state(tiktok: Any) -> None:
     tiktok.post(LIST_URL, json=list_page([], None, False))
-    output = run_read("videos", SyncMode.incremental, {"create_time": "yesterday"})
+    output = run_read("videos", SyncMode.incremental, {"create_time": "yesterday"}, fails=True)
     assert "state of stream 'videos' is invalid" in output.errors[0].trace.error.message
 
 
@@ -324,7 +332,7 @@ def test_given_a_saved_snapshot_equal_to_this_syncs_then_it_counts_as_taken(
 def test_given_an_unreadable_saved_snapshot_then_config_error_names_stream_and_field(
     tiktok: Any, stream: str
 ) -> None:
-    output = run_read(stream, SyncMode.incremental, {"snapshot_at": "last tuesday"})
+    output = run_read(stream, SyncMode.incremental, {"snapshot_at": "last tuesday"}, fails=True)
     message = output.errors[0].trace.error.message
     assert f"state of stream '{stream}' is invalid" in message
     assert "'snapshot_at' must be an ISO 8601 date-time" in message
@@ -347,7 +355,7 @@ def test_given_an_answer_the_connector_refuses_then_the_error_names_its_log_id(
 ) -> None:
     tiktok.post(LIST_URL, json=body)
     tiktok.get(USER_URL, json=body)
-    message = run_read(stream).errors[0].trace.error.message
+    message = run_read(stream, fails=True).errors[0].trace.error.message
     assert message.count("log_id") == 1, message
     assert "log_id: log-42" in message
 

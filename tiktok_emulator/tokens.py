@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from integration_tests.emulator.dataset import SCOPES
+from tiktok_emulator.dataset import SCOPES
 
 ROTATIONS = ("strict", "lenient", "off")
 

@@ -1,4 +1,4 @@
-"""Run the emulator as a process: `python -m integration_tests.emulator [--write-config PATH]`.
+"""Run the emulator as a process: `python -m tiktok_emulator [--write-config PATH]`.
 
 Serves on 127.0.0.1:8090 by default (the acceptance emulator owns 8089), or on any free port
 when 8090 is taken; `--port N` asks for N (exit 2 if taken), `--port 0` for any free port.
@@ -21,11 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from integration_tests.emulator.dataset import generate_dataset
-from integration_tests.emulator.emulator import TikTokEmulator
-from integration_tests.emulator.tokens import ROTATIONS
+from tiktok_emulator.dataset import generate_dataset
+from tiktok_emulator.emulator import TikTokEmulator
+from tiktok_emulator.tokens import ROTATIONS
 
-PROG = "python -m integration_tests.emulator"
+PROG = "python -m tiktok_emulator"
 DEFAULT_PORT = 8090  # integration_tests/acceptance.py serves the acceptance configs on 8089
 
 

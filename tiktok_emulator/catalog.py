@@ -9,7 +9,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from integration_tests.emulator.dataset import (
+from tiktok_emulator.dataset import (
     COUNT_FIELDS,
     COVER_TTL,
     INT32_MAX,

@@ -8,11 +8,11 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from integration_tests.emulator.api import TikTokApi
-from integration_tests.emulator.messages import Request
+from tiktok_emulator.messages import Request, Response
 
 
 class EmulatorHandler(BaseHTTPRequestHandler):
@@ -47,7 +47,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
         )
-        response = self.server.api.handle(request)
+        response = self.server.handle(request)
         if response is None:
             self.close_connection = True
             return
@@ -88,9 +88,9 @@ class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], api: TikTokApi):
+    def __init__(self, address: tuple[str, int], handle: Callable[[Request], Response | None]):
         super().__init__(address, EmulatorHandler)
-        self.api = api
+        self.handle = handle  # None: drop the connection unanswered
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
 

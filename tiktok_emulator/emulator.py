@@ -7,13 +7,13 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from integration_tests.emulator.api import TikTokApi
-from integration_tests.emulator.catalog import Catalog
-from integration_tests.emulator.dataset import SCOPES, Dataset, generate_dataset
-from integration_tests.emulator.faults import Faults
-from integration_tests.emulator.ratelimit import SlidingWindowLimiter
-from integration_tests.emulator.server import EmulatorServer
-from integration_tests.emulator.tokens import TokenStore
+from tiktok_emulator.api import TikTokApi
+from tiktok_emulator.catalog import Catalog
+from tiktok_emulator.dataset import SCOPES, Dataset, generate_dataset
+from tiktok_emulator.faults import Faults
+from tiktok_emulator.ratelimit import SlidingWindowLimiter
+from tiktok_emulator.server import EmulatorServer
+from tiktok_emulator.tokens import TokenStore
 
 
 class TikTokEmulator:
@@ -75,7 +75,7 @@ class TikTokEmulator:
 
     def start(self) -> TikTokEmulator:
         if self._server is None:
-            self._server = EmulatorServer(self._address, self._api)
+            self._server = EmulatorServer(self._address, self._api.handle)
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
                 kwargs={"poll_interval": 0.05},
@@ -138,14 +138,14 @@ class TikTokEmulator:
                 "status_counts": {f"{p} {s}": n for (p, s), n in self.status_counts.items()},
             }
 
-    def _count_request(self, path: str) -> None:
+    def count_request(self, path: str) -> None:
         with self._counts_lock:
             self.counts[path] += 1
 
-    def _count_status(self, path: str, status: int) -> None:
+    def count_status(self, path: str, status: int) -> None:
         with self._counts_lock:
             self.status_counts[path, status] += 1
 
-    def _sleep(self, seconds: float) -> None:
+    def sleep(self, seconds: float) -> None:
         """Sleeps that stop() cuts short, so hanging requests never delay shutdown."""
         self._stopping.wait(seconds)

@@ -6,12 +6,13 @@ import json
 import random
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import parse_qs
 
-from integration_tests.emulator.catalog import Snapshot
-from integration_tests.emulator.dataset import USER_FIELD_SCOPES, VIDEO_FIELDS
-from integration_tests.emulator.messages import (
+from tiktok_emulator.catalog import Catalog, Snapshot
+from tiktok_emulator.dataset import USER_FIELD_SCOPES, VIDEO_FIELDS, Dataset
+from tiktok_emulator.faults import Faults
+from tiktok_emulator.messages import (
     GATEWAY_PAGE,
     Request,
     Response,
@@ -20,33 +21,54 @@ from integration_tests.emulator.messages import (
     new_log_id,
     token_error,
 )
-
-if TYPE_CHECKING:
-    from integration_tests.emulator.emulator import TikTokEmulator
+from tiktok_emulator.ratelimit import SlidingWindowLimiter
+from tiktok_emulator.tokens import TokenStore
 
 TOKEN_PATH = "/v2/oauth/token/"
 USER_INFO_PATH = "/v2/user/info/"
 VIDEO_LIST_PATH = "/v2/video/list/"
-VIDEO_QUERY_PATH = "/v2/video/query/"
 ADMIN_PREFIX = "/_emulator/"
 DEFAULT_MAX_COUNT = 10
 MAX_COUNT = 20
-MAX_QUERY_IDS = 20
 
 
 class InvalidParamsError(Exception):
     """A malformed request: answered 400 invalid_params."""
 
 
-class TikTokApi:
-    """Answers one request at a time from many threads; shared state lives on the emulator."""
+class Backend(Protocol):
+    """The state the API answers from and the counters it keeps: TikTokEmulator's."""
 
-    def __init__(self, emulator: TikTokEmulator, seed: int):
+    dataset: Dataset
+    catalog: Catalog
+    faults: Faults
+    tokens: TokenStore
+    limiter: SlidingWindowLimiter
+    latency_ms: int
+    rate_limit_per_minute: int | None
+    retry_after_header: float | None
+    client_key: str
+    client_secret: str
+
+    def count_request(self, path: str) -> None: ...
+
+    def count_status(self, path: str, status: int) -> None: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+    def reset_counts(self) -> None: ...
+
+    def stats(self) -> dict: ...
+
+
+class TikTokApi:
+    """Answers one request at a time from many threads; shared state lives on the backend."""
+
+    def __init__(self, emulator: Backend, seed: int):
         self.emu = emulator
         self._routes: dict[tuple[str, str], Callable[[Request, frozenset[str], str], Response]] = {
             ("GET", USER_INFO_PATH): self._user_info,
             ("POST", VIDEO_LIST_PATH): self._video_list,
-            ("POST", VIDEO_QUERY_PATH): self._video_query,
         }
         self._rng = random.Random(seed)
         self._list_lock = threading.Lock()
@@ -58,10 +80,10 @@ class TikTokApi:
         """None means: drop the connection without answering."""
         if request.path.startswith(ADMIN_PREFIX):
             return self._admin(request)
-        self.emu._count_request(request.path)
+        self.emu.count_request(request.path)
         response = self._tiktok(request)
         if response is not None:
-            self.emu._count_status(request.path, response.status)
+            self.emu.count_status(request.path, response.status)
         return response
 
     def _tiktok(self, request: Request) -> Response | None:
@@ -69,7 +91,7 @@ class TikTokApi:
         faults = self.emu.faults
         delay_ms = self.emu.latency_ms + faults.slow_ms
         if delay_ms > 0:
-            self.emu._sleep(delay_ms / 1000)
+            self.emu.sleep(delay_ms / 1000)
         if faults.take("redirects"):
             moved = Response(307, b"", log_id)
             moved.headers["Location"] = faults.redirect_to + request.path
@@ -91,7 +113,7 @@ class TikTokApi:
         if faults.take("drop_connections"):
             return None
         if faults.take("hang_requests"):
-            self.emu._sleep(faults.hang_seconds)
+            self.emu.sleep(faults.hang_seconds)
         if faults.take("non_json_bodies"):
             return Response(200, GATEWAY_PAGE, log_id, content_type="text/html; charset=utf-8")
         if faults.take("rate_limit_burst") or not self.emu.limiter.admit(
@@ -227,22 +249,6 @@ class TikTokApi:
             }
             self._last_page = data
             return data
-
-    def _video_query(self, request: Request, scopes: frozenset[str], log_id: str) -> Response:
-        if "video.list" not in scopes:
-            return api_response("scope_not_authorized", log_id)
-        fields = _fields(request, VIDEO_FIELDS)
-        filters = _json_object(request.body).get("filters")
-        ids = filters.get("video_ids") if isinstance(filters, dict) else None
-        if (
-            not isinstance(ids, list)
-            or not 1 <= len(ids) <= MAX_QUERY_IDS
-            or not all(isinstance(i, str) for i in ids)
-        ):
-            raise InvalidParamsError(f"filters.video_ids must be a list of 1..{MAX_QUERY_IDS} ids")
-        by_id = self.emu.catalog.snapshot.by_id
-        videos = [_project(by_id[i], fields) for i in dict.fromkeys(ids) if i in by_id]
-        return api_response("ok", log_id, {"videos": videos})
 
     def _admin(self, request: Request) -> Response:
         """Not TikTok: lets out-of-process benchmarks read and zero the request counters."""
