@@ -179,10 +179,9 @@ def describe_violation(error: ValidationError) -> str:
     if error.validator == "required":
         missing = [name for name in error.validator_value if name not in (error.instance or {})]
         return f"Config field '{missing[0]}' is required but missing."
-    field = ".".join(str(part) for part in error.absolute_path) or "(the config itself)"
-    schema = error.schema if isinstance(error.schema, Mapping) else {}
-    got = "a secret value" if schema.get("airbyte_secret") else repr(error.instance)
-    return f"Config field '{field}' must be {_expectation(schema)}; got {got}."
+    field = ".".join(str(part) for part in error.absolute_path)  # inputs.py: always an object
+    got = "a secret value" if error.schema.get("airbyte_secret") else repr(error.instance)
+    return f"Config field '{field}' must be {_expectation(error.schema)}; got {got}."
 
 
 def _expectation(schema: Mapping[str, Any]) -> str:
@@ -191,9 +190,7 @@ def _expectation(schema: Mapping[str, Any]) -> str:
     if "enum" in schema:
         return "one of " + ", ".join(str(choice) for choice in schema["enum"])
     kinds = {"integer": "a whole number", "number": "a number", "string": "a string"}
-    kind = kinds.get(str(schema.get("type")), f"of type {schema.get('type', 'unknown')}")
-    if "minimum" in schema and "maximum" in schema:
+    kind = kinds.get(schema["type"], f"of type {schema['type']}")  # spec.json types every field
+    if "minimum" in schema:  # spec.json bounds numbers at both ends
         return f"{kind} from {schema['minimum']} to {schema['maximum']}"
-    if "minimum" in schema:
-        return f"{kind} of at least {schema['minimum']}"
     return kind

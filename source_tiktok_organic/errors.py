@@ -38,7 +38,6 @@ UNREACHABLE_ATTEMPTS = 5
 REAUTHORIZE = "Re-authenticate the source (or paste a fresh refresh token) in its settings."
 ENDPOINT_SCOPES = {
     "/v2/video/list/": "video.list",
-    "/v2/video/query/": "video.list",
     "/v2/user/info/": "user.info.basic / user.info.profile / user.info.stats",
 }
 

@@ -18,6 +18,7 @@ from source_tiktok_organic.auth import (
     TikTokAuthenticator,
     fingerprint,
     parse_scopes,
+    token_error,
 )
 from unit_tests.conftest import (
     ACCESS_TOKEN,
@@ -258,6 +259,7 @@ def test_given_a_token_answer_that_times_out_then_it_is_not_asked_again(
         TikTokAuthenticator(make_config(), API, 7).get_access_token()
     assert "did not arrive within 120 s" in raised.value.message
     assert "may have rotated the refresh token" in raised.value.message
+    assert raised.value.failure_type == FailureType.transient_error
     assert requests_mock.call_count == 1
 
 
@@ -346,3 +348,44 @@ def test_given_a_short_lived_token_then_it_is_used_for_half_its_life_not_refresh
     monkeypatch.setattr(auth_module, "ab_datetime_now", lambda: issued + timedelta(seconds=61))
     auth.get_access_token()
     assert requests_mock.call_count == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "failure", "said"),
+    [
+        ({}, "config_error", "TikTok refused to refresh the access token. "),
+        ({}, "config_error", "(TikTok error 'unknown_error', log_id: none)"),
+        (
+            {"error": "server_error", "log_id": "log-7"},
+            "transient_error",
+            "TikTok's token endpoint is temporarily unavailable (TikTok error 'server_error', "
+            "log_id: log-7).",
+        ),
+        (["not", "an", "object"], "transient_error", "something other than a JSON object"),
+    ],
+)
+def test_given_a_token_answer_without_a_token_then_the_error_says_what_tiktok_said(
+    body: Any, failure: str, said: str
+) -> None:
+    error = token_error(body)
+    assert error.failure_type == FailureType(failure)
+    assert said in error.message
+    assert error.internal_message == error.message
+
+
+@pytest.mark.parametrize(
+    ("fault", "said"),
+    [
+        ({"status_code": 503}, "TikTok's token endpoint answered HTTP 503."),
+        ({"exc": requests.ConnectionError}, "could not be reached (ConnectionError)."),
+    ],
+)
+def test_given_a_token_endpoint_that_keeps_failing_then_the_error_says_how_and_how_often(
+    requests_mock: Any, fault: dict, said: str
+) -> None:
+    requests_mock.post(TOKEN_URL, **fault)
+    with pytest.raises(AirbyteTracedException) as raised:
+        TikTokAuthenticator(make_config(), API, 7).get_access_token()
+    assert said in raised.value.message
+    assert f"Gave up after {TOKEN_ATTEMPTS} attempts." in raised.value.message
+    assert raised.value.failure_type == FailureType.transient_error

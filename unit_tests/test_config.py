@@ -1,7 +1,12 @@
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
+from source_tiktok_organic import config as config_module
 from source_tiktok_organic.config import (
     DEFAULT_API_BASE_URL,
     parse_api_base_url,
@@ -122,6 +127,8 @@ def test_given_requests_per_minute_when_parsing_then_kept_and_bounded() -> None:
         ({"request_timeout_seconds": 0}, "request_timeout_seconds", "a number from 1 to 600"),
         ({"video_stats_scope": "some"}, "video_stats_scope", "one of all, lookback"),
         ({"client_id": 12}, "client_id", "a string"),
+        ({"requests_per_minute": 2e6}, "requests_per_minute", "a whole number from 0 to 1000000"),
+        ({"oauth_session": "token"}, "oauth_session", "of type object"),
     ],
 )
 def test_given_a_value_the_spec_refuses_when_parsing_then_the_error_names_field_and_format(
@@ -177,3 +184,32 @@ def test_given_a_url_the_http_client_reads_another_way_then_it_is_refused(url: s
     with pytest.raises(AirbyteTracedException) as raised:
         parse_api_base_url(url)
     assert "read as two different hosts by two URL parsers" in raised.value.message
+
+
+def test_every_spec_field_has_a_type_and_both_bounds_or_none_as_the_error_wording_expects() -> None:
+    def fields(schema: dict) -> Iterator[tuple[str, dict]]:
+        for name, field in schema.get("properties", {}).items():
+            yield name, field
+            yield from fields(field)
+
+    spec = json.loads((Path(config_module.__file__).parent / "spec.json").read_text())
+    for name, field in fields(spec["connectionSpecification"]):
+        assert "type" in field, name
+        assert ("minimum" in field) == ("maximum" in field), name
+
+
+@pytest.mark.parametrize(
+    ("config", "said"),
+    [
+        (
+            {**make_config(), "oauth_session": {"expires_in": "soon"}},
+            "Config field 'oauth_session.expires_in' must be a whole number; got 'soon'.",
+        ),
+    ],
+)
+def test_given_a_misshapen_config_then_the_error_names_the_path_and_what_was_given(
+    config: object, said: str
+) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        parse_settings(config)  # type: ignore[arg-type]
+    assert said in raised.value.message

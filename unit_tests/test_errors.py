@@ -17,12 +17,14 @@ from source_tiktok_organic.errors import (
     UNREACHABLE_ATTEMPTS,
     TikTokErrorHandler,
     read_envelope,
+    traced_error,
     unencodable_text_at,
 )
 from unit_tests.conftest import (
     LIST_URL,
     SECRETS,
     TOKEN_URL,
+    USER_URL,
     envelope,
     list_page,
     make_config,
@@ -239,13 +241,22 @@ def unresolved(host: str) -> requests.ConnectionError:
     ],
 )
 def test_given_a_host_nobody_answers_on_then_gives_up_after_a_few_tries_naming_api_base_url(
-    api_base_url: str, error: Exception, failure: str, reason: str
+    api_base_url: str,
+    error: Exception,
+    failure: str,
+    reason: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     handler = TikTokErrorHandler(logging.getLogger("test"), api_base_url=api_base_url)
-    tries = [handler.interpret_response(error) for _ in range(UNREACHABLE_ATTEMPTS)]
+    with caplog.at_level(logging.INFO):
+        tries = [handler.interpret_response(error) for _ in range(UNREACHABLE_ATTEMPTS)]
     assert [t.response_action for t in tries[:-1]] == [ResponseAction.RETRY] * (
         UNREACHABLE_ATTEMPTS - 1
     )
+    for retried in tries[:-1]:  # a passing fault while it lasts, worded as the last one
+        assert retried.failure_type == FailureType.transient_error
+        assert retried.error_message in tries[-1].error_message
+    assert caplog.messages == [f"Retrying: {t.error_message}" for t in tries[:-1]]
     assert tries[-1].response_action == ResponseAction.FAIL
     assert tries[-1].failure_type == FailureType(failure)
     host = urlsplit(api_base_url).hostname
@@ -385,3 +396,56 @@ def test_given_a_lone_surrogate_in_an_error_message_then_ours_stays_valid_text()
     message = HANDLER.interpret_response(response(400, body.encode())).error_message
     message.encode("utf-8")
     assert "invalid_params" in message
+
+
+@pytest.mark.parametrize(
+    ("headers", "log_id"), [({}, "hdr-log"), ({"x-tt-logid": ""}, "none")], ids=["header", "none"]
+)
+def test_given_a_body_without_tiktoks_error_object_then_the_headers_log_id_is_named(
+    headers: dict[str, str], log_id: str
+) -> None:
+    page = response(502, b"<html>bad gateway</html>", USER_URL, **headers)
+    message = HANDLER.interpret_response(page).error_message
+    assert message.endswith(
+        f"/v2/user/info/ answered HTTP 502; no TikTok error object in the body (log_id: {log_id})."
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "scope"),
+    [
+        (LIST_URL, "video.list"),
+        (USER_URL, "user.info.basic / user.info.profile / user.info.stats"),
+        ("https://open.tiktokapis.com/v2/research/video/", "needed by /v2/research/video/"),
+    ],
+)
+def test_given_a_scope_refusal_then_the_scope_the_endpoint_needs_is_named(
+    url: str, scope: str
+) -> None:
+    refusal = response(401, envelope(code="scope_not_authorized"), url)
+    assert f"lacks the scope {scope}." in HANDLER.interpret_response(refusal).error_message
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        ({"code": "x_code", "message": "", "log_id": ""}, "TikTok error 'x_code' (log_id: none)"),
+        (
+            {"code": "x_code", "message": "Why.", "log_id": "L1"},
+            "TikTok error 'x_code': Why. (log_id: L1)",
+        ),
+    ],
+)
+def test_tiktoks_error_object_is_told_with_its_code_message_and_log_id(
+    error: dict, said: str
+) -> None:
+    answer = response(400, {"data": {}, "error": error}, **{"x-tt-logid": ""})
+    described = read_envelope(answer).error
+    assert described is not None
+    assert described.describe() == said
+
+
+def test_an_error_tells_the_sync_summary_what_it_tells_the_user() -> None:
+    error = traced_error("Plain words.")
+    assert (error.message, error.internal_message) == ("Plain words.", "Plain words.")
+    assert error.failure_type == FailureType.system_error

@@ -1,6 +1,7 @@
 from dataclasses import replace
 
 import pytest
+from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic.pagination import (
@@ -70,8 +71,10 @@ def test_given_cursor_that_never_moves_when_paging_then_stuck_error_not_a_loop()
         pager.accept(stuck)
     with pytest.raises(StuckCursorError) as raised:
         pager.accept(replace(stuck, log_id="log-last-page"))
-    assert "stopped advancing" in raised.value.message
+    assert f"cursor 200000 came back {MAX_STALLS + 1} times in a row" in raised.value.message
     assert "log_id of the last request: log-last-page" in raised.value.message
+    assert raised.value.internal_message == raised.value.message  # the sync's failure summary
+    assert raised.value.failure_type == FailureType.transient_error
 
 
 def test_given_cursor_moving_forward_in_time_when_paging_then_counted_as_stall() -> None:
@@ -120,6 +123,7 @@ def test_given_has_more_with_empty_pages_and_a_creeping_cursor_then_the_walk_is_
         walk()
     assert pager.cursor == (T0 - MAX_BARREN_PAGES) * 1000
     assert f"{MAX_BARREN_PAGES + 1} pages in a row brought no new video" in raised.value.message
+    assert raised.value.failure_type == FailureType.system_error  # TikTok's, not a setting
 
 
 def test_given_an_empty_page_now_and_then_for_a_long_list_then_it_is_walked_to_the_end() -> None:

@@ -1,10 +1,11 @@
 import json
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from airbyte_cdk.models import SyncMode
+from airbyte_cdk.models import SyncMode, TraceType
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
@@ -284,6 +285,8 @@ def test_given_a_saved_snapshot_after_this_syncs_then_no_rows_a_warning_and_the_
     assert output.records == []
     assert last_state(output) == {"snapshot_at": saved}
     assert output.is_in_logs(f"Stream {stream} writes no rows this sync")
+    assert output.is_in_logs("its saved snapshot_at \\(2100-01-01T00:00:00\\+00:00\\)")
+    assert output.is_in_logs("not before this sync's \\(20")  # the sync's own snapshot_at
     assert not any(r.url.startswith(LIST_URL) for r in tiktok.request_history)
 
 
@@ -396,3 +399,35 @@ def test_given_a_start_date_in_the_future_then_a_warning_names_it(tiktok: Any, s
     assert output.is_in_logs(
         re.escape("Config field 'start_date' is 2100-01-01T00:00:00+00:00, after now")
     )
+
+
+def estimates(output: EntrypointOutput) -> list[Any]:
+    return [m.trace for m in output.trace_messages if m.trace.type == TraceType.ESTIMATE]
+
+
+def test_given_a_whole_list_read_then_the_estimate_is_the_profiles_count_stamped_now(
+    tiktok: Any,
+) -> None:
+    tiktok.post(LIST_URL, json=list_page([video(1, 100)], 100_000, False))
+    output = run_read("video_stats")
+    [estimate] = estimates(output)
+    assert estimate.estimate.row_estimate == 3  # the profile's video_count
+    assert abs(estimate.emitted_at - time.time() * 1000) < 60_000  # milliseconds, as Airbyte's
+    assert {row.record.data["open_id"] for row in output.records} == {"open-id-creator"}
+
+
+@pytest.mark.parametrize("count", [True, None])
+def test_given_no_usable_video_count_then_no_estimate(tiktok: Any, count: object) -> None:
+    tiktok.get(USER_URL, json=profile(video_count=count))
+    tiktok.post(LIST_URL, json=list_page([video(1, 100)], 100_000, False))
+    assert estimates(run_read("videos")) == []
+
+
+def test_given_the_profile_cannot_be_read_then_the_log_says_why_there_is_no_estimate(
+    tiktok: Any,
+) -> None:
+    tiktok.get(USER_URL, status_code=401, json=envelope(code="scope_not_authorized"))
+    tiktok.post(LIST_URL, json=list_page([video(1, 100)], 100_000, False))
+    output = run_read("videos")
+    assert estimates(output) == []
+    assert output.is_in_logs("No progress estimate for videos: .*scope_not_authorized")
