@@ -182,7 +182,10 @@ def test_given_reduced_scopes_when_reading_profile_then_granted_fields_only_and_
     [profile] = run.records("user_info")
     assert "display_name" in profile
     assert "follower_count" not in profile
-    assert "user.info.stats" in run.stdout
+    assert (
+        "Scope 'user.info.stats' is not granted, so user_info leaves out: follower_count, "
+        "following_count, likes_count, video_count."
+    ) in run.logs()
     assert len(run.records("videos")) == len(emulator.dataset.videos)
 
 

@@ -66,7 +66,6 @@ def _endless(reason: str) -> AirbyteTracedException:
     return traced_error(
         f"TikTok's video list says more videos follow, but {reason}. The sync stops here instead "
         "of walking it forever; run it again later, and if it persists report it to TikTok.",
-        FailureType.system_error,
     )
 
 
@@ -75,7 +74,6 @@ def create_time_of(video: dict[str, Any]) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise traced_error(
             f"TikTok sent video {video.get('id')!r} without an integer create_time.",
-            FailureType.system_error,
         )
     return value
 
@@ -132,7 +130,6 @@ class VideoPager:
         if not isinstance(video_id, str) or not video_id:
             raise traced_error(
                 f"TikTok sent a video without a string id ({video_id!r}).",
-                FailureType.system_error,
             )
         if video_id in self._recent_ids:
             return True
@@ -154,7 +151,6 @@ class VideoPager:
         else:
             raise traced_error(
                 "TikTok said more videos follow but sent no usable cursor.",
-                FailureType.system_error,
             )
         if self.cursor is not None and proposed >= self.cursor:
             self._stalls += 1

@@ -156,3 +156,34 @@ def test_given_a_cursor_after_now_then_the_walk_stops_naming_it() -> None:
 @pytest.mark.parametrize("seconds", [253_402_300_800, 2**62, -(2**62)])
 def test_a_time_beyond_any_calendar_is_described_not_crashed_on(seconds: int) -> None:
     assert describe_time(seconds) == f"epoch second {seconds}, beyond any calendar date"
+
+
+@pytest.mark.parametrize(
+    ("bad", "said"),
+    [
+        ({"id": 5, "create_time": T0}, "TikTok sent a video without a string id (5)."),
+        (
+            {"id": "v9", "create_time": "soon"},
+            "TikTok sent video 'v9' without an integer create_time.",
+        ),
+    ],
+)
+def test_given_a_video_the_pager_cannot_place_then_the_error_names_it(bad: dict, said: str) -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        VideoPager().accept(page(bad, cursor=T0 * 1000))
+    assert raised.value.message == f"{said} (log_id: none)"
+    assert raised.value.failure_type == FailureType.system_error
+
+
+def test_given_more_promised_but_no_cursor_at_all_then_the_error_says_so() -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        VideoPager().accept(page(cursor=None))
+    assert raised.value.message.startswith("TikTok said more videos follow but sent no usable")
+
+
+def test_the_edges_of_where_videos_can_be_are_still_walked() -> None:
+    at_the_latest = (T0 + CLOCK_SKEW_SECONDS) * 1000
+    VideoPager(clock=lambda: T0).accept(page(cursor=at_the_latest))
+    at_the_earliest = VideoPager(start_cursor=EARLIEST_VIDEO * 1000 + 5)
+    at_the_earliest.accept(page(cursor=EARLIEST_VIDEO * 1000))
+    assert at_the_earliest.cursor == EARLIEST_VIDEO * 1000

@@ -59,3 +59,19 @@ def test_given_an_unreadable_snapshot_state_then_config_error_names_stream_and_w
         parse_snapshot_state(raw, "user_stats")  # type: ignore[arg-type]
     assert raised.value.failure_type == FailureType.config_error
     assert f"The saved state of stream 'user_stats' is invalid: {reason}." in raised.value.message
+
+
+def test_given_a_video_state_that_is_no_object_then_config_error_names_the_stream() -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        parse_video_state("2100")  # type: ignore[arg-type]
+    assert (
+        "The saved state of stream 'videos' is invalid: expected an object, got str."
+        in raised.value.message
+    )
+
+
+def test_a_resume_mark_without_its_cursor_is_not_read() -> None:
+    """resume_newest_create_time only means something beside resume_before_ms."""
+    assert parse_video_state({"resume_newest_create_time": 5}).resume_newest is None
+    resumed = parse_video_state({"resume_before_ms": 9000, "resume_newest_create_time": 5})
+    assert (resumed.resume_before_ms, resumed.resume_newest) == (9000, 5)

@@ -157,12 +157,18 @@ def test_given_start_date_when_full_refresh_then_older_videos_not_synced_nor_pag
     tiktok.post(
         LIST_URL,
         [
-            {"json": list_page([video(2, 1_706_659_300), video(1, 1_706_659_100)], 1, True)},
+            {
+                "json": list_page(
+                    [video(3, 1_706_659_300), video(2, 1_706_659_260), video(1, 1_706_659_259)],
+                    1,
+                    True,
+                )
+            },
             {"json": list_page([video(0, 1_000)], 1_000_000, False)},
         ],
     )
     output = run_read("videos", config=make_config(start_date="2024-01-31T00:01:00Z"))
-    assert record_ids(output) == ["2"]
+    assert record_ids(output) == ["3", "2"]  # 1_706_659_260 is the start_date itself: it counts
     assert len(list_bodies(tiktok)) == 1
 
 
@@ -173,6 +179,17 @@ def test_given_future_state_when_incremental_then_no_records_and_state_still_emi
     output = run_read("videos", SyncMode.incremental, {"create_time": 9_999_999_999})
     assert output.records == []
     assert last_state(output) == {"create_time": 9_999_999_999}
+
+
+def test_given_nothing_newer_than_the_state_then_the_state_stays_where_it_was(
+    tiktok: Any,
+) -> None:
+    tiktok.post(LIST_URL, json=list_page([video(2, 300), video(1, 200)], 200_000, False))
+    output = run_read(
+        "videos", SyncMode.incremental, {"create_time": 300}, make_config(lookback_days=0)
+    )
+    assert output.records == []
+    assert last_state(output) == {"create_time": 300}
 
 
 def test_given_failure_mid_sync_when_resuming_from_last_state_then_nothing_is_lost(
@@ -235,20 +252,21 @@ def test_given_checkpoint_mid_sync_then_state_never_claims_unemitted_videos(tikt
 
 
 @pytest.mark.parametrize(
-    "bad_data",
+    ("bad_data", "why"),
     [
-        {"videos": "nope", "has_more": False},
-        {"videos": [], "has_more": "false"},
-        {"videos": [], "has_more": True, "cursor": "123"},
+        ({"videos": "nope", "has_more": False}, "'videos' is not a list of objects"),
+        ({"videos": [], "has_more": "false"}, "'has_more' is 'false', not a boolean"),
+        ({"videos": [], "has_more": True, "cursor": "123"}, "'cursor' is '123', not an integer"),
     ],
 )
 def test_given_malformed_page_when_reading_then_clear_error_not_silent_end(
-    tiktok: Any, bad_data: dict
+    tiktok: Any, bad_data: dict, why: str
 ) -> None:
     tiktok.post(LIST_URL, json=envelope(bad_data))
     output = run_read("videos", fails=True)
     assert output.records == []
     assert "malformed" in output.errors[0].trace.error.message
+    assert why in output.errors[0].trace.error.message
     assert "log_id: log-42" in output.errors[0].trace.error.message
 
 
@@ -397,7 +415,10 @@ def test_given_a_start_date_in_the_future_then_a_warning_names_it(tiktok: Any, s
     output = run_read(stream, config=make_config(start_date="2100-01-01"))
     assert output.records == []
     assert output.is_in_logs(
-        re.escape("Config field 'start_date' is 2100-01-01T00:00:00+00:00, after now")
+        re.escape(
+            "Config field 'start_date' is 2100-01-01T00:00:00+00:00, after now: "
+            "no video is synced until then."
+        )
     )
 
 
