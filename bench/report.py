@@ -305,7 +305,11 @@ process (`ru_maxrss` from `wait4`).
 
 
 def startup_section(startup: dict[str, Runs]) -> str:
-    bare = {command: startup[f"bare {command}"] for command in ("spec", "discover")}
+    bare = {
+        name.removeprefix("bare "): runs
+        for name, runs in startup.items()
+        if name.startswith("bare ") and "no .pyc" not in name
+    }
     rows = []
     for name, runs in startup.items():
         command = "spec" if "spec" in name else "discover"

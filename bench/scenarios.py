@@ -50,6 +50,7 @@ class Sizes:
     memory_videos: tuple[int, int] = (1_000, 100_000)
     memory_runs: int = 3
     startup_runs: int = 7
+    startup_commands: tuple[str, ...] = ("spec", "discover")
     startup_uncached: bool = True  # also start without .pyc files (each run recompiles the CDK)
     economy_videos: int = 2_000
     economy_lookbacks: tuple[int, ...] = (0, 7)
@@ -66,6 +67,7 @@ QUICK = Sizes(
     memory_videos=(100, 1_000),
     memory_runs=1,
     startup_runs=1,
+    startup_commands=("spec",),
     startup_uncached=False,
     economy_videos=200,
     economy_lookbacks=(7,),
@@ -233,7 +235,8 @@ def memory(sizes: Sizes, work: Path, progress: Progress) -> dict[int, Runs]:
 
 def startup(sizes: Sizes, work: Path, progress: Progress) -> dict[str, Runs]:
     """spec and discover of the connector, of a bare CDK source and of the low-code peer."""
-    progress(f"start-up: spec and discover x {sizes.startup_runs} runs x 3 programs")
+    commands = " and ".join(sizes.startup_commands)
+    progress(f"start-up: {commands} x {sizes.startup_runs} runs x 3 programs")
     config = write_json(
         work / "startup-config.json",
         {
@@ -249,7 +252,7 @@ def startup(sizes: Sizes, work: Path, progress: Progress) -> dict[str, Runs]:
         "peer": [PYTHON, "-m", "bench.peer"],
     }
     programs = {}
-    for command in ("spec", "discover"):
+    for command in sizes.startup_commands:
         for program, head in heads.items():
             tail = ["--config", str(config)] if command == "discover" else []
             programs[f"{program} {command}"] = [*head, command, *tail]
