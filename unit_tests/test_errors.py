@@ -1,6 +1,8 @@
 import json
 import logging
 import socket
+import time
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -266,13 +268,20 @@ def test_given_a_host_nobody_answers_on_then_gives_up_after_a_few_tries_naming_a
     assert "rate limit" not in tries[-1].error_message.lower()
 
 
-def test_given_an_answer_between_connection_failures_then_the_count_starts_again() -> None:
+@pytest.mark.parametrize(
+    "between",
+    [response(500, envelope(code="internal_error")), requests.ReadTimeout()],
+    ids=["an answer", "another network fault"],
+)
+def test_given_something_between_connection_failures_then_the_count_starts_again(
+    between: object,
+) -> None:
     handler = TikTokErrorHandler(logging.getLogger("test"))
     for _ in range(UNREACHABLE_ATTEMPTS - 1):
         handler.interpret_response(refused())
-    handler.interpret_response(response(500, envelope(code="internal_error")))
-    resolution = handler.interpret_response(refused())
-    assert resolution.response_action == ResponseAction.RETRY
+    handler.interpret_response(between)  # type: ignore[arg-type]
+    again = [handler.interpret_response(refused()) for _ in range(UNREACHABLE_ATTEMPTS - 1)]
+    assert {r.response_action for r in again} == {ResponseAction.RETRY}
 
 
 def test_given_the_list_host_refuses_when_reading_then_the_sync_stops_after_a_few_tries(
@@ -449,3 +458,75 @@ def test_an_error_tells_the_sync_summary_what_it_tells_the_user() -> None:
     error = traced_error("Plain words.")
     assert (error.message, error.internal_message) == ("Plain words.", "Plain words.")
     assert error.failure_type == FailureType.system_error
+
+
+class Dripping:
+    """A streamed body that arrives 20 ms a piece."""
+
+    def __init__(self) -> None:
+        self.pieces = [b"{", b"}", b" "]
+
+    def read1(self, *_: object, **__: object) -> bytes:
+        time.sleep(0.02)
+        return self.pieces.pop(0) if self.pieces else b""
+
+    def close(self) -> None:
+        self.pieces = []
+
+
+@pytest.mark.parametrize("waited_for_headers", [0.0, 10.0])
+def test_given_a_body_past_the_deadline_then_it_is_retried_naming_the_setting(
+    waited_for_headers: float, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The deadline is what the headers left of request_timeout_seconds (at least nothing)."""
+    answer = requests.Response()
+    answer.status_code, answer.url, answer.raw = 200, LIST_URL, Dripping()
+    answer.elapsed = timedelta(seconds=waited_for_headers)
+    timeout = 0.01 + waited_for_headers / 2  # never enough once the headers took 10 s
+    handler = TikTokErrorHandler(logging.getLogger("test"), request_timeout=timeout)
+    with caplog.at_level(logging.INFO):
+        resolution = handler.interpret_response(answer)
+    assert resolution.response_action == ResponseAction.RETRY
+    assert resolution.failure_type == FailureType.transient_error
+    assert "did not arrive in full within" in resolution.error_message
+    assert "('request_timeout_seconds')" in resolution.error_message
+    assert caplog.messages == [f"Retrying: {resolution.error_message}"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "said"),
+    [
+        (requests.ConnectionError(), "The connection to TikTok failed. (ConnectionError)"),
+        (requests.ReadTimeout(), "No complete answer within 60 s ('request_timeout_seconds')."),
+    ],
+)
+def test_given_a_network_fault_then_it_is_retried_and_named(fault: Exception, said: str) -> None:
+    resolution = TikTokErrorHandler(logging.getLogger("test")).interpret_response(fault)
+    assert resolution.response_action == ResponseAction.RETRY
+    assert said in resolution.error_message
+
+
+@pytest.mark.parametrize(
+    ("answer", "limited"),
+    [
+        (response(429, envelope(code="rate_limit_exceeded")), True),
+        (response(500, envelope(code="internal_error")), False),
+    ],
+)
+def test_only_a_rate_limit_counts_as_one(answer: requests.Response, limited: bool) -> None:
+    hits: list[None] = []
+    TikTokErrorHandler(
+        logging.getLogger("test"), on_rate_limit=lambda: hits.append(None)
+    ).interpret_response(answer)
+    assert len(hits) == int(limited)
+
+
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [(300, ResponseAction.FAIL), (500, ResponseAction.RETRY), (599, ResponseAction.RETRY)],
+)
+def test_the_edges_of_the_status_ranges_without_an_envelope(
+    status: int, action: ResponseAction
+) -> None:
+    answer = response(status, b"<html>gateway</html>", Location="https://elsewhere.example/")
+    assert HANDLER.interpret_response(answer).response_action == action
