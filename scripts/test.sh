@@ -20,4 +20,5 @@ else
     echo "No Docker engine: the container tests will be skipped." >&2
 fi
 
-run pytest -n 2 --dist loadgroup "${markers[@]}" "$@"
+# Three workers on two cores: much of the suite waits on sockets, containers and subprocesses.
+run pytest -n 3 --dist loadgroup "${markers[@]}" "$@"
