@@ -73,3 +73,10 @@ def test_given_a_float_beyond_2_to_the_53_then_it_may_be_rounded_so_it_is_refuse
 def test_given_digits_int_cannot_read_then_a_clear_error_not_a_crash(value: str) -> None:
     with pytest.raises(AirbyteTracedException, match="'view_count' is"):
         conform({"id": "7", "view_count": value}, "videos")
+
+
+def test_given_a_profile_with_a_lossy_value_then_the_error_names_it_by_open_id() -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        conform({"open_id": "open-1", "follower_count": 1.5}, "user_info")
+    assert "TikTok sent a user_info record (id 'open-1')" in raised.value.message
+    assert "'follower_count'" in raised.value.message

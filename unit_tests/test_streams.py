@@ -1,11 +1,13 @@
 import json
 import re
 import time
+import types
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from airbyte_cdk.models import SyncMode, TraceType
+from airbyte_cdk.sources.streams import call_rate
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
@@ -452,3 +454,30 @@ def test_given_the_profile_cannot_be_read_then_the_log_says_why_there_is_no_esti
     output = run_read("videos")
     assert estimates(output) == []
     assert output.is_in_logs("No progress estimate for videos: .*scope_not_authorized")
+
+
+class HeldByTheBudgetError(Exception):
+    """Raised in place of the budget's sleep, to see that it would wait, and how long."""
+
+
+def test_given_a_request_budget_then_a_call_past_it_waits_for_the_window(
+    tiktok: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits: list[float] = []
+
+    def held(seconds: float) -> None:
+        waits.append(seconds)
+        raise HeldByTheBudgetError
+
+    monkeypatch.setattr(call_rate, "time", types.SimpleNamespace(sleep=held))
+    tiktok.post(
+        LIST_URL,
+        [
+            {"json": list_page([video(2, 200)], 200_000, True)},
+            {"json": list_page([video(1, 100)], 100_000, False)},
+        ],
+    )
+    output = run_read("videos", config=make_config(requests_per_minute=1), fails=True)
+    assert record_ids(output) == ["2"]  # the first page went out; the second had to wait
+    assert len(waits) == 1
+    assert 30 < waits[0] <= 61  # the rest of the one-minute window
