@@ -268,9 +268,9 @@ def policy_for(response: requests.Response) -> Policy | None:
     return MALFORMED
 
 
-def bearer_token(response: requests.Response) -> str:
-    header = str(response.request.headers.get("Authorization", "")) if response.request else ""
-    return header.removeprefix("Bearer ").strip()
+def sent_authorization(response: requests.Response) -> object:
+    """The Authorization a request carried: only ever compared with another, never shown."""
+    return response.request.headers.get("Authorization") if response.request else None
 
 
 def explain(response: requests.Response, policy: Policy) -> str:
@@ -306,7 +306,7 @@ class TikTokErrorHandler(ErrorHandler):
         self._on_rate_limit = on_rate_limit
         self._unreachable_in_a_row = 0
         # The access token TikTok last rejected, until a request succeeds again.
-        self._rejected_token: str | None = None
+        self._rejected_token: object = None
 
     @property
     def max_retries(self) -> int:
@@ -332,7 +332,7 @@ class TikTokErrorHandler(ErrorHandler):
                 self._rejected_token = None
                 return ErrorResolution(ResponseAction.SUCCESS)
             if policy.action is ResponseAction.REFRESH_TOKEN_THEN_RETRY:
-                policy = self._after_rejection(bearer_token(response_or_exception), policy)
+                policy = self._after_rejection(sent_authorization(response_or_exception), policy)
             message = explain(response_or_exception, policy)
         elif isinstance(response_or_exception, requests.RequestException):
             reason = unreachable_reason(response_or_exception)
@@ -354,7 +354,7 @@ class TikTokErrorHandler(ErrorHandler):
             self._logger.info("Retrying: %s", message)
         return ErrorResolution(policy.action, policy.failure_type, message)
 
-    def _after_rejection(self, token: str, policy: Policy) -> Policy:
+    def _after_rejection(self, token: object, policy: Policy) -> Policy:
         """A refresh once; if the token that replaced a rejected one is rejected too, stop.
 
         The CDK stops then as well, but with a generic text: this keeps TikTok's code and log_id.
