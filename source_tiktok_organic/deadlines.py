@@ -44,19 +44,22 @@ class _HeadersInTime:
         watchdog = threading.Timer(seconds, cut_off)
         watchdog.daemon = True
         watchdog.start()
-        late = TimeoutError(f"headers not in full within {seconds:g} s")
         try:
             response = super().getresponse()  # type: ignore[misc]
         except Exception as error:
             if cut.is_set():  # urllib3 turns this into a read timeout, retried like any other
-                raise late from error
+                raise _late(seconds) from error
             raise
         finally:
             watchdog.cancel()
         if cut.is_set():  # cut mid-headers, the end of the stream read as their end
             response.close()
-            raise late
+            raise _late(seconds)
         return response
+
+
+def _late(seconds: float) -> TimeoutError:
+    return TimeoutError(f"headers not in full within {seconds:g} s")
 
 
 class _HTTPConnection(_HeadersInTime, HTTPConnection):

@@ -340,12 +340,13 @@ class TikTokErrorHandler(ErrorHandler):
                 return self._unreachable(reason)
             self._unreachable_in_a_row = 0
             policy = NETWORK
-            message = f"{NETWORK.advice} ({type(response_or_exception).__name__})"
             if isinstance(response_or_exception, requests.ReadTimeout):
                 message = (
                     f"{NETWORK.advice} No complete answer within {self._request_timeout:g} s "
                     "('request_timeout_seconds')."
                 )
+            else:
+                message = f"{NETWORK.advice} ({type(response_or_exception).__name__})"
         else:
             raise traced_error(f"Unexpected error while calling TikTok: {response_or_exception!r}")
         if policy.action is ResponseAction.RATE_LIMITED:
