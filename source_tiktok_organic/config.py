@@ -6,7 +6,7 @@ import ipaddress
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -19,13 +19,17 @@ from urllib3.util import parse_url
 
 from source_tiktok_organic.errors import config_error
 
-DEFAULT_API_BASE_URL = "https://open.tiktokapis.com"
-DEFAULT_REQUEST_TIMEOUT_SECONDS = 60.0
-DEFAULT_LOOKBACK_DAYS = 7
-DEFAULT_REQUESTS_PER_MINUTE = 600  # TikTok's documented window, per endpoint
-MAX_LOOKBACK_DAYS = 365
 LOOPBACK_HOSTS = frozenset({"localhost"})
-VIDEO_STATS_SCOPES = ("all", "lookback")
+
+
+@cache
+def connection_specification() -> Mapping[str, Any]:
+    """spec.json's schema: the one place the fields' types, limits and defaults are written."""
+    spec = json.loads(files("source_tiktok_organic").joinpath("spec.json").read_text())
+    return spec["connectionSpecification"]
+
+
+DEFAULT_API_BASE_URL: str = connection_specification()["properties"]["api_base_url"]["default"]
 
 
 @dataclass(frozen=True)
@@ -48,21 +52,21 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
         if not isinstance(value, str) or not value.strip():
             raise config_error(f"Config field '{field}' is missing or empty.")
     return Settings(
-        api_base_url=parse_api_base_url(config.get("api_base_url") or DEFAULT_API_BASE_URL),
+        api_base_url=parse_api_base_url(_given_or_default(config, "api_base_url")),
         start_time=parse_start_date(config.get("start_date")),
-        request_timeout=_bounded_number(
-            config, "request_timeout_seconds", DEFAULT_REQUEST_TIMEOUT_SECONDS, 1, 600
-        ),
-        lookback_days=int(
-            _bounded_number(config, "lookback_days", DEFAULT_LOOKBACK_DAYS, 0, MAX_LOOKBACK_DAYS)
-        ),
-        video_stats_scope=_choice(config, "video_stats_scope", VIDEO_STATS_SCOPES),
-        requests_per_minute=int(
-            _bounded_number(
-                config, "requests_per_minute", DEFAULT_REQUESTS_PER_MINUTE, 0, 1_000_000
-            )
-        ),
+        request_timeout=float(_given_or_default(config, "request_timeout_seconds")),
+        lookback_days=int(_given_or_default(config, "lookback_days")),  # JSON may say 7.0
+        video_stats_scope=_given_or_default(config, "video_stats_scope"),
+        requests_per_minute=int(_given_or_default(config, "requests_per_minute")),
     )
+
+
+def _given_or_default(config: Mapping[str, Any], field: str) -> Any:
+    """A value the spec already checked, or the spec's default when it is absent or blank."""
+    value = config.get(field)
+    if value is None or value == "":
+        return connection_specification()["properties"][field]["default"]
+    return value
 
 
 def parse_api_base_url(raw: Any) -> str:
@@ -124,12 +128,8 @@ def parse_start_date(raw: Any) -> int | None:
         return None
     if not isinstance(raw, str):
         raise config_error("Config field 'start_date' must be a string like 2024-01-31.")
-    text = raw.strip()
-    try:
-        if len(text) == 10:
-            moment = datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
-        else:
-            moment = datetime.fromisoformat(text)
+    try:  # RFC 3339 allows a lower-case t and z, which fromisoformat does not read
+        moment = datetime.fromisoformat(raw.strip().upper())
     except ValueError:
         raise config_error(
             f"Config field 'start_date' must be YYYY-MM-DD or an RFC 3339 date-time such as "
@@ -140,32 +140,9 @@ def parse_start_date(raw: Any) -> int | None:
     return int(moment.timestamp())
 
 
-def _bounded_number(
-    config: Mapping[str, Any], field: str, default: float, low: float, high: float
-) -> float:
-    value = config.get(field, default)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise config_error(
-            f"Config field '{field}' must be a number from {low:g} to {high:g}; got {value!r}."
-        )
-    return float(value)
-
-
-def _choice(config: Mapping[str, Any], field: str, choices: tuple[str, ...]) -> str:
-    value = config.get(field) or choices[0]
-    if value not in choices:
-        raise config_error(
-            f"Config field '{field}' must be one of {', '.join(choices)}; got {value!r}."
-        )
-    return str(value)
-
-
 @cache
 def _spec_validator() -> Draft7Validator:
-    spec = json.loads(files("source_tiktok_organic").joinpath("spec.json").read_text())
-    return Draft7Validator(spec["connectionSpecification"])
+    return Draft7Validator(connection_specification())
 
 
 def check_against_spec(config: Mapping[str, Any]) -> None:

@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import orjson
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
@@ -161,26 +160,12 @@ NETWORK = Policy(
 
 
 def read_envelope(response: requests.Response) -> Envelope:
-    """Parses the body once per response (the handler and the stream both need it)."""
-    cached: Envelope | None = getattr(response, "_tiktok_envelope", None)
-    if cached is None:
-        cached = _parse_envelope(response)
-        response._tiktok_envelope = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def _parse_envelope(response: requests.Response) -> Envelope:
-    bad_text_at = None
+    """The body as TikTok's envelope; text UTF-8 cannot carry is found, not silently replaced."""
     try:
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        # orjson refuses lone surrogate escapes, the standard parser keeps them: if it reads the
-        # body, the body is JSON with text no destination can store, not a passing fault.
-        try:
-            body = json.loads(response.content)
-        except ValueError:
-            return Envelope(data=None, error=None)
-        bad_text_at = unencodable_text_at(body)
+        body = json.loads(response.content)  # keeps a lone surrogate escape, unlike orjson
+    except ValueError:
+        return Envelope(data=None, error=None)
+    bad_text_at = unencodable_text_at(body)
     if not isinstance(body, dict):
         return Envelope(data=None, error=None)
     raw_error = body.get("error")
@@ -325,8 +310,7 @@ class TikTokErrorHandler(ErrorHandler):
             cut = read_body(response_or_exception, max(self._request_timeout - waited, 0.0))
             if cut is not None:
                 message = f"{NETWORK.advice} Its answer {cut} ('request_timeout_seconds')."
-                self._logger.info("Retrying: %s", message)
-                return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, message)
+                return self._retrying(message)
             policy = policy_for(response_or_exception)
             if policy is None:
                 self._rejected_token = None
@@ -351,8 +335,13 @@ class TikTokErrorHandler(ErrorHandler):
             raise traced_error(f"Unexpected error while calling TikTok: {response_or_exception!r}")
         if policy.action is ResponseAction.RATE_LIMITED:
             self._on_rate_limit()
-        if policy.action is not ResponseAction.FAIL:
-            self._logger.info("Retrying: %s", message)
+        if policy.action is ResponseAction.FAIL:
+            return ErrorResolution(policy.action, policy.failure_type, message)
+        return self._retrying(message, policy)
+
+    def _retrying(self, message: str, policy: Policy = NETWORK) -> ErrorResolution:
+        """Every retry is logged with its reason: a slow sync should say what it waits for."""
+        self._logger.info("Retrying: %s", message)
         return ErrorResolution(policy.action, policy.failure_type, message)
 
     def _after_rejection(self, token: object, policy: Policy) -> Policy:
@@ -369,8 +358,7 @@ class TikTokErrorHandler(ErrorHandler):
         self._unreachable_in_a_row += 1
         message = unreachable_message(self._api_base_url, reason)
         if self._unreachable_in_a_row < UNREACHABLE_ATTEMPTS:
-            self._logger.info("Retrying: %s", message)
-            return ErrorResolution(ResponseAction.RETRY, FailureType.transient_error, message)
+            return self._retrying(message)
         return ErrorResolution(
             ResponseAction.FAIL,
             unreachable_failure_type(self._api_base_url),

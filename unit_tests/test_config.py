@@ -8,7 +8,7 @@ from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic import config as config_module
 from source_tiktok_organic.config import (
-    DEFAULT_API_BASE_URL,
+    Settings,
     parse_api_base_url,
     parse_settings,
     parse_start_date,
@@ -59,6 +59,8 @@ def test_given_unsafe_or_malformed_url_when_parsing_then_config_error_names_the_
         ("2024-01-31T00:00:00Z", 1706659200),
         ("2024-01-31T02:00:00+02:00", 1706659200),
         ("2024-01-31T00:00:00", 1706659200),
+        ("2024-01-31t01:00:00z", 1706662800),
+        ("2024-01-31 01:00", 1706662800),
         (None, None),
         ("", None),
     ],
@@ -77,12 +79,40 @@ def test_given_bad_start_date_when_parsing_then_config_error_names_the_field(raw
     assert "start_date" in raised.value.message
 
 
-def test_given_minimal_config_when_parsing_then_defaults_apply() -> None:
+def test_given_minimal_config_when_parsing_then_the_spec_defaults_apply() -> None:
     settings = parse_settings(make_config())
-    assert settings.api_base_url == DEFAULT_API_BASE_URL
-    assert settings.start_time is None
-    assert settings.lookback_days == 7
-    assert settings.request_timeout == 60
+    assert settings == Settings(
+        api_base_url="https://open.tiktokapis.com",
+        start_time=None,
+        request_timeout=60.0,
+        lookback_days=7,
+        requests_per_minute=600,
+        video_stats_scope="all",
+    )
+    assert parse_settings(make_config(api_base_url="", start_date="")) == settings
+
+
+def test_given_every_option_when_parsing_then_each_is_kept_with_its_type() -> None:
+    settings = parse_settings(
+        make_config(
+            api_base_url="http://127.0.0.1:8089/",
+            start_date="2024-01-31",
+            request_timeout_seconds=5,
+            lookback_days=30.0,
+            requests_per_minute=100,
+            video_stats_scope="lookback",
+        )
+    )
+    assert settings == Settings(
+        api_base_url="http://127.0.0.1:8089",
+        start_time=1706659200,
+        request_timeout=5.0,
+        lookback_days=30,
+        requests_per_minute=100,
+        video_stats_scope="lookback",
+    )
+    assert isinstance(settings.request_timeout, float)
+    assert isinstance(settings.lookback_days, int)
 
 
 @pytest.mark.parametrize(

@@ -12,12 +12,14 @@ from airbyte_cdk.models import AirbyteMessageSerializer, FailureType, SyncMode, 
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import read
+from airbyte_cdk.utils import AirbyteTracedException
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
 from source_tiktok_organic import SourceTiktokOrganic
 from source_tiktok_organic.errors import (
     UNREACHABLE_ATTEMPTS,
     TikTokErrorHandler,
+    log_id_of,
     read_envelope,
     traced_error,
     unencodable_text_at,
@@ -77,7 +79,16 @@ def test_given_scope_error_on_video_list_when_interpreting_then_message_names_sc
 
 @pytest.mark.parametrize(
     "body",
-    [b"<html>gateway</html>", b'{"data": {"videos": [', b"[]", json.dumps({"data": {}}).encode()],
+    [
+        b"<html>gateway</html>",
+        b'{"data": {"videos": [',
+        b"[]",
+        b"\xff\xfe not UTF-8",
+        json.dumps({"data": {}}).encode(),
+        json.dumps({"data": [], "error": {"code": "ok"}}).encode(),
+        json.dumps({"error": {"code": "ok", "log_id": "hdr-log"}}).encode(),
+    ],
+    ids=["html", "cut", "list", "bytes", "no-error", "data-not-object", "ok-without-data"],
 )
 def test_given_200_without_a_valid_envelope_when_interpreting_then_retry(body: bytes) -> None:
     resolution = HANDLER.interpret_response(response(200, body))
@@ -523,10 +534,66 @@ def test_only_a_rate_limit_counts_as_one(answer: requests.Response, limited: boo
 
 @pytest.mark.parametrize(
     ("status", "action"),
-    [(300, ResponseAction.FAIL), (500, ResponseAction.RETRY), (599, ResponseAction.RETRY)],
+    [
+        (300, ResponseAction.FAIL),
+        (399, ResponseAction.FAIL),
+        (400, ResponseAction.FAIL),
+        (499, ResponseAction.FAIL),
+        (500, ResponseAction.RETRY),
+        (599, ResponseAction.RETRY),
+    ],
 )
 def test_the_edges_of_the_status_ranges_without_an_envelope(
     status: int, action: ResponseAction
 ) -> None:
     answer = response(status, b"<html>gateway</html>", Location="https://elsewhere.example/")
     assert HANDLER.interpret_response(answer).response_action == action
+
+
+def error_body(log_id: str) -> dict[str, Any]:
+    return {"data": {}, "error": {"code": "internal_error", "message": "", "log_id": log_id}}
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "log_id"),
+    [
+        (error_body("body-log"), {"x-tt-logid": "hdr-log"}, "body-log"),
+        (error_body(""), {"x-tt-logid": "hdr-log"}, "hdr-log"),
+        (b"<html>gateway</html>", {"x-tt-logid": "hdr-log"}, "hdr-log"),
+        (b"<html>gateway</html>", {}, ""),
+    ],
+    ids=["body", "empty-in-body", "no-envelope", "none-at-all"],
+)
+def test_the_log_id_comes_from_tiktoks_error_object_else_from_the_header(
+    body: Any, headers: dict[str, str], log_id: str
+) -> None:
+    answer = response(200, body)
+    answer.headers.clear()
+    answer.headers.update(headers)
+    assert log_id_of(answer) == log_id
+
+
+@pytest.mark.parametrize(
+    ("answer", "logged"),
+    [
+        (response(500, envelope(code="internal_error")), True),
+        (response(429, envelope(code="rate_limit_exceeded")), True),
+        (response(200, b"<html>gateway</html>"), True),
+        (requests.ConnectionError(), True),
+        (response(400, envelope(code="invalid_params")), False),
+        (response(200, list_page([], None, False)), False),
+    ],
+    ids=["5xx", "429", "malformed", "network", "fatal", "success"],
+)
+def test_every_retry_and_only_a_retry_is_logged_with_its_reason(
+    answer: Any, logged: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        resolution = TikTokErrorHandler(logging.getLogger("test")).interpret_response(answer)
+    assert caplog.messages == ([f"Retrying: {resolution.error_message}"] if logged else [])
+
+
+def test_given_neither_an_answer_nor_a_request_error_then_the_failure_names_what_came() -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        HANDLER.interpret_response(None)
+    assert raised.value.message == "Unexpected error while calling TikTok: None"
