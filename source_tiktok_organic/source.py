@@ -35,7 +35,6 @@ from source_tiktok_organic.streams import UserInfo, UserStats, Videos, VideoStat
 from source_tiktok_organic.streams.base import SyncContext
 
 REQUIRED_SCOPES = (BASIC_SCOPE, VIDEO_LIST_SCOPE)
-LISTING_STREAMS = frozenset({"videos", "video_stats"})
 
 
 class SourceTiktokOrganic(AbstractSource):
@@ -44,7 +43,6 @@ class SourceTiktokOrganic(AbstractSource):
 
     def __init__(self) -> None:
         super().__init__()
-        self._selected: set[str] = set()
         self._config_file: ConfigFile | None = None
         reword_cdk_waits(logging.getLogger("airbyte"))
 
@@ -101,7 +99,7 @@ class SourceTiktokOrganic(AbstractSource):
         catalog: ConfiguredAirbyteCatalog,
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
-        """Notes which streams are selected, so one video listing can serve two of them.
+        """Refuses a catalog naming streams this source lacks, then reads.
 
         The first config error ends the sync: the CDK would report it again for every stream
         (a dead refresh token fails them all), so it is raised once, as the sync's one error.
@@ -109,7 +107,6 @@ class SourceTiktokOrganic(AbstractSource):
         check_catalog(
             catalog, (stream.as_airbyte_stream() for stream in self.streams(config)), logger
         )
-        self._selected = {configured.stream.name for configured in catalog.streams}
         for message in super().read(logger, config, catalog, state):
             failure = config_failure(message)
             if failure is not None:
@@ -118,6 +115,7 @@ class SourceTiktokOrganic(AbstractSource):
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         settings = parse_settings(config)
+        progress = Progress(logging.getLogger("airbyte.streams.videos"))
         context = SyncContext(
             settings=settings,
             auth=TikTokAuthenticator(
@@ -127,17 +125,12 @@ class SourceTiktokOrganic(AbstractSource):
                 save_config=self._config_file.save if self._config_file else None,
             ),
             budget=tiktok_api_budget(settings),
-            progress=Progress(logging.getLogger("airbyte.streams.videos")),
+            progress=progress,
             snapshot_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            listing=VideoListing(progress),
         )
-        shared = VideoListing(context.progress, spool=self._selected >= LISTING_STREAMS)
         profile = UserStats(context)
-        return [
-            UserInfo(context),
-            profile,
-            Videos(context, shared, profile),
-            VideoStats(context, shared, profile),
-        ]
+        return [UserInfo(context), profile, Videos(context, profile), VideoStats(context, profile)]
 
 
 def _mutable(config: Mapping[str, Any]) -> MutableMapping[str, Any]:

@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from source_tiktok_organic import listing as listing_module
-from source_tiktok_organic.listing import VideoListing
+from source_tiktok_organic.listing import ListedPage, VideoListing
 from source_tiktok_organic.pagination import VideoPage
 from source_tiktok_organic.progress import Progress
 from unit_tests.conftest import video
@@ -30,35 +30,44 @@ def listing(spool: bool = True) -> VideoListing:
     return VideoListing(Progress(logging.getLogger("test")), spool=spool)
 
 
+def walked(shared: VideoListing, floor: int | None, server: Server) -> list[ListedPage]:
+    """What a stream gets: the pages on record, then fetched ones, as the CDK's loop asks."""
+    walk = shared.walk(floor, "videos")
+    pages = list(walk.replayed())
+    while not walk.done:
+        pages.append(walk.accept(server.fetch(walk.cursor)))
+    return pages
+
+
 def ids(pages: list) -> list[str]:
     return [v["id"] for page in pages for v in page.videos]
 
 
 def test_given_floor_when_page_reaches_it_then_older_dropped_and_no_more_pages() -> None:
     server = Server()
-    pages = list(listing().pages(350, server.fetch))
+    pages = list(walked(listing(), 350, server))
     assert ids(pages) == ["5", "4"]
     assert server.asked == [None, 401_000]
 
 
 def test_given_spool_when_second_consumer_reads_then_it_replays_then_continues() -> None:
     server, shared = Server(), listing()
-    list(shared.pages(350, server.fetch))
-    second = list(shared.pages(None, server.fetch))
+    list(walked(shared, 350, server))
+    second = list(walked(shared, None, server))
     assert ids(second) == ["5", "4", "3", "2", "1"]
     assert server.asked == [None, 401_000, 201_000]
 
 
 def test_given_whole_list_read_when_second_consumer_reads_then_no_request_at_all() -> None:
     server, shared = Server(), listing()
-    list(shared.pages(None, server.fetch))
+    list(walked(shared, None, server))
     asked = len(server.asked)
-    assert ids(list(shared.pages(250, server.fetch))) == ["5", "4", "3"]
+    assert ids(list(walked(shared, 250, server))) == ["5", "4", "3"]
     assert len(server.asked) == asked
 
 
 def test_given_pages_then_resume_cursor_points_after_each_page_and_none_at_the_end() -> None:
-    pages = list(listing(spool=False).pages(None, Server().fetch))
+    pages = list(walked(listing(spool=False), None, Server()))
     assert [page.resume_cursor for page in pages] == [401_000, 201_000, None]
 
 
@@ -81,9 +90,21 @@ def test_given_no_room_for_the_spool_then_the_second_consumer_walks_again_and_mi
 ) -> None:
     monkeypatch.setattr(listing_module.tempfile, "TemporaryFile", spool_file)
     server, shared = Server(), listing()
-    assert ids(list(shared.pages(350, server.fetch))) == ["5", "4"]
-    assert ids(list(shared.pages(None, server.fetch))) == ["5", "4", "3", "2", "1"]
-    assert ids(list(shared.pages(None, server.fetch))) == ["5", "4", "3", "2", "1"]
+    assert ids(list(walked(shared, 350, server))) == ["5", "4"]
+    assert caplog.text == ""  # a lone reader loses nothing by it
+    assert ids(list(walked(shared, None, server))) == ["5", "4", "3", "2", "1"]
+    assert ids(list(walked(shared, None, server))) == ["5", "4", "3", "2", "1"]
     assert server.asked == [None, 401_000] + [None, 401_000, 201_000] * 2
     assert "No space left on device" in caplog.text
     assert "Set TMPDIR" in caplog.text
+
+
+def test_given_a_reader_that_stops_the_walk_then_no_further_page_is_fetched() -> None:
+    server, shared = Server(), listing()
+    walk = shared.walk(None, "video_stats")
+    walk.accept(server.fetch(walk.cursor))
+    walk.stop()
+    assert walk.done
+    assert server.asked == [None]
+    assert ids(walked(shared, None, server)) == ["5", "4", "3", "2", "1"]
+    assert server.asked == [None, 401_000, 201_000]

@@ -33,6 +33,7 @@ from source_tiktok_organic.errors import (
     read_envelope,
     traced_error,
 )
+from source_tiktok_organic.listing import VideoListing
 from source_tiktok_organic.pagination import CLOCK_SKEW_SECONDS
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.state import SNAPSHOT_FIELD, parse_snapshot_state
@@ -51,6 +52,7 @@ class SyncContext:
     budget: APIBudget
     progress: Progress
     snapshot_at: str
+    listing: VideoListing  # the sync's one walk down the video list, for videos and video_stats
     # the profile as user_info last read it, so the counters need no second request
     profile: dict[str, Any] = field(default_factory=dict)
 
@@ -148,11 +150,6 @@ class TikTokStream(HttpStream, ABC):
         """`parse` of the answer's data: whatever it refuses names the answer's log_id."""
         with naming_log_id(log_id_of(response)):
             return parse(self.response_data(response))
-
-    def fetch(self, next_page_token: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], str]:
-        """One request through the CDK's client (retries, budget, auth): `data` and its log_id."""
-        _, response = self._fetch_next_page(None, None, next_page_token)
-        return self.response_data(response), log_id_of(response)
 
     def granted_scopes(self) -> frozenset[str]:
         return self._auth.granted_scopes()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import requests
 from airbyte_cdk.models import (
@@ -17,11 +19,12 @@ from airbyte_cdk.models import (
     Type,
 )
 from airbyte_cdk.sources.streams.core import StreamData
+from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.errors import naming_log_id, traced_error
+from source_tiktok_organic.errors import log_id_of, naming_log_id, traced_error
 from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, VIDEO_FIELDS, VIDEO_LIST_SCOPE
-from source_tiktok_organic.listing import ListedPage, VideoListing
+from source_tiktok_organic.listing import ListedPage, ListingWalk, VideoListing
 from source_tiktok_organic.pagination import VideoPage, describe_time
 from source_tiktok_organic.records import conform
 from source_tiktok_organic.state import CURSOR_FIELD, VideoState, parse_video_state
@@ -35,17 +38,23 @@ from source_tiktok_organic.streams.profile import UserStats
 
 PAGE_SIZE = 20  # TikTok's maximum max_count for /v2/video/list/
 DAY = 86_400
+WALK = "walk"
 
 
-class VideoListStream(TikTokStream):
-    """Reads POST /v2/video/list/ through the sync's shared listing, one page at a time."""
+class VideoListStream(TikTokStream, ABC):
+    """Reads POST /v2/video/list/ on the CDK's read loop, down the sync's shared listing.
+
+    Pages already listed this sync are replayed first; the CDK's loop fetches the rest, and the
+    listing's pager decides each next cursor while the page is parsed.
+    """
 
     http_method = "POST"
 
-    def __init__(self, context: SyncContext, listing: VideoListing, profile: UserStats) -> None:
+    def __init__(self, context: SyncContext, profile: UserStats) -> None:
         super().__init__(context)
-        self._listing = listing
         self._profile = profile
+        # the walk each parsed answer belongs to, until next_page_token has read its cursor
+        self._walk_of: WeakKeyDictionary[requests.Response, ListingWalk] = WeakKeyDictionary()
 
     def path(self, **_: Any) -> str:
         return "video/list/"
@@ -54,28 +63,76 @@ class VideoListStream(TikTokStream):
         return {"fields": ",".join(VIDEO_FIELDS)}
 
     def request_body_json(
-        self, *_: Any, next_page_token: Mapping[str, Any] | None = None, **__: Any
+        self,
+        *_: Any,
+        stream_slice: Mapping[str, Any] | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+        **__: Any,
     ) -> Mapping[str, Any]:
+        cursor = next_page_token["cursor"] if next_page_token else walk_of(stream_slice).cursor
         body: dict[str, Any] = {"max_count": PAGE_SIZE}
-        if next_page_token:
-            body["cursor"] = next_page_token["cursor"]
+        if cursor is not None:
+            body["cursor"] = cursor
         return body
 
-    def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
-        return self.read_answer(response, to_video_page).videos
-
-    def fetch_page(self, cursor: int | None) -> VideoPage:
-        data, log_id = self.fetch(None if cursor is None else {"cursor": cursor})
+    def parse_response(
+        self,
+        response: requests.Response,
+        *,
+        stream_slice: Mapping[str, Any] | None = None,
+        **_: Any,
+    ) -> Iterable[Mapping[str, Any]]:
+        walk = walk_of(stream_slice)
+        log_id = log_id_of(response)
         with naming_log_id(log_id):
-            page = to_video_page(data, log_id)
+            page = to_video_page(self.response_data(response), log_id)
             for video in page.videos:
                 conform(video, "videos")
-        return page
+            listed = walk.accept(page)
+        self._walk_of[response] = walk
+        yield from self.take(listed, walk)
 
-    def list_pages(self, listing: VideoListing, floor: int | None) -> Iterator[ListedPage]:
+    def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
+        walk = self._walk_of.pop(response)
+        return None if walk.done else {"cursor": walk.cursor}
+
+    def read_records(
+        self,
+        sync_mode: SyncMode,
+        cursor_field: list[str] | None = None,
+        stream_slice: Mapping[str, Any] | None = None,
+        stream_state: Mapping[str, Any] | None = None,
+    ) -> Iterable[StreamData]:
+        """The pages on record, then the CDK's loop for the rest, with this walk in the slice."""
+        walk = self.begin(sync_mode)
+        if walk is None:
+            return
+        if self.reads_whole_list():
+            yield from self.estimate()
         self.require_scope(VIDEO_LIST_SCOPE)
-        yield from listing.pages(floor, self.fetch_page)
+        for page in walk.replayed():
+            yield from self.take(page, walk)
+        if not walk.done:
+            walking = StreamSlice(partition={}, cursor_slice={}, extra_fields={WALK: walk})
+            yield from super().read_records(sync_mode, cursor_field, walking, stream_state)
         self._context.progress.log(f"Listing done for {self.name}")
+        self.finish()
+
+    @abstractmethod
+    def begin(self, sync_mode: SyncMode) -> ListingWalk | None:
+        """This read's walk down the list, or None when the stream has nothing to read."""
+
+    @abstractmethod
+    def reads_whole_list(self) -> bool:
+        """Whether this read goes down to the first video, so the video count tells its size."""
+
+    @abstractmethod
+    def take(self, page: ListedPage, walk: ListingWalk) -> Iterator[StreamData]:
+        """The records of one page; may stop the walk once it has what it wants."""
+
+    @abstractmethod
+    def finish(self) -> None:
+        """Marks the read complete in the stream's state, once every record is out."""
 
     def estimate(self) -> Iterator[AirbyteMessage]:
         """Lets the Airbyte UI show progress of a whole-account read, when the count is known."""
@@ -107,6 +164,12 @@ class VideoListStream(TikTokStream):
             self.logger.warning("%s %s, after now: %s.", what, describe_time(moment), consequence)
 
 
+def walk_of(stream_slice: Mapping[str, Any] | None) -> ListingWalk:
+    """The walk read_records put in the slice it hands to the CDK's loop."""
+    assert isinstance(stream_slice, StreamSlice)
+    return stream_slice.extra_fields[WALK]
+
+
 class Videos(VideoListStream):
     """The creator's public videos, newest first (Display API "List Videos")."""
 
@@ -116,6 +179,7 @@ class Videos(VideoListStream):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._saved = self._checkpoint = VideoState()
+        self._newest: int | None = None
 
     @property
     def cursor_field(self) -> str:
@@ -130,7 +194,7 @@ class Videos(VideoListStream):
     def state(self, value: MutableMapping[str, Any]) -> None:
         self._saved = self._checkpoint = parse_video_state(value)
 
-    def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
+    def begin(self, sync_mode: SyncMode) -> ListingWalk:
         if sync_mode != SyncMode.incremental:
             self._saved = self._checkpoint = VideoState()
         saved = self._saved
@@ -142,35 +206,42 @@ class Videos(VideoListStream):
         floors = [self.start_floor()]
         if saved.create_time is not None:
             floors.append(saved.create_time - self._settings.lookback_days * DAY)
-        else:
-            yield from self.estimate()
-        listing = self._listing
+        listing = self._context.listing
         if saved.resume_before_ms is not None:
-            listing = VideoListing(self._context.progress, start_cursor=saved.resume_before_ms)
-        owner = self._auth.open_id()
-        newest = saved.resume_newest
-        floor = max((mark for mark in floors if mark is not None), default=None)
-        latest = self._context.latest_possible
-        for page in self.list_pages(listing, floor):
-            for video in page.videos:
-                video["open_id"] = owner
-                created = video["create_time"]
-                if created > latest:
-                    self.warn_if_future(
-                        created,
-                        f"Video {video['id']} is dated",
-                        "it is synced, but the cursor does not move to it, so videos posted "
-                        "before then are not skipped",
-                    )
-                elif newest is None or created > newest:
-                    newest = created
-                yield video
-            self._checkpoint = VideoState(
-                create_time=saved.create_time,
-                resume_before_ms=page.resume_cursor,
-                resume_newest=newest,
+            listing = VideoListing(
+                self._context.progress, start_cursor=saved.resume_before_ms, spool=False
             )
-        self._checkpoint = VideoState(create_time=later(saved.create_time, newest))
+        self._newest = saved.resume_newest
+        self._owner = self._auth.open_id()
+        floor = max((mark for mark in floors if mark is not None), default=None)
+        return listing.walk(floor, self.name)
+
+    def reads_whole_list(self) -> bool:
+        return self._saved.create_time is None
+
+    def take(self, page: ListedPage, walk: ListingWalk) -> Iterator[StreamData]:
+        latest = self._context.latest_possible
+        for video in page.videos:
+            video["open_id"] = self._owner
+            created = video["create_time"]
+            if created > latest:
+                self.warn_if_future(
+                    created,
+                    f"Video {video['id']} is dated",
+                    "it is synced, but the cursor does not move to it, so videos posted "
+                    "before then are not skipped",
+                )
+            elif self._newest is None or created > self._newest:
+                self._newest = created
+            yield video
+        self._checkpoint = VideoState(
+            create_time=self._saved.create_time,
+            resume_before_ms=page.resume_cursor,
+            resume_newest=self._newest,
+        )
+
+    def finish(self) -> None:
+        self._checkpoint = VideoState(create_time=later(self._saved.create_time, self._newest))
 
 
 class VideoStats(VideoListStream, SnapshotStream):
@@ -180,30 +251,32 @@ class VideoStats(VideoListStream, SnapshotStream):
     def primary_key(self) -> list[str]:
         return ["video_id", SNAPSHOT_FIELD]
 
-    def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
+    def reads_whole_list(self) -> bool:
+        return not self._window
+
+    def begin(self, sync_mode: SyncMode) -> ListingWalk | None:
         if self.already_taken(sync_mode):
-            return
-        window = self._settings.video_stats_scope == "lookback"
-        if not window:
-            yield from self.estimate()
-        owner = self._auth.open_id()
+            return None
+        self._owner = self._auth.open_id()
+        # all videos, or those within `lookback_days` of the newest (the `videos` window)
+        self._window = self._settings.video_stats_scope == "lookback"
+        self._oldest_wanted: int | None = None
+        return self._context.listing.walk(self.start_floor(), self.name)
+
+    def take(self, page: ListedPage, walk: ListingWalk) -> Iterator[StreamData]:
         snapshot_at = self._context.snapshot_at
-        for video in self._videos_in_scope(window):
-            row = {"open_id": owner, "video_id": video["id"], SNAPSHOT_FIELD: snapshot_at}
+        for video in page.videos:
+            if self._window and self._oldest_wanted is None:
+                self._oldest_wanted = video["create_time"] - self._settings.lookback_days * DAY
+            if self._oldest_wanted is not None and video["create_time"] <= self._oldest_wanted:
+                walk.stop()
+                return
+            row = {"open_id": self._owner, "video_id": video["id"], SNAPSHOT_FIELD: snapshot_at}
             row.update({field: video.get(field) for field in VIDEO_COUNT_FIELDS})
             yield row
-        self.taken()
 
-    def _videos_in_scope(self, window: bool) -> Iterator[dict[str, Any]]:
-        """All videos, or those within `lookback_days` of the newest (the `videos` window)."""
-        oldest_wanted: int | None = None
-        for page in self.list_pages(self._listing, self.start_floor()):
-            for video in page.videos:
-                if window and oldest_wanted is None:
-                    oldest_wanted = video["create_time"] - self._settings.lookback_days * DAY
-                if oldest_wanted is not None and video["create_time"] <= oldest_wanted:
-                    return
-                yield video
+    def finish(self) -> None:
+        self.taken()
 
 
 def later(first: int | None, second: int | None) -> int | None:
