@@ -30,6 +30,7 @@ from source_tiktok_organic.config_file import ConfigFile
 from source_tiktok_organic.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
 from source_tiktok_organic.inputs import check_catalog, read_input
 from source_tiktok_organic.listing import VideoListing
+from source_tiktok_organic.profile_counters import ProfileCounters
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.streams import UserInfo, UserStats, Videos, VideoStats, tiktok_api_budget
 from source_tiktok_organic.streams.base import SyncContext
@@ -115,22 +116,26 @@ class SourceTiktokOrganic(AbstractSource):
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         settings = parse_settings(config)
+        auth = TikTokAuthenticator(
+            _mutable(config),
+            settings.api_base_url,
+            settings.request_timeout,
+            save_config=self._config_file.save if self._config_file else None,
+        )
+        budget = tiktok_api_budget(settings)
         progress = Progress(logging.getLogger("airbyte.streams.videos"))
         context = SyncContext(
             settings=settings,
-            auth=TikTokAuthenticator(
-                _mutable(config),
-                settings.api_base_url,
-                settings.request_timeout,
-                save_config=self._config_file.save if self._config_file else None,
-            ),
-            budget=tiktok_api_budget(settings),
+            auth=auth,
+            budget=budget,
             progress=progress,
             snapshot_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
             listing=VideoListing(progress),
+            counters=ProfileCounters(
+                settings, auth, budget, progress, logging.getLogger("airbyte.streams.user_stats")
+            ),
         )
-        profile = UserStats(context)
-        return [UserInfo(context), profile, Videos(context, profile), VideoStats(context, profile)]
+        return [UserInfo(context), UserStats(context), Videos(context), VideoStats(context)]
 
 
 def _mutable(config: Mapping[str, Any]) -> MutableMapping[str, Any]:

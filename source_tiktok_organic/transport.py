@@ -14,6 +14,14 @@ from urllib3.exceptions import NameResolutionError, NewConnectionError
 DEFAULT_API_HOST = "open.tiktokapis.com"
 
 
+def request_kwargs(timeout: float) -> dict[str, object]:
+    """Never follow a redirect: the data (and, for some clients, the token) would go elsewhere.
+
+    Streamed, so the error handler reads the body against a deadline for the whole answer.
+    """
+    return {"timeout": timeout, "allow_redirects": False, "stream": True}
+
+
 def unreachable_reason(error: BaseException) -> str | None:
     """Why the host could not be connected to at all, or None for any other network fault."""
     cause: BaseException | None = error

@@ -481,3 +481,41 @@ def test_given_a_request_budget_then_a_call_past_it_waits_for_the_window(
     assert record_ids(output) == ["2"]  # the first page went out; the second had to wait
     assert len(waits) == 1
     assert 30 < waits[0] <= 61  # the rest of the one-minute window
+
+
+def user_info_calls(tiktok: Any) -> list[Any]:
+    return [r for r in tiktok.request_history if r.url.startswith(USER_URL)]
+
+
+def test_given_user_stats_and_a_whole_list_read_then_one_profile_call_serves_both(
+    tiktok: Any,
+) -> None:
+    tiktok.post(LIST_URL, json=list_page([video(1, 100)], 100_000, False))
+    catalog = (
+        CatalogBuilder()
+        .with_stream("user_stats", SyncMode.incremental)
+        .with_stream("video_stats", SyncMode.incremental)
+        .build()
+    )
+    output = read(SourceTiktokOrganic(), make_config(), catalog)
+    [row] = [m.record.data for m in output.records if m.record.stream == "user_stats"]
+    [estimate] = estimates(output)
+    assert row["video_count"] == estimate.estimate.row_estimate == 3
+    [call] = user_info_calls(tiktok)
+    assert call.qs["fields"] == ["open_id,follower_count,following_count,likes_count,video_count"]
+
+
+def test_given_the_profile_call_fails_once_then_it_is_retried_like_any_stream_request(
+    tiktok: Any,
+) -> None:
+    tiktok.get(
+        USER_URL,
+        [
+            {"status_code": 500, "json": envelope(code="internal_error")},
+            {"json": profile(video_count=7)},
+        ],
+    )
+    output = run_read("user_stats", SyncMode.incremental)
+    assert [m.record.data["video_count"] for m in output.records] == [7]
+    assert len(user_info_calls(tiktok)) == 2
+    assert output.is_in_logs("Retrying: TikTok had a passing fault")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from abc import ABC
-from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from types import MappingProxyType
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from airbyte_cdk.models import SyncMode
+from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.call_rate import (
     APIBudget,
     HttpRequestRegexMatcher,
@@ -25,21 +27,15 @@ from source_tiktok_organic.auth import TikTokAuthenticator
 from source_tiktok_organic.backoff import TikTokBackoff
 from source_tiktok_organic.config import Settings
 from source_tiktok_organic.deadlines import bound_answers
-from source_tiktok_organic.errors import (
-    TikTokErrorHandler,
-    config_error,
-    log_id_of,
-    naming_log_id,
-    read_envelope,
-    traced_error,
-)
+from source_tiktok_organic.errors import TikTokErrorHandler, config_error
 from source_tiktok_organic.listing import VideoListing
 from source_tiktok_organic.pagination import CLOCK_SKEW_SECONDS
+from source_tiktok_organic.profile_counters import ProfileCounters
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.state import SNAPSHOT_FIELD, parse_snapshot_state
+from source_tiktok_organic.transport import request_kwargs
 
-T = TypeVar("T")
-RATE_LIMITED_ENDPOINTS = ("/v2/user/info/", "/v2/video/list/", "/v2/video/query/")
+RATE_LIMITED_ENDPOINTS = ("/v2/user/info/", "/v2/video/list/")
 RATE_WINDOW = timedelta(seconds=61)
 
 
@@ -53,8 +49,7 @@ class SyncContext:
     progress: Progress
     snapshot_at: str
     listing: VideoListing  # the sync's one walk down the video list, for videos and video_stats
-    # the profile as user_info last read it, so the counters need no second request
-    profile: dict[str, Any] = field(default_factory=dict)
+    counters: ProfileCounters  # the sync's one reading of the profile's counters
 
     @property
     def latest_possible(self) -> int:
@@ -129,27 +124,10 @@ class TikTokStream(HttpStream, ABC):
         return TikTokBackoff()
 
     def request_kwargs(self, *_: Any, **__: Any) -> Mapping[str, Any]:
-        # Never follow a redirect: the data (and, for some clients, the token) would go elsewhere.
-        # Streamed, so the error handler reads the body against a deadline for the whole answer.
-        return {"timeout": self._settings.request_timeout, "allow_redirects": False, "stream": True}
+        return request_kwargs(self._settings.request_timeout)
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
         return None
-
-    def response_data(self, response: requests.Response) -> dict[str, Any]:
-        """`data` of an envelope the error handler has already accepted."""
-        data = read_envelope(response).data
-        if data is None:
-            raise traced_error(
-                f"TikTok's answer to {self.name} had no data object "
-                f"(log_id: {log_id_of(response) or 'none'})."
-            )
-        return data
-
-    def read_answer(self, response: requests.Response, parse: Callable[[dict[str, Any]], T]) -> T:
-        """`parse` of the answer's data: whatever it refuses names the answer's log_id."""
-        with naming_log_id(log_id_of(response)):
-            return parse(self.response_data(response))
 
     def granted_scopes(self) -> frozenset[str]:
         return self._auth.granted_scopes()
@@ -163,14 +141,15 @@ class TikTokStream(HttpStream, ABC):
             )
 
 
-class SnapshotStream(TikTokStream, ABC):
-    """Append-only history: every record of a sync carries the sync's one `snapshot_at`."""
+class SnapshotStream(Stream, ABC):
+    """Append-only history: every record of a sync carries the sync's one `snapshot_at`.
 
-    def __init__(self, context: SyncContext) -> None:
-        super().__init__(context)
-        self._state: MutableMapping[str, Any] = {}
-        self._saved: datetime | None = None
-        self._now = datetime.fromisoformat(context.snapshot_at)
+    Put first among a stream's bases, so its cursor and state are the ones the CDK sees.
+    """
+
+    _context: SyncContext
+    _state: Mapping[str, Any] = MappingProxyType({})
+    _saved: datetime | None = None
 
     @property
     def cursor_field(self) -> str:
@@ -178,7 +157,7 @@ class SnapshotStream(TikTokStream, ABC):
 
     @property
     def state(self) -> MutableMapping[str, Any]:
-        return self._state
+        return dict(self._state)
 
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
@@ -187,8 +166,9 @@ class SnapshotStream(TikTokStream, ABC):
 
     def already_taken(self, sync_mode: SyncMode) -> bool:
         """A saved snapshot at or after this sync's (a restored state, a skewed clock): no rows."""
-        if sync_mode != SyncMode.incremental or self._saved is None or self._saved < self._now:
+        if sync_mode != SyncMode.incremental or not self._saved_at_or_after_now():
             return False
+        assert self._saved is not None
         self.logger.warning(
             "Stream %s writes no rows this sync: its saved %s (%s) is not before this sync's "
             "(%s). If the saved state is wrong, reset the stream.",
@@ -201,5 +181,9 @@ class SnapshotStream(TikTokStream, ABC):
 
     def taken(self) -> None:
         """Marks this sync's snapshot as delivered, once its records are out; never backwards."""
-        if self._saved is None or self._saved < self._now:
+        if not self._saved_at_or_after_now():
             self._state = {SNAPSHOT_FIELD: self._context.snapshot_at}
+
+    def _saved_at_or_after_now(self) -> bool:
+        now = datetime.fromisoformat(self._context.snapshot_at)
+        return self._saved is not None and self._saved >= now

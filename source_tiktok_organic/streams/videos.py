@@ -22,6 +22,7 @@ from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils import AirbyteTracedException
 
+from source_tiktok_organic.answers import answer_data
 from source_tiktok_organic.errors import log_id_of, naming_log_id, traced_error
 from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, VIDEO_FIELDS, VIDEO_LIST_SCOPE
 from source_tiktok_organic.listing import ListedPage, ListingWalk, VideoListing
@@ -34,7 +35,6 @@ from source_tiktok_organic.streams.base import (
     SyncContext,
     TikTokStream,
 )
-from source_tiktok_organic.streams.profile import UserStats
 
 PAGE_SIZE = 20  # TikTok's maximum max_count for /v2/video/list/
 DAY = 86_400
@@ -50,9 +50,8 @@ class VideoListStream(TikTokStream, ABC):
 
     http_method = "POST"
 
-    def __init__(self, context: SyncContext, profile: UserStats) -> None:
+    def __init__(self, context: SyncContext) -> None:
         super().__init__(context)
-        self._profile = profile
         # the walk each parsed answer belongs to, until next_page_token has read its cursor
         self._walk_of: WeakKeyDictionary[requests.Response, ListingWalk] = WeakKeyDictionary()
 
@@ -85,7 +84,7 @@ class VideoListStream(TikTokStream, ABC):
         walk = walk_of(stream_slice)
         log_id = log_id_of(response)
         with naming_log_id(log_id):
-            page = to_video_page(self.response_data(response), log_id)
+            page = to_video_page(answer_data(response, self.name), log_id)
             for video in page.videos:
                 conform(video, "videos")
             listed = walk.accept(page)
@@ -137,7 +136,7 @@ class VideoListStream(TikTokStream, ABC):
     def estimate(self) -> Iterator[AirbyteMessage]:
         """Lets the Airbyte UI show progress of a whole-account read, when the count is known."""
         try:
-            counters = self._profile.counters
+            counters = self._context.counters.read()
         except AirbyteTracedException as error:
             self.logger.warning("No progress estimate for %s: %s", self.name, error.message)
             return
@@ -244,7 +243,7 @@ class Videos(VideoListStream):
         self._checkpoint = VideoState(create_time=later(self._saved.create_time, self._newest))
 
 
-class VideoStats(VideoListStream, SnapshotStream):
+class VideoStats(SnapshotStream, VideoListStream):
     """One row of engagement counts per video per sync: an append-only history."""
 
     @property

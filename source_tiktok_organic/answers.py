@@ -1,0 +1,44 @@
+"""What an answer the error handler accepted holds: its `data`, read under its log_id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import requests
+
+from source_tiktok_organic.errors import log_id_of, naming_log_id, read_envelope, traced_error
+from source_tiktok_organic.records import conform
+
+T = TypeVar("T")
+
+
+def answer_data(response: requests.Response, reader: str) -> dict[str, Any]:
+    """`data` of an envelope the error handler has already accepted."""
+    data = read_envelope(response).data
+    if data is None:
+        raise traced_error(
+            f"TikTok's answer to {reader} had no data object "
+            f"(log_id: {log_id_of(response) or 'none'})."
+        )
+    return data
+
+
+def read_answer(
+    response: requests.Response, reader: str, parse: Callable[[dict[str, Any]], T]
+) -> T:
+    """`parse` of the answer's data: whatever it refuses names the answer's log_id."""
+    with naming_log_id(log_id_of(response)):
+        return parse(answer_data(response, reader))
+
+
+def profile_user(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The `user` of a GET /v2/user/info/ answer, held to the user_info schema."""
+    user = data.get("user")
+    if (
+        not isinstance(user, dict)
+        or not isinstance(user.get("open_id"), str)
+        or not user["open_id"]
+    ):
+        raise traced_error("TikTok's profile answer had no user object with an open_id.")
+    return conform(user, "user_info")

@@ -1,0 +1,85 @@
+"""The sync's one reading of the profile's counters, for `user_stats` and progress estimates.
+
+`user_info` offers its answer when it holds every counter; otherwise the first to ask makes one
+GET /v2/user/info/ through the CDK's HTTP client, with the streams' retries, budget and deadlines.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from airbyte_cdk.sources.streams.call_rate import APIBudget, LimiterSession
+from airbyte_cdk.sources.streams.http.http_client import HttpClient
+
+from source_tiktok_organic.answers import profile_user, read_answer
+from source_tiktok_organic.auth import TikTokAuthenticator
+from source_tiktok_organic.backoff import TikTokBackoff
+from source_tiktok_organic.config import Settings
+from source_tiktok_organic.deadlines import bound_answers
+from source_tiktok_organic.errors import TikTokErrorHandler
+from source_tiktok_organic.fields import STATS_FIELDS, STATS_SCOPE
+from source_tiktok_organic.progress import Progress
+from source_tiktok_organic.transport import request_kwargs
+
+COUNTER_FIELDS = ("open_id", *STATS_FIELDS)
+
+
+class ProfileCounters:
+    def __init__(
+        self,
+        settings: Settings,
+        auth: TikTokAuthenticator,
+        budget: APIBudget,
+        progress: Progress,
+        logger: logging.Logger,
+    ) -> None:
+        self._settings = settings
+        self._auth = auth
+        self._budget = budget
+        self._progress = progress
+        self._logger = logger
+        self._lock = threading.Lock()
+        self._counters: dict[str, Any] | None = None
+
+    def offer(self, user: Mapping[str, Any]) -> None:
+        """A profile read for another purpose, kept if it holds every counter."""
+        if all(name in user for name in COUNTER_FIELDS):
+            with self._lock:
+                self._counters = {name: user[name] for name in COUNTER_FIELDS}
+
+    def read(self) -> dict[str, Any] | None:
+        """open_id and the counters (None without `user.info.stats`), read at most once."""
+        if STATS_SCOPE not in self._auth.granted_scopes():
+            return None
+        with self._lock:
+            if self._counters is None:
+                user = self._request()
+                self._counters = {name: user.get(name) for name in COUNTER_FIELDS}
+            return dict(self._counters)
+
+    def _request(self) -> dict[str, Any]:
+        session = LimiterSession(api_budget=self._budget)
+        bound_answers(session)
+        client = HttpClient(
+            name="user_stats",
+            logger=self._logger,
+            error_handler=TikTokErrorHandler(
+                self._logger,
+                api_base_url=self._settings.api_base_url,
+                on_rate_limit=self._progress.rate_limited,
+                request_timeout=self._settings.request_timeout,
+            ),
+            session=session,
+            authenticator=self._auth,
+            backoff_strategy=TikTokBackoff(),
+        )
+        _, response = client.send_request(
+            http_method="GET",
+            url=self._settings.api_base_url + "/v2/user/info/",
+            request_kwargs=request_kwargs(self._settings.request_timeout),
+            params={"fields": ",".join(COUNTER_FIELDS)},
+        )
+        return read_answer(response, "user_stats", profile_user)
