@@ -69,15 +69,13 @@ def _given_or_default(config: Mapping[str, Any], field: str) -> Any:
     return value
 
 
-def parse_api_base_url(raw: Any) -> str:
+def parse_api_base_url(raw: str) -> str:
     """https only, except loopback hosts (the emulator and tests), so tokens never travel in clear.
 
     The host is read with urllib3's parser, the one requests sends with, and must be the host
     the standard library reads too: a URL two parsers read two ways could pass this check while
     the request goes elsewhere.
     """
-    if not isinstance(raw, str):
-        raise config_error("Config field 'api_base_url' must be a URL string.")
     text = raw.strip()
     if any(char in text for char in "@\\") or any(
         char.isspace() or not char.isprintable() for char in text
@@ -122,12 +120,10 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def parse_start_date(raw: Any) -> int | None:
+def parse_start_date(raw: str | None) -> int | None:
     """YYYY-MM-DD (midnight UTC) or RFC 3339, as epoch seconds; naive times are read as UTC."""
     if raw is None or raw == "":
         return None
-    if not isinstance(raw, str):
-        raise config_error("Config field 'start_date' must be a string like 2024-01-31.")
     try:  # RFC 3339 allows a lower-case t and z, which fromisoformat does not read
         moment = datetime.fromisoformat(raw.strip().upper())
     except ValueError:

@@ -1,4 +1,5 @@
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from unit_tests.conftest import make_config
         "http://localhost:9000",
         "http://[::1]:9000",
         "http://127.0.0.2",
+        "https://eXample.com/TIKTOK-PROXY-X/",
     ],
 )
 def test_given_https_or_loopback_url_when_parsing_then_it_is_accepted(url: str) -> None:
@@ -39,7 +41,8 @@ def test_given_https_or_loopback_url_when_parsing_then_it_is_accepted(url: str) 
         ("ftp://open.tiktokapis.com", "absolute https:// URL"),
         ("open.tiktokapis.com", "absolute https:// URL"),
         ("https://open.tiktokapis.com/?x=1", "query or a fragment"),
-        (42, "URL string"),
+        ("https://open.tiktokapis.com/#top", "query or a fragment"),
+        ("https://", "absolute https:// URL"),
     ],
 )
 def test_given_unsafe_or_malformed_url_when_parsing_then_config_error_names_the_field(
@@ -48,7 +51,7 @@ def test_given_unsafe_or_malformed_url_when_parsing_then_config_error_names_the_
     with pytest.raises(AirbyteTracedException) as raised:
         parse_api_base_url(url)
     assert raised.value.failure_type == FailureType.config_error
-    assert "api_base_url" in raised.value.message
+    assert raised.value.message.startswith("Config field 'api_base_url' must ")
     assert reason in raised.value.message
 
 
@@ -71,12 +74,24 @@ def test_given_date_or_rfc3339_when_parsing_start_date_then_epoch_seconds(
     assert parse_start_date(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["31/01/2024", "2024-13-01", "yesterday", 20240131])
+@pytest.mark.parametrize("raw", ["31/01/2024", "2024-13-01", "yesterday"])
 def test_given_bad_start_date_when_parsing_then_config_error_names_the_field(raw: object) -> None:
     with pytest.raises(AirbyteTracedException) as raised:
         parse_start_date(raw)
     assert raised.value.failure_type == FailureType.config_error
-    assert "start_date" in raised.value.message
+    assert raised.value.message.startswith("Config field 'start_date' must be YYYY-MM-DD or ")
+
+
+def test_given_a_naive_start_time_then_it_is_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert parse_start_date("2024-01-31T00:00:00") == 1706659200
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_given_minimal_config_when_parsing_then_the_spec_defaults_apply() -> None:
@@ -159,6 +174,8 @@ def test_given_requests_per_minute_when_parsing_then_kept_and_bounded() -> None:
         ({"client_id": 12}, "client_id", "a string"),
         ({"requests_per_minute": 2e6}, "requests_per_minute", "a whole number from 0 to 1000000"),
         ({"oauth_session": "token"}, "oauth_session", "of type object"),
+        ({"api_base_url": 42}, "api_base_url", "a string"),
+        ({"start_date": 20240131}, "start_date", "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"),
     ],
 )
 def test_given_a_value_the_spec_refuses_when_parsing_then_the_error_names_field_and_format(
@@ -205,7 +222,10 @@ def test_given_a_url_two_parsers_could_read_differently_then_it_is_refused_namin
     with pytest.raises(AirbyteTracedException) as raised:
         parse_api_base_url(url)
     assert raised.value.failure_type == FailureType.config_error
-    assert "Config field 'api_base_url'" in raised.value.message
+    assert raised.value.message.startswith(
+        "Config field 'api_base_url' must be a plain URL such as https://open.tiktokapis.com: "
+        "no user info (@), backslashes, spaces or control characters."
+    )
     assert "pw" not in raised.value.message
 
 
