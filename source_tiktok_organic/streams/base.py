@@ -148,7 +148,7 @@ class SnapshotStream(Stream, ABC):
     """
 
     _context: SyncContext
-    _state: Mapping[str, Any] = MappingProxyType({})
+    _snapshot_state: Mapping[str, Any] = MappingProxyType({})
     _saved: datetime | None = None
 
     @property
@@ -157,12 +157,12 @@ class SnapshotStream(Stream, ABC):
 
     @property
     def state(self) -> MutableMapping[str, Any]:
-        return dict(self._state)
+        return dict(self._snapshot_state)
 
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
         self._saved = parse_snapshot_state(value, self.name)
-        self._state = dict(value or {})
+        self._snapshot_state = dict(value or {})
 
     def already_taken(self, sync_mode: SyncMode) -> bool:
         """A saved snapshot at or after this sync's (a restored state, a skewed clock): no rows."""
@@ -182,7 +182,7 @@ class SnapshotStream(Stream, ABC):
     def taken(self) -> None:
         """Marks this sync's snapshot as delivered, once its records are out; never backwards."""
         if not self._saved_at_or_after_now():
-            self._state = {SNAPSHOT_FIELD: self._context.snapshot_at}
+            self._snapshot_state = {SNAPSHOT_FIELD: self._context.snapshot_at}
 
     def _saved_at_or_after_now(self) -> bool:
         now = datetime.fromisoformat(self._context.snapshot_at)

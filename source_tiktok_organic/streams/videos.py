@@ -126,7 +126,7 @@ class VideoListStream(TikTokStream, ABC):
         """Whether this read goes down to the first video, so the video count tells its size."""
 
     @abstractmethod
-    def take(self, page: ListedPage, walk: ListingWalk) -> Iterator[StreamData]:
+    def take(self, page: ListedPage, walk: ListingWalk) -> Iterator[Mapping[str, Any]]:
         """The records of one page; may stop the walk once it has what it wants."""
 
     @abstractmethod
@@ -218,7 +218,7 @@ class Videos(VideoListStream):
     def reads_whole_list(self) -> bool:
         return self._saved.create_time is None
 
-    def take(self, page: ListedPage, walk: ListingWalk) -> Iterator[StreamData]:
+    def take(self, page: ListedPage, walk: ListingWalk) -> Iterator[Mapping[str, Any]]:
         latest = self._context.latest_possible
         for video in page.videos:
             video["open_id"] = self._owner
@@ -262,7 +262,7 @@ class VideoStats(SnapshotStream, VideoListStream):
         self._oldest_wanted: int | None = None
         return self._context.listing.walk(self.start_floor(), self.name)
 
-    def take(self, page: ListedPage, walk: ListingWalk) -> Iterator[StreamData]:
+    def take(self, page: ListedPage, walk: ListingWalk) -> Iterator[Mapping[str, Any]]:
         snapshot_at = self._context.snapshot_at
         for video in page.videos:
             if self._window and self._oldest_wanted is None:
