@@ -138,7 +138,6 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         self._timeout = timeout
         self._api_base_url = api_base_url
         self._save_config = save_config
-        self._expiry_cache: tuple[Any, AirbyteDateTime] = (object(), EXPIRED)
         super().__init__(
             connector_config=config,
             token_refresh_endpoint=api_base_url + TOKEN_PATH,
@@ -289,15 +288,12 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         return ab_datetime_now() + life
 
     def get_token_expiry_date(self) -> AirbyteDateTime:
-        """Parsed once per value: the expiry is read before every request."""
+        """The session's expiry; a value that cannot be read counts as expired."""
         raw = self._session().get("expires_at")
-        if raw != self._expiry_cache[0]:
-            try:
-                parsed = ab_datetime_parse(str(raw)) if raw else EXPIRED
-            except (TypeError, ValueError):
-                parsed = EXPIRED
-            self._expiry_cache = (raw, parsed)
-        return self._expiry_cache[1]
+        try:
+            return ab_datetime_parse(str(raw)) if raw else EXPIRED
+        except (TypeError, ValueError):
+            return EXPIRED
 
     def granted_scopes(self) -> frozenset[str]:
         """The scopes of the current grant, refreshing first if no valid token is known."""

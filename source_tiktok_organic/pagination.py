@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +30,7 @@ MAX_BARREN_PAGES = 20
 # clock skew: a cursor outside that range is walking where no video can be.
 EARLIEST_VIDEO = 1_388_534_400  # 2014-01-01T00:00:00Z
 CLOCK_SKEW_SECONDS = 3600
+DAY_SECONDS = 86_400
 
 
 @dataclass(frozen=True)
@@ -160,3 +161,28 @@ class VideoPager:
         else:
             self._stalls = 0
         self.cursor = proposed
+
+
+def to_video_page(data: Mapping[str, Any], log_id: str = "") -> VideoPage:
+    """Strict about shape: a wrong `has_more` or `videos` must stop the sync, not end it quietly."""
+    videos = data.get("videos")
+    has_more = data.get("has_more")
+    cursor = data.get("cursor")
+    if videos is None:
+        videos = []
+    if not isinstance(videos, list) or not all(isinstance(video, dict) for video in videos):
+        raise _malformed("'videos' is not a list of objects")
+    if not isinstance(has_more, bool):
+        raise _malformed(f"'has_more' is {has_more!r}, not a boolean")
+    if cursor is not None and (isinstance(cursor, bool) or not isinstance(cursor, int)):
+        raise _malformed(f"'cursor' is {cursor!r}, not an integer")
+    return VideoPage(videos=videos, cursor=cursor, has_more=has_more, log_id=log_id)
+
+
+def _malformed(reason: str) -> Exception:
+    return traced_error(f"TikTok's video list answer is malformed: {reason}.")
+
+
+def lookback_floor(newest: int, lookback_days: int) -> int:
+    """The create_time a lookback window reaches back to from `newest` (exclusive)."""
+    return newest - lookback_days * DAY_SECONDS

@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 
 from source_tiktok_organic.answers import profile_user
 from source_tiktok_organic.errors import INVALID_TEXT, policy_for
-from source_tiktok_organic.pagination import VideoPager
+from source_tiktok_organic.pagination import VideoPager, to_video_page
 from source_tiktok_organic.records import conform
-from source_tiktok_organic.streams.videos import to_video_page
 from unit_tests.conftest import LIST_URL
 
 SCALARS = st.one_of(

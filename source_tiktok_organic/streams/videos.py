@@ -23,10 +23,10 @@ from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic.answers import answer_data
-from source_tiktok_organic.errors import log_id_of, naming_log_id, traced_error
+from source_tiktok_organic.errors import log_id_of, naming_log_id
 from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, VIDEO_FIELDS, VIDEO_LIST_SCOPE
 from source_tiktok_organic.listing import ListedPage, ListingWalk, VideoListing
-from source_tiktok_organic.pagination import VideoPage, describe_time
+from source_tiktok_organic.pagination import describe_time, lookback_floor, to_video_page
 from source_tiktok_organic.records import conform
 from source_tiktok_organic.state import CURSOR_FIELD, VideoState, parse_video_state
 from source_tiktok_organic.streams.base import (
@@ -37,7 +37,6 @@ from source_tiktok_organic.streams.base import (
 )
 
 PAGE_SIZE = 20  # TikTok's maximum max_count for /v2/video/list/
-DAY = 86_400
 WALK = "walk"
 
 
@@ -204,7 +203,7 @@ class Videos(VideoListStream):
         )
         floors = [self.start_floor()]
         if saved.create_time is not None:
-            floors.append(saved.create_time - self._settings.lookback_days * DAY)
+            floors.append(lookback_floor(saved.create_time, self._settings.lookback_days))
         listing = self._context.listing
         if saved.resume_before_ms is not None:
             listing = VideoListing(
@@ -266,7 +265,9 @@ class VideoStats(SnapshotStream, VideoListStream):
         snapshot_at = self._context.snapshot_at
         for video in page.videos:
             if self._window and self._oldest_wanted is None:
-                self._oldest_wanted = video["create_time"] - self._settings.lookback_days * DAY
+                self._oldest_wanted = lookback_floor(
+                    video["create_time"], self._settings.lookback_days
+                )
             if self._oldest_wanted is not None and video["create_time"] <= self._oldest_wanted:
                 walk.stop()
                 return
@@ -281,23 +282,3 @@ class VideoStats(SnapshotStream, VideoListStream):
 def later(first: int | None, second: int | None) -> int | None:
     known = [mark for mark in (first, second) if mark is not None]
     return max(known) if known else None
-
-
-def to_video_page(data: Mapping[str, Any], log_id: str = "") -> VideoPage:
-    """Strict about shape: a wrong `has_more` or `videos` must stop the sync, not end it quietly."""
-    videos = data.get("videos")
-    has_more = data.get("has_more")
-    cursor = data.get("cursor")
-    if videos is None:
-        videos = []
-    if not isinstance(videos, list) or not all(isinstance(video, dict) for video in videos):
-        raise _malformed("'videos' is not a list of objects")
-    if not isinstance(has_more, bool):
-        raise _malformed(f"'has_more' is {has_more!r}, not a boolean")
-    if cursor is not None and (isinstance(cursor, bool) or not isinstance(cursor, int)):
-        raise _malformed(f"'cursor' is {cursor!r}, not an integer")
-    return VideoPage(videos=videos, cursor=cursor, has_more=has_more, log_id=log_id)
-
-
-def _malformed(reason: str) -> Exception:
-    return traced_error(f"TikTok's video list answer is malformed: {reason}.")
