@@ -2,10 +2,9 @@ import pytest
 import requests
 from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 
-from source_tiktok_organic.config import DEFAULT_API_BASE_URL, parse_settings
+from source_tiktok_organic.config import parse_settings
 from source_tiktok_organic.streams.base import (
     RATE_LIMITED_ENDPOINTS,
-    read_environment_once,
     tiktok_api_budget,
 )
 from unit_tests.conftest import make_config
@@ -51,26 +50,3 @@ def test_given_limit_reached_when_acquiring_then_the_next_call_must_wait() -> No
     with pytest.raises(CallRateLimitHit):
         budget.acquire_call(request, block=False)
     budget.acquire_call(prepared("https://open.tiktokapis.com/v2/user/info/"), block=False)
-
-
-@pytest.mark.parametrize(
-    ("environment", "expected"),
-    [
-        ({"HTTPS_PROXY": "http://proxy.internal:3128"}, {"https": "http://proxy.internal:3128"}),
-        ({"HTTPS_PROXY": "http://proxy.internal:3128", "NO_PROXY": "open.tiktokapis.com"}, {}),
-        ({}, {}),
-    ],
-)
-def test_given_proxy_environment_when_streams_start_then_read_once_and_honoured(
-    monkeypatch: pytest.MonkeyPatch, environment: dict, expected: dict
-) -> None:
-    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
-    session = requests.Session()
-    read_environment_once(session, DEFAULT_API_BASE_URL + "/v2/")
-    assert {k: v for k, v in session.proxies.items() if k == "https"} == expected
-    assert session.verify == "/etc/ssl/certs/ca-certificates.crt"
-    assert session.trust_env is False
