@@ -135,6 +135,7 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         timeout: float,
         save_config: ConfigSaver | None = None,
     ) -> None:
+        self._config = config  # the CDK holds and emits this same object
         self._timeout = timeout
         self._api_base_url = api_base_url
         self._save_config = save_config
@@ -158,7 +159,7 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         session = self._session()
         if not session.get("access_token") or not session.get("scope"):
             return True
-        refresh_token = str(self._connector_config.get("refresh_token"))  # the config path above
+        refresh_token = str(self._config.get("refresh_token"))  # the config path above
         if session.get("refresh_token_sha256") != fingerprint(refresh_token):
             return True
         life = session.get("expires_in")
@@ -173,13 +174,21 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         """After the CDK emits the rotated config, it is also saved where the user keeps it."""
         super().refresh_and_set_access_token()
         if self._save_config is not None:
-            self._save_config(self._connector_config)
+            self._save_config(self._config)
 
     def _session(self) -> Mapping[str, Any]:
-        session = self._connector_config.get(SESSION)
+        session = self._config.get(SESSION)
         return session if isinstance(session, Mapping) else {}
 
-    def _make_handled_request(self) -> Any:
+    def _remember(self, path: tuple[str, str], value: Any) -> None:
+        """Keeps what the token answer taught in the session the rotated config carries."""
+        section, key = path
+        session = self._config.get(section)
+        if not isinstance(session, MutableMapping):
+            session = self._config[section] = {}
+        session[key] = value
+
+    def _token_answer(self) -> Any:
         """The token call, with a timeout and a short retry budget.
 
         The CDK's version has no timeout (a silent endpoint hangs the sync) and retries for five
@@ -253,7 +262,7 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         )
 
     def refresh_access_token(self) -> tuple[str, AirbyteDateTime, str | None]:  # type: ignore[override]
-        body = self._make_handled_request()
+        body = self._token_answer()
         if not isinstance(body, dict) or not body.get("access_token"):
             raise token_error(body)
         add_to_secrets(body["access_token"])
@@ -261,20 +270,16 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         if new_refresh_token:
             add_to_secrets(new_refresh_token)
         scopes = parse_scopes(body.get("scope"))
-        self._set_config_value_by_path(GRANTED_SCOPES_PATH, ",".join(sorted(scopes)))
-        self._set_config_value_by_path(OPEN_ID_PATH, str(body.get("open_id") or ""))
-        self._set_config_value_by_path(
+        self._remember(GRANTED_SCOPES_PATH, ",".join(sorted(scopes)))
+        self._remember(OPEN_ID_PATH, str(body.get("open_id") or ""))
+        self._remember(
             FINGERPRINT_PATH, fingerprint(str(new_refresh_token or self.get_refresh_token()))
         )
-        return (
-            self._extract_access_token(body),
-            self._extract_token_expiry_date(body),
-            new_refresh_token,
-        )
+        return str(body["access_token"]), self._expiry_from(body), new_refresh_token
 
-    def _extract_token_expiry_date(self, response_data: Mapping[str, Any]) -> AirbyteDateTime:
+    def _expiry_from(self, body: Mapping[str, Any]) -> AirbyteDateTime:
         """Never fails: it runs before the rotated refresh token is emitted, which must happen."""
-        raw = response_data.get("expires_in")
+        raw = body.get("expires_in")
         life = parse_token_life(raw)
         if life is None:
             life = DEFAULT_TOKEN_LIFE
@@ -284,7 +289,7 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
                 raw,
                 DEFAULT_TOKEN_LIFE,
             )
-        self._set_config_value_by_path(TOKEN_LIFE_PATH, int(life.total_seconds()))
+        self._remember(TOKEN_LIFE_PATH, int(life.total_seconds()))
         return ab_datetime_now() + life
 
     def get_token_expiry_date(self) -> AirbyteDateTime:
@@ -298,9 +303,9 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
     def granted_scopes(self) -> frozenset[str]:
         """The scopes of the current grant, refreshing first if no valid token is known."""
         self.get_access_token()
-        return parse_scopes(self._get_config_value_by_path(GRANTED_SCOPES_PATH))
+        return parse_scopes(self._session().get(GRANTED_SCOPES_PATH[1]))
 
     def open_id(self) -> str | None:
         """The authorizing user's open_id, the join key between videos and the profile."""
         self.get_access_token()
-        return self._get_config_value_by_path(OPEN_ID_PATH) or None
+        return self._session().get(OPEN_ID_PATH[1]) or None
