@@ -25,6 +25,7 @@ from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.transport import request_kwargs
 
 COUNTER_FIELDS = ("open_id", *STATS_FIELDS)
+READER = "user_stats"  # the stream its logs and errors are about
 
 
 class ProfileCounters:
@@ -64,7 +65,7 @@ class ProfileCounters:
         session = LimiterSession(api_budget=self._budget)
         bound_answers(session)
         client = HttpClient(
-            name="user_stats",
+            name=READER,
             logger=self._logger,
             error_handler=TikTokErrorHandler(
                 self._logger,
@@ -82,4 +83,4 @@ class ProfileCounters:
             request_kwargs=request_kwargs(self._settings.request_timeout),
             params={"fields": ",".join(COUNTER_FIELDS)},
         )
-        return read_answer(response, "user_stats", profile_user)
+        return read_answer(response, READER, profile_user)

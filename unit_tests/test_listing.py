@@ -30,9 +30,11 @@ def listing(spool: bool = True) -> VideoListing:
     return VideoListing(Progress(logging.getLogger("test")), spool=spool)
 
 
-def walked(shared: VideoListing, floor: int | None, server: Server) -> list[ListedPage]:
+def walked(
+    shared: VideoListing, floor: int | None, server: Server, reader: str = "videos"
+) -> list[ListedPage]:
     """What a stream gets: the pages on record, then fetched ones, as the CDK's loop asks."""
-    walk = shared.walk(floor, "videos")
+    walk = shared.walk(floor, reader)
     pages = list(walk.replayed())
     while not walk.done:
         pages.append(walk.accept(server.fetch(walk.cursor)))
@@ -91,12 +93,15 @@ def test_given_no_room_for_the_spool_then_the_second_consumer_walks_again_and_mi
     monkeypatch.setattr(listing_module.tempfile, "TemporaryFile", spool_file)
     server, shared = Server(), listing()
     assert ids(list(walked(shared, 350, server))) == ["5", "4"]
-    assert caplog.text == ""  # a lone reader loses nothing by it
-    assert ids(list(walked(shared, None, server))) == ["5", "4", "3", "2", "1"]
+    assert caplog.messages == []  # a lone reader loses nothing by it
+    assert ids(list(walked(shared, None, server, "video_stats"))) == ["5", "4", "3", "2", "1"]
+    assert caplog.messages == [
+        "The connector could not keep the video list in a temporary file (No space left on "
+        "device), so video_stats lists the videos from TikTok again. Set TMPDIR to a writable "
+        "folder with free space to save those requests."
+    ]
     assert ids(list(walked(shared, None, server))) == ["5", "4", "3", "2", "1"]
     assert server.asked == [None, 401_000] + [None, 401_000, 201_000] * 2
-    assert "No space left on device" in caplog.text
-    assert "Set TMPDIR" in caplog.text
 
 
 def test_given_a_reader_that_stops_the_walk_then_no_further_page_is_fetched() -> None:
@@ -108,3 +113,29 @@ def test_given_a_reader_that_stops_the_walk_then_no_further_page_is_fetched() ->
     assert server.asked == [None]
     assert ids(walked(shared, None, server)) == ["5", "4", "3", "2", "1"]
     assert server.asked == [None, 401_000, 201_000]
+
+
+def test_given_a_replay_then_each_page_still_says_where_the_list_continues() -> None:
+    server, shared = Server(), listing()
+    walked(shared, None, server)
+    assert [page.resume_cursor for page in walked(shared, None, server)] == [401_000, 201_000, None]
+
+
+def test_given_a_listing_that_keeps_no_pages_then_it_never_makes_a_temporary_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(listing_module.tempfile, "TemporaryFile", no_space)
+    shared = listing(spool=False)
+    walked(shared, None, Server())
+    assert list(shared.walk(None, "video_stats").replayed()) == []
+
+
+def test_given_a_resumed_listing_that_lost_its_pages_then_the_next_walk_starts_where_it_resumed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(listing_module.tempfile, "TemporaryFile", no_space)
+    server = Server()
+    resumed = VideoListing(Progress(logging.getLogger("test")), start_cursor=401_000)
+    walked(resumed, None, server)
+    walked(resumed, None, server)
+    assert server.asked == [401_000, 201_000] * 2
