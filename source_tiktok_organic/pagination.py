@@ -163,7 +163,7 @@ class VideoPager:
         self.cursor = proposed
 
 
-def to_video_page(data: Mapping[str, Any], log_id: str = "") -> VideoPage:
+def to_video_page(data: Mapping[str, Any], log_id: str) -> VideoPage:
     """Strict about shape: a wrong `has_more` or `videos` must stop the sync, not end it quietly."""
     videos = data.get("videos")
     has_more = data.get("has_more")

@@ -32,6 +32,7 @@ from unit_tests.conftest import (
     envelope,
     list_page,
     make_config,
+    profile,
     token_body,
     video,
 )
@@ -597,3 +598,27 @@ def test_given_neither_an_answer_nor_a_request_error_then_the_failure_names_what
     with pytest.raises(AirbyteTracedException) as raised:
         HANDLER.interpret_response(None)
     assert raised.value.message == "Unexpected error while calling TikTok: None"
+
+
+def test_given_a_custom_list_host_that_refuses_then_the_error_names_that_setting(
+    requests_mock: Any,
+) -> None:
+    custom = "https://tiktok-proxy.example"
+    requests_mock.post(custom + "/v2/oauth/token/", json=token_body())
+    requests_mock.get(custom + "/v2/user/info/", json=profile())
+    requests_mock.post(custom + "/v2/video/list/", exc=refused("tiktok-proxy.example"))
+    error = read_videos(make_config(api_base_url=custom), fails=True).errors[0]
+    assert f"Check 'api_base_url' ({custom})" in error.trace.error.message
+    assert error.trace.error.failure_type == FailureType.config_error
+
+
+def test_given_a_429_on_the_list_then_the_listing_summary_counts_the_wait(tiktok: Any) -> None:
+    tiktok.post(
+        LIST_URL,
+        [
+            {"status_code": 429, "json": envelope(code="rate_limit_exceeded")},
+            {"json": list_page([video(1, 100)], 100_000, False)},
+        ],
+    )
+    output = read_videos()
+    assert output.is_in_logs("Listing done for videos: 1 pages, 1 videos, 1 rate-limit waits")

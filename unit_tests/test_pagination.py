@@ -13,6 +13,7 @@ from source_tiktok_organic.pagination import (
     VideoPage,
     VideoPager,
     describe_time,
+    to_video_page,
 )
 from unit_tests.conftest import video
 
@@ -187,3 +188,8 @@ def test_the_edges_of_where_videos_can_be_are_still_walked() -> None:
     at_the_earliest = VideoPager(start_cursor=EARLIEST_VIDEO * 1000 + 5)
     at_the_earliest.accept(page(cursor=EARLIEST_VIDEO * 1000))
     assert at_the_earliest.cursor == EARLIEST_VIDEO * 1000
+
+
+def test_given_a_last_page_without_a_videos_field_then_it_is_an_empty_page() -> None:
+    page_read = to_video_page({"has_more": False, "cursor": None}, "log-9")
+    assert page_read == VideoPage(videos=[], cursor=None, has_more=False, log_id="log-9")

@@ -103,7 +103,7 @@ def respond(body: bytes, status: int = 200) -> requests.Response:
 @given(DATA)
 def test_any_list_payload_yields_schema_valid_videos_or_a_clear_error(data: Any) -> None:
     def parse() -> None:
-        page = to_video_page(data if isinstance(data, dict) else {"videos": data})
+        page = to_video_page(data if isinstance(data, dict) else {"videos": data}, "log-1")
         for video in VideoPager().accept(page):
             jsonschema.validate(conform(video, "videos"), VIDEO_SCHEMA)
 

@@ -498,6 +498,7 @@ def test_given_user_stats_and_a_whole_list_read_then_one_profile_call_serves_bot
         .build()
     )
     output = read(SourceTiktokOrganic(), make_config(), catalog)
+    assert output.errors == []
     [row] = [m.record.data for m in output.records if m.record.stream == "user_stats"]
     [estimate] = estimates(output)
     assert row["video_count"] == estimate.estimate.row_estimate == 3
@@ -519,3 +520,53 @@ def test_given_the_profile_call_fails_once_then_it_is_retried_like_any_stream_re
     assert [m.record.data["video_count"] for m in output.records] == [7]
     assert len(user_info_calls(tiktok)) == 2
     assert output.is_in_logs("Retrying: TikTok had a passing fault")
+
+
+def test_given_a_saved_cursor_later_than_every_reread_video_then_the_state_never_moves_back(
+    tiktok: Any,
+) -> None:
+    tiktok.post(LIST_URL, json=list_page([video(2, T0 - 100), video(1, T0 - 200)], None, False))
+    output = run_read("videos", SyncMode.incremental, {"create_time": T0})
+    assert record_ids(output) == ["2", "1"]  # within the 7-day lookback
+    assert last_state(output) == {"create_time": T0}
+
+
+def test_given_video_stats_in_lookback_scope_then_a_video_exactly_the_window_old_is_left_out(
+    tiktok: Any,
+) -> None:
+    week = 7 * 86_400
+    tiktok.post(
+        LIST_URL,
+        json=list_page(
+            [video(3, T0), video(2, T0 - week + 1), video(1, T0 - week)], T0 - week, True
+        ),
+    )
+    output = run_read(
+        "video_stats", SyncMode.incremental, config=make_config(video_stats_scope="lookback")
+    )
+    assert [m.record.data["video_id"] for m in output.records] == ["3", "2"]
+    assert len(list_bodies(tiktok)) == 1
+
+
+def test_given_both_list_streams_then_video_stats_replays_and_its_window_ends_the_walk(
+    tiktok: Any,
+) -> None:
+    week = 7 * 86_400
+    tiktok.post(
+        LIST_URL,
+        [
+            {"json": list_page([video(4, T0), video(3, T0 - 100)], (T0 - 100) * 1000, True)},
+            {"json": list_page([video(2, T0 - week - 1), video(1, T0 - 2 * week)], None, False)},
+        ],
+    )
+    catalog = (
+        CatalogBuilder()
+        .with_stream("videos", SyncMode.full_refresh)
+        .with_stream("video_stats", SyncMode.incremental)
+        .build()
+    )
+    output = read(SourceTiktokOrganic(), make_config(video_stats_scope="lookback"), catalog)
+    assert output.errors == []
+    rows = [m.record.data["video_id"] for m in output.records if m.record.stream == "video_stats"]
+    assert rows == ["4", "3"]
+    assert len(list_bodies(tiktok)) == 2  # the pages videos fetched, replayed, none fetched again

@@ -61,13 +61,10 @@ class VideoListStream(TikTokStream, ABC):
         return {"fields": ",".join(VIDEO_FIELDS)}
 
     def request_body_json(
-        self,
-        *_: Any,
-        stream_slice: Mapping[str, Any] | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
-        **__: Any,
+        self, *_: Any, stream_slice: Mapping[str, Any] | None = None, **__: Any
     ) -> Mapping[str, Any]:
-        cursor = next_page_token["cursor"] if next_page_token else walk_of(stream_slice).cursor
+        """The walk's cursor: where the pages on record ended, then where the last page led."""
+        cursor = walk_of(stream_slice).cursor
         body: dict[str, Any] = {"max_count": PAGE_SIZE}
         if cursor is not None:
             body["cursor"] = cursor
@@ -112,7 +109,7 @@ class VideoListStream(TikTokStream, ABC):
             yield from self.take(page, walk)
         if not walk.done:
             walking = StreamSlice(partition={}, cursor_slice={}, extra_fields={WALK: walk})
-            yield from super().read_records(sync_mode, cursor_field, walking, stream_state)
+            yield from super().read_records(sync_mode, stream_slice=walking)
         self._context.progress.log(f"Listing done for {self.name}")
         self.finish()
 
