@@ -88,6 +88,7 @@ class VideoListStream(TikTokStream, ABC):
         yield from self.take(listed, walk)
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
+        """Whether the walk goes on; the request body takes its cursor from the walk itself."""
         walk = self._walk_of.pop(response)
         return None if walk.done else {"cursor": walk.cursor}
 
@@ -171,8 +172,8 @@ class Videos(VideoListStream):
     primary_key = "id"
     state_checkpoint_interval = PAGE_SIZE
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, context: SyncContext) -> None:
+        super().__init__(context)
         self._saved = self._checkpoint = VideoState()
         self._newest: int | None = None
 
