@@ -7,8 +7,11 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench import report, scenarios
 from bench.harness import ROOT
@@ -31,21 +34,18 @@ def run(quick: bool, output: Path) -> report.Results:
             progress("warm-up: skipped in --quick mode (its numbers mean nothing anyway)")
         else:
             scenarios.warm_up(work, progress)
-        throughput = scenarios.throughput(sizes, work, progress)
-        memory = scenarios.memory(sizes, work, progress)
-        startup = scenarios.startup(sizes, work, progress)
-        economy = scenarios.economy(sizes, work, progress)
-        conditions = scenarios.conditions(
-            sizes.conditions_videos, sizes.conditions_latency_ms, work, progress, "tiktok"
-        )
-        binding = None
-        if sizes.binding_videos is not None:
-            binding = scenarios.conditions(
-                sizes.binding_videos, 0, work, progress, "binding", programs=("connector",)
-            )
-        else:
-            progress("rate-limit-binding run: not run in --quick mode (takes over a minute)")
-        profile = profile_connector(sizes.profile_videos, work, progress)
+        sections: dict[str, Callable[[Path], Any]] = {
+            "throughput": lambda at: scenarios.throughput(sizes, at, progress),
+            "memory": lambda at: scenarios.memory(sizes, at, progress),
+            "startup": lambda at: scenarios.startup(sizes, at, progress),
+            "economy": lambda at: scenarios.economy(sizes, at, progress),
+            "conditions": lambda at: scenarios.conditions(
+                sizes.conditions_videos, sizes.conditions_latency_ms, at, progress, "tiktok"
+            ),
+            "binding": lambda at: binding_run(sizes, at),
+            "profile": lambda at: profile_connector(sizes.profile_videos, at, progress),
+        }
+        done = run_sections(sections, work, side_by_side=quick)
     results = report.Results(
         command="uv run --frozen python -m bench" + (" --quick" if quick else ""),
         quick=quick,
@@ -54,17 +54,41 @@ def run(quick: bool, output: Path) -> report.Results:
         elapsed_s=time.perf_counter() - started,
         load_before=load_before,
         load_after=os.getloadavg(),
-        throughput=throughput,
-        memory=memory,
-        startup=startup,
-        economy=economy,
-        conditions=conditions,
-        binding=binding,
-        profile=profile,
+        throughput=done["throughput"],
+        memory=done["memory"],
+        startup=done["startup"],
+        economy=done["economy"],
+        conditions=done["conditions"],
+        binding=done["binding"],
+        profile=done["profile"],
     )
     report.write(results, output)
     progress(f"wrote {output} in {results.elapsed_s:.0f} s")
     return results
+
+
+def binding_run(sizes: scenarios.Sizes, work: Path) -> scenarios.Conditions | None:
+    if sizes.binding_videos is None:
+        progress("rate-limit-binding run: not run in --quick mode (takes over a minute)")
+        return None
+    return scenarios.conditions(
+        sizes.binding_videos, 0, work, progress, "binding", programs=("connector",)
+    )
+
+
+def run_sections(
+    sections: dict[str, Callable[[Path], Any]], work: Path, side_by_side: bool
+) -> dict[str, Any]:
+    """Each section in a folder of its own; in --quick mode all at once, since its numbers mean
+    nothing and the smoke test only needs each section produced from real runs."""
+    folders = {name: work / name for name in sections}
+    for folder in folders.values():
+        folder.mkdir()
+    if not side_by_side:
+        return {name: section(folders[name]) for name, section in sections.items()}
+    with ThreadPoolExecutor(len(sections)) as pool:
+        futures = {name: pool.submit(section, folders[name]) for name, section in sections.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
 def main(argv: list[str] | None = None) -> int:

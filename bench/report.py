@@ -103,7 +103,8 @@ def ratio(a: Spread, b: Spread) -> float:
 
 def header(results: Results) -> str:
     mode = (
-        "**quick** (tiny sizes, one run each: checks the harness, the numbers mean nothing)"
+        "**quick** (tiny sizes, one run each, sections side by side: checks the harness, the "
+        "numbers mean nothing)"
         if results.quick
         else "full"
     )
