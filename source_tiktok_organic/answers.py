@@ -7,29 +7,28 @@ from typing import Any, TypeVar
 
 import requests
 
-from source_tiktok_organic.errors import log_id_of, naming_log_id, read_envelope, traced_error
+from source_tiktok_organic.errors import Envelope, naming_log_id, read_envelope, traced_error
 from source_tiktok_organic.records import conform
 
 T = TypeVar("T")
 
 
-def answer_data(response: requests.Response, reader: str) -> dict[str, Any]:
+def answer_data(envelope: Envelope, reader: str) -> dict[str, Any]:
     """`data` of an envelope the error handler has already accepted."""
-    data = read_envelope(response).data
-    if data is None:
+    if envelope.data is None:
         raise traced_error(
-            f"TikTok's answer to {reader} had no data object "
-            f"(log_id: {log_id_of(response) or 'none'})."
+            f"TikTok's answer to {reader} had no data object (log_id: {envelope.log_id or 'none'})."
         )
-    return data
+    return envelope.data
 
 
 def read_answer(
     response: requests.Response, reader: str, parse: Callable[[dict[str, Any]], T]
 ) -> T:
     """`parse` of the answer's data: whatever it refuses names the answer's log_id."""
-    with naming_log_id(log_id_of(response)):
-        return parse(answer_data(response, reader))
+    envelope = read_envelope(response)
+    with naming_log_id(envelope.log_id):
+        return parse(answer_data(envelope, reader))
 
 
 def profile_user(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -73,6 +73,8 @@ class Envelope:
 
     data: dict[str, Any] | None
     error: TikTokError | None
+    # TikTok's id for the request: the error object's, else the `x-tt-logid` header's
+    log_id: str = ""
     # where the body holds text UTF-8 cannot carry (a lone surrogate escape), if anywhere
     bad_text_at: str | None = None
 
@@ -161,24 +163,28 @@ NETWORK = Policy(
 
 def read_envelope(response: requests.Response) -> Envelope:
     """The body as TikTok's envelope; text UTF-8 cannot carry is found, not silently replaced."""
+    header_log_id = response.headers.get("x-tt-logid", "")
     try:
         body = json.loads(response.content)  # keeps a lone surrogate escape, unlike orjson
     except ValueError:
-        return Envelope(data=None, error=None)
+        return Envelope(data=None, error=None, log_id=header_log_id)
     bad_text_at = unencodable_text_at(body)
     if not isinstance(body, dict):
-        return Envelope(data=None, error=None)
+        return Envelope(data=None, error=None, log_id=header_log_id)
     raw_error = body.get("error")
     error = None
     if isinstance(raw_error, dict):
         error = TikTokError(
             code=_text(raw_error.get("code")),
             message=_text(raw_error.get("message")),
-            log_id=_text(raw_error.get("log_id") or response.headers.get("x-tt-logid")),
+            log_id=_text(raw_error.get("log_id") or header_log_id),
         )
     data = body.get("data")
     return Envelope(
-        data=data if isinstance(data, dict) else None, error=error, bad_text_at=bad_text_at
+        data=data if isinstance(data, dict) else None,
+        error=error,
+        log_id=error.log_id if error else header_log_id,
+        bad_text_at=bad_text_at,
     )
 
 
@@ -224,12 +230,6 @@ def naming_log_id(log_id: str) -> Iterator[None]:
         raise
 
 
-def log_id_of(response: requests.Response) -> str:
-    """TikTok's id for one request, from the envelope or its `x-tt-logid` header."""
-    envelope = read_envelope(response)
-    return envelope.error.log_id if envelope.error else response.headers.get("x-tt-logid", "")
-
-
 def policy_for(response: requests.Response) -> Policy | None:
     """None means success: HTTP 2xx, error code `ok` and a `data` object."""
     if 300 <= response.status_code < 400:
@@ -270,8 +270,7 @@ def explain(response: requests.Response, policy: Policy) -> str:
     if envelope.error is not None:
         detail = envelope.error.describe()
     else:
-        log_id = response.headers.get("x-tt-logid") or "none"
-        detail = f"no TikTok error object in the body (log_id: {log_id})"
+        detail = f"no TikTok error object in the body (log_id: {envelope.log_id or 'none'})"
     return f"{advice} {path} answered HTTP {response.status_code}; {detail}."
 
 

@@ -6,6 +6,7 @@ import requests
 from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic.answers import answer_data, profile_user, read_answer
+from source_tiktok_organic.errors import read_envelope
 from unit_tests.conftest import LIST_URL
 
 
@@ -24,7 +25,7 @@ def test_given_an_answer_without_data_then_the_error_names_the_reader_and_log_id
     headers: dict[str, str], named: str
 ) -> None:
     with pytest.raises(AirbyteTracedException) as raised:
-        answer_data(answer({"error": {"code": "ok"}}, **headers), "videos")
+        answer_data(read_envelope(answer({"error": {"code": "ok"}}, **headers)), "videos")
     assert (
         raised.value.message == f"TikTok's answer to videos had no data object (log_id: {named})."
     )

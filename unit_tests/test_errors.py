@@ -19,7 +19,6 @@ from source_tiktok_organic import SourceTiktokOrganic
 from source_tiktok_organic.errors import (
     UNREACHABLE_ATTEMPTS,
     TikTokErrorHandler,
-    log_id_of,
     read_envelope,
     traced_error,
     unencodable_text_at,
@@ -571,7 +570,7 @@ def test_the_log_id_comes_from_tiktoks_error_object_else_from_the_header(
     answer = response(200, body)
     answer.headers.clear()
     answer.headers.update(headers)
-    assert log_id_of(answer) == log_id
+    assert read_envelope(answer).log_id == log_id
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic.answers import answer_data
-from source_tiktok_organic.errors import log_id_of, naming_log_id
+from source_tiktok_organic.errors import naming_log_id, read_envelope
 from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, VIDEO_FIELDS, VIDEO_LIST_SCOPE
 from source_tiktok_organic.listing import ListedPage, ListingWalk, VideoListing
 from source_tiktok_organic.pagination import describe_time, lookback_floor, to_video_page
@@ -78,9 +78,9 @@ class VideoListStream(TikTokStream, ABC):
         **_: Any,
     ) -> Iterable[Mapping[str, Any]]:
         walk = walk_of(stream_slice)
-        log_id = log_id_of(response)
-        with naming_log_id(log_id):
-            page = to_video_page(answer_data(response, self.name), log_id)
+        envelope = read_envelope(response)
+        with naming_log_id(envelope.log_id):
+            page = to_video_page(answer_data(envelope, self.name), envelope.log_id)
             for video in page.videos:
                 conform(video, "videos")
             listed = walk.accept(page)
