@@ -42,6 +42,7 @@ class Settings:
     lookback_days: int
     requests_per_minute: int
     video_stats_scope: str
+    num_workers: int
 
 
 def parse_settings(config: Mapping[str, Any]) -> Settings:
@@ -58,6 +59,7 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
         lookback_days=int(_given_or_default(config, "lookback_days")),  # JSON may say 7.0
         video_stats_scope=_given_or_default(config, "video_stats_scope"),
         requests_per_minute=int(_given_or_default(config, "requests_per_minute")),
+        num_workers=int(_given_or_default(config, "num_workers")),
     )
 
 

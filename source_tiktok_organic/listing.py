@@ -1,26 +1,25 @@
-"""One walk down the creator's video list per sync, shared by `videos` and `video_stats`.
+"""One walk down the creator's video list per sync, cut into stretches that workers walk at once.
 
-The CDK's read loop fetches the pages; the listing decides what they mean. Every page a walk
-fetches goes to a spool file, so whichever stream reads the list second replays it (and only
-fetches what lies beyond) instead of asking TikTok for the same pages twice, whatever the order
-the streams run in. The spool is on disk, so memory does not grow with the account. Without room
-on disk the second stream walks the list again: more requests, the same records.
+The list starts as one stretch from the newest video down. Idle workers halve the running stretch
+with the most pages left (see slicing.py); each stretch keeps its own pager, so every guard of a
+plain walk holds inside it, and a stretch cut off another holds exactly the seconds the other no
+longer does, so no video is lost or doubled at an edge. Readers take the pages in list order,
+whatever order the workers fetched them in, so a stream's records and state are those of a plain
+walk. The pages are kept (see page_store.py): whichever stream reads the list second replays them
+and only fetches what lies beyond.
 """
 
 from __future__ import annotations
 
-import logging
-import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
-import orjson
-
+from source_tiktok_organic.page_store import Entry, PageStore
 from source_tiktok_organic.pagination import VideoPage, VideoPager, create_time_of
 from source_tiktok_organic.progress import Progress
-
-LOGGER = logging.getLogger("airbyte")
+from source_tiktok_organic.slicing import Stretch, guess_bottom, pick_cut
 
 
 @dataclass(frozen=True)
@@ -31,115 +30,304 @@ class ListedPage:
     resume_cursor: int | None
 
 
+class _Stretch:
+    """Part of the list: videos before `top` ms, after `floor` and up to `ceiling` (seconds)."""
+
+    def __init__(self, top: int | None, ceiling: int | None, floor: int | None) -> None:
+        self.pager = VideoPager(start_cursor=top)
+        self.ceiling = ceiling  # set on the older half of a cut: newer videos are the other's
+        self.floor = floor  # None: open-ended, down to the first video
+        self.entries: list[Entry] = []
+        self.done = False  # nothing of it is left to fetch
+        self.paused = False  # reached the reader's floor: only a deeper reader needs more
+        self.taken = False  # a worker walks it now
+        self.videos = 0
+        # seconds per video on its latest page: where a walk is now says most about what follows
+        self.recent_density: float | None = None
+
+    @property
+    def idle(self) -> bool:
+        return not (self.done or self.paused or self.taken)
+
+    def count(self, videos: list[dict[str, Any]]) -> None:
+        times = [create_time_of(video) for video in videos]
+        if len(times) > 1:
+            self.recent_density = (max(times) - min(times)) / (len(times) - 1)
+        self.videos += len(times)
+
+
+# Drives the CDK's read loop over one stretch, in a worker thread, until `goes_on` says stop.
+Fetch = Callable[["StretchWalk"], None]
+
+
 class VideoListing:
-    """The list as walked so far this sync: the pager's position and, on disk, its pages."""
+    """The list as walked so far this sync; safe to share between the workers of one reader."""
 
-    def __init__(
-        self, progress: Progress, *, start_cursor: int | None = None, spool: bool = True
-    ) -> None:
+    def __init__(self, progress: Progress, *, start_cursor: int | None = None) -> None:
         self._progress = progress
-        self._start_cursor = start_cursor
-        self._pager = VideoPager(start_cursor=start_cursor)
-        self._keeps_pages = spool
-        self._spool: IO[bytes] | None = None
-        self._spool_lost: str | None = None  # why, once a page could not be kept
+        self._store = PageStore()
+        self._stretches = [_Stretch(start_cursor, None, None)]
+        self._changed = threading.Condition()
+        self._reader: ListingWalk | None = None
+        self._failure: BaseException | None = None
+        self._halted = False
+        self._awaited = False  # the reader waits for a page nobody has fetched yet
 
-    def walk(self, floor: int | None, reader: str) -> ListingWalk:
-        """A walk down to `floor` (exclusive) for the stream named `reader`."""
-        return ListingWalk(self, floor, reader)
+    def walk(
+        self,
+        floor: int | None,
+        reader: str,
+        fetch: Fetch,
+        *,
+        workers: int = 1,
+        expected_videos: int | None = None,
+    ) -> ListingWalk:
+        """A walk down to `floor` (exclusive) for the stream named `reader`.
+
+        With one worker each page is fetched only once the reader has taken the one before, so
+        a reader that stops early costs no request beyond its last page.
+        """
+        return ListingWalk(self, floor, reader, fetch, workers, expected_videos)
+
+    def _start(self, reader: ListingWalk) -> None:
+        with self._changed:
+            self._reader, self._failure, self._halted = reader, None, False
+            for stretch in self._stretches:
+                stretch.paused = False
+
+    def _pages(self) -> Iterator[ListedPage]:
+        """Every page in list order: those on record, then the workers' as they come."""
+        index = position = 0
+        while True:
+            with self._changed:
+                entry = self._next_entry(index, position)
+                if entry is None:
+                    return
+                index, position, stored = entry
+            videos, resume_cursor = self._store.read(stored)
+            yield ListedPage(videos, resume_cursor)
+
+    def _next_entry(self, index: int, position: int) -> tuple[int, int, Entry] | None:
+        assert self._reader is not None
+        while True:
+            stretch = self._stretches[index]
+            if position < len(stretch.entries):
+                self._awaited = False
+                return index, position + 1, stretch.entries[position]
+            if stretch.done and index + 1 < len(self._stretches):
+                index, position = index + 1, 0
+            elif stretch.done or stretch.paused:
+                return None
+            elif self._failure is not None:
+                raise self._failure
+            else:
+                self._awaited = True
+                self._changed.notify_all()
+                self._reader.ensure_workers()
+                self._changed.wait()
+
+    def _claim(self, parallel: bool) -> _Stretch | None:
+        """The next stretch for a worker: the first nobody walks, else the older half of a cut."""
+        with self._changed:
+            while not self._halted and self._failure is None:
+                for stretch in self._stretches:
+                    if stretch.idle:
+                        stretch.taken = True
+                        return stretch
+                if parallel and (cut := self._cut()) is not None:
+                    cut.taken = True
+                    return cut
+                if not any(stretch.taken for stretch in self._stretches):
+                    return None
+                self._changed.wait()
+            return None
+
+    def _cut(self) -> _Stretch | None:
+        views = [self._view(stretch) for stretch in self._stretches]
+        choice = pick_cut(views)
+        if choice is None:
+            return None
+        index, second = choice
+        first = self._stretches[index]
+        older = _Stretch((second + 1) * 1000, second, first.floor)
+        first.floor = second
+        self._stretches.insert(index + 1, older)
+        return older
+
+    def _view(self, stretch: _Stretch) -> Stretch | None:
+        """How the slicing rule sees a stretch a worker walks now, if it has a density yet."""
+        cursor = stretch.pager.cursor
+        if not stretch.taken or stretch.done or stretch.paused or cursor is None:
+            return None
+        density = stretch.recent_density
+        density = density if density is not None else self._density()
+        if density is None:
+            return None
+        newest = cursor // 1000 - 1
+        bottom = stretch.floor
+        if bottom is None:
+            assert self._reader is not None
+            bottom = guess_bottom(newest, self._reader.floor, self._unlisted(), density)
+        return Stretch(newest=newest, bottom=bottom, seconds_per_video=density)
+
+    def _density(self) -> float | None:
+        """The mean density of the stretches walked so far, for one that has none yet."""
+        known = [stretch.recent_density for stretch in self._stretches]
+        densities = [density for density in known if density is not None]
+        return sum(densities) / len(densities) if densities else None
+
+    def _unlisted(self) -> int | None:
+        assert self._reader is not None
+        expected = self._reader.expected_videos
+        if expected is None:
+            return None
+        return max(0, expected - sum(stretch.videos for stretch in self._stretches))
+
+    def _accept(self, stretch: _Stretch, page: VideoPage) -> None:
+        """Keeps the stretch's share of a fetched page, in its place in the list."""
+        with self._changed:
+            fresh = stretch.pager.accept(page)
+            stretch.count(fresh)
+            kept = [video for video in fresh if self._holds(stretch, create_time_of(video))]
+            oldest = min((create_time_of(video) for video in page.videos), default=None)
+            self._settle(stretch, oldest)
+            if stretch.done:
+                resume = None if stretch.floor is None else (stretch.floor + 1) * 1000
+            else:
+                resume = stretch.pager.cursor
+            stretch.entries.append(self._store.add([kept, resume]))
+            self._awaited = False
+            self._progress.page(len(kept))
+            self._changed.notify_all()
+
+    @staticmethod
+    def _holds(stretch: _Stretch, created: int) -> bool:
+        above_floor = stretch.floor is None or created > stretch.floor
+        return above_floor and (stretch.ceiling is None or created <= stretch.ceiling)
+
+    def _settle(self, stretch: _Stretch, oldest: int | None) -> None:
+        """Whether the stretch is done, or paused at the reader's floor, after a page."""
+        cursor = stretch.pager.cursor
+        if stretch.pager.done:
+            stretch.done = True
+        elif stretch.floor is not None:
+            stretch.done = _reached(stretch.floor, oldest, cursor)
+        else:
+            assert self._reader is not None
+            floor = self._reader.floor
+            stretch.paused = floor is not None and _reached(floor, oldest, cursor)
+
+    def _goes_on(self, stretch: _Stretch, lockstep: bool) -> bool:
+        """Whether the worker fetches the stretch's next page; in lockstep, once it is wanted."""
+        with self._changed:
+            while lockstep and not (self._halted or self._awaited):
+                self._changed.wait()
+            return not (stretch.done or stretch.paused or self._halted)
+
+    def _release(self, stretch: _Stretch, failure: BaseException | None) -> None:
+        with self._changed:
+            stretch.taken = False
+            if failure is not None and self._failure is None:
+                self._failure = failure
+            self._changed.notify_all()
+
+    def _halt(self) -> None:
+        with self._changed:
+            self._halted = True
+            self._changed.notify_all()
+
+
+def _reached(floor: int, oldest: int | None, cursor: int | None) -> bool:
+    """A page held a video at or before `floor`, or the next one could only hold such videos."""
+    return (oldest is not None and oldest <= floor) or (
+        cursor is not None and cursor <= (floor + 1) * 1000
+    )
+
+
+class StretchWalk:
+    """What the CDK's read loop needs of one stretch: where to ask, what to keep, whether to go on."""
+
+    def __init__(self, listing: VideoListing, stretch: _Stretch, lockstep: bool) -> None:
+        self._listing = listing
+        self._stretch = stretch
+        self._lockstep = lockstep
 
     @property
     def cursor(self) -> int | None:
-        return self._pager.cursor
+        return self._stretch.pager.cursor
 
-    @property
-    def complete(self) -> bool:
-        return self._pager.done
+    def accept(self, page: VideoPage) -> None:
+        self._listing._accept(self._stretch, page)
 
-    def advance(self, page: VideoPage) -> ListedPage:
-        """The videos of a fetched page not seen before, kept for the other stream."""
-        videos = self._pager.accept(page)
-        resume_cursor = None if self._pager.done else self._pager.cursor
-        self._keep(videos, resume_cursor)
-        self._progress.page(len(videos))
-        return ListedPage(videos, resume_cursor)
-
-    def replay(self, reader: str) -> Iterator[ListedPage]:
-        """The pages walked before, in order; if some were not kept, none, and a fresh start."""
-        if self._spool_lost is not None:
-            if self._pager.cursor != self._start_cursor or self._pager.done:
-                LOGGER.warning(
-                    "The connector could not keep the video list in a temporary file (%s), so "
-                    "%s lists the videos from TikTok again. Set TMPDIR to a writable folder "
-                    "with free space to save those requests.",
-                    self._spool_lost,
-                    reader,
-                )
-            self._pager = VideoPager(start_cursor=self._start_cursor)
-            return
-        if self._spool is None:
-            return
-        self._spool.seek(0)
-        for line in self._spool:
-            videos, resume_cursor = orjson.loads(line)
-            yield ListedPage(videos, resume_cursor)
-
-    def _keep(self, videos: list[dict[str, Any]], resume_cursor: int | None) -> None:
-        if not self._keeps_pages or self._spool_lost is not None:
-            return
-        try:
-            if self._spool is None:
-                # Lives as long as the listing (one sync); the OS removes it when it is closed.
-                self._spool = tempfile.TemporaryFile()  # noqa: SIM115
-            self._spool.seek(0, 2)
-            self._spool.write(orjson.dumps([videos, resume_cursor]) + b"\n")
-            self._spool.flush()  # a full disk is found out now, not when replaying
-        except OSError as error:
-            self._lose_spool(error)
-
-    def _lose_spool(self, error: OSError) -> None:
-        """A torn spool is never replayed: the next reader lists the videos again instead."""
-        if self._spool is not None:
-            self._spool.close()
-        self._spool, self._spool_lost = None, str(error.strerror or error)
+    def goes_on(self) -> bool:
+        return self._listing._goes_on(self._stretch, self._lockstep)
 
 
 class ListingWalk:
-    """One stream's way down the shared list: the pages on record first, then fetched ones."""
+    """One stream's way down the shared list, with the workers that fetch what is not on record."""
 
-    def __init__(self, listing: VideoListing, floor: int | None, reader: str) -> None:
+    def __init__(
+        self,
+        listing: VideoListing,
+        floor: int | None,
+        reader: str,
+        fetch: Fetch,
+        workers: int,
+        expected_videos: int | None,
+    ) -> None:
+        self.floor = floor
+        self.reader = reader
+        self.expected_videos = expected_videos
         self._listing = listing
-        self._floor = floor
-        self._reader = reader
+        self._fetch = fetch
+        self._workers = max(1, workers)
+        self._threads: list[threading.Thread] = []
         self._stopped = False
 
-    @property
-    def done(self) -> bool:
-        return self._stopped or self._listing.complete
-
-    @property
-    def cursor(self) -> int | None:
-        """Where the next page to fetch starts."""
-        return self._listing.cursor
-
-    def replayed(self) -> Iterator[ListedPage]:
-        for page in self._listing.replay(self._reader):
-            yield self._cut(page)
-            if self._stopped:
-                return
-
-    def accept(self, page: VideoPage) -> ListedPage:
-        return self._cut(self._listing.advance(page))
+    def pages(self) -> Iterator[ListedPage]:
+        """The pages after the floor, in list order; the first reaching it ends the walk."""
+        self._listing._start(self)
+        try:
+            for page in self._listing._pages():
+                yield self._cut(page)
+                if self._stopped:
+                    return
+        finally:
+            self._listing._halt()
+            for thread in self._threads:
+                thread.join()
 
     def stop(self) -> None:
         """The reader has what it wants: no further page is fetched."""
         self._stopped = True
 
+    def ensure_workers(self) -> None:
+        """Starts the workers the first time the reader wants a page that is not on record."""
+        if self._threads:
+            return
+        for number in range(self._workers):
+            thread = threading.Thread(
+                target=self._work, name=f"{self.reader}-list-{number}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+
+    def _work(self) -> None:
+        parallel = self._workers > 1
+        while (stretch := self._listing._claim(parallel)) is not None:
+            failure = None
+            try:
+                self._fetch(StretchWalk(self._listing, stretch, lockstep=not parallel))
+            except BaseException as error:  # handed to the reader, which raises it in order
+                failure = error
+            self._listing._release(stretch, failure)
+            if failure is not None:
+                return
+
     def _cut(self, page: ListedPage) -> ListedPage:
-        """Only videos after the floor; the first page reaching it ends the walk."""
-        if self._floor is None:
+        if self.floor is None:
             return page
-        wanted = [video for video in page.videos if create_time_of(video) > self._floor]
+        wanted = [video for video in page.videos if create_time_of(video) > self.floor]
         if len(wanted) < len(page.videos):
             self._stopped = True
         return ListedPage(wanted, page.resume_cursor)

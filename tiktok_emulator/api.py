@@ -81,7 +81,8 @@ class TikTokApi:
         if request.path.startswith(ADMIN_PREFIX):
             return self._admin(request)
         self.emu.count_request(request.path)
-        response = self._tiktok(request)
+        with self.emu.in_flight(request.path):
+            response = self._tiktok(request)
         if response is not None:
             self.emu.count_status(request.path, response.status)
         return response

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from tiktok_emulator.api import TikTokApi
@@ -47,6 +48,8 @@ class TikTokEmulator:
         self.limiter = SlidingWindowLimiter()
         self.counts: Counter[str] = Counter()
         self.status_counts: Counter[tuple[str, int]] = Counter()
+        self.most_in_flight: Counter[str] = Counter()
+        self._in_flight: Counter[str] = Counter()
         self.refresh_token = self.tokens.issue_refresh_token(SCOPES)
         self._counts_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -130,13 +133,27 @@ class TikTokEmulator:
         with self._counts_lock:
             self.counts.clear()
             self.status_counts.clear()
+            self.most_in_flight.clear()
 
     def stats(self) -> dict:
         with self._counts_lock:
             return {
                 "counts": dict(self.counts),
                 "status_counts": {f"{p} {s}": n for (p, s), n in self.status_counts.items()},
+                "most_in_flight": dict(self.most_in_flight),
             }
+
+    @contextmanager
+    def in_flight(self, path: str) -> Iterator[None]:
+        """Counts the requests to `path` being answered at once, to show a client's concurrency."""
+        with self._counts_lock:
+            self._in_flight[path] += 1
+            self.most_in_flight[path] = max(self.most_in_flight[path], self._in_flight[path])
+        try:
+            yield
+        finally:
+            with self._counts_lock:
+                self._in_flight[path] -= 1
 
     def count_request(self, path: str) -> None:
         with self._counts_lock:

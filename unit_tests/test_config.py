@@ -103,6 +103,7 @@ def test_given_minimal_config_when_parsing_then_the_spec_defaults_apply() -> Non
         lookback_days=7,
         requests_per_minute=600,
         video_stats_scope="all",
+        num_workers=8,
     )
     assert parse_settings(make_config(api_base_url="", start_date="")) == settings
 
@@ -116,6 +117,7 @@ def test_given_every_option_when_parsing_then_each_is_kept_with_its_type() -> No
             lookback_days=30.0,
             requests_per_minute=100,
             video_stats_scope="lookback",
+            num_workers=3.0,
         )
     )
     assert settings == Settings(
@@ -125,8 +127,10 @@ def test_given_every_option_when_parsing_then_each_is_kept_with_its_type() -> No
         lookback_days=30,
         requests_per_minute=100,
         video_stats_scope="lookback",
+        num_workers=3,
     )
     assert isinstance(settings.request_timeout, float)
+    assert isinstance(settings.num_workers, int)
     assert isinstance(settings.lookback_days, int)
 
 

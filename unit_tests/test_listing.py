@@ -1,14 +1,58 @@
+import bisect
 import errno
-import io
 import logging
+import random
+import threading
+import time
+from collections.abc import Callable
 
 import pytest
 
-from source_tiktok_organic import listing as listing_module
-from source_tiktok_organic.listing import ListedPage, VideoListing
+from source_tiktok_organic import page_store
+from source_tiktok_organic.listing import ListedPage, StretchWalk, VideoListing
 from source_tiktok_organic.pagination import VideoPage
 from source_tiktok_organic.progress import Progress
 from unit_tests.conftest import video
+
+T0 = 1_700_000_000
+
+
+class ListServer:
+    """TikTok's list, as far as the listing can tell: newest first, second-granular cursors."""
+
+    def __init__(self, times: list[int], page_size: int = 20, delay: float = 0.0) -> None:
+        self.videos = [video(f"v{index}", created) for index, created in enumerate(times)]
+        self.videos.sort(key=lambda v: (-v["create_time"], v["id"]))
+        self._keys = [-v["create_time"] * 1000 for v in self.videos]
+        self.page_size = page_size
+        self.delay = delay
+        self.asked: list[int | None] = []
+        self.in_flight = self.most_in_flight = 0
+        self._lock = threading.Lock()
+
+    def page(self, cursor: int | None) -> VideoPage:
+        with self._lock:
+            self.asked.append(cursor)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(self.delay)
+        start = 0 if cursor is None else bisect.bisect_right(self._keys, -cursor)
+        page = self.videos[start : start + self.page_size]
+        with self._lock:
+            self.in_flight -= 1
+        return VideoPage(
+            [dict(v) for v in page],
+            page[-1]["create_time"] * 1000 if page else cursor,
+            start + len(page) < len(self.videos),
+        )
+
+    def fetch(self, stretch: StretchWalk) -> None:
+        """What the CDK's loop does with a stretch: ask, hand over the page, go on or stop."""
+        while True:
+            stretch.accept(self.page(stretch.cursor))
+            if not stretch.goes_on():
+                return
+
 
 PAGES = {
     None: VideoPage([video(5, 500), video(4, 400)], 400_000, True),
@@ -17,125 +61,203 @@ PAGES = {
 }
 
 
-class Server:
+class SmallServer:
     def __init__(self) -> None:
         self.asked: list[int | None] = []
 
-    def fetch(self, cursor: int | None) -> VideoPage:
-        self.asked.append(cursor)
-        return PAGES[cursor]
+    def fetch(self, stretch: StretchWalk) -> None:
+        while True:
+            self.asked.append(stretch.cursor)
+            stretch.accept(PAGES[stretch.cursor])
+            if not stretch.goes_on():
+                return
 
 
-def listing(spool: bool = True) -> VideoListing:
-    return VideoListing(Progress(logging.getLogger("test")), spool=spool)
+def listing(start_cursor: int | None = None) -> VideoListing:
+    return VideoListing(Progress(logging.getLogger("test")), start_cursor=start_cursor)
 
 
 def walked(
-    shared: VideoListing, floor: int | None, server: Server, reader: str = "videos"
+    shared: VideoListing,
+    floor: int | None,
+    fetch: Callable[[StretchWalk], None],
+    reader: str = "videos",
+    **options: int,
 ) -> list[ListedPage]:
-    """What a stream gets: the pages on record, then fetched ones, as the CDK's loop asks."""
-    walk = shared.walk(floor, reader)
-    pages = list(walk.replayed())
-    while not walk.done:
-        pages.append(walk.accept(server.fetch(walk.cursor)))
-    return pages
+    return list(shared.walk(floor, reader, fetch, **options).pages())
 
 
-def ids(pages: list) -> list[str]:
+def ids(pages: list[ListedPage]) -> list[str]:
     return [v["id"] for page in pages for v in page.videos]
 
 
 def test_given_floor_when_page_reaches_it_then_older_dropped_and_no_more_pages() -> None:
-    server = Server()
-    pages = list(walked(listing(), 350, server))
-    assert ids(pages) == ["5", "4"]
+    server = SmallServer()
+    assert ids(walked(listing(), 350, server.fetch)) == ["5", "4"]
     assert server.asked == [None, 401_000]
 
 
 def test_given_spool_when_second_consumer_reads_then_it_replays_then_continues() -> None:
-    server, shared = Server(), listing()
-    list(walked(shared, 350, server))
-    second = list(walked(shared, None, server))
-    assert ids(second) == ["5", "4", "3", "2", "1"]
+    server, shared = SmallServer(), listing()
+    walked(shared, 350, server.fetch)
+    assert ids(walked(shared, None, server.fetch)) == ["5", "4", "3", "2", "1"]
     assert server.asked == [None, 401_000, 201_000]
 
 
 def test_given_whole_list_read_when_second_consumer_reads_then_no_request_at_all() -> None:
-    server, shared = Server(), listing()
-    list(walked(shared, None, server))
-    asked = len(server.asked)
-    assert ids(list(walked(shared, 250, server))) == ["5", "4", "3"]
-    assert len(server.asked) == asked
+    server, shared = SmallServer(), listing()
+    walked(shared, None, server.fetch)
+    assert ids(walked(shared, 250, server.fetch)) == ["5", "4", "3"]
+    assert server.asked == [None, 401_000, 201_000]
 
 
 def test_given_pages_then_resume_cursor_points_after_each_page_and_none_at_the_end() -> None:
-    pages = list(walked(listing(spool=False), None, Server()))
-    assert [page.resume_cursor for page in pages] == [401_000, 201_000, None]
+    server, shared = SmallServer(), listing()
+    assert [page.resume_cursor for page in walked(shared, None, server.fetch)] == [
+        401_000,
+        201_000,
+        None,
+    ]
+    assert [page.resume_cursor for page in walked(shared, None, server.fetch)] == [
+        401_000,
+        201_000,
+        None,
+    ]
+
+
+def test_given_a_resumed_listing_then_it_starts_at_its_cursor() -> None:
+    server = SmallServer()
+    assert ids(walked(listing(start_cursor=401_000), None, server.fetch)) == ["3", "2", "1"]
+    assert server.asked == [401_000, 201_000]
+
+
+def test_given_a_reader_that_stops_the_walk_then_no_further_page_is_fetched() -> None:
+    server, shared = SmallServer(), listing()
+    walk = shared.walk(None, "video_stats", server.fetch)
+    for _page in walk.pages():
+        walk.stop()
+    assert server.asked == [None]
+    assert ids(walked(shared, None, server.fetch)) == ["5", "4", "3", "2", "1"]
+    assert server.asked == [None, 401_000, 201_000]
 
 
 def no_space(*_: object, **__: object) -> None:
     raise OSError(errno.ENOSPC, "No space left on device")
 
 
-class FullDisk(io.BytesIO):
-    """Takes the first page, then is full."""
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        if self.tell():
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return super().write(data)
-
-
-@pytest.mark.parametrize("spool_file", [no_space, FullDisk], ids=["no-folder", "fills-up"])
-def test_given_no_room_for_the_spool_then_the_second_consumer_walks_again_and_misses_nothing(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, spool_file: object
+def test_given_no_room_on_disk_then_pages_stay_in_memory_and_nothing_is_asked_twice(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(listing_module.tempfile, "TemporaryFile", spool_file)
-    server, shared = Server(), listing()
-    assert ids(list(walked(shared, 350, server))) == ["5", "4"]
-    assert caplog.messages == []  # a lone reader loses nothing by it
-    assert ids(list(walked(shared, None, server, "video_stats"))) == ["5", "4", "3", "2", "1"]
+    writes = iter([None])
+
+    def fills_up(fd: int, data: bytes, offset: int) -> int:
+        if next(writes, "full") == "full":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return len(data) if pwrite(fd, data, offset) == len(data) else 0
+
+    pwrite = page_store.os.pwrite
+    monkeypatch.setattr(page_store.os, "pwrite", fills_up)
+    server, shared = SmallServer(), listing()
+    assert ids(walked(shared, None, server.fetch)) == ["5", "4", "3", "2", "1"]
+    assert ids(walked(shared, None, server.fetch, "video_stats")) == ["5", "4", "3", "2", "1"]
+    assert server.asked == [None, 401_000, 201_000]
     assert caplog.messages == [
         "The connector could not keep the video list in a temporary file (No space left on "
-        "device), so video_stats lists the videos from TikTok again. Set TMPDIR to a writable "
-        "folder with free space to save those requests."
+        "device), so it keeps it in memory. Set TMPDIR to a writable folder with free space to "
+        "bound the memory a large account needs."
     ]
-    assert ids(list(walked(shared, None, server))) == ["5", "4", "3", "2", "1"]
-    assert server.asked == [None, 401_000] + [None, 401_000, 201_000] * 2
 
 
-def test_given_a_reader_that_stops_the_walk_then_no_further_page_is_fetched() -> None:
-    server, shared = Server(), listing()
-    walk = shared.walk(None, "video_stats")
-    walk.accept(server.fetch(walk.cursor))
-    walk.stop()
-    assert walk.done
-    assert server.asked == [None]
-    assert ids(walked(shared, None, server)) == ["5", "4", "3", "2", "1"]
-    assert server.asked == [None, 401_000, 201_000]
-
-
-def test_given_a_replay_then_each_page_still_says_where_the_list_continues() -> None:
-    server, shared = Server(), listing()
-    walked(shared, None, server)
-    assert [page.resume_cursor for page in walked(shared, None, server)] == [401_000, 201_000, None]
-
-
-def test_given_a_listing_that_keeps_no_pages_then_it_never_makes_a_temporary_file(
+def test_given_no_temporary_folder_then_every_page_is_still_delivered(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(listing_module.tempfile, "TemporaryFile", no_space)
-    shared = listing(spool=False)
-    walked(shared, None, Server())
-    assert list(shared.walk(None, "video_stats").replayed()) == []
+    monkeypatch.setattr(page_store.tempfile, "TemporaryFile", no_space)
+    server, shared = SmallServer(), listing()
+    assert ids(walked(shared, None, server.fetch)) == ["5", "4", "3", "2", "1"]
+    assert ids(walked(shared, None, server.fetch)) == ["5", "4", "3", "2", "1"]
 
 
-def test_given_a_resumed_listing_that_lost_its_pages_then_the_next_walk_starts_where_it_resumed(
-    monkeypatch: pytest.MonkeyPatch,
+def account(videos: int, seed: int = 3, bursty: bool = False) -> list[int]:
+    """Six years of create times with shared seconds everywhere; bursty: half in a few weeks."""
+    rng = random.Random(seed)
+    gap = 6 * 365 * 86_400 // videos
+    times, current = [], T0
+    while len(times) < videos:
+        times.extend([current] * rng.choice([1, 1, 2, 3]))
+        busy = bursty and videos // 4 < len(times) < videos * 3 // 4
+        current -= rng.randint(1, 600) if busy else rng.randint(60, 3 * gap)
+    return times[:videos]
+
+
+def sequential(times: list[int], floor: int | None = None) -> tuple[list[str], list]:
+    server = ListServer(times)
+    return ids(walked(listing(), floor, server.fetch)), server.asked
+
+
+@pytest.mark.parametrize("bursty", [False, True], ids=["even", "bursty"])
+def test_given_a_large_account_and_workers_then_same_videos_in_same_order_as_one_walk(
+    bursty: bool,
 ) -> None:
-    monkeypatch.setattr(listing_module.tempfile, "TemporaryFile", no_space)
-    server = Server()
-    resumed = VideoListing(Progress(logging.getLogger("test")), start_cursor=401_000)
-    walked(resumed, None, server)
-    walked(resumed, None, server)
-    assert server.asked == [401_000, 201_000] * 2
+    times = account(2_000, bursty=bursty)
+    alone, alone_asked = sequential(times)
+    server = ListServer(times, delay=0.002)
+    together = walked(listing(), None, server.fetch, workers=8, expected_videos=len(times))
+    assert ids(together) == alone
+    assert len(set(alone)) == len(times)
+    assert server.most_in_flight > 1
+    assert len(server.asked) <= len(alone_asked) * 1.25
+
+
+def test_given_workers_then_each_resume_cursor_holds_everything_emitted_before_it() -> None:
+    times = account(1_000, seed=5)
+    server = ListServer(times, delay=0.001)
+    pages = walked(listing(), None, server.fetch, workers=6, expected_videos=len(times))
+    emitted: list[int] = []
+    for page in pages:
+        emitted.extend(v["create_time"] for v in page.videos)
+        if page.resume_cursor is None:
+            continue
+        later = [t for t in times if t * 1000 >= page.resume_cursor]
+        assert sorted(later) == sorted(t for t in emitted if t * 1000 >= page.resume_cursor)
+    assert pages[-1].resume_cursor is None
+
+
+def test_given_a_floor_and_workers_then_nothing_older_is_read_beyond_the_floors_page() -> None:
+    times = account(2_000, seed=9)
+    floor = sorted(times)[len(times) // 2]
+    alone, _ = sequential(times, floor)
+    server = ListServer(times, delay=0.001)
+    together = walked(listing(), floor, server.fetch, workers=8)
+    assert ids(together) == alone
+    assert all(cursor is None or cursor > floor * 1000 for cursor in server.asked)
+
+
+def test_given_a_small_account_then_workers_ask_exactly_what_one_walk_asks() -> None:
+    times = account(100)
+    _, alone_asked = sequential(times)
+    server = ListServer(times)
+    walked(listing(), None, server.fetch, workers=8, expected_videos=100)
+    assert server.asked == alone_asked
+
+
+def test_given_a_worker_fails_then_the_pages_before_it_come_first_and_then_its_error() -> None:
+    times = account(600)
+    server = ListServer(times, delay=0.002)
+
+    def breaks(stretch: StretchWalk) -> None:
+        if stretch.cursor is not None and stretch.cursor < times[300] * 1000:
+            raise RuntimeError("boom")
+        server.fetch(stretch)
+
+    walk = listing().walk(None, "videos", breaks, workers=4, expected_videos=600)
+    got: list[str] = []
+
+    def read_all() -> None:
+        for page in walk.pages():
+            got.extend(v["id"] for v in page.videos)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        read_all()
+    assert got
+    alone, _ = sequential(times)
+    assert got == alone[: len(got)]

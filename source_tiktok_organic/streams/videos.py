@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
@@ -25,9 +26,10 @@ from airbyte_cdk.utils import AirbyteTracedException
 from source_tiktok_organic.answers import answer_data
 from source_tiktok_organic.errors import naming_log_id, read_envelope
 from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, VIDEO_FIELDS, VIDEO_LIST_SCOPE
-from source_tiktok_organic.listing import ListedPage, ListingWalk, VideoListing
+from source_tiktok_organic.listing import ListedPage, ListingWalk, StretchWalk, VideoListing
 from source_tiktok_organic.pagination import describe_time, lookback_floor, to_video_page
 from source_tiktok_organic.records import conform
+from source_tiktok_organic.slicing import PAGE_SIZE
 from source_tiktok_organic.state import CURSOR_FIELD, VideoState, parse_video_state
 from source_tiktok_organic.streams.base import (
     SNAPSHOT_FIELD,
@@ -36,23 +38,24 @@ from source_tiktok_organic.streams.base import (
     TikTokStream,
 )
 
-PAGE_SIZE = 20  # TikTok's maximum max_count for /v2/video/list/
-WALK = "walk"
+STRETCH = "stretch"
 
 
 class VideoListStream(TikTokStream, ABC):
     """Reads POST /v2/video/list/ on the CDK's read loop, down the sync's shared listing.
 
-    Pages already listed this sync are replayed first; the CDK's loop fetches the rest, and the
-    listing's pager decides each next cursor while the page is parsed.
+    The listing's workers each drive the CDK's loop over one stretch of the list; the stretch's
+    pager decides each next cursor while the page is parsed. The stream takes the pages back in
+    list order, so its records and state are those of a plain walk.
     """
 
     http_method = "POST"
 
     def __init__(self, context: SyncContext) -> None:
         super().__init__(context)
-        # the walk each parsed answer belongs to, until next_page_token has read its cursor
-        self._walk_of: WeakKeyDictionary[requests.Response, ListingWalk] = WeakKeyDictionary()
+        # the stretch each parsed answer belongs to, until next_page_token has asked it to go on
+        self._stretch_of: WeakKeyDictionary[requests.Response, StretchWalk] = WeakKeyDictionary()
+        self._stretch_lock = threading.Lock()
 
     def path(self, **_: Any) -> str:
         return "video/list/"
@@ -63,8 +66,8 @@ class VideoListStream(TikTokStream, ABC):
     def request_body_json(
         self, *_: Any, stream_slice: Mapping[str, Any] | None = None, **__: Any
     ) -> Mapping[str, Any]:
-        """The walk's cursor: where the pages on record ended, then where the last page led."""
-        cursor = walk_of(stream_slice).cursor
+        """The stretch's cursor: where it starts, then where its last page led."""
+        cursor = stretch_of(stream_slice).cursor
         body: dict[str, Any] = {"max_count": PAGE_SIZE}
         if cursor is not None:
             body["cursor"] = cursor
@@ -77,20 +80,23 @@ class VideoListStream(TikTokStream, ABC):
         stream_slice: Mapping[str, Any] | None = None,
         **_: Any,
     ) -> Iterable[Mapping[str, Any]]:
-        walk = walk_of(stream_slice)
+        """Hands the page to the listing; the reader takes its records in list order."""
+        stretch = stretch_of(stream_slice)
         envelope = read_envelope(response)
         with naming_log_id(envelope.log_id):
             page = to_video_page(answer_data(envelope, self.name), envelope.log_id)
             for video in page.videos:
                 conform(video, "videos")
-            listed = walk.accept(page)
-        self._walk_of[response] = walk
-        yield from self.take(listed, walk)
+            stretch.accept(page)
+        with self._stretch_lock:
+            self._stretch_of[response] = stretch
+        return ()
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
-        """Whether the walk goes on; the request body takes its cursor from the walk itself."""
-        walk = self._walk_of.pop(response)
-        return None if walk.done else {"cursor": walk.cursor}
+        """Whether the stretch goes on; the request body takes its cursor from the stretch."""
+        with self._stretch_lock:
+            stretch = self._stretch_of.pop(response)
+        return {"cursor": stretch.cursor} if stretch.goes_on() else None
 
     def read_records(
         self,
@@ -99,28 +105,46 @@ class VideoListStream(TikTokStream, ABC):
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[StreamData]:
-        """The pages on record, then the CDK's loop for the rest, with this walk in the slice."""
-        walk = self.begin(sync_mode)
-        if walk is None:
+        """The list's pages in order: those on record, then those the workers fetch."""
+        plan = self.begin(sync_mode)
+        if plan is None:
             return
+        listing, floor = plan
+        expected = None
         if self.reads_whole_list():
-            yield from self.estimate()
+            expected = self.video_count()
+            if expected is not None:
+                yield estimate(self.name, expected)
         self.require_scope(VIDEO_LIST_SCOPE)
-        for page in walk.replayed():
+        walk = listing.walk(
+            floor,
+            self.name,
+            self.walk_stretch,
+            workers=self._settings.num_workers if self.walks_in_parallel() else 1,
+            expected_videos=expected,
+        )
+        for page in walk.pages():
             yield from self.take(page, walk)
-        if not walk.done:
-            walking = StreamSlice(partition={}, cursor_slice={}, extra_fields={WALK: walk})
-            yield from super().read_records(sync_mode, stream_slice=walking)
         self._context.progress.log(f"Listing done for {self.name}")
         self.finish()
 
+    def walk_stretch(self, stretch: StretchWalk) -> None:
+        """One stretch of the list through HttpStream's own loop (run in a listing worker)."""
+        on_loop = StreamSlice(partition={}, cursor_slice={}, extra_fields={STRETCH: stretch})
+        for _ in super().read_records(SyncMode.full_refresh, stream_slice=on_loop):
+            pass
+
     @abstractmethod
-    def begin(self, sync_mode: SyncMode) -> ListingWalk | None:
-        """This read's walk down the list, or None when the stream has nothing to read."""
+    def begin(self, sync_mode: SyncMode) -> tuple[VideoListing, int | None] | None:
+        """The listing this read walks and its floor, or None when there is nothing to read."""
 
     @abstractmethod
     def reads_whole_list(self) -> bool:
         """Whether this read goes down to the first video, so the video count tells its size."""
+
+    @abstractmethod
+    def walks_in_parallel(self) -> bool:
+        """Whether the floor is known before the walk, so idle workers may cut the list."""
 
     @abstractmethod
     def take(self, page: ListedPage, walk: ListingWalk) -> Iterator[Mapping[str, Any]]:
@@ -130,25 +154,17 @@ class VideoListStream(TikTokStream, ABC):
     def finish(self) -> None:
         """Marks the read complete in the stream's state, once every record is out."""
 
-    def estimate(self) -> Iterator[AirbyteMessage]:
-        """Lets the Airbyte UI show progress of a whole-account read, when the count is known."""
+    def video_count(self) -> int | None:
+        """The account's video count, for progress and for cutting the list; None if unknown."""
         try:
             counters = self._context.counters.read()
         except AirbyteTracedException as error:
             self.logger.warning("No progress estimate for %s: %s", self.name, error.message)
-            return
+            return None
         count = counters.get("video_count") if counters else None
         if isinstance(count, int) and not isinstance(count, bool):
-            yield AirbyteMessage(
-                type=Type.TRACE,
-                trace=AirbyteTraceMessage(
-                    type=TraceType.ESTIMATE,
-                    emitted_at=time.time() * 1000,
-                    estimate=AirbyteEstimateTraceMessage(
-                        name=self.name, type=EstimateType.STREAM, row_estimate=count
-                    ),
-                ),
-            )
+            return count
+        return None
 
     def start_floor(self) -> int | None:
         start = self._settings.start_time
@@ -160,10 +176,24 @@ class VideoListStream(TikTokStream, ABC):
             self.logger.warning("%s %s, after now: %s.", what, describe_time(moment), consequence)
 
 
-def walk_of(stream_slice: Mapping[str, Any] | None) -> ListingWalk:
-    """The walk read_records put in the slice it hands to the CDK's loop."""
+def estimate(stream: str, count: int) -> AirbyteMessage:
+    """Lets the Airbyte UI show progress of a whole-account read."""
+    return AirbyteMessage(
+        type=Type.TRACE,
+        trace=AirbyteTraceMessage(
+            type=TraceType.ESTIMATE,
+            emitted_at=time.time() * 1000,
+            estimate=AirbyteEstimateTraceMessage(
+                name=stream, type=EstimateType.STREAM, row_estimate=count
+            ),
+        ),
+    )
+
+
+def stretch_of(stream_slice: Mapping[str, Any] | None) -> StretchWalk:
+    """The stretch a listing worker put in the slice it hands to the CDK's loop."""
     assert isinstance(stream_slice, StreamSlice)
-    return stream_slice.extra_fields[WALK]
+    return stream_slice.extra_fields[STRETCH]
 
 
 class Videos(VideoListStream):
@@ -190,7 +220,7 @@ class Videos(VideoListStream):
     def state(self, value: MutableMapping[str, Any]) -> None:
         self._saved = self._checkpoint = parse_video_state(value)
 
-    def begin(self, sync_mode: SyncMode) -> ListingWalk:
+    def begin(self, sync_mode: SyncMode) -> tuple[VideoListing, int | None]:
         if sync_mode != SyncMode.incremental:
             self._saved = self._checkpoint = VideoState()
         saved = self._saved
@@ -204,16 +234,16 @@ class Videos(VideoListStream):
             floors.append(lookback_floor(saved.create_time, self._settings.lookback_days))
         listing = self._context.listing
         if saved.resume_before_ms is not None:
-            listing = VideoListing(
-                self._context.progress, start_cursor=saved.resume_before_ms, spool=False
-            )
+            listing = VideoListing(self._context.progress, start_cursor=saved.resume_before_ms)
         self._newest = saved.resume_newest
         self._owner = self._auth.open_id()
-        floor = max((mark for mark in floors if mark is not None), default=None)
-        return listing.walk(floor, self.name)
+        return listing, max((mark for mark in floors if mark is not None), default=None)
 
     def reads_whole_list(self) -> bool:
         return self._saved.create_time is None
+
+    def walks_in_parallel(self) -> bool:
+        return True
 
     def take(self, page: ListedPage, walk: ListingWalk) -> Iterator[Mapping[str, Any]]:
         latest = self._context.latest_possible
@@ -250,14 +280,18 @@ class VideoStats(SnapshotStream, VideoListStream):
     def reads_whole_list(self) -> bool:
         return not self._window
 
-    def begin(self, sync_mode: SyncMode) -> ListingWalk | None:
+    def walks_in_parallel(self) -> bool:
+        """The lookback window's floor is known only from the newest video: one page at a time."""
+        return not self._window
+
+    def begin(self, sync_mode: SyncMode) -> tuple[VideoListing, int | None] | None:
         if self.already_taken(sync_mode):
             return None
         self._owner = self._auth.open_id()
         # all videos, or those within `lookback_days` of the newest (the `videos` window)
         self._window = self._settings.video_stats_scope == "lookback"
         self._oldest_wanted: int | None = None
-        return self._context.listing.walk(self.start_floor(), self.name)
+        return self._context.listing, self.start_floor()
 
     def take(self, page: ListedPage, walk: ListingWalk) -> Iterator[Mapping[str, Any]]:
         snapshot_at = self._context.snapshot_at

@@ -1,0 +1,88 @@
+"""A large account read by several workers at once: the same records and state as one walk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from integration_tests.cli import Run, catalog_for, run_connector
+from integration_tests.conftest import DATASET_NOW, config_for
+from tiktok_emulator import TikTokEmulator, generate_dataset
+
+LIST = "/v2/video/list/"
+VIDEOS = 1_500
+
+
+@pytest.fixture(scope="module")
+def large() -> Any:
+    # a little latency, so that a worker really waits for its answer while the others ask
+    dataset = generate_dataset(videos=VIDEOS, seed=31, now=DATASET_NOW)
+    with TikTokEmulator(dataset=dataset, latency_ms=3) as emu:
+        yield emu
+
+
+CONFIGS: dict[int, dict[str, Any]] = {}  # each emulator's latest config: every run rotates it
+
+
+def read(emu: TikTokEmulator, streams: dict[str, str], workers: int, state: Any = None) -> Run:
+    emu.reset_counts()
+    config = {**CONFIGS.get(id(emu), config_for(emu, lookback_days=7)), "num_workers": workers}
+    run = run_connector("read", config, catalog_for(streams), state)
+    assert run.returncode == 0, run.errors()
+    CONFIGS[id(emu)] = run.latest_config(config)
+    return run
+
+
+def list_calls(emu: TikTokEmulator) -> int:
+    return emu.stats()["counts"][LIST]
+
+
+def test_given_workers_when_reading_a_large_account_then_records_and_state_match_one_walk(
+    large: TikTokEmulator,
+) -> None:
+    alone = read(large, {"videos": "incremental"}, workers=1)
+    alone_calls = list_calls(large)
+    assert large.stats()["most_in_flight"][LIST] == 1
+    together = read(large, {"videos": "incremental"}, workers=8)
+    assert large.stats()["most_in_flight"][LIST] > 1
+    assert [r["id"] for r in together.records()] == [r["id"] for r in alone.records()]
+    assert len(together.records()) == VIDEOS
+    assert together.states()[-1] == alone.states()[-1]
+    # each cut costs about one request: the page that crosses into the other half
+    assert alone_calls <= list_calls(large) <= alone_calls * 1.2
+    assert not any(key.endswith(" 429") for key in large.stats()["status_counts"])
+
+
+def test_given_both_list_streams_when_reading_with_workers_then_the_list_is_walked_once(
+    large: TikTokEmulator,
+) -> None:
+    read(large, {"videos": "full_refresh"}, workers=8)
+    videos_alone = list_calls(large)
+    both = read(large, {"videos": "full_refresh", "video_stats": "incremental"}, workers=8)
+    # where the cuts fall depends on timing, so a few requests more or less, never a second walk
+    assert list_calls(large) <= videos_alone * 1.2
+    stats_ids = [r["video_id"] for r in both.records() if "video_id" in r]
+    video_ids = [r["id"] for r in both.records() if "video_id" not in r]
+    assert stats_ids == video_ids
+    assert len(set(video_ids)) == VIDEOS
+
+
+def test_given_a_resumed_sync_with_workers_then_it_emits_exactly_what_the_cursor_left(
+    large: TikTokEmulator,
+) -> None:
+    newest = sorted((v["create_time"] for v in large.dataset.videos), reverse=True)
+    resume_before = newest[VIDEOS // 3] * 1000
+    resumed_state = {"resume_before_ms": resume_before, "resume_newest_create_time": newest[0]}
+    state = [
+        {
+            "type": "STREAM",
+            "stream": {"stream_descriptor": {"name": "videos"}, "stream_state": resumed_state},
+        }
+    ]
+    resumed = read(large, {"videos": "incremental"}, workers=8, state=state)
+    expected = {v["id"] for v in large.dataset.videos if v["create_time"] * 1000 < resume_before}
+    ids = [r["id"] for r in resumed.records()]
+    assert set(ids) == expected
+    assert len(ids) == len(expected)
+    assert resumed.states()[-1] == {"create_time": newest[0]}
