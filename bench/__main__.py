@@ -44,6 +44,7 @@ def run(quick: bool, output: Path) -> report.Results:
             ),
             "binding": lambda at: binding_run(sizes, at),
             "profile": lambda at: profile_connector(sizes.profile_videos, at, progress),
+            "waits": lambda at: scenarios.waits(sizes, at, progress),
         }
         done = run_sections(sections, work, side_by_side=quick)
     results = report.Results(
@@ -61,6 +62,7 @@ def run(quick: bool, output: Path) -> report.Results:
         conditions=done["conditions"],
         binding=done["binding"],
         profile=done["profile"],
+        waits=done["waits"],
     )
     report.write(results, output)
     progress(f"wrote {output} in {results.elapsed_s:.0f} s")

@@ -26,6 +26,7 @@ from bench.harness import (
     write_json,
 )
 from integration_tests.cli import catalog_for
+from source_tiktok_organic.config import connection_specification
 from tiktok_emulator import TikTokEmulator, generate_dataset
 
 PAGE_SIZE = 20
@@ -34,6 +35,7 @@ TOKEN_PATH = "/v2/oauth/token/"
 PROFILE_PATH = "/v2/user/info/"
 UNLIMITED = 0  # requests_per_minute 0: the connector does no client-side throttling
 TIKTOK_RATE = 600  # TikTok's documented window, per endpoint and minute
+DEFAULT_WORKERS: int = connection_specification()["properties"]["num_workers"]["default"]
 ECONOMY_NOW = 1_760_000_000
 FULL_REFRESH = {"user_info": "full_refresh", "videos": "full_refresh"}
 INCREMENTAL = {"user_info": "full_refresh", "videos": "incremental"}
@@ -59,6 +61,9 @@ class Sizes:
     conditions_latency_ms: int = 150
     binding_videos: int | None = 15_000  # None: the rate-limit-binding run is not made
     profile_videos: int = 20_000
+    wait_videos: tuple[int, ...] = (100, 2_000, 20_000)
+    wait_latencies_ms: tuple[int, ...] = (150, 400)
+    wait_one_worker_max: int = 2_000  # one worker too, up to this size (20,000 takes 8 min)
 
 
 QUICK = Sizes(
@@ -75,6 +80,9 @@ QUICK = Sizes(
     conditions_videos=100,
     binding_videos=None,
     profile_videos=400,
+    wait_videos=(100, 400),
+    wait_latencies_ms=(20,),
+    wait_one_worker_max=400,
 )
 
 
@@ -437,3 +445,50 @@ def conditions(
             results[program] = Runs(program)
             measure(results[program], read_argv(program, *files), work, emulator)
     return Conditions(videos, latency_ms, TIKTOK_RATE, results)
+
+
+# 0. What users wait for ------------------------------------------------------------------------
+
+
+@dataclass
+class WaitRow:
+    """One whole-account read (user_info and videos) at TikTok's latency and 600/min window."""
+
+    videos: int
+    latency_ms: int
+    workers: int
+    runs: Runs
+
+    @property
+    def pages(self) -> int:
+        """The fewest list pages the account takes: what both floors are counted in."""
+        return max(1, math.ceil(self.videos / PAGE_SIZE))
+
+    @property
+    def window_floor_s(self) -> float:
+        return self.pages / (TIKTOK_RATE / 60)
+
+    @property
+    def sequential_floor_s(self) -> float:
+        return self.pages * self.latency_ms / 1000
+
+
+def waits(sizes: Sizes, work: Path, progress: Progress) -> list[WaitRow]:
+    """Default workers at every size and latency; one worker beside them where it is quick.
+
+    A fresh emulator per run, so no run's requests fill the next one's window.
+    """
+    rows = []
+    for latency in sizes.wait_latencies_ms:
+        for videos in sizes.wait_videos:
+            for workers in (
+                (1, DEFAULT_WORKERS) if videos <= sizes.wait_one_worker_max else (DEFAULT_WORKERS,)
+            ):
+                progress(f"wait: {videos} videos, {latency} ms, {workers} worker(s)")
+                name = f"wait-{videos}-{latency}-{workers}"
+                with EmulatorProcess(videos, latency_ms=latency, rate_limit=TIKTOK_RATE) as emu:
+                    files = read_files(work, name, emu.config(num_workers=workers), FULL_REFRESH)
+                    runs = Runs(name)
+                    measure(runs, read_argv("connector", *files), work, emu)
+                rows.append(WaitRow(videos, latency, workers, runs))
+    return rows

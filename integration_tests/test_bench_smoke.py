@@ -15,6 +15,7 @@ from bench.scenarios import QUICK
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = (
     "## Machine",
+    "## What users wait for",
     "## Targets",
     "## 1. Throughput",
     "## 2. Memory",
@@ -43,7 +44,7 @@ def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> N
     assert "mode: **quick**" in text
     targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0]
     verdicts = [line for line in targets.splitlines() if line.startswith("| ") and "**" in line]
-    assert len(verdicts) == 6
+    assert len(verdicts) == 6 + len(QUICK.wait_latencies_ms) * 2 + 1
     assert all("**met**" in line or "**missed**" in line for line in verdicts)
     # Counted by real runs: every video read, and the requests the emulator saw.
     assert f"| connector | {QUICK.throughput_videos} | " in text
@@ -52,6 +53,9 @@ def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> N
     assert f"| {lookback} | full refresh | {QUICK.economy_videos} | 1 | 1 | " in text
     assert f"| connector | {QUICK.conditions_videos + 1} | " in text
     assert "| imports (start-up) | " in text
+    for latency in QUICK.wait_latencies_ms:
+        for videos in QUICK.wait_videos:
+            assert f"| {videos:,} | {latency} | 8 | {videos + 1:,} | " in text
     # What --quick leaves out is said in the report, not silently dropped.
     assert "**Rate-limit-binding run: not run**" in text
     assert "**Not run** in --quick mode." in text

@@ -34,9 +34,9 @@ def test_given_too_few_pages_left_anywhere_then_no_cut() -> None:
 
 
 def test_given_a_dense_second_then_pages_left_count_at_least_a_second_per_video() -> None:
-    dense = Stretch(newest=T0, bottom=T0 - 200, seconds_per_video=0.01)
-    assert dense.pages_left == 10
-    assert pick_cut([dense]) == (0, T0 - 100)
+    dense = Stretch(newest=T0, bottom=T0 - 400, seconds_per_video=0.01)
+    assert dense.pages_left == 20
+    assert pick_cut([dense]) == (0, T0 - 200)
 
 
 def test_given_no_second_strictly_between_then_no_cut() -> None:
