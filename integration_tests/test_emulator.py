@@ -11,6 +11,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -732,9 +733,28 @@ def test_given_admin_endpoints_then_stats_are_served_and_reset_without_being_cou
     stats = requests.get(emulator.url + "/_emulator/stats", timeout=5).json()
     reset = requests.post(emulator.url + "/_emulator/reset", timeout=5).json()
 
-    assert stats == {"counts": {TOKEN: 1}, "status_counts": {f"{TOKEN} 200": 1}}
-    assert reset == {"counts": {}, "status_counts": {}}
+    assert stats == {
+        "counts": {TOKEN: 1},
+        "status_counts": {f"{TOKEN} 200": 1},
+        "most_in_flight": {TOKEN: 1},
+    }
+    assert reset == {"counts": {}, "status_counts": {}, "most_in_flight": {}}
     assert not emulator.counts
+
+
+def test_given_requests_at_once_then_stats_say_the_most_answered_together():
+    with TikTokEmulator(dataset=generate_dataset(videos=3), latency_ms=300) as emu:
+        threads = [
+            threading.Thread(
+                target=requests.get, args=(emu.url + USER_INFO,), kwargs={"timeout": 5}
+            )
+            for _ in range(3)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert emu.stats()["most_in_flight"] == {USER_INFO: 3}
 
 
 def test_given_keep_alive_session_and_hanging_request_when_stopping_then_stop_is_prompt():
