@@ -67,7 +67,9 @@ class VideoListing:
         self._progress = progress
         self._store = PageStore()
         self._stretches = [_Stretch(start_cursor, None, None)]
-        self._changed = threading.Condition()
+        lock = threading.Lock()
+        self._for_reader = threading.Condition(lock)  # a page came, or a worker failed
+        self._for_workers = threading.Condition(lock)  # work to claim, demand, or a halt
         self._reader: ListingWalk | None = None
         self._failure: BaseException | None = None
         self._halted = False
@@ -90,7 +92,7 @@ class VideoListing:
         return ListingWalk(self, floor, reader, fetch, workers, expected_videos)
 
     def _start(self, reader: ListingWalk) -> None:
-        with self._changed:
+        with self._for_reader:
             self._reader, self._failure, self._halted = reader, None, False
             for stretch in self._stretches:
                 stretch.paused = False
@@ -99,7 +101,7 @@ class VideoListing:
         """Every page in list order: those on record, then the workers' as they come."""
         index = position = 0
         while True:
-            with self._changed:
+            with self._for_reader:
                 entry = self._next_entry(index, position)
                 if entry is None:
                     return
@@ -122,13 +124,13 @@ class VideoListing:
                 raise self._failure
             else:
                 self._awaited = True
-                self._changed.notify_all()
+                self._for_workers.notify_all()
                 self._reader.ensure_workers()
-                self._changed.wait()
+                self._for_reader.wait()
 
     def _claim(self, parallel: bool) -> _Stretch | None:
         """The next stretch for a worker: the first nobody walks, else the older half of a cut."""
-        with self._changed:
+        with self._for_workers:
             while not self._halted and self._failure is None:
                 for stretch in self._stretches:
                     if stretch.idle:
@@ -139,7 +141,7 @@ class VideoListing:
                     return cut
                 if not any(stretch.taken for stretch in self._stretches):
                     return None
-                self._changed.wait()
+                self._for_workers.wait()
             return None
 
     def _cut(self) -> _Stretch | None:
@@ -185,7 +187,8 @@ class VideoListing:
 
     def _accept(self, stretch: _Stretch, page: VideoPage) -> None:
         """Keeps the stretch's share of a fetched page, in its place in the list."""
-        with self._changed:
+        with self._for_reader:
+            density = stretch.recent_density
             fresh = stretch.pager.accept(page)
             stretch.count(fresh)
             kept = [video for video in fresh if self._holds(stretch, create_time_of(video))]
@@ -198,7 +201,9 @@ class VideoListing:
             stretch.entries.append(self._store.add([kept, resume]))
             self._awaited = False
             self._progress.page(len(kept))
-            self._changed.notify_all()
+            self._for_reader.notify_all()
+            if stretch.done or stretch.paused or _moved(density, stretch.recent_density):
+                self._for_workers.notify_all()  # a cut may be worth it now
 
     @staticmethod
     def _holds(stretch: _Stretch, created: int) -> bool:
@@ -219,22 +224,30 @@ class VideoListing:
 
     def _goes_on(self, stretch: _Stretch, lockstep: bool) -> bool:
         """Whether the worker fetches the stretch's next page; in lockstep, once it is wanted."""
-        with self._changed:
+        with self._for_workers:
             while lockstep and not (self._halted or self._awaited):
-                self._changed.wait()
+                self._for_workers.wait()
             return not (stretch.done or stretch.paused or self._halted)
 
     def _release(self, stretch: _Stretch, failure: BaseException | None) -> None:
-        with self._changed:
+        with self._for_reader:
             stretch.taken = False
             if failure is not None and self._failure is None:
                 self._failure = failure
-            self._changed.notify_all()
+            self._for_reader.notify_all()
+            self._for_workers.notify_all()
 
     def _halt(self) -> None:
-        with self._changed:
+        with self._for_reader:
             self._halted = True
-            self._changed.notify_all()
+            self._for_workers.notify_all()
+
+
+def _moved(before: float | None, after: float | None) -> bool:
+    """Whether a stretch's density changed enough (twofold) to change which cut is best."""
+    if before is None or after is None:
+        return before != after
+    return not 0.5 <= max(after, 1.0) / max(before, 1.0) <= 2.0
 
 
 def _reached(floor: int, oldest: int | None, cursor: int | None) -> bool:

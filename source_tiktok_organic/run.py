@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
-from airbyte_cdk.logger import PRINT_BUFFER
 from airbyte_cdk.models import ConnectorSpecification, FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
+from airbyte_cdk.utils.print_buffer import PrintBuffer
 
 from source_tiktok_organic.errors import traced_error
 from source_tiktok_organic.source import SourceTiktokOrganic
@@ -61,8 +61,13 @@ def launch(argv: Sequence[str], write: Callable[[str], None]) -> int:
     return 0
 
 
+# The CDK's shared buffer writes every 0.1 s. Records replayed from the page store come faster
+# than TikTok ever sends them, and 0.1 s of them held as text in a StringIO costs tens of MiB.
+FLUSH_INTERVAL_S = 0.01
+
+
 def run() -> None:
-    with PRINT_BUFFER:
+    with PrintBuffer(flush_interval=FLUSH_INTERVAL_S):
         code = launch(sys.argv[1:], lambda message: print(f"{message}\n", end=""))
     if code:
         sys.exit(code)
