@@ -15,7 +15,7 @@ from integration_tests.cli import catalog_for, command_path, run_connector
 from integration_tests.conftest import DATASET_NOW, config_for
 from tiktok_emulator import TikTokEmulator, generate_dataset
 
-VIDEOS = 400
+VIDEOS = 800  # 40 pages: enough for the listing to cut it and read stretches at once
 
 
 def read_until_killed(config: dict, catalog: dict, kill_after: int) -> tuple[list, list, dict]:

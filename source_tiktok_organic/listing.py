@@ -19,7 +19,7 @@ from typing import Any
 from source_tiktok_organic.page_store import Entry, PageStore
 from source_tiktok_organic.pagination import VideoPage, VideoPager, create_time_of
 from source_tiktok_organic.progress import Progress
-from source_tiktok_organic.slicing import Stretch, guess_bottom, pick_cut
+from source_tiktok_organic.slicing import Stretch, density_moved, guess_bottom, pick_cut
 
 
 @dataclass(frozen=True)
@@ -162,8 +162,7 @@ class VideoListing:
         if not stretch.taken or stretch.done or stretch.paused or cursor is None:
             return None
         density = stretch.recent_density
-        density = density if density is not None else self._density()
-        if density is None:
+        if density is None:  # not one page of its own yet: nothing to judge it by
             return None
         newest = cursor // 1000 - 1
         bottom = stretch.floor
@@ -171,12 +170,6 @@ class VideoListing:
             assert self._reader is not None
             bottom = guess_bottom(newest, self._reader.floor, self._unlisted(), density)
         return Stretch(newest=newest, bottom=bottom, seconds_per_video=density)
-
-    def _density(self) -> float | None:
-        """The mean density of the stretches walked so far, for one that has none yet."""
-        known = [stretch.recent_density for stretch in self._stretches]
-        densities = [density for density in known if density is not None]
-        return sum(densities) / len(densities) if densities else None
 
     def _unlisted(self) -> int | None:
         assert self._reader is not None
@@ -192,8 +185,7 @@ class VideoListing:
             fresh = stretch.pager.accept(page)
             stretch.count(fresh)
             kept = [video for video in fresh if self._holds(stretch, create_time_of(video))]
-            oldest = min((create_time_of(video) for video in page.videos), default=None)
-            self._settle(stretch, oldest)
+            self._settle(stretch)
             if stretch.done:
                 resume = None if stretch.floor is None else (stretch.floor + 1) * 1000
             else:
@@ -202,7 +194,7 @@ class VideoListing:
             self._awaited = False
             self._progress.page(len(kept))
             self._for_reader.notify_all()
-            if stretch.done or stretch.paused or _moved(density, stretch.recent_density):
+            if stretch.done or stretch.paused or density_moved(density, stretch.recent_density):
                 self._for_workers.notify_all()  # a cut may be worth it now
 
     @staticmethod
@@ -210,17 +202,20 @@ class VideoListing:
         above_floor = stretch.floor is None or created > stretch.floor
         return above_floor and (stretch.ceiling is None or created <= stretch.ceiling)
 
-    def _settle(self, stretch: _Stretch, oldest: int | None) -> None:
-        """Whether the stretch is done, or paused at the reader's floor, after a page."""
-        cursor = stretch.pager.cursor
+    def _settle(self, stretch: _Stretch) -> None:
+        """Whether the stretch is done, or paused at the reader's floor, after a page.
+
+        A page holding a video at or before a floor moves the cursor to that video's second, so
+        the cursor alone tells; it also tells when TikTok's cursor jumps past the floor.
+        """
         if stretch.pager.done:
             stretch.done = True
         elif stretch.floor is not None:
-            stretch.done = _reached(stretch.floor, oldest, cursor)
+            stretch.done = _reached(stretch.floor, stretch.pager.cursor)
         else:
             assert self._reader is not None
             floor = self._reader.floor
-            stretch.paused = floor is not None and _reached(floor, oldest, cursor)
+            stretch.paused = floor is not None and _reached(floor, stretch.pager.cursor)
 
     def _goes_on(self, stretch: _Stretch, lockstep: bool) -> bool:
         """Whether the worker fetches the stretch's next page; in lockstep, once it is wanted."""
@@ -243,18 +238,9 @@ class VideoListing:
             self._for_workers.notify_all()
 
 
-def _moved(before: float | None, after: float | None) -> bool:
-    """Whether a stretch's density changed enough (twofold) to change which cut is best."""
-    if before is None or after is None:
-        return before != after
-    return not 0.5 <= max(after, 1.0) / max(before, 1.0) <= 2.0
-
-
-def _reached(floor: int, oldest: int | None, cursor: int | None) -> bool:
-    """A page held a video at or before `floor`, or the next one could only hold such videos."""
-    return (oldest is not None and oldest <= floor) or (
-        cursor is not None and cursor <= (floor + 1) * 1000
-    )
+def _reached(floor: int, cursor: int | None) -> bool:
+    """Whether the next page could only hold videos at or before `floor`."""
+    return cursor is not None and cursor <= (floor + 1) * 1000
 
 
 class StretchWalk:

@@ -21,6 +21,9 @@ PAGE_SIZE = 20  # TikTok's maximum max_count for /v2/video/list/
 # A cut costs about one request (the page that crosses into the other half): cutting only
 # stretches of 20 pages or more keeps that under 10% while every worker still gets a share.
 SEQUENTIAL_PAGES = 20
+# Seconds per video never taken as less than this: many videos may share one second, but a
+# stretch whose page sits in a single second must not look infinitely long.
+DENSEST = 0.01
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class Stretch:
 
     @property
     def pages_left(self) -> float:
-        return (self.newest - self.bottom) / max(self.seconds_per_video, 1.0) / PAGE_SIZE
+        return (self.newest - self.bottom) / max(self.seconds_per_video, DENSEST) / PAGE_SIZE
 
 
 def pick_cut(stretches: Sequence[Stretch | None]) -> tuple[int, int] | None:
@@ -71,4 +74,11 @@ def guess_bottom(
     deepest = EARLIEST_VIDEO - 1 if floor is None else max(floor, EARLIEST_VIDEO - 1)
     if unlisted is None:
         return deepest
-    return max(deepest, min(newest - 1, int(newest - unlisted * max(seconds_per_video, 1.0))))
+    return max(deepest, min(newest - 1, int(newest - unlisted * max(seconds_per_video, DENSEST))))
+
+
+def density_moved(before: float | None, after: float | None) -> bool:
+    """Whether a stretch's density changed enough (twofold, or newly known) to change the best cut."""
+    if before is None or after is None:
+        return before != after
+    return not 0.5 <= max(after, DENSEST) / max(before, DENSEST) <= 2.0

@@ -194,11 +194,16 @@ def sequential(times: list[int], floor: int | None = None) -> tuple[list[str], l
     return ids(walked(listing(), floor, server.fetch)), server.asked
 
 
-@pytest.mark.parametrize("bursty", [False, True], ids=["even", "bursty"])
+def crowded(videos: int) -> list[int]:
+    """Three videos in every second: wherever a cut falls, videos share its second."""
+    return [T0 - index // 3 for index in range(videos)]
+
+
+@pytest.mark.parametrize("shape", ["even", "bursty", "crowded"])
 def test_given_a_large_account_and_workers_then_same_videos_in_same_order_as_one_walk(
-    bursty: bool,
+    shape: str,
 ) -> None:
-    times = account(2_000, bursty=bursty)
+    times = crowded(2_000) if shape == "crowded" else account(2_000, bursty=shape == "bursty")
     alone, alone_asked = sequential(times)
     server = ListServer(times, delay=0.002)
     together = walked(listing(), None, server.fetch, workers=8, expected_videos=len(times))

@@ -2,9 +2,11 @@ import pytest
 
 from source_tiktok_organic.pagination import EARLIEST_VIDEO
 from source_tiktok_organic.slicing import (
+    DENSEST,
     PAGE_SIZE,
     SEQUENTIAL_PAGES,
     Stretch,
+    density_moved,
     guess_bottom,
     pick_cut,
 )
@@ -33,10 +35,16 @@ def test_given_too_few_pages_left_anywhere_then_no_cut() -> None:
     assert pick_cut([stretch(SEQUENTIAL_PAGES)]) is not None
 
 
-def test_given_a_dense_second_then_pages_left_count_at_least_a_second_per_video() -> None:
-    dense = Stretch(newest=T0, bottom=T0 - 400, seconds_per_video=0.01)
-    assert dense.pages_left == 20
-    assert pick_cut([dense]) == (0, T0 - 200)
+def test_given_videos_crowding_each_second_then_pages_left_count_them_all() -> None:
+    crowded = Stretch(newest=T0, bottom=T0 - 4, seconds_per_video=DENSEST)
+    assert crowded.pages_left == 20
+    assert pick_cut([crowded]) == (0, T0 - 2)
+    one_second = Stretch(newest=T0, bottom=T0 - 1, seconds_per_video=0.0)
+    assert one_second.pages_left == 5  # never infinite
+
+
+def test_given_a_density_under_the_densest_then_the_densest_counts() -> None:
+    assert Stretch(newest=T0, bottom=T0 - 4, seconds_per_video=0.0001).pages_left == 20
 
 
 def test_given_no_second_strictly_between_then_no_cut() -> None:
@@ -61,5 +69,27 @@ def test_given_an_open_stretch_then_its_bottom_is_guessed_from_floor_and_unliste
     assert guess_bottom(T0, floor, unlisted, 100.0) == expected
 
 
-def test_given_a_density_under_a_second_then_the_guess_uses_a_second_per_video() -> None:
-    assert guess_bottom(T0, None, 30, 0.1) == T0 - 30
+def test_given_a_crowded_stretch_then_the_guess_reaches_as_deep_as_its_density() -> None:
+    assert guess_bottom(T0, None, 300, 0.1) == T0 - 30
+    assert guess_bottom(T0, None, 300, 0.0) == T0 - 3
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "moved"),
+    [
+        (None, None, False),
+        (None, 50.0, True),
+        (50.0, None, True),
+        (50.0, 100.0, False),
+        (50.0, 25.0, False),
+        (50.0, 100.1, True),
+        (50.0, 24.9, True),
+        (0.0, 0.015, False),  # under the densest counts as the densest
+        (0.001, 0.005, False),
+        (0.5, 2.5, True),
+    ],
+)
+def test_given_a_new_density_then_it_counts_as_moved_only_when_twofold_or_newly_known(
+    before: float | None, after: float | None, moved: bool
+) -> None:
+    assert density_moved(before, after) is moved
