@@ -213,18 +213,24 @@ def test_given_a_large_account_and_workers_then_same_videos_in_same_order_as_one
     assert len(server.asked) <= len(alone_asked) * 1.25
 
 
-def test_given_workers_then_each_resume_cursor_holds_everything_emitted_before_it() -> None:
-    times = account(1_000, seed=5)
+@pytest.mark.parametrize("shape", ["even", "crowded"])
+def test_given_workers_then_each_resume_cursor_is_where_the_emitted_videos_end(
+    shape: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Resuming there loses nothing, and re-reads at most the second the page ended in."""
+    times = crowded(1_500) if shape == "crowded" else account(1_000, seed=5)
     server = ListServer(times, delay=0.001)
     pages = walked(listing(), None, server.fetch, workers=6, expected_videos=len(times))
+    assert server.most_in_flight > 1  # cut into stretches, each ending on a page of its own
     emitted: list[int] = []
-    for page in pages:
+    for page in pages[:-1]:
         emitted.extend(v["create_time"] for v in page.videos)
-        if page.resume_cursor is None:
-            continue
+        assert page.resume_cursor is not None
         later = [t for t in times if t * 1000 >= page.resume_cursor]
         assert sorted(later) == sorted(t for t in emitted if t * 1000 >= page.resume_cursor)
+        assert min(emitted) >= page.resume_cursor // 1000 - 1
     assert pages[-1].resume_cursor is None
+    assert caplog.messages == []  # every page went to the temporary file
 
 
 def test_given_a_floor_and_workers_then_nothing_older_is_read_beyond_the_floors_page() -> None:
