@@ -233,6 +233,26 @@ def test_given_workers_then_each_resume_cursor_is_where_the_emitted_videos_end(
     assert caplog.messages == []  # every page went to the temporary file
 
 
+class PinnedServer(ListServer):
+    """Serves the newest video on top of every page, whatever the cursor: TikTok's pinned
+    videos could come back like this, newer than the cursor asked for."""
+
+    def page(self, cursor: int | None) -> VideoPage:
+        page = super().page(cursor)
+        if cursor is None:
+            return page
+        return VideoPage([dict(self.videos[0]), *page.videos], page.cursor, page.has_more)
+
+
+def test_given_videos_newer_than_the_cursor_then_no_stretch_emits_another_ones() -> None:
+    times = account(1_000, seed=13)
+    alone, _ = sequential(times)
+    server = PinnedServer(times, delay=0.001)
+    together = walked(listing(), None, server.fetch, workers=6, expected_videos=len(times))
+    assert server.most_in_flight > 1
+    assert ids(together) == alone
+
+
 def test_given_a_floor_and_workers_then_nothing_older_is_read_beyond_the_floors_page() -> None:
     times = account(2_000, seed=9)
     floor = sorted(times)[len(times) // 2]
