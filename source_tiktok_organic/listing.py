@@ -301,8 +301,8 @@ class ListingWalk:
         self._stopped = True
 
     def ensure_workers(self) -> None:
-        """Starts the workers the first time the reader wants a page that is not on record."""
-        if self._threads:
+        """Starts workers when the reader wants a page that is not on record and none is left."""
+        if any(thread.is_alive() for thread in self._threads):
             return
         for number in range(self._workers):
             thread = threading.Thread(

@@ -263,6 +263,14 @@ def test_given_a_floor_and_workers_then_nothing_older_is_read_beyond_the_floors_
     assert all(cursor is None or cursor > floor * 1000 for cursor in server.asked)
 
 
+def test_given_two_workers_then_two_requests_are_in_flight_at_once() -> None:
+    times = account(2_000)
+    alone, _ = sequential(times)
+    server = ListServer(times, delay=0.002)
+    assert ids(walked(listing(), None, server.fetch, workers=2, expected_videos=2_000)) == alone
+    assert server.most_in_flight == 2
+
+
 def test_given_a_small_account_then_workers_ask_exactly_what_one_walk_asks() -> None:
     times = account(100)
     _, alone_asked = sequential(times)
