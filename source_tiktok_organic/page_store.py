@@ -7,6 +7,7 @@ memory instead: more memory, the same records and requests, and one warning sayi
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import tempfile
@@ -39,9 +40,7 @@ class PageStore:
                 if self._file is None:
                     # Lives as long as the listing (one sync); the OS removes it once closed.
                     self._file = tempfile.TemporaryFile()  # noqa: SIM115
-                written = os.pwrite(self._file.fileno(), line, self._end)
-                if written != len(line):
-                    raise OSError(f"wrote {written} of {len(line)} bytes")
+                _write_all(self._file.fileno(), line, self._end)
             except OSError as error:
                 self._refuse_disk(error)
                 return line
@@ -64,3 +63,13 @@ class PageStore:
             "a large account needs.",
             error.strerror or error,
         )
+
+
+def _write_all(fd: int, data: bytes, offset: int) -> None:
+    """A full disk may first take part of a page; the next write then says why it stopped."""
+    rest = memoryview(data)
+    while rest:
+        written = os.pwrite(fd, rest, offset)
+        if not written:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        rest, offset = rest[written:], offset + written

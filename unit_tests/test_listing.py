@@ -145,15 +145,20 @@ def no_space(*_: object, **__: object) -> None:
     raise OSError(errno.ENOSPC, "No space left on device")
 
 
+@pytest.mark.parametrize("when_full", ["raises", "writes nothing"])
 def test_given_no_room_on_disk_then_pages_stay_in_memory_and_nothing_is_asked_twice(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, when_full: str
 ) -> None:
-    writes = iter([None])
+    """The disk takes the first page, half of the second, then nothing."""
+    calls = iter(["whole", "half"])
 
     def fills_up(fd: int, data: bytes, offset: int) -> int:
-        if next(writes, "full") == "full":
+        step = next(calls, when_full)
+        if step == "raises":
             raise OSError(errno.ENOSPC, "No space left on device")
-        return len(data) if pwrite(fd, data, offset) == len(data) else 0
+        if step == "writes nothing":
+            return 0
+        return pwrite(fd, data if step == "whole" else data[: len(data) // 2], offset)
 
     pwrite = page_store.os.pwrite
     monkeypatch.setattr(page_store.os, "pwrite", fills_up)
