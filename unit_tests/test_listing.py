@@ -305,3 +305,18 @@ def test_given_a_worker_fails_then_the_pages_before_it_come_first_and_then_its_e
     assert got
     alone, _ = sequential(times)
     assert got == alone[: len(got)]
+
+
+def test_given_a_disk_that_takes_pages_in_pieces_then_every_page_reads_back_whole(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    pwrite = page_store.os.pwrite
+
+    def in_pieces(fd: int, data: bytes, offset: int) -> int:
+        return pwrite(fd, bytes(data[: max(1, len(data) // 3)]), offset)
+
+    monkeypatch.setattr(page_store.os, "pwrite", in_pieces)
+    server, shared = SmallServer(), listing()
+    assert ids(walked(shared, None, server.fetch)) == ["5", "4", "3", "2", "1"]
+    assert ids(walked(shared, None, server.fetch)) == ["5", "4", "3", "2", "1"]
+    assert caplog.messages == []
