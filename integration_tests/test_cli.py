@@ -1,7 +1,8 @@
 """End-to-end: the CLI against the emulator, exactly as Airbyte or `docker run` calls it.
 
-The core commands run the installed command; the rest run in this process through the same
-entrypoint (see integration_tests/cli.py).
+`spec` runs the installed command (the console script itself); the rest run in this process
+through the same entrypoint (see integration_tests/cli.py). test_lifecycle.py and
+test_readme_by_hand.py run check and read installed, run after run.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def test_spec_prints_one_spec_message() -> None:
 def test_given_good_credentials_when_checking_then_succeeded(
     emulator: TikTokEmulator, config: dict
 ) -> None:
-    run = run_connector("check", config, installed=True)
+    run = run_connector("check", config)
     [status] = run.of_type(Type.CONNECTION_STATUS)
     assert status.connectionStatus.status == Status.SUCCEEDED
 
@@ -92,7 +93,7 @@ def test_given_full_refresh_of_both_streams_then_every_video_once_and_schema_val
         stream.name: stream.json_schema
         for stream in run_connector("discover", config).of_type(Type.CATALOG)[0].catalog.streams
     }
-    run = run_connector("read", config, catalog_for(BOTH), installed=True)
+    run = run_connector("read", config, catalog_for(BOTH))
     assert run.returncode == 0, run.stderr
     videos = run.records("videos")
     assert len(videos) == len(emulator.dataset.videos)
@@ -109,13 +110,11 @@ def test_given_first_sync_state_when_new_videos_posted_then_second_sync_returns_
     emulator: TikTokEmulator, config: dict
 ) -> None:
     catalog = catalog_for({"videos": "incremental"})
-    first = run_connector("read", config, catalog, installed=True)
+    first = run_connector("read", config, catalog)
     assert len(first.records()) == len(emulator.dataset.videos)
     added = emulator.add_videos(3, newer=True)
     emulator.reset_counts()
-    second = run_connector(
-        "read", first.latest_config(config), catalog, first.state_messages(), installed=True
-    )
+    second = run_connector("read", first.latest_config(config), catalog, first.state_messages())
     assert {video["id"] for video in second.records()} == {video["id"] for video in added}
     assert emulator.counts["/v2/video/list/"] == 1
     assert second.states()[-1] == {"create_time": max(v["create_time"] for v in added)}
