@@ -83,20 +83,23 @@ print(json.dumps(out))
 
 @dataclass
 class Sync:
-    """One run of the snippet and the cache as it stood afterwards."""
+    """One run of the snippet: what it printed and the config file it left."""
 
     stdout: str
     config: dict[str, Any]
-    cache: dict[str, Any]
 
 
 @dataclass
 class TwoSyncs:
+    """Both runs, and the cache as it stood after the second (which holds the first's rows)."""
+
     original_config: dict[str, Any]
     first: Sync
     second: Sync
+    cache: dict[str, Any]
     video_count: int
     open_id: str
+    followers_at_first: int
     views_before_second: dict[str, int | None]
 
 
@@ -175,8 +178,7 @@ def run_snippet(python: Path, script: Path, work: Path, emu: TikTokEmulator, lab
             f"--- connector log ---\n{connector_log(work)}",
             pytrace=False,
         )
-    config = json.loads((work / "secrets" / "config.json").read_text())
-    return Sync(stdout, config, inspect_cache(python, work))
+    return Sync(stdout, json.loads((work / "secrets" / "config.json").read_text()))
 
 
 def connector_log(work: Path) -> str:
@@ -235,6 +237,7 @@ def syncs(
     script.write_text(readme_snippet())
 
     first = run_snippet(pyairbyte, script, work, emu, "first run")
+    followers_at_first = emu.dataset.profile["follower_count"]
 
     # Between the syncs the creator gains followers, edits the bio, and every video gets views.
     emu.dataset.profile["follower_count"] += NEW_FOLLOWERS
@@ -246,8 +249,10 @@ def syncs(
         original_config=original,
         first=first,
         second=second,
+        cache=inspect_cache(pyairbyte, work),
         video_count=len(emu.dataset.videos),
         open_id=emu.dataset.profile["open_id"],
+        followers_at_first=followers_at_first,
         views_before_second=bumped,
     )
 
@@ -265,7 +270,7 @@ def test_rotated_refresh_token_is_saved_for_the_next_run(syncs: TwoSyncs) -> Non
 
 
 def test_every_stream_lands_in_a_typed_table(syncs: TwoSyncs) -> None:
-    cache = syncs.first.cache
+    cache = syncs.cache
     assert set(STREAMS) <= set(cache["tables"])
     types = cache["types"]
     integers = {"BIGINT", "INTEGER", "HUGEINT", "UBIGINT"}
@@ -287,25 +292,22 @@ def test_every_stream_lands_in_a_typed_table(syncs: TwoSyncs) -> None:
 
 
 def test_videos_hold_each_video_once(syncs: TwoSyncs) -> None:
-    for sync in (syncs.first, syncs.second):
-        ids = sync.cache["video_ids"]
-        assert len(ids) == syncs.video_count
-        assert len(set(ids)) == len(ids), "duplicate video ids in the videos table"
+    for sync in (syncs.first, syncs.second):  # what the snippet printed, run by run
+        assert f"videos: {syncs.video_count} rows" in sync.stdout, sync.stdout
+    ids = syncs.cache["video_ids"]
+    assert len(ids) == syncs.video_count
+    assert len(set(ids)) == len(ids), "duplicate video ids in the videos table"
 
 
 def test_history_streams_gain_one_snapshot_per_run(syncs: TwoSyncs) -> None:
     n = syncs.video_count
-    assert syncs.first.cache["video_stats_per_snapshot"] == [n]
-    assert syncs.second.cache["video_stats_per_snapshot"] == [n, n]
-    assert syncs.second.cache["video_stats_duplicates"] == 0
+    assert syncs.cache["video_stats_per_snapshot"] == [n, n]
+    assert syncs.cache["video_stats_duplicates"] == 0
     # the second snapshot carries the counts TikTok served at the second run
-    assert syncs.second.cache["latest_views"] == syncs.views_before_second
-
-    first_followers = syncs.first.cache["user_stats_followers"]
-    assert len(first_followers) == 1
-    assert syncs.second.cache["user_stats_followers"] == [
-        first_followers[0],
-        first_followers[0] + NEW_FOLLOWERS,
+    assert syncs.cache["latest_views"] == syncs.views_before_second
+    assert syncs.cache["user_stats_followers"] == [
+        syncs.followers_at_first,
+        syncs.followers_at_first + NEW_FOLLOWERS,
     ]
 
 
@@ -315,14 +317,13 @@ def test_profile_is_refreshed_by_the_second_read(syncs: TwoSyncs) -> None:
     PyAirbyte configures it as incremental and passes back the CDK's
     `{"__ab_full_refresh_sync_complete": true}` state, which must not stop the second read.
     """
-    first = syncs.first.cache["user_info"]
-    assert len(first) == 1
-    assert first[0]["open_id"] == syncs.open_id
-    second = syncs.second.cache["user_info"]
-    assert len(second) == 1, second
-    state = syncs.second.cache["states"].get("user_info")
-    assert second[0]["follower_count"] == first[0]["follower_count"] + NEW_FOLLOWERS, (
+    profiles = syncs.cache["user_info"]
+    assert len(profiles) == 1, profiles
+    [profile] = profiles
+    assert profile["open_id"] == syncs.open_id
+    state = syncs.cache["states"].get("user_info")
+    assert profile["follower_count"] == syncs.followers_at_first + NEW_FOLLOWERS, (
         "user_info still holds the first read's profile: the second read did not refresh it"
         f" (the user_info state PyAirbyte keeps and passes back: {state})"
     )
-    assert second[0]["bio_description"] == NEW_BIO
+    assert profile["bio_description"] == NEW_BIO
