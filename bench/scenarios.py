@@ -80,9 +80,8 @@ QUICK = Sizes(
     conditions_videos=100,
     binding_videos=None,
     profile_videos=400,
-    wait_videos=(100, 400),
+    wait_videos=(100,),
     wait_latencies_ms=(20,),
-    wait_one_worker_max=400,
 )
 
 
