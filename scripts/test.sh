@@ -20,5 +20,8 @@ else
     echo "No Docker engine: the container tests will be skipped." >&2
 fi
 
+# Set-up, like the image: PyAirbyte's own venv (test_pyairbyte.py), built once and reused.
+run python -c "from integration_tests.pyairbyte_env import pyairbyte_python; pyairbyte_python()"
+
 # Three workers on two cores: much of the suite waits on sockets, containers and subprocesses.
 run pytest -n 3 --dist loadgroup "${markers[@]}" "$@"
