@@ -1,5 +1,7 @@
 """Where the connector's read spends its time: cProfile of one full read, summarised for the report.
 
+The profile starts after the connector's imports (bench/profiled.py): start-up is section 3's.
+
 cProfile's clock is wall time, so time blocked on the emulator shows up in socket reads; the
 "self time" table and the named phases below separate that from the Python work around it.
 Profiling slows Python code down (roughly 1.5-2x), so the shares matter, not the seconds.
@@ -20,7 +22,7 @@ LIBRARY_PREFIX = re.compile(r"^.*/(site-packages|lib/python3\.\d+)/")
 # (label, file suffix, function): cumulative time of each, when the function exists in this build.
 PHASES: tuple[tuple[str, str, str], ...] = (
     ("whole run", "~", "<built-in method builtins.exec>"),
-    ("imports (start-up)", "<frozen importlib._bootstrap>", "_find_and_load"),
+    ("imports during the read (start-up is not profiled)", "<frozen importlib._bootstrap>", "_find_and_load"),
     ("reading the stream (AbstractSource._read_stream)", "abstract_source.py", "_read_stream"),
     ("one page: request to parsed data (HttpStream._fetch_next_page)", "http.py", "_fetch_next_page"),
     ("  building the request (HttpClient._create_prepared_request)", "http_client.py", "_create_prepared_request"),
@@ -56,7 +58,7 @@ def profile_connector(videos: int, work: Path, progress: Progress, top: int = 15
     with EmulatorProcess(videos) as emulator:
         config = emulator.config(requests_per_minute=UNLIMITED)
         files = read_files(work, "profile", config, {"videos": "full_refresh"})
-        argv = [PYTHON, "-m", "cProfile", "-o", str(dump), *read_argv("connector", *files)]
+        argv = [PYTHON, "-m", "bench.profiled", str(dump), *read_argv("connector", *files)[1:]]
         out = work / "profile.jsonl"
         measurement = run_measured(argv, out)
         require_success("profiled connector", measurement, out)

@@ -531,9 +531,10 @@ def profile_section(profile: Profile) -> str:
     return f"""
 ## Profile of the connector
 
-cProfile of one full read of {profile.videos:,} videos (throughput set-up). Wall-clock time,
-inflated by profiling; shares matter more than seconds. Phases are cumulative times of named
-functions (nested phases are part of their parent).
+cProfile of one full read of {profile.videos:,} videos (throughput set-up), from the end of the
+connector's imports (start-up is section 3). Wall-clock time, inflated by profiling; shares
+matter more than seconds. Phases are cumulative times of named functions (nested phases are part
+of their parent).
 
 {table(["phase", "s", "share"], phase_rows)}
 
@@ -556,7 +557,8 @@ def method() -> str:
 - `uv run --frozen python -m bench` (`--quick` for a smoke run, `--output PATH` to write
   elsewhere). Code: bench/harness.py (process runner, emulator process), bench/launch.py,
   bench/scenarios.py,
-  bench/floor.py, bench/peer/ (manifest + runner), bench/bare.py, bench/profiling.py,
+  bench/floor.py, bench/peer/ (manifest + runner), bench/bare.py, bench/profiling.py
+  (bench/profiled.py),
   bench/report.py.
 - Every measured program is started by bench/launch.py, a stdlib-only `python -S` process that
   forks, execs the program and reads its `rusage` with `os.wait4`: wall time around fork and
