@@ -1,8 +1,8 @@
 """End-to-end: the CLI against the emulator, exactly as Airbyte or `docker run` calls it.
 
-`spec` runs the installed command (the console script itself); the rest run in this process
-through the same entrypoint (see integration_tests/cli.py). test_lifecycle.py and
-test_readme_by_hand.py run check and read installed, run after run.
+They run in this process through the console script's own `launch` (see
+integration_tests/cli.py); test_lifecycle.py and test_readme_by_hand.py run the installed
+command itself, run after run.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def dataset_ids(emu: TikTokEmulator) -> set[str]:
 
 
 def test_spec_prints_one_spec_message() -> None:
-    run = run_connector("spec", installed=True)
+    run = run_connector("spec")
     assert run.returncode == 0
     [spec] = run.of_type(Type.SPEC)
     assert "refresh_token" in spec.spec.connectionSpecification["properties"]
