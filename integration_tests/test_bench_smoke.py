@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.scenarios import QUICK
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +30,7 @@ SECTIONS = (
 )
 
 
+@pytest.mark.long_running
 def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> None:
     report = tmp_path / "BENCHMARKS.md"
     done = subprocess.run(

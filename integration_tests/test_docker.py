@@ -117,6 +117,7 @@ def test_airbyte_entrypoint_names_the_images_entrypoint(image: Any) -> None:
     assert env["AIRBYTE_ENTRYPOINT"] == " ".join(config["Entrypoint"])
 
 
+@pytest.mark.long_running
 def test_given_a_first_sync_of_every_stream_when_syncing_videos_with_its_state_then_only_new_come(
     run: Any, emulator: TikTokEmulator
 ) -> None:

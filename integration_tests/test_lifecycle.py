@@ -46,6 +46,7 @@ def config_file(emulator: TikTokEmulator, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.long_running
 def test_given_one_config_file_when_check_then_read_twice_then_every_run_works(
     emulator: TikTokEmulator, config_file: Path, tmp_path: Path
 ) -> None:

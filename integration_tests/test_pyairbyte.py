@@ -28,7 +28,7 @@ from integration_tests.pyairbyte_env import PyAirbyteInstallError, pyairbyte_pyt
 from tiktok_emulator import TikTokEmulator, generate_dataset
 
 # Both syncs are one module-wide fixture: keep every test on one worker so they run once.
-pytestmark = pytest.mark.xdist_group("pyairbyte")
+pytestmark = [pytest.mark.xdist_group("pyairbyte"), pytest.mark.long_running]
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = "## Read it from Python (PyAirbyte)"

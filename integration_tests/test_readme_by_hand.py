@@ -98,6 +98,7 @@ def test_the_readme_by_hand_commands_are_the_sequence_the_test_below_expects() -
     assert any("scripts/last_state.py" in step for step in steps)
 
 
+@pytest.mark.long_running
 def test_the_readme_by_hand_commands_run_as_written_against_the_emulator(
     emulator: TikTokEmulator, tmp_path: Path
 ) -> None:

@@ -23,5 +23,9 @@ fi
 # Set-up, like the image: PyAirbyte's own venv (test_pyairbyte.py), built once and reused.
 run python -c "from integration_tests.pyairbyte_env import pyairbyte_python; pyairbyte_python()"
 
+# Set-up: pytest's rewritten test modules, written once as bytecode for the three workers to
+# read (PYTHONDONTWRITEBYTECODE=1, set on some machines, would make each worker rewrite them).
+PYTHONDONTWRITEBYTECODE= run pytest --collect-only -q "${markers[@]}" "$@" >/dev/null
+
 # Three workers on two cores: much of the suite waits on sockets, containers and subprocesses.
 run pytest -n 3 --dist loadgroup "${markers[@]}" "$@"
