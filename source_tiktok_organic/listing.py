@@ -70,10 +70,7 @@ class VideoListing:
         lock = threading.Lock()
         self._for_reader = threading.Condition(lock)  # a page came, or a worker failed
         self._for_workers = threading.Condition(lock)  # work to claim, demand, or a halt
-        self._reader: ListingWalk | None = None
-        self._failure: BaseException | None = None
-        self._halted = False
-        self._awaited = False  # the reader waits for a page nobody has fetched yet
+        self._begin(None)
 
     def walk(
         self,
@@ -93,9 +90,16 @@ class VideoListing:
 
     def _start(self, reader: ListingWalk) -> None:
         with self._for_reader:
-            self._reader, self._failure, self._halted = reader, None, False
+            self._begin(reader)
             for stretch in self._stretches:
                 stretch.paused = False
+
+    def _begin(self, reader: ListingWalk | None) -> None:
+        """What one reader's walk starts from: no failure, no halt, no page awaited yet."""
+        self._reader = reader
+        self._failure: BaseException | None = None
+        self._halted = False
+        self._awaited = False  # the reader waits for a page nobody has fetched yet
 
     def _pages(self) -> Iterator[ListedPage]:
         """Every page in list order: those on record, then the workers' as they come."""
@@ -194,8 +198,9 @@ class VideoListing:
             self._awaited = False
             self._progress.page(len(kept))
             self._for_reader.notify_all()
-            if stretch.done or stretch.paused or density_moved(density, stretch.recent_density):
-                self._for_workers.notify_all()  # a cut may be worth it now
+            # a cut may be worth it now (a stretch that ended wakes them on its release)
+            if density_moved(density, stretch.recent_density):
+                self._for_workers.notify_all()
 
     @staticmethod
     def _holds(stretch: _Stretch, created: int) -> bool:

@@ -10,7 +10,7 @@ import pytest
 
 from source_tiktok_organic import page_store
 from source_tiktok_organic.listing import ListedPage, StretchWalk, VideoListing
-from source_tiktok_organic.pagination import VideoPage
+from source_tiktok_organic.pagination import EARLIEST_VIDEO, VideoPage
 from source_tiktok_organic.progress import Progress
 from unit_tests.conftest import video
 
@@ -320,3 +320,71 @@ def test_given_a_disk_that_takes_pages_in_pieces_then_every_page_reads_back_whol
     assert ids(walked(shared, None, server.fetch)) == ["5", "4", "3", "2", "1"]
     assert ids(walked(shared, None, server.fetch)) == ["5", "4", "3", "2", "1"]
     assert caplog.messages == []
+
+
+class GatedServer(ListServer):
+    """Holds the first stretch's second page until another stretch has asked for its first, so
+    the idle worker cuts the list knowing exactly one page: where it cuts is then fixed."""
+
+    def __init__(self, times: list[int], page_size: int) -> None:
+        super().__init__(times, page_size)
+        self.second_stretch_started = threading.Event()
+        self._first_page_end: int | None = None
+
+    def page(self, cursor: int | None) -> VideoPage:
+        if cursor is not None and cursor == self._first_page_end:
+            assert self.second_stretch_started.wait(5), "no second stretch was started"
+        elif cursor is not None:
+            self.second_stretch_started.set()
+        page = super().page(cursor)
+        if cursor is None:
+            self._first_page_end = (page.videos[-1]["create_time"] + 1) * 1000
+        return page
+
+
+@pytest.mark.parametrize(("expected_videos", "page_size"), [(1_000, 20), (2_000, 2), (None, 20)])
+def test_given_one_page_known_then_the_first_cut_halves_what_the_unlisted_videos_span(
+    expected_videos: int | None, page_size: int
+) -> None:
+    """One video every 100 s: after one page an idle worker expects the videos not yet listed
+    to span 100 s each below it, and cuts at half that depth. Not told how many there are, it
+    halves the way down to TikTok's first videos."""
+    times = [T0 - 100 * index for index in range(1_000)]
+    server = GatedServer(times, page_size)
+    pages = walked(listing(), None, server.fetch, workers=2, expected_videos=expected_videos)
+    newest = T0 - 100 * (page_size - 1)  # the first page's oldest second, re-read next
+    if expected_videos is None:
+        cut = (newest + EARLIEST_VIDEO - 1) // 2
+    else:
+        cut = newest - (expected_videos - page_size) * 100 // 2
+    assert server.asked[:2] == [None, (cut + 1) * 1000]
+    assert ids(pages) == [f"v{index}" for index in range(1_000)]
+
+
+class SlowNewerHalf(ListServer):
+    """The newer half of the account answers slowly, so whoever walks the older half is done
+    long before, with pages of the newer half still to share."""
+
+    def page(self, cursor: int | None) -> VideoPage:
+        middle = self.videos[len(self.videos) // 2]["create_time"]
+        self.delay = 0.005 if cursor is None or cursor > middle * 1000 else 0.0
+        return super().page(cursor)
+
+
+def test_given_a_worker_done_early_then_it_takes_more_of_the_list_in_the_same_thread() -> None:
+    """No more threads than asked for, each a daemon (never holding the process at exit) named
+    after its stream (so a thread dump tells whose it is)."""
+    server = SlowNewerHalf([T0 - 100 * index for index in range(4_000)])
+    walks: dict[threading.Thread, int] = {}
+
+    def fetch(stretch: StretchWalk) -> None:
+        thread = threading.current_thread()
+        walks[thread] = walks.get(thread, 0) + 1
+        server.fetch(stretch)
+
+    pages = walked(listing(), None, fetch, reader="video_stats", workers=2, expected_videos=4_000)
+    assert len(ids(pages)) == 4_000
+    assert len(walks) == 2
+    assert max(walks.values()) > 1
+    assert all(thread.daemon for thread in walks)
+    assert {thread.name for thread in walks} == {"video_stats-list-0", "video_stats-list-1"}
