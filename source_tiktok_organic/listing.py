@@ -221,6 +221,8 @@ class VideoListing:
             assert self._reader is not None
             floor = self._reader.floor
             stretch.paused = floor is not None and _reached(floor, stretch.pager.cursor)
+        if stretch.done:  # many stretches end in a large account: none keeps its ids
+            stretch.pager.forget_seen()
 
     def _goes_on(self, stretch: _Stretch, lockstep: bool) -> bool:
         """Whether the worker fetches the stretch's next page; in lockstep, once it is wanted."""

@@ -388,3 +388,14 @@ def test_given_a_worker_done_early_then_it_takes_more_of_the_list_in_the_same_th
     assert max(walks.values()) > 1
     assert all(thread.daemon for thread in walks)
     assert {thread.name for thread in walks} == {"video_stats-list-0", "video_stats-list-1"}
+
+
+def test_given_stretches_that_ended_then_none_keeps_the_ids_it_dropped_duplicates_by() -> None:
+    """Ids are kept to drop a re-read second's duplicates: a large account ends dozens of
+    stretches, and ids kept past their end would grow memory with the account."""
+    shared = listing()
+    server = ListServer(account(4_000, seed=21), delay=0.0005)
+    walked(shared, None, server.fetch, workers=4, expected_videos=4_000)
+    ended = [stretch for stretch in shared._stretches if stretch.done]
+    assert len(ended) > 1
+    assert [len(stretch.pager._recent_ids) for stretch in ended] == [0] * len(ended)
