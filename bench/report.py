@@ -417,10 +417,11 @@ def startup_section(startup: dict[str, Runs]) -> str:
 
 {count} runs each. **bare** (bench/bare.py) is an AbstractSource with no streams and a
 one-line spec: Python plus the CDK's entry point, the floor any CDK connector starts from.
-"discover" needs no network for any of the three. The "no .pyc" rows start without a bytecode
-cache (PYTHONDONTWRITEBYTECODE=1 in a venv that has none, as a plain `uv sync` leaves it; the
-README's scripts install with `--compile-bytecode`) and are compared with the bare source started
-the same way.{"" if "bare spec, no .pyc" in startup else " **Not run** in --quick mode."}
+"discover" needs no network for any of the three. The "no .pyc" rows start without any
+bytecode (an empty PYTHONPYCACHEPREFIX and PYTHONDONTWRITEBYTECODE=1: every module imported is
+compiled, the standard library's included), the worst a venv synced without
+`--compile-bytecode` can cost; the README's scripts sync with it. They are compared with the
+bare source started the same way.{"" if "bare spec, no .pyc" in startup else " **Not run** in --quick mode."}
 
 {table(["program", "wall s", "CPU s", "wall vs bare", "CPU vs bare", "peak RSS MiB"], rows)}
 """

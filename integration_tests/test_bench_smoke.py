@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.harness import NO_BYTECODE, child_env
 from bench.scenarios import QUICK
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,3 +69,23 @@ def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> N
     # What --quick leaves out is said in the report, not silently dropped.
     assert "**Rate-limit-binding run: not run**" in text
     assert "**Not run** in --quick mode." in text
+
+
+def test_uncached_start_up_reads_no_bytecode_whatever_the_venv_holds() -> None:
+    """The venv's own `.pyc` files (the scripts compile them) must not make the "no .pyc" start-up
+    rows a cached start: the child looks for bytecode only in a folder that stays empty."""
+    probe = (
+        "import importlib.util, json, sys; "
+        "print(sys.flags.dont_write_bytecode, importlib.util.cache_from_source(json.__file__))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=child_env(bytecode=False),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    flag, cached = done.stdout.split()
+    assert flag == "1"
+    assert Path(cached).is_relative_to(NO_BYTECODE)
+    assert not NO_BYTECODE.exists() or not any(NO_BYTECODE.iterdir())
