@@ -5,7 +5,8 @@ Its public face: `TikTokEmulator` (start it, point a config at `.url`, turn its 
 `Dataset` for the account it serves, and `Faults` for what can go wrong. `python -m
 tiktok_emulator` serves one by hand. Layers, each importing only those below it: emulator (state
 and lifecycle) -> api (endpoint semantics) and server (sockets) -> catalog, tokens, faults,
-ratelimit, messages, dataset.
+ratelimit, messages, dataset. `tiktok_emulator.business` is TikTok's API for Business (Accounts
+endpoints) on the same sockets, messages and rate limiting.
 """
 
 from tiktok_emulator.dataset import Dataset, generate_dataset

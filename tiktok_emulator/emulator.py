@@ -13,11 +13,11 @@ from tiktok_emulator.catalog import Catalog
 from tiktok_emulator.dataset import SCOPES, Dataset, generate_dataset
 from tiktok_emulator.faults import Faults
 from tiktok_emulator.ratelimit import SlidingWindowLimiter
-from tiktok_emulator.server import EmulatorServer
+from tiktok_emulator.server import LoopbackEmulator
 from tiktok_emulator.tokens import TokenStore
 
 
-class TikTokEmulator:
+class TikTokEmulator(LoopbackEmulator):
     """An offline TikTok Open API v2 (token + Display API) on 127.0.0.1."""
 
     CLIENT_KEY = "emulator-client-key"
@@ -52,18 +52,8 @@ class TikTokEmulator:
         self._in_flight: Counter[str] = Counter()
         self.refresh_token = self.tokens.issue_refresh_token(SCOPES)
         self._counts_lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._address = (host, port)
         self._api = TikTokApi(self, seed)
-        self._server: EmulatorServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the emulator is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(self._api.handle, host, port, "tiktok-emulator")
 
     def connector_config(self, **overrides: Any) -> dict[str, Any]:
         """A source-tiktok-organic config that authenticates against this emulator."""
@@ -75,35 +65,6 @@ class TikTokEmulator:
         }
         config.update(overrides)
         return config
-
-    def start(self) -> TikTokEmulator:
-        if self._server is None:
-            self._server = EmulatorServer(self._address, self._api.handle)
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                name="tiktok-emulator",
-                daemon=True,
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Returns promptly even with hanging requests or idle keep-alive connections open."""
-        if self._server is None:
-            return
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.close_connections()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> TikTokEmulator:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def issue_refresh_token(self, scopes: Iterable[str] = SCOPES) -> str:
         return self.tokens.issue_refresh_token(scopes)
@@ -162,7 +123,3 @@ class TikTokEmulator:
     def count_status(self, path: str, status: int) -> None:
         with self._counts_lock:
             self.status_counts[path, status] += 1
-
-    def sleep(self, seconds: float) -> None:
-        """Sleeps that stop() cuts short, so hanging requests never delay shutdown."""
-        self._stopping.wait(seconds)

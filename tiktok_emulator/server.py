@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 from tiktok_emulator.messages import Request, Response
@@ -115,3 +116,57 @@ class EmulatorServer(ThreadingHTTPServer):
         """Clients that time out or hang up are expected here; only real bugs get a traceback."""
         if not isinstance(sys.exc_info()[1], OSError):
             super().handle_error(request, client_address)
+
+
+class LoopbackEmulator:
+    """What every emulator shares: serve `handle` on a thread, stop promptly, `with`, `url`."""
+
+    def __init__(
+        self, handle: Callable[[Request], Response | None], host: str, port: int, name: str
+    ):
+        self._handle = handle
+        self._address = (host, port)
+        self._name = name
+        self._stopping = threading.Event()
+        self._server: EmulatorServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> Self:
+        if self._server is None:
+            self._server = EmulatorServer(self._address, self._handle)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=self._name,
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Returns promptly even with hanging requests or idle keep-alive connections open."""
+        if self._server is None:
+            return
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.close_connections()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def sleep(self, seconds: float) -> None:
+        """Sleeps that stop() cuts short, so hanging requests never delay shutdown."""
+        self._stopping.wait(seconds)

@@ -31,8 +31,12 @@ class TokenPair:
 
     @property
     def scope(self) -> str:
-        """Comma-separated, in the canonical order TikTok lists scopes."""
-        return ",".join(s for s in SCOPES if s in self.scopes)
+        return scope_text(self.scopes, SCOPES)
+
+
+def scope_text(granted: frozenset[str], order: tuple[str, ...]) -> str:
+    """Comma-separated, in the canonical order TikTok lists scopes."""
+    return ",".join(scope for scope in order if scope in granted)
 
 
 class TokenStore:

@@ -1,0 +1,226 @@
+"""Accounts endpoint semantics on parsed requests: tokens, auth, rate limit, profile, posts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Protocol
+
+from tiktok_emulator.business.dataset import BusinessDataset
+from tiktok_emulator.business.envelope import ApiError, failure, not_found, ok
+from tiktok_emulator.business.fields import (
+    BUSINESS_DAY_FIELDS,
+    BUSINESS_POST_FIELDS,
+    DAY_FIELDS,
+    DEFAULT_POST_FIELDS,
+    DEFAULT_PROFILE_FIELDS,
+    DELAYED_POST_FIELDS,
+    IDLE_LOST_FIELDS,
+    POST_FIELD_SCOPES,
+    PROFILE_FIELD_SCOPES,
+    REGISTERED_DAY_FIELDS,
+    REGISTERED_POST_FIELDS,
+)
+from tiktok_emulator.business.knobs import Knobs
+from tiktok_emulator.business.paging import Pager
+from tiktok_emulator.business.params import business_id_param, date_param, fields_param, int_param
+from tiktok_emulator.business.render import render
+from tiktok_emulator.business.tokens import ACCESS_TOKEN_TTL, BusinessTokens, Grant
+from tiktok_emulator.messages import Request, Response, new_log_id
+from tiktok_emulator.ratelimit import SlidingWindowLimiter
+
+PREFIX = "/open_api/v1.3"
+TOKEN_PATH = PREFIX + "/tt_user/oauth2/token/"
+REFRESH_PATH = PREFIX + "/tt_user/oauth2/refresh_token/"
+PROFILE_PATH = PREFIX + "/business/get/"
+VIDEO_LIST_PATH = PREFIX + "/business/video/list/"
+LOOKBACK_DAYS = 60
+DEFAULT_MAX_COUNT = 10
+MAX_COUNT = 20
+FRESH_SECONDS = 48 * 3600  # T+24-48 h: a post this young has no counts yet (worst case)
+IDLE_SECONDS = 7 * 86400
+DAY_ORDER = ("date", *DAY_FIELDS, *BUSINESS_DAY_FIELDS, *REGISTERED_DAY_FIELDS)
+
+
+class Backend(Protocol):
+    """The state the API answers from and the counters it keeps: BusinessEmulator's."""
+
+    dataset: BusinessDataset
+    knobs: Knobs
+    tokens: BusinessTokens
+    limiter: SlidingWindowLimiter
+    rate_limit_per_minute: int | None
+    app_id: str
+    app_secret: str
+    redirect_uri: str
+
+    def count(self, path: str, code: int) -> None: ...
+
+
+class BusinessApi:
+    """Answers one request at a time from many threads; shared state lives on the backend."""
+
+    def __init__(self, emulator: Backend):
+        self.emu = emulator
+        self._pager = Pager(emulator.dataset.post_times_ms)
+        self._routes: dict[tuple[str, str], Callable[[Request], dict]] = {
+            ("POST", TOKEN_PATH): self._token,
+            ("POST", REFRESH_PATH): self._refresh_token,
+            ("GET", PROFILE_PATH): self._authorized(self._profile),
+            ("GET", VIDEO_LIST_PATH): self._authorized(self._video_list),
+        }
+
+    def handle(self, request: Request) -> Response:
+        log_id = new_log_id()
+        route = self._routes.get((request.method, request.path))
+        if route is None:
+            self.emu.count(request.path, 404)
+            return not_found(log_id)
+        try:
+            data = route(request)
+        except ApiError as error:
+            self.emu.count(request.path, error.code)
+            return failure(error, log_id)
+        self.emu.count(request.path, 0)
+        return ok(data, log_id)
+
+    def _token(self, request: Request) -> dict:
+        body = self._app_body(request, "authorization_code", "auth_code")
+        if body.get("redirect_uri") != self.emu.redirect_uri:
+            raise ApiError(40002, "redirect_uri does not match the registered redirect URL")
+        return self._token_data(self.emu.tokens.exchange(body["auth_code"]))
+
+    def _refresh_token(self, request: Request) -> dict:
+        body = self._app_body(request, "refresh_token", "refresh_token")
+        return self._token_data(self.emu.tokens.refresh(body["refresh_token"]))
+
+    def _app_body(self, request: Request, grant_type: str, secret_field: str) -> dict:
+        """The JSON body of a token call, with the app's credentials and grant checked."""
+        try:
+            body = json.loads(request.body or b"null")
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ApiError(40002, "The body must be JSON") from exc
+        if not isinstance(body, dict):
+            raise ApiError(40002, "The body must be a JSON object")
+        missing = [
+            f
+            for f in ("client_id", "client_secret", "grant_type", secret_field)
+            if not isinstance(body.get(f), str) or not body[f]
+        ]
+        if missing:
+            raise ApiError(40002, f"Missing parameters: {missing}")
+        if (body["client_id"], body["client_secret"]) != (self.emu.app_id, self.emu.app_secret):
+            raise ApiError(40001, "The app id or secret is incorrect.")
+        if body["grant_type"] != grant_type:
+            raise ApiError(40108)
+        return body
+
+    def _token_data(self, grant: Grant) -> dict:
+        return {
+            "access_token": grant.access_token,
+            "token_type": "Bearer",
+            "expires_in": ACCESS_TOKEN_TTL,
+            "refresh_token": grant.refresh_token,
+            "refresh_token_expires_in": grant.refresh_expires_in,
+            "open_id": self.emu.dataset.profile["open_id"],
+            "scope": grant.scope,
+        }
+
+    def _authorized(
+        self, handler: Callable[[Request, frozenset[str]], dict]
+    ) -> Callable[[Request], dict]:
+        """Access-Token header first, then 40 calls a minute per account and endpoint."""
+
+        def route(request: Request) -> dict:
+            scopes = self.emu.tokens.scopes_of(request.headers.get("access-token", ""))
+            key = f"{self.emu.dataset.profile['open_id']} {request.path}"
+            if not self.emu.limiter.admit(key, self.emu.rate_limit_per_minute):
+                raise ApiError(40100)
+            business_id_param(request, self.emu.dataset.profile["open_id"])
+            return handler(request, scopes)
+
+        return route
+
+    def _profile(self, request: Request, scopes: frozenset[str]) -> dict:
+        fields = fields_param(request, PROFILE_FIELD_SCOPES, DEFAULT_PROFILE_FIELDS)
+        self._check_scopes(fields, PROFILE_FIELD_SCOPES, scopes)
+        dataset, knobs = self.emu.dataset, self.emu.knobs
+        record = {**dataset.profile, "is_business_account": knobs.account_type != "personal"}
+        if "metrics" in fields:
+            start, end = self._dates(request, dataset.today)
+            record["metrics"] = self._days(start, end)
+        return render(record, fields, (), knobs)
+
+    def _dates(self, request: Request, today: dt.date) -> tuple[dt.date, dt.date]:
+        start = date_param(request, "start_date", today - dt.timedelta(days=7))
+        end = date_param(request, "end_date", today - dt.timedelta(days=1))
+        if start > end:
+            raise ApiError(40002, "start_date is after end_date")
+        oldest = today - dt.timedelta(days=LOOKBACK_DAYS)
+        if start < oldest:
+            if self.emu.knobs.old_start_date == "error":
+                raise ApiError(40002, f"start_date can be at most {LOOKBACK_DAYS} days back")
+            start = oldest
+        return start, end
+
+    def _days(self, start: dt.date, end: dt.date) -> list[dict]:
+        """Days since the account's creation; today is not out yet and yesterday is partial."""
+        dataset, knobs = self.emu.dataset, self.emu.knobs
+        yesterday = dataset.today - dt.timedelta(days=1)
+        day = max(start, dataset.created)
+        days = []
+        while day <= min(end, yesterday):
+            gaps = {*BUSINESS_DAY_FIELDS, *REGISTERED_DAY_FIELDS} if day == yesterday else set()
+            gaps.update(_not_for_account(knobs, BUSINESS_DAY_FIELDS, REGISTERED_DAY_FIELDS))
+            days.append(render(dataset.day(day), DAY_ORDER, gaps, knobs))
+            day += dt.timedelta(days=1)
+        return days
+
+    def _video_list(self, request: Request, scopes: frozenset[str]) -> dict:
+        fields = fields_param(request, POST_FIELD_SCOPES, DEFAULT_POST_FIELDS)
+        if "item_id" not in fields:
+            raise ApiError(40002, "fields must include item_id")
+        self._check_scopes(fields, POST_FIELD_SCOPES, scopes)
+        max_count = int_param(request, "max_count")
+        max_count = DEFAULT_MAX_COUNT if max_count is None else max_count
+        if not 1 <= max_count <= MAX_COUNT:
+            raise ApiError(40002, f"max_count must be in 1..{MAX_COUNT}")
+        knobs = self.emu.knobs
+        indices, cursor, has_more = self._pager.page(
+            int_param(request, "cursor"),
+            max_count,
+            knobs.cursor_style == "opaque",
+            knobs.short_pages,
+        )
+        videos = [self._post(index, fields) for index in indices]
+        return {"videos": videos, "cursor": cursor, "has_more": has_more}
+
+    def _post(self, index: int, fields: list[str]) -> dict:
+        dataset, knobs = self.emu.dataset, self.emu.knobs
+        age = dataset.now - dataset.post_times_ms[index] // 1000
+        gaps = set(_not_for_account(knobs, BUSINESS_POST_FIELDS, REGISTERED_POST_FIELDS))
+        if age < FRESH_SECONDS:
+            gaps.update(DELAYED_POST_FIELDS)
+        if knobs.idle_posts_lose_insights and age > IDLE_SECONDS:
+            gaps.update(IDLE_LOST_FIELDS)
+        return render(dataset.post(index), fields, gaps, knobs)
+
+    def _check_scopes(
+        self, fields: list[str], needs: dict[str, str], granted: frozenset[str]
+    ) -> None:
+        for name in fields:
+            if needs[name] not in granted:
+                code = self.emu.knobs.unscoped_field_code
+                raise ApiError(code, f"Scope {needs[name]} is not authorized for field {name}.")
+
+
+def _not_for_account(
+    knobs: Knobs, business_only: tuple[str, ...], registered_only: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Fields this kind of account does not get: Business-only ones, registered-only ones."""
+    if knobs.account_type == "registered":
+        return ()
+    if knobs.account_type == "business":
+        return registered_only
+    return (*business_only, *registered_only)

@@ -1,0 +1,44 @@
+"""The API for Business envelope: HTTP 200 with an integer `code`, errors without `data`."""
+
+from __future__ import annotations
+
+from tiktok_emulator.messages import Response, json_response
+
+MESSAGES = {
+    0: "OK",
+    40001: "No permission to operate this business account.",
+    40002: "Invalid parameter.",
+    40100: "Too many requests. Please retry in some time.",
+    40102: "Access token has expired.",
+    40103: "Refresh token has expired.",
+    40104: "Access token is empty.",
+    40105: "Access token is incorrect or has been revoked.",
+    40107: "Refresh token is invalid.",
+    40108: "Invalid grant type.",
+    40110: "Auth code is invalid, expired or already used.",
+    40130: "The scope is not authorized.",
+}
+
+
+class ApiError(Exception):
+    """Ends a call with a non-zero code; `detail` refines the standard message."""
+
+    def __init__(self, code: int, detail: str = ""):
+        super().__init__(detail or MESSAGES[code])
+        self.code = code
+
+
+def ok(data: dict, log_id: str) -> Response:
+    return json_response(
+        200, {"code": 0, "message": "OK", "request_id": log_id, "data": data}, log_id
+    )
+
+
+def failure(error: ApiError, log_id: str) -> Response:
+    return json_response(
+        200, {"code": error.code, "message": str(error), "request_id": log_id}, log_id
+    )
+
+
+def not_found(log_id: str) -> Response:
+    return Response(404, b"Not Found", log_id, content_type="text/plain; charset=utf-8")

@@ -1,0 +1,54 @@
+"""The API for Business behaviours the docs leave open: tests flip these while the emulator runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tiktok_emulator.tokens import ROTATIONS
+
+ACCOUNT_TYPES = ("personal", "business", "registered")  # registered: a registered Business
+UNAVAILABLE_STYLES = ("missing", "null", "minus_one")  # -1 was seen in production
+CURSOR_STYLES = ("timestamp", "opaque")
+OLD_START_DATES = ("error", "clamp")
+
+CHOICES: dict[str, tuple[object, ...]] = {
+    "rotation": ROTATIONS,
+    "dead_refresh_code": (40103, 40107),
+    "unscoped_field_code": (40001, 40130, 40002),
+    "old_start_date": OLD_START_DATES,
+    "unavailable": UNAVAILABLE_STYLES,
+    "percentage_scale": (1, 100),
+    "account_type": ACCOUNT_TYPES,
+    "cursor_style": CURSOR_STYLES,
+    "short_pages": (False, True),
+    "idle_posts_lose_insights": (False, True),
+}
+
+
+@dataclass
+class Knobs:
+    """One plausible answer to each open question of the reference (section 7), all switchable.
+
+    rotation: "strict" (a new refresh token, the old one dies), "lenient" (a new one, the old one
+    keeps working) or "off" (the same string comes back).
+    """
+
+    rotation: str = "strict"
+    dead_refresh_code: int = 40107  # what an expired, revoked or rotated-away refresh token gets
+    unscoped_field_code: int = 40001  # a requested field whose scope was not granted
+    old_start_date: str = "error"  # a start_date more than 60 days back: 40002, or clamped
+    unavailable: str = "missing"
+    percentage_scale: int = 1  # audience and retention percentages: 0-1 or 0-100
+    account_type: str = "business"
+    cursor_style: str = "timestamp"  # video/list's next cursor: UTC ms, or an opaque integer
+    short_pages: bool = False  # pages shorter than max_count while has_more is true
+    idle_posts_lose_insights: bool = False  # posts idle over 7 days lose reach, watch times, ...
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Checked on every change, so a typo in a test fails there and not in a later assert."""
+        allowed = CHOICES.get(name)
+        if allowed is not None and not any(
+            type(value) is type(choice) and value == choice for choice in allowed
+        ):
+            raise ValueError(f"{name} must be one of {allowed}, not {value!r}")
+        super().__setattr__(name, value)
