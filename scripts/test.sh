@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole check: lock, lint, format, types, then every test (unit, emulator end-to-end, Docker).
+# The whole check: lock, lint, format, types (connector, emulator, bench), then every test (unit, emulator end-to-end, Docker).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/uv.sh
@@ -8,7 +8,7 @@ run() { "${UV[@]}" run --frozen --no-sync "$@"; }
 "${UV[@]}" lock --check
 run ruff check .
 run ruff format --check .
-run mypy source_tiktok_organic
+run mypy source_tiktok_organic tiktok_emulator bench
 
 markers=()
 if [ "${SKIP_DOCKER:-0}" = 1 ]; then

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager
 from typing import Protocol
 from urllib.parse import parse_qs
 
@@ -51,6 +52,8 @@ class Backend(Protocol):
     client_secret: str
 
     def count_request(self, path: str) -> None: ...
+
+    def in_flight(self, path: str) -> AbstractContextManager[None]: ...
 
     def count_status(self, path: str, status: int) -> None: ...
 
@@ -268,7 +271,7 @@ def _bearer(request: Request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def _fields(request: Request, known: object) -> tuple[str, ...]:
+def _fields(request: Request, known: Collection[str]) -> tuple[str, ...]:
     raw = request.query.get("fields", "")
     fields = tuple(dict.fromkeys(f.strip() for f in raw.split(",") if f.strip()))
     if not fields:

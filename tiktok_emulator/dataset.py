@@ -189,7 +189,7 @@ class VideoFactory:
         if (index is not None and index % 31 == 3) or rng.random() < 0.01:
             views = rng.randint(2**31, 2**33)  # beyond int32: the schema must be int64
         likes = int(views * rng.uniform(0.01, 0.15))
-        counts = {
+        counts: dict[str, int | None] = {
             "like_count": min(likes, INT32_MAX),
             "comment_count": min(int(likes * rng.uniform(0.005, 0.05)), INT32_MAX),
             "share_count": min(int(likes * rng.uniform(0.001, 0.1)), INT32_MAX),
