@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole check: lock, lint, format, types (connector, emulator, bench), then every test (unit, emulator end-to-end, Docker).
+# The whole check: lock, lint, format, types (connector, emulator, bench), then every test
+# (unit, emulator end-to-end, Docker).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/uv.sh
