@@ -143,7 +143,8 @@ class LoopbackEmulator:
             self._server = EmulatorServer(self._address, self._handle)
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
+                # stop() waits for the loop to look up from its poll: tests start hundreds
+                kwargs={"poll_interval": 0.01},
                 name=self._name,
                 daemon=True,
             )
