@@ -22,7 +22,10 @@ from airbyte_cdk.utils import AirbyteTracedException
 from source_tiktok_organic.errors import naming_log_id, traced_error
 
 MAX_STALLS = 3
-RECENT_IDS = 2000
+# Ids kept to drop duplicates, per walk. In a walk a video comes back only in the second each
+# page re-reads (at most a page's worth) or above the cursor, as a pinned video may on every
+# page (kept fresh on each sight): ten pages' worth is ample. Every worker keeps its own.
+RECENT_IDS = 200
 # Pages in a row that bring no new video: TikTok's occasional empty page never comes in runs
 # this long, while a list that keeps saying has_more with nothing in it would be walked forever.
 MAX_BARREN_PAGES = 20
@@ -137,6 +140,7 @@ class VideoPager:
                 f"TikTok sent a video without a string id ({video_id!r}).",
             )
         if video_id in self._recent_ids:
+            self._recent_ids.move_to_end(video_id)  # a pinned video keeps coming back
             return True
         self._recent_ids[video_id] = None
         if len(self._recent_ids) > RECENT_IDS:
