@@ -20,9 +20,8 @@ class Pager:
     def __init__(self, times_ms: tuple[int, ...]):
         self._negated = [-t for t in times_ms]  # ascending, for bisect
         self._lock = threading.Lock()
-        self._opaque: dict[
-            int, int
-        ] = {}  # cursor handed out -> index of the next page's first post
+        # opaque cursor handed out -> index of the next page's first post
+        self._opaque: dict[int, int] = {}
 
     def page(
         self, cursor: int | None, max_count: int, opaque: bool, short: bool
