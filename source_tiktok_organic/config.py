@@ -30,13 +30,18 @@ def connection_specification() -> Mapping[str, Any]:
 
 
 DEFAULT_API_BASE_URL: str = connection_specification()["properties"]["api_base_url"]["default"]
+CREATOR, BUSINESS = "creator", "business"
+BUSINESS_PER_MINUTE = 40
+# The config field that holds each account mode's API host.
+BASE_URL_FIELDS = {CREATOR: "api_base_url", BUSINESS: "business_api_base_url"}
 
 
 @dataclass(frozen=True)
 class Settings:
     """The parts of the config the streams act on, already checked."""
 
-    api_base_url: str
+    account_mode: str
+    api_base_url: str  # of the API the account mode reads
     start_time: int | None
     request_timeout: float
     lookback_days: int
@@ -52,15 +57,27 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
         value = config.get(field)
         if not isinstance(value, str) or not value.strip():
             raise config_error(f"Config field '{field}' is missing or empty.")
+    account_mode = _given_or_default(config, "account_mode")
+    base_url_field = BASE_URL_FIELDS[account_mode]
     return Settings(
-        api_base_url=parse_api_base_url(_given_or_default(config, "api_base_url")),
+        account_mode=account_mode,
+        api_base_url=parse_api_base_url(_given_or_default(config, base_url_field), base_url_field),
         start_time=parse_start_date(config.get("start_date")),
         request_timeout=float(_given_or_default(config, "request_timeout_seconds")),
         lookback_days=int(_given_or_default(config, "lookback_days")),  # JSON may say 7.0
         video_stats_scope=_given_or_default(config, "video_stats_scope"),
-        requests_per_minute=int(_given_or_default(config, "requests_per_minute")),
-        num_workers=int(_given_or_default(config, "num_workers")),
+        requests_per_minute=_per_minute(
+            account_mode, int(_given_or_default(config, "requests_per_minute"))
+        ),
+        num_workers=int(_given_or_default(config, "num_workers")) if account_mode == CREATOR else 1,
     )
+
+
+def _per_minute(account_mode: str, asked: int) -> int:
+    """The API for Business allows 40 calls a minute per account and endpoint; 0 stays off."""
+    if account_mode == BUSINESS and asked:
+        return min(asked, BUSINESS_PER_MINUTE)
+    return asked
 
 
 def _given_or_default(config: Mapping[str, Any], field: str) -> Any:
@@ -71,20 +88,21 @@ def _given_or_default(config: Mapping[str, Any], field: str) -> Any:
     return value
 
 
-def parse_api_base_url(raw: str) -> str:
+def parse_api_base_url(raw: str, field: str = "api_base_url") -> str:
     """https only, except loopback hosts (the emulator and tests), so tokens never travel in clear.
 
     The host is read with urllib3's parser, the one requests sends with, and must be the host
     the standard library reads too: a URL two parsers read two ways could pass this check while
     the request goes elsewhere.
     """
+    default = connection_specification()["properties"][field]["default"]
     text = raw.strip()
     if any(char in text for char in "@\\") or any(
         char.isspace() or not char.isprintable() for char in text
     ):
         raise config_error(  # not echoed: what precedes an @ may be a password
-            "Config field 'api_base_url' must be a plain URL such as "
-            f"{DEFAULT_API_BASE_URL}: no user info (@), backslashes, spaces or control "
+            f"Config field '{field}' must be a plain URL such as "
+            f"{default}: no user info (@), backslashes, spaces or control "
             "characters."
         )
     try:
@@ -95,19 +113,19 @@ def parse_api_base_url(raw: str) -> str:
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http") or not host:
         raise config_error(
-            f"Config field 'api_base_url' must be an absolute https:// URL such as "
-            f"{DEFAULT_API_BASE_URL}; got '{raw}'."
+            f"Config field '{field}' must be an absolute https:// URL such as "
+            f"{default}; got '{raw}'."
         )
     if sent is None or (sent.host or "").strip("[]").lower() != host:
         raise config_error(
-            f"Config field 'api_base_url' is read as two different hosts by two URL parsers; "
-            f"write it plainly, like {DEFAULT_API_BASE_URL}; got {text!r}."
+            f"Config field '{field}' is read as two different hosts by two URL parsers; "
+            f"write it plainly, like {default}; got {text!r}."
         )
     if parts.query or parts.fragment:
-        raise config_error("Config field 'api_base_url' must not carry a query or a fragment.")
+        raise config_error(f"Config field '{field}' must not carry a query or a fragment.")
     if parts.scheme == "http" and not _is_loopback(host):
         raise config_error(
-            "Config field 'api_base_url' must use https:// (plain http:// is only allowed for "
+            f"Config field '{field}' must use https:// (plain http:// is only allowed for "
             f"loopback hosts such as 127.0.0.1, localhost or [::1]); got '{raw}'."
         )
     return text.rstrip("/")

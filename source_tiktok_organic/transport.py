@@ -12,6 +12,7 @@ from airbyte_cdk.models import FailureType
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 DEFAULT_API_HOST = "open.tiktokapis.com"
+BUSINESS_API_HOST = "business-api.tiktok.com"
 
 
 def request_kwargs(timeout: float) -> dict[str, object]:
@@ -36,17 +37,17 @@ def unreachable_reason(error: BaseException) -> str | None:
     return None
 
 
-def unreachable_message(api_base_url: str, reason: str) -> str:
+def unreachable_message(api_base_url: str, reason: str, field: str = "api_base_url") -> str:
     host = urlsplit(api_base_url).hostname or api_base_url
     return (
-        f"Could not connect to {host}: {reason}. Check 'api_base_url' ({api_base_url}) and "
+        f"Could not connect to {host}: {reason}. Check '{field}' ({api_base_url}) and "
         "this machine's network, DNS and proxy settings."
     )
 
 
 def unreachable_failure_type(api_base_url: str) -> FailureType:
     """A custom host nobody answers on is a setting to fix; TikTok's own is an outage."""
-    if urlsplit(api_base_url).hostname == DEFAULT_API_HOST:
+    if urlsplit(api_base_url).hostname in (DEFAULT_API_HOST, BUSINESS_API_HOST):
         return FailureType.transient_error
     return FailureType.config_error
 

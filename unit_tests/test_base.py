@@ -18,14 +18,33 @@ def prepared(url: str) -> requests.PreparedRequest:
     "base",
     ["https://open.tiktokapis.com", "https://proxy.example.com/tiktok", "http://127.0.0.1:8089"],
 )
-def test_given_each_display_endpoint_when_budgeting_then_its_own_policy_applies(base: str) -> None:
-    budget = tiktok_api_budget(parse_settings(make_config(api_base_url=base)))
+@pytest.mark.parametrize(
+    ("mode", "base_field"), [("creator", "api_base_url"), ("business", "business_api_base_url")]
+)
+def test_given_each_endpoint_of_the_mode_when_budgeting_then_its_own_policy_applies(
+    base: str, mode: str, base_field: str
+) -> None:
+    settings = parse_settings(make_config(account_mode=mode, **{base_field: base}))
+    budget = tiktok_api_budget(settings)
+    endpoints = RATE_LIMITED_ENDPOINTS[mode]
     policies = [
         budget.get_matching_policy(prepared(f"{base}{endpoint}?fields=id"))
-        for endpoint in RATE_LIMITED_ENDPOINTS
+        for endpoint in endpoints
     ]
     assert all(policy is not None for policy in policies)
-    assert len({id(policy) for policy in policies}) == len(RATE_LIMITED_ENDPOINTS)
+    assert len({id(policy) for policy in policies}) == len(endpoints)
+    other = RATE_LIMITED_ENDPOINTS["business" if mode == "creator" else "creator"]
+    assert budget.get_matching_policy(prepared(f"{base}{other[0]}")) is None
+
+
+def test_given_business_mode_when_budgeting_then_40_calls_fill_the_window() -> None:
+    settings = parse_settings(make_config(account_mode="business"))
+    budget = tiktok_api_budget(settings)
+    request = prepared("https://business-api.tiktok.com/open_api/v1.3/business/video/list/")
+    for _ in range(40):
+        budget.acquire_call(request, block=False)
+    with pytest.raises(CallRateLimitHit):
+        budget.acquire_call(request, block=False)
 
 
 def test_given_token_endpoint_when_budgeting_then_not_limited() -> None:

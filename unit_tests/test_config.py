@@ -97,6 +97,7 @@ def test_given_a_naive_start_time_then_it_is_utc_whatever_the_machines_zone(
 def test_given_minimal_config_when_parsing_then_the_spec_defaults_apply() -> None:
     settings = parse_settings(make_config())
     assert settings == Settings(
+        account_mode="creator",
         api_base_url="https://open.tiktokapis.com",
         start_time=None,
         request_timeout=60.0,
@@ -121,6 +122,7 @@ def test_given_every_option_when_parsing_then_each_is_kept_with_its_type() -> No
         )
     )
     assert settings == Settings(
+        account_mode="creator",
         api_base_url="http://127.0.0.1:8089",
         start_time=1706659200,
         request_timeout=5.0,
@@ -132,6 +134,44 @@ def test_given_every_option_when_parsing_then_each_is_kept_with_its_type() -> No
     assert isinstance(settings.request_timeout, float)
     assert isinstance(settings.num_workers, int)
     assert isinstance(settings.lookback_days, int)
+
+
+def test_given_business_mode_then_its_own_host_is_read_and_the_creator_host_ignored() -> None:
+    settings = parse_settings(
+        make_config(account_mode="business", api_base_url="https://creator-only.example")
+    )
+    assert settings.account_mode == "business"
+    assert settings.api_base_url == "https://business-api.tiktok.com"
+    on_emulator = parse_settings(
+        make_config(account_mode="business", business_api_base_url="http://127.0.0.1:8090/")
+    )
+    assert on_emulator.api_base_url == "http://127.0.0.1:8090"
+
+
+def test_given_business_mode_then_at_most_40_calls_a_minute_and_one_list_worker() -> None:
+    settings = parse_settings(
+        make_config(account_mode="business", requests_per_minute=600, num_workers=8)
+    )
+    assert (settings.requests_per_minute, settings.num_workers) == (40, 1)
+    lower = parse_settings(make_config(account_mode="business", requests_per_minute=12))
+    assert lower.requests_per_minute == 12
+    off = parse_settings(make_config(account_mode="business", requests_per_minute=0))
+    assert off.requests_per_minute == 0
+    creator = parse_settings(make_config(requests_per_minute=600, num_workers=8))
+    assert (creator.requests_per_minute, creator.num_workers) == (600, 8)
+
+
+def test_given_a_bad_business_host_then_the_error_names_the_business_field() -> None:
+    with pytest.raises(AirbyteTracedException) as raised:
+        parse_settings(
+            make_config(account_mode="business", business_api_base_url="http://api.example")
+        )
+    assert "'business_api_base_url' must use https://" in str(raised.value.message)
+    with pytest.raises(AirbyteTracedException) as unknown:
+        parse_settings(make_config(account_mode="ads"))
+    assert unknown.value.message == (
+        "Config field 'account_mode' must be one of creator, business; got 'ads'."
+    )
 
 
 @pytest.mark.parametrize(

@@ -74,9 +74,10 @@ def test_given_the_emitted_spec_then_advanced_auth_is_an_oauth2_flow(
 ) -> None:
     advanced_auth = emitted_spec["advanced_auth"]
     assert advanced_auth["auth_flow_type"] == "oauth2.0"
-    # One flat form (no auth selector), so no predicate may narrow where the button shows.
-    assert "predicate_key" not in advanced_auth
-    assert "predicate_value" not in advanced_auth
+    # The button runs Login Kit's exchange, so it shows in creator mode only: in business mode
+    # it would store a Display API refresh token that the API for Business refuses.
+    assert advanced_auth["predicate_key"] == ["account_mode"]
+    assert advanced_auth["predicate_value"] == "creator"
 
 
 def test_given_spec_json_when_emitted_then_no_declarative_oauth_field_is_dropped(

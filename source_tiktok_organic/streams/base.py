@@ -35,7 +35,10 @@ from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.state import SNAPSHOT_FIELD, parse_snapshot_state
 from source_tiktok_organic.transport import request_kwargs
 
-RATE_LIMITED_ENDPOINTS = ("/v2/user/info/", "/v2/video/list/")
+RATE_LIMITED_ENDPOINTS = {
+    "creator": ("/v2/user/info/", "/v2/video/list/"),
+    "business": ("/open_api/v1.3/business/get/", "/open_api/v1.3/business/video/list/"),
+}
 RATE_WINDOW = timedelta(seconds=61)
 
 
@@ -78,7 +81,7 @@ def tiktok_api_budget(settings: Settings) -> APIBudget:
                     )
                 ],
             )
-            for endpoint in RATE_LIMITED_ENDPOINTS
+            for endpoint in RATE_LIMITED_ENDPOINTS[settings.account_mode]
         ]
     )
 
