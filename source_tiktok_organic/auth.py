@@ -125,8 +125,13 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
     TikTok rotates the refresh token on refresh and kills the old one; the CDK authenticator writes
     the new one into the config and emits it as a CONNECTOR_CONFIG control message. This class adds
     TikTok's quirks: `client_key` instead of `client_id`, errors answered with HTTP 200, and the
-    granted scopes, which decide the fields the streams may ask for.
+    granted scopes, which decide the fields the streams may ask for. The class attributes and
+    `token_request` / `token_grant` are the Display API's; business mode overrides them.
     """
+
+    token_path = TOKEN_PATH
+    client_id_field = "client_key"
+    base_url_field = "api_base_url"
 
     def __init__(
         self,
@@ -141,8 +146,8 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         self._save_config = save_config
         super().__init__(
             connector_config=config,
-            token_refresh_endpoint=api_base_url + TOKEN_PATH,
-            client_id_name="client_key",
+            token_refresh_endpoint=api_base_url + self.token_path,
+            client_id_name=self.client_id_field,
             client_id=config["client_id"],
             client_secret=config["client_secret"],
             access_token_config_path=ACCESS_TOKEN_PATH,
@@ -209,7 +214,7 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         try:
             response = session.post(
                 self.get_token_refresh_endpoint(),
-                data=self.build_refresh_request_body(),
+                **self.token_request(),
                 timeout=(self._timeout, answer_seconds),  # (to connect, to answer)
                 allow_redirects=False,  # the body holds the client secret and refresh token
                 stream=True,  # read below against a deadline for the whole answer
@@ -225,11 +230,18 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
             raise config_error(
                 f"TikTok's token endpoint answered HTTP {response.status_code}, a redirect to "
                 f"{redirect_target(response)}, which the connector does not follow: the client "
-                f"secret and refresh token would go along. Check 'api_base_url' "
+                f"secret and refresh token would go along. Check '{self.base_url_field}' "
                 f"({self._api_base_url})."
             )
         if response.status_code != 429 and response.status_code < 500:
-            return _json_or_none(response)
+            body = _json_or_none(response)
+            if body is None and response.status_code >= 400:
+                raise config_error(
+                    f"TikTok's token endpoint answered HTTP {response.status_code} without a JSON "
+                    f"body, as a host without that endpoint does. Check '{self.base_url_field}' "
+                    f"({self._api_base_url})."
+                )
+            return body
         return self._token_call_failure(response)
 
     @staticmethod
@@ -251,20 +263,29 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
             reason = unreachable_reason(outcome)
             if reason is not None:
                 return traced_error(
-                    f"{unreachable_message(self._api_base_url, reason)} {gave_up}",
+                    f"{unreachable_message(self._api_base_url, reason, self.base_url_field)} "
+                    f"{gave_up}",
                     unreachable_failure_type(self._api_base_url),
                 )
             what = f"could not be reached ({type(outcome).__name__})"
         return traced_error(
-            f"TikTok's token endpoint {what}. Check 'api_base_url' ({self._api_base_url}), or "
+            f"TikTok's token endpoint {what}. Check '{self.base_url_field}' ({self._api_base_url}), or "
             f"try again later if TikTok is having trouble. {gave_up}",
             FailureType.transient_error,
         )
 
-    def refresh_access_token(self) -> tuple[str, AirbyteDateTime, str | None]:  # type: ignore[override]
-        body = self._token_answer()
+    def token_request(self) -> dict[str, Any]:
+        """The refresh call's body, as `requests` takes it: the Display API wants a form."""
+        return {"data": self.build_refresh_request_body()}
+
+    def token_grant(self, body: Any) -> Mapping[str, Any]:
+        """The token answer's fields, holding an access token; raises the error it reports."""
         if not isinstance(body, dict) or not body.get("access_token"):
             raise token_error(body)
+        return body
+
+    def refresh_access_token(self) -> tuple[str, AirbyteDateTime, str | None]:  # type: ignore[override]
+        body = self.token_grant(self._token_answer())
         add_to_secrets(body["access_token"])
         new_refresh_token = body.get("refresh_token") or None
         if new_refresh_token:

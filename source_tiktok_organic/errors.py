@@ -154,7 +154,7 @@ REDIRECT = Policy(
     ResponseAction.FAIL,
     FailureType.config_error,
     "TikTok's answer redirected to {location}, which the connector does not follow: the access "
-    "token or the data would come from another host. Check 'api_base_url'.",
+    "token or the data would come from another host. Check '{field}'.",
 )
 NETWORK = Policy(
     ResponseAction.RETRY, FailureType.transient_error, "The connection to TikTok failed."
@@ -175,9 +175,9 @@ def read_envelope(response: requests.Response) -> Envelope:
     error = None
     if isinstance(raw_error, dict):
         error = TikTokError(
-            code=_text(raw_error.get("code")),
-            message=_text(raw_error.get("message")),
-            log_id=_text(raw_error.get("log_id") or header_log_id),
+            code=safe_text(raw_error.get("code")),
+            message=safe_text(raw_error.get("message")),
+            log_id=safe_text(raw_error.get("log_id") or header_log_id),
         )
     data = body.get("data")
     return Envelope(
@@ -188,7 +188,7 @@ def read_envelope(response: requests.Response) -> Envelope:
     )
 
 
-def _text(value: Any) -> str:
+def safe_text(value: Any) -> str:
     """TikTok's words as they can go into a message (a lone surrogate would break its emission)."""
     return str(value or "").encode("utf-8", "backslashreplace").decode("utf-8")
 
@@ -204,7 +204,7 @@ def unencodable_text_at(value: Any, path: str = "") -> str | None:
     if isinstance(value, dict):
         for key, item in value.items():
             # the path goes into a message, which must itself be valid text
-            name = _text(key)
+            name = safe_text(key)
             where = f"{path}.{name}" if path else name
             found = unencodable_text_at(key, where) or unencodable_text_at(item, where)
             if found:
@@ -218,13 +218,17 @@ def unencodable_text_at(value: Any, path: str = "") -> str | None:
 
 
 @contextmanager
-def naming_log_id(log_id: str) -> Iterator[None]:
-    """What goes wrong while reading one TikTok answer names its log_id, as TikTok support asks."""
+def naming_log_id(log_id: str, ids: str = "") -> Iterator[None]:
+    """What goes wrong while reading one TikTok answer names its log_id, as TikTok support asks.
+
+    `ids` replaces the log_id where an API names its calls otherwise ("request_id: ..., ...").
+    """
+    label = ids or f"log_id: {log_id or 'none'}"
     try:
         yield
     except AirbyteTracedException as error:
-        if "log_id" not in (error.message or ""):
-            suffix = f" (log_id: {log_id or 'none'})"
+        if label.split(":", 1)[0] not in (error.message or ""):
+            suffix = f" ({label})"
             error.message = f"{error.message}{suffix}"
             error.internal_message = f"{error.internal_message}{suffix}"
         raise
@@ -253,12 +257,12 @@ def policy_for(response: requests.Response) -> Policy | None:
     return MALFORMED
 
 
-def sent_authorization(response: requests.Response) -> object:
-    """The Authorization a request carried: only ever compared with another, never shown."""
-    return response.request.headers.get("Authorization") if response.request else None
+def sent_credential(response: requests.Response, header: str = "Authorization") -> object:
+    """The credential header a request carried: only ever compared with another, never shown."""
+    return response.request.headers.get(header) if response.request else None
 
 
-def explain(response: requests.Response, policy: Policy) -> str:
+def explain(response: requests.Response, policy: Policy, field: str = "api_base_url") -> str:
     """A message a person can act on, always with TikTok's code and log_id, never with a secret."""
     path = urlsplit(response.url or "").path
     envelope = read_envelope(response)
@@ -266,6 +270,7 @@ def explain(response: requests.Response, policy: Policy) -> str:
         scope=ENDPOINT_SCOPES.get(path, "needed by " + path),
         location=redirect_target(response),
         text_at=envelope.bad_text_at,
+        field=field,
     )
     if envelope.error is not None:
         detail = envelope.error.describe()
@@ -275,7 +280,14 @@ def explain(response: requests.Response, policy: Policy) -> str:
 
 
 class TikTokErrorHandler(ErrorHandler):
-    """Decides from the envelope, not only the status: TikTok's 200s can carry errors."""
+    """Decides from the envelope, not only the status: TikTok's 200s can carry errors.
+
+    The Display API's envelope and policy by default; business mode swaps in its own.
+    """
+
+    credential_header = "Authorization"
+    base_url_field = "api_base_url"
+    fresh_token_rejected = FRESH_TOKEN_REJECTED
 
     def __init__(
         self,
@@ -310,13 +322,14 @@ class TikTokErrorHandler(ErrorHandler):
             if cut is not None:
                 message = f"{NETWORK.advice} Its answer {cut} ('request_timeout_seconds')."
                 return self._retrying(message)
-            policy = policy_for(response_or_exception)
+            policy = self.policy_for(response_or_exception)
             if policy is None:
                 self._rejected_token = None
                 return ErrorResolution(ResponseAction.SUCCESS)
             if policy.action is ResponseAction.REFRESH_TOKEN_THEN_RETRY:
-                policy = self._after_rejection(sent_authorization(response_or_exception), policy)
-            message = explain(response_or_exception, policy)
+                sent = sent_credential(response_or_exception, self.credential_header)
+                policy = self._after_rejection(sent, policy)
+            message = self.explain(response_or_exception, policy)
         elif isinstance(response_or_exception, requests.RequestException):
             reason = unreachable_reason(response_or_exception)
             if reason is not None:
@@ -338,6 +351,12 @@ class TikTokErrorHandler(ErrorHandler):
             return ErrorResolution(policy.action, policy.failure_type, message)
         return self._retrying(message, policy)
 
+    def policy_for(self, response: requests.Response) -> Policy | None:
+        return policy_for(response)
+
+    def explain(self, response: requests.Response, policy: Policy) -> str:
+        return explain(response, policy, self.base_url_field)
+
     def _retrying(self, message: str, policy: Policy = NETWORK) -> ErrorResolution:
         """Every retry is logged with its reason: a slow sync should say what it waits for."""
         self._logger.info("Retrying: %s", message)
@@ -350,12 +369,12 @@ class TikTokErrorHandler(ErrorHandler):
         """
         replaced = self._rejected_token is not None and self._rejected_token != token
         self._rejected_token = token
-        return FRESH_TOKEN_REJECTED if replaced else policy
+        return self.fresh_token_rejected if replaced else policy
 
     def _unreachable(self, reason: str) -> ErrorResolution:
         """Retried briefly, then a failure that names the setting to fix."""
         self._unreachable_in_a_row += 1
-        message = unreachable_message(self._api_base_url, reason)
+        message = unreachable_message(self._api_base_url, reason, self.base_url_field)
         if self._unreachable_in_a_row < UNREACHABLE_ATTEMPTS:
             return self._retrying(message)
         return ErrorResolution(

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+import requests
 from airbyte_cdk.sources.streams.call_rate import APIBudget, LimiterSession
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 
@@ -62,12 +63,29 @@ class ProfileCounters:
             return dict(self._counters)
 
     def _request(self) -> dict[str, Any]:
+        """The profile's counters from GET /v2/user/info/ (business mode: from business/get)."""
+        response = self._send(
+            TikTokErrorHandler,
+            TikTokBackoff(),
+            self._settings.api_base_url + "/v2/user/info/",
+            {"fields": ",".join(COUNTER_FIELDS)},
+        )
+        return read_answer(response, READER, profile_user)
+
+    def _send(
+        self,
+        handler: type[TikTokErrorHandler],
+        backoff: TikTokBackoff,
+        url: str,
+        params: Mapping[str, Any],
+    ) -> requests.Response:
+        """One GET through the CDK's HTTP client, with the streams' retries, budget and deadlines."""
         session = LimiterSession(api_budget=self._budget)
         bound_answers(session)
         client = HttpClient(
             name=READER,
             logger=self._logger,
-            error_handler=TikTokErrorHandler(
+            error_handler=handler(
                 self._logger,
                 api_base_url=self._settings.api_base_url,
                 on_rate_limit=self._progress.rate_limited,
@@ -75,12 +93,12 @@ class ProfileCounters:
             ),
             session=session,
             authenticator=self._auth,
-            backoff_strategy=TikTokBackoff(),
+            backoff_strategy=backoff,
         )
         _, response = client.send_request(
             http_method="GET",
-            url=self._settings.api_base_url + "/v2/user/info/",
+            url=url,
             request_kwargs=request_kwargs(self._settings.request_timeout),
-            params={"fields": ",".join(COUNTER_FIELDS)},
+            params=dict(params),
         )
-        return read_answer(response, READER, profile_user)
+        return response

@@ -10,7 +10,14 @@ from typing import Any
 
 from source_tiktok_organic.errors import traced_error
 
-EXACT_TYPES: Mapping[str, type] = {"string": str, "integer": int, "boolean": bool}
+EXACT_TYPES: Mapping[str, type] = {
+    "string": str,
+    "integer": int,
+    "boolean": bool,
+    "number": float,
+    "array": list,
+    "object": dict,
+}
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Floats are exact integers only up to 2**53; the JSON parser hands larger integers (beyond 64
 # bits) over as floats, already rounded.
@@ -62,7 +69,11 @@ def _fits(value: Any) -> bool:
 
 
 def _lossless(value: Any, expected: str) -> Any:
-    """Subclasses pass as they are; integral floats and digit strings become integers."""
+    """Subclasses pass as they are; integral floats and digit strings become integers, exact
+    integers become numbers."""
+    if expected == "number":
+        exact = isinstance(value, int) and not isinstance(value, bool) and abs(value) <= FLOAT_EXACT
+        return float(value) if exact else None
     if expected != "integer":
         return value if isinstance(value, EXACT_TYPES[expected]) else None
     if isinstance(value, bool):

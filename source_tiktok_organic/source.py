@@ -23,16 +23,15 @@ from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
-from source_tiktok_organic.auth import TikTokAuthenticator
 from source_tiktok_organic.backoff import reword_cdk_waits
 from source_tiktok_organic.config import parse_settings
 from source_tiktok_organic.config_file import ConfigFile
 from source_tiktok_organic.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
 from source_tiktok_organic.inputs import check_catalog, read_input
 from source_tiktok_organic.listing import VideoListing
-from source_tiktok_organic.profile_counters import ProfileCounters
+from source_tiktok_organic.modes import MODES
 from source_tiktok_organic.progress import Progress
-from source_tiktok_organic.streams import UserInfo, UserStats, Videos, VideoStats, tiktok_api_budget
+from source_tiktok_organic.streams import UserInfo, UserStats, tiktok_api_budget
 from source_tiktok_organic.streams.base import SyncContext
 
 REQUIRED_SCOPES = (BASIC_SCOPE, VIDEO_LIST_SCOPE)
@@ -116,7 +115,8 @@ class SourceTiktokOrganic(AbstractSource):
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         settings = parse_settings(config)
-        auth = TikTokAuthenticator(
+        mode = MODES[settings.account_mode]
+        auth = mode.authenticator(
             _mutable(config),
             settings.api_base_url,
             settings.request_timeout,
@@ -131,11 +131,16 @@ class SourceTiktokOrganic(AbstractSource):
             progress=progress,
             snapshot_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
             listing=VideoListing(progress),
-            counters=ProfileCounters(
+            counters=mode.counters(
                 settings, auth, budget, progress, logging.getLogger("airbyte.streams.user_stats")
             ),
         )
-        return [UserInfo(context), UserStats(context), Videos(context), VideoStats(context)]
+        return [
+            mode.user_info(context),
+            UserStats(context),
+            mode.videos(context),
+            mode.video_stats(context),
+        ]
 
 
 def _mutable(config: Mapping[str, Any]) -> MutableMapping[str, Any]:

@@ -1,4 +1,7 @@
-"""Run the emulator as a process: `python -m tiktok_emulator [--write-config PATH]`.
+"""Run the emulator as a process: `python -m tiktok_emulator [--business] [--write-config PATH]`.
+
+`--business` serves TikTok's API for Business (Accounts endpoints) instead of the Display API,
+and the config it prints is a business-mode config.
 
 Serves on 127.0.0.1:8090 by default (the acceptance emulator owns 8089), or on any free port
 when 8090 is taken; `--port N` asks for N (exit 2 if taken), `--port 0` for any free port.
@@ -21,12 +24,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tiktok_emulator.business import BusinessEmulator, Knobs, generate_business_dataset
 from tiktok_emulator.dataset import generate_dataset
 from tiktok_emulator.emulator import TikTokEmulator
 from tiktok_emulator.tokens import ROTATIONS
 
 PROG = "python -m tiktok_emulator"
 DEFAULT_PORT = 8090  # integration_tests/acceptance.py serves the acceptance configs on 8089
+Served = TikTokEmulator | BusinessEmulator
 
 
 class PortUnavailableError(Exception):
@@ -48,10 +53,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="PATH",
         help="also write the connector config to PATH (its folder is created)",
     )
-    parser.add_argument("--videos", type=int, default=45)
+    parser.add_argument(
+        "--business",
+        action="store_true",
+        help="serve the API for Business (business mode) instead of the Display API",
+    )
+    parser.add_argument("--videos", type=int, default=45, help="videos, or posts with --business")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--latency-ms", type=int, default=0)
-    parser.add_argument("--rate-limit", type=int, default=600, help="per minute; 0 disables")
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=None,
+        help="per minute and endpoint (default 600, 40 with --business); 0 disables",
+    )
     parser.add_argument("--rotation", choices=ROTATIONS, default="strict")
     parser.add_argument("--access-token-ttl", type=float, default=86400)
     parser.add_argument("--retry-after", type=int, default=None, help="Retry-After on 429s")
@@ -62,8 +77,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def start_emulator(
-    make: Callable[[int], TikTokEmulator], port: int | None, default: int = DEFAULT_PORT
-) -> TikTokEmulator:
+    make: Callable[[int], Served], port: int | None, default: int = DEFAULT_PORT
+) -> Served:
     """Starts `make(port)` and returns it, serving.
 
     `port=None` means `default`, or any free port when `default` is taken (said on stderr).
@@ -105,10 +120,18 @@ def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
 
-    def make(port: int) -> TikTokEmulator:
+    def make(port: int) -> Served:
+        if args.business:
+            return BusinessEmulator(
+                dataset=generate_business_dataset(posts=args.videos, seed=args.seed),
+                knobs=Knobs(rotation=args.rotation),
+                rate_limit_per_minute=40 if args.rate_limit is None else args.rate_limit or None,
+                host=args.host,
+                port=port,
+            )
         return TikTokEmulator(
             dataset=generate_dataset(videos=args.videos, seed=args.seed),
-            rate_limit_per_minute=args.rate_limit or None,
+            rate_limit_per_minute=600 if args.rate_limit is None else args.rate_limit or None,
             rotation=args.rotation,
             access_token_ttl=args.access_token_ttl,
             latency_ms=args.latency_ms,
@@ -129,8 +152,9 @@ def main(argv: list[str] | None = None) -> int:
             write_config(args.write_config, config)
         print(json.dumps(config), flush=True)
         written = f"; config written to {args.write_config}" if args.write_config else ""
+        what = "API for Business emulator" if args.business else "emulator"
         print(
-            f"TikTok emulator: {len(emulator.dataset.videos)} videos on {emulator.url} "
+            f"TikTok {what}: {args.videos} videos on {emulator.url} "
             f"({args.rotation} refresh-token rotation){written}. Ctrl-C stops it.",
             file=sys.stderr,
             flush=True,

@@ -11,7 +11,13 @@ from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.core import StreamData
 
 from source_tiktok_organic.answers import profile_user, read_answer
-from source_tiktok_organic.fields import BASIC_SCOPE, STATS_FIELDS, STATS_SCOPE, granted_user_fields
+from source_tiktok_organic.fields import (
+    BASIC_SCOPE,
+    STATS_FIELDS,
+    STATS_SCOPE,
+    USER_FIELD_SCOPES,
+    granted_fields,
+)
 from source_tiktok_organic.streams.base import (
     SNAPSHOT_FIELD,
     SnapshotStream,
@@ -24,6 +30,7 @@ class UserInfo(TikTokStream):
     """The authorizing creator's profile: GET /v2/user/info/ (Display API "Get User Info")."""
 
     primary_key = "open_id"
+    field_scopes = USER_FIELD_SCOPES
 
     @property
     def is_resumable(self) -> bool:
@@ -42,7 +49,7 @@ class UserInfo(TikTokStream):
 
     def _granted_fields(self) -> list[str]:
         self.require_scope(BASIC_SCOPE)
-        fields, withheld = granted_user_fields(self.granted_scopes())
+        fields, withheld = granted_fields(self.field_scopes, self.granted_scopes())
         for scope, names in withheld.items():
             self.logger.warning(
                 "Scope '%s' is not granted, so user_info leaves out: %s.", scope, ", ".join(names)

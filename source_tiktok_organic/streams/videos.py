@@ -27,7 +27,12 @@ from source_tiktok_organic.answers import answer_data
 from source_tiktok_organic.errors import naming_log_id, read_envelope
 from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, VIDEO_FIELDS, VIDEO_LIST_SCOPE
 from source_tiktok_organic.listing import ListedPage, ListingWalk, StretchWalk, VideoListing
-from source_tiktok_organic.pagination import describe_time, lookback_floor, to_video_page
+from source_tiktok_organic.pagination import (
+    VideoPage,
+    describe_time,
+    lookback_floor,
+    to_video_page,
+)
 from source_tiktok_organic.records import conform
 from source_tiktok_organic.slicing import PAGE_SIZE
 from source_tiktok_organic.state import CURSOR_FIELD, VideoState, parse_video_state
@@ -65,7 +70,7 @@ class VideoListStream(TikTokStream, ABC):
 
     def request_body_json(
         self, *_: Any, stream_slice: Mapping[str, Any] | None = None, **__: Any
-    ) -> Mapping[str, Any]:
+    ) -> Mapping[str, Any] | None:
         """The stretch's cursor: where it starts, then where its last page led."""
         cursor = stretch_of(stream_slice).cursor
         body: dict[str, Any] = {"max_count": PAGE_SIZE}
@@ -82,15 +87,21 @@ class VideoListStream(TikTokStream, ABC):
     ) -> Iterable[Mapping[str, Any]]:
         """Hands the page to the listing; the reader takes its records in list order."""
         stretch = stretch_of(stream_slice)
+        page = self.read_page(response)
+        with naming_log_id(page.log_id):
+            stretch.accept(page)
+        with self._stretch_lock:
+            self._stretch_of[response] = stretch
+        return ()
+
+    def read_page(self, response: requests.Response) -> VideoPage:
+        """The answer's videos, held to the schema, and where the list goes on."""
         envelope = read_envelope(response)
         with naming_log_id(envelope.log_id):
             page = to_video_page(answer_data(envelope, self.name), envelope.log_id)
             for video in page.videos:
                 conform(video, "videos")
-            stretch.accept(page)
-        with self._stretch_lock:
-            self._stretch_of[response] = stretch
-        return ()
+        return page
 
     def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
         """Whether the stretch goes on; the request body takes its cursor from the stretch."""

@@ -6,6 +6,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from tiktok_emulator.business.api import BusinessApi
 from tiktok_emulator.business.dataset import BusinessDataset, generate_business_dataset
@@ -48,6 +49,18 @@ class BusinessEmulator(LoopbackEmulator):
         self._counts_lock = threading.Lock()
         self._api = BusinessApi(self)
         super().__init__(self._api.handle, host, port, "tiktok-business-emulator")
+
+    def connector_config(self, **overrides: Any) -> dict[str, Any]:
+        """A source-tiktok-organic config in business mode that authenticates against this emulator."""
+        config = {
+            "account_mode": "business",
+            "client_id": self.app_id,
+            "client_secret": self.app_secret,
+            "refresh_token": self.refresh_token,
+            "business_api_base_url": self.url,
+        }
+        config.update(overrides)
+        return config
 
     @property
     def business_id(self) -> str:

@@ -1,0 +1,233 @@
+"""Business mode end to end: the CLI against the API for Business emulator, run after run.
+
+The emulator plays each answer the reference leaves open (its knobs), and every test asserts
+what an analyst would check in the warehouse: every post once, the common columns filled, and
+TikTok's "unavailable" kept as null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+import pytest
+from airbyte_cdk.models import Status, Type
+
+from integration_tests.cli import Run, catalog_for, run_connector
+from integration_tests.test_faults import assert_no_secret_printed
+from tiktok_emulator.business import BusinessEmulator, generate_business_dataset
+from tiktok_emulator.business.api import FRESH_SECONDS
+
+DATASET_NOW = 1_760_000_000
+EVERY_STREAM = {
+    "user_info": "full_refresh",
+    "user_stats": "incremental",
+    "videos": "incremental",
+    "video_stats": "incremental",
+}
+INSIGHTS = ("reach", "total_time_watched", "video_view_retention", "impression_sources")
+
+
+@pytest.fixture
+def business() -> Iterator[BusinessEmulator]:
+    dataset = generate_business_dataset(posts=45, seed=7, now=DATASET_NOW)
+    with BusinessEmulator(dataset=dataset, clock=lambda: DATASET_NOW) as emu:
+        yield emu
+
+
+def config_of(emu: BusinessEmulator, **overrides: Any) -> dict[str, Any]:
+    return emu.connector_config(**{"request_timeout_seconds": 2, "lookback_days": 0, **overrides})
+
+
+def read_all(config: dict[str, Any], state: list[dict[str, Any]] | None = None) -> Run:
+    return run_connector("read", config, catalog_for(EVERY_STREAM), state)
+
+
+def post_ids(emu: BusinessEmulator) -> list[str]:
+    return [emu.dataset.post(index)["item_id"] for index in range(len(emu.dataset.post_times_ms))]
+
+
+def fresh_ids(emu: BusinessEmulator) -> set[str]:
+    """Posts younger than TikTok's 24-48 h delay: their counts are not out yet."""
+    return {
+        emu.dataset.post(index)["item_id"]
+        for index, ms in enumerate(emu.dataset.post_times_ms)
+        if DATASET_NOW - ms // 1000 < FRESH_SECONDS
+    }
+
+
+def test_given_business_credentials_when_checking_then_succeeded(
+    business: BusinessEmulator,
+) -> None:
+    run = run_connector("check", config_of(business))
+    [status] = run.of_type(Type.CONNECTION_STATUS)
+    assert status.connectionStatus.status == Status.SUCCEEDED
+
+
+@pytest.mark.parametrize(
+    ("breakage", "needle"),
+    [
+        ("revoked", "last CONTROL message"),
+        ("wrong_secret", "'client_id'"),
+        ("no_video_scope", "video.list"),
+        ("plain_http", "'business_api_base_url' must use https://"),
+        ("wrong_path", "business_api_base_url"),
+    ],
+)
+def test_given_broken_business_setup_when_checking_then_failed_with_the_cause(
+    business: BusinessEmulator, breakage: str, needle: str
+) -> None:
+    config = config_of(business)
+    if breakage == "revoked":
+        business.revoke_refresh_tokens()
+    elif breakage == "wrong_secret":
+        config["client_secret"] = "not-the-secret"
+    elif breakage == "no_video_scope":
+        config["refresh_token"] = business.issue_refresh_token(["user.info.basic"])
+    elif breakage == "plain_http":
+        config["business_api_base_url"] = "http://business-api.tiktok.com"
+    else:
+        config["business_api_base_url"] = business.url + "/elsewhere"
+    run = run_connector("check", config)
+    [status] = run.of_type(Type.CONNECTION_STATUS)
+    assert status.connectionStatus.status == Status.FAILED
+    assert needle in str(status.connectionStatus.message)
+
+
+def test_when_discovering_then_the_same_streams_and_keys_with_the_insight_columns(
+    business: BusinessEmulator,
+) -> None:
+    run = run_connector("discover", config_of(business))
+    [catalog] = run.of_type(Type.CATALOG)
+    streams = {stream.name: stream for stream in catalog.catalog.streams}
+    assert set(streams) == set(EVERY_STREAM)
+    assert streams["videos"].source_defined_primary_key == [["id"]]
+    videos = streams["videos"].json_schema["properties"]
+    assert {"id", "create_time", "view_count", "like_count", "title"} <= set(videos)
+    assert videos["full_video_watched_rate"]["type"] == ["null", "number"]
+    assert videos["video_view_retention"]["type"] == ["null", "array"]
+    assert business.counts == {}, "discover must not call TikTok"
+
+
+def test_when_reading_every_stream_then_each_post_once_in_the_common_columns(
+    business: BusinessEmulator,
+) -> None:
+    config = config_of(business)
+    run = read_all(config)
+    videos = run.records("videos")
+    assert [video["id"] for video in videos] == post_ids(business)
+    schemas = {
+        stream.name: stream.json_schema
+        for stream in run_connector("discover", config).of_type(Type.CATALOG)[0].catalog.streams
+    }
+    for stream in EVERY_STREAM:
+        for record in run.records(stream):
+            jsonschema.validate(record, schemas[stream])
+    assert all(video["open_id"] == business.business_id for video in videos)
+    assert all(isinstance(video["create_time"], int) for video in videos)
+    settled = [video for video in videos if video["id"] not in fresh_ids(business)]
+    assert settled
+    assert all(isinstance(video["view_count"], int) for video in settled)
+    assert all(video["title"] == video["video_description"] for video in videos)
+    [user] = run.records("user_info")
+    assert user["open_id"] == business.business_id
+    assert user["video_count"] == len(videos)
+    [stats] = run.records("user_stats")
+    assert stats["follower_count"] == business.dataset.profile["followers_count"]
+    assert len(run.records("video_stats")) == len(videos)
+    assert business.counts["/open_api/v1.3/tt_user/oauth2/refresh_token/"] == 1
+    assert business.counts["/open_api/v1.3/business/get/"] == 1, (
+        "user_info's answer feeds user_stats"
+    )
+    assert_no_secret_printed(config, run)
+
+
+@pytest.mark.parametrize("rotation", ["strict", "lenient", "off"])
+def test_given_each_rotation_when_reading_run_after_run_then_every_run_works(
+    business: BusinessEmulator, rotation: str
+) -> None:
+    business.knobs.rotation = rotation
+    config = config_of(business)
+    first = read_all(config)
+    config = first.latest_config(config)
+    business.expire_access_tokens()  # the next run must refresh with what the first one saved
+    second = read_all(config, first.state_messages())
+    config = second.latest_config(config)
+    third = read_all(config, second.state_messages())
+    assert len(first.records("videos")) == len(post_ids(business))
+    assert second.records("videos") == third.records("videos") == []
+    assert len(second.records("video_stats")) == len(post_ids(business))
+    assert business.counts["/open_api/v1.3/tt_user/oauth2/refresh_token/"] == 2, (
+        "the third run reuses the second's access token"
+    )
+
+
+@pytest.mark.parametrize("style", ["missing", "null", "minus_one"])
+def test_given_each_way_of_saying_unavailable_then_null_never_zero_or_minus_one(
+    business: BusinessEmulator, style: str
+) -> None:
+    business.knobs.unavailable = style
+    business.knobs.idle_posts_lose_insights = True
+    business.knobs.account_type = "personal"
+    run = read_all(config_of(business))
+    videos = {video["id"]: video for video in run.records("videos")}
+    assert len(videos) == len(post_ids(business))
+    for video_id in fresh_ids(business):
+        assert videos[video_id].get("view_count") is None
+        assert videos[video_id].get("like_count") is None
+    for video in videos.values():
+        assert video.get("profile_views") is None, "Business-only, this is a personal account"
+        for column in ("reach", "total_time_watched", "view_count", "favorites"):
+            assert video.get(column) != -1
+    [user] = run.records("user_info")
+    assert user["is_business_account"] is False
+
+
+def test_given_percentages_on_a_0_100_scale_then_the_same_shares_as_on_0_1(
+    business: BusinessEmulator,
+) -> None:
+    on_one = read_all(config_of(business)).records("videos")
+    business.knobs.percentage_scale = 100
+    on_hundred = read_all(config_of(business, refresh_token=business.issue_refresh_token()))
+    for one, hundred in zip(on_one, on_hundred.records("videos"), strict=True):
+        for column in ("video_view_retention", "impression_sources", "audience_genders"):
+            if one.get(column) is None:
+                continue
+            for a, b in zip(one[column], hundred[column], strict=True):
+                assert b["percentage"] == pytest.approx(a["percentage"], abs=0.0001)
+
+
+@pytest.mark.parametrize(("cursor_style", "short_pages"), [("opaque", False), ("timestamp", True)])
+def test_given_each_cursor_style_and_short_pages_then_every_post_once(
+    business: BusinessEmulator, cursor_style: str, short_pages: bool
+) -> None:
+    business.knobs.cursor_style = cursor_style
+    business.knobs.short_pages = short_pages
+    videos = read_all(config_of(business)).records("videos")
+    assert [video["id"] for video in videos] == post_ids(business)
+
+
+def test_given_no_insight_scopes_then_the_basic_columns_still_sync_and_the_gap_is_named(
+    business: BusinessEmulator,
+) -> None:
+    business.knobs.unscoped_field_code = 40002  # the worst: an ungranted field fails the call
+    scopes = ["user.info.basic", "user.info.stats", "video.list"]
+    run = read_all(config_of(business, refresh_token=business.issue_refresh_token(scopes)))
+    videos = run.records("videos")
+    assert len(videos) == len(post_ids(business))
+    assert not any(column in video for video in videos for column in INSIGHTS[1:])
+    assert "Scope 'video.insights' is not granted, so the video list leaves out" in run.logs()
+    assert "Scope 'user.account.type' is not granted, so user_info leaves out" in run.logs()
+
+
+def test_given_the_access_token_dies_mid_sync_then_refreshed_once_and_nothing_lost(
+    business: BusinessEmulator,
+) -> None:
+    config = config_of(business)
+    first = run_connector("check", config)
+    business.expire_access_tokens()  # the saved session's token now answers 40102
+    run = read_all(first.latest_config(config))
+    assert [video["id"] for video in run.records("videos")] == post_ids(business)
+    assert business.code_counts["/open_api/v1.3/business/get/", 40102] == 1
+    assert business.counts["/open_api/v1.3/tt_user/oauth2/refresh_token/"] == 2

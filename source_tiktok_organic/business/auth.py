@@ -1,0 +1,84 @@
+"""The API for Business's token flow: JSON bodies, integer codes, and the Access-Token header.
+
+Rotation, the fingerprinted session, write-back and every guard of the Display API flow are the
+shared authenticator's; only the wire format differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils import AirbyteTracedException
+
+from source_tiktok_organic.auth import TikTokAuthenticator
+from source_tiktok_organic.errors import config_error, safe_text, traced_error
+
+REFRESH_PATH = "/open_api/v1.3/tt_user/oauth2/refresh_token/"
+TOKEN_CODE_ADVICE = {
+    # Which of the two an expired, revoked or rotated-away refresh token gets is undocumented.
+    **dict.fromkeys(
+        (40103, 40107),
+        "TikTok no longer accepts the refresh token (expired, revoked, or already rotated by an "
+        "earlier run). If you run the connector by hand, use the config that run saved or printed "
+        "in its last CONTROL message; otherwise re-authorize the account in your TikTok API for "
+        "Business app and paste the new refresh token.",
+    ),
+    40001: "TikTok rejected the app id / secret pair. Check 'client_id' (your TikTok API for "
+    "Business app's app id) and 'client_secret' against the app in TikTok's developer portal.",
+    40108: "TikTok refused the grant type: this is a bug in the connector, please report it.",
+}
+TRANSIENT_TOKEN_CODES = frozenset({40100, 40132, 50000, 50002})
+
+
+def business_token_error(body: Any) -> AirbyteTracedException:
+    """The error to raise for a token answer that holds no access token."""
+    if not isinstance(body, dict):
+        return traced_error(
+            "TikTok's API for Business token endpoint answered with something other than a JSON "
+            "object.",
+            FailureType.transient_error,
+        )
+    code = body.get("code")
+    described = (
+        f"(TikTok API for Business code {safe_text(code)}: {safe_text(body.get('message'))}, "
+        f"request_id: {safe_text(body.get('request_id')) or 'none'})"
+    )
+    if code in TRANSIENT_TOKEN_CODES or (isinstance(code, int) and 51000 <= code < 52000):
+        return traced_error(
+            f"TikTok's API for Business token endpoint is busy or failing {described}.",
+            FailureType.transient_error,
+        )
+    if code == 0:
+        return traced_error(
+            f"TikTok's token answer said OK but held no access token {described}.",
+            FailureType.transient_error,
+        )
+    advice = TOKEN_CODE_ADVICE.get(
+        code if isinstance(code, int) else -1, "TikTok refused to refresh the access token."
+    )
+    return config_error(f"{advice} {described}")
+
+
+class BusinessAuthenticator(TikTokAuthenticator):
+    """The shared single-use refresh flow against /tt_user/oauth2/refresh_token/."""
+
+    token_path = REFRESH_PATH
+    client_id_field = "client_id"
+    base_url_field = "business_api_base_url"
+
+    def token_request(self) -> dict[str, Any]:
+        return {"json": dict(self.build_refresh_request_body())}
+
+    def token_grant(self, body: Any) -> Mapping[str, Any]:
+        """`data` of a code-0 answer; every other answer is the error its code says."""
+        if isinstance(body, dict) and body.get("code") == 0:
+            data = body.get("data")
+            if isinstance(data, dict) and data.get("access_token"):
+                return data
+        raise business_token_error(body)
+
+    def get_auth_header(self) -> Mapping[str, Any]:
+        """Accounts endpoints read `Access-Token`, not a Bearer Authorization."""
+        return {"Access-Token": self.get_access_token()}

@@ -1,0 +1,77 @@
+"""API for Business answers in the common columns, so one query serves both account modes.
+
+Where both APIs mean the same thing the record takes the Display API's column name (the mapping
+table is in docs/tiktok-organic.md); every other field keeps TikTok's own name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from source_tiktok_organic.records import conform
+
+PROFILE_COLUMNS = {
+    "profile_image": "avatar_url",
+    "followers_count": "follower_count",
+    "total_likes": "likes_count",
+    "videos_count": "video_count",
+}
+VIDEO_COLUMNS = {
+    "item_id": "id",
+    "thumbnail_url": "cover_image_url",
+    "embed_url": "embed_link",
+    "likes": "like_count",
+    "comments": "comment_count",
+    "shares": "share_count",
+    "video_views": "view_count",
+}
+CAPTION_COLUMNS = ("title", "video_description")  # a post has one caption, the Display API two
+# TikTok's "unavailable" (seen in production): no real count, time or rate is negative.
+UNAVAILABLE = -1
+
+
+def honest(value: Any) -> Any:
+    """-1 means TikTok has no value, which is not zero: it becomes null."""
+    if value == UNAVAILABLE and not isinstance(value, bool):
+        return None
+    return value
+
+
+def renamed(raw: Mapping[str, Any], columns: Mapping[str, str]) -> dict[str, Any]:
+    return {columns.get(name, name): honest(value) for name, value in raw.items()}
+
+
+def to_profile(data: Mapping[str, Any], business_id: str) -> dict[str, Any]:
+    """`data` of business/get as a user_info record, keyed by the business_id."""
+    record = renamed(data, PROFILE_COLUMNS)
+    record["open_id"] = business_id
+    return conform(record, "business/user_info")
+
+
+def to_video(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """One post of business/video/list as a videos record (create_time arrives as a string)."""
+    record = renamed(raw, VIDEO_COLUMNS)
+    caption = record.pop("caption", None)
+    for column in CAPTION_COLUMNS:
+        record[column] = caption
+    normalise_percentages(record)
+    return conform(record, "business/videos")
+
+
+def normalise_percentages(record: dict[str, Any]) -> None:
+    """Shares as 0-1, whether TikTok sent 0-1 or 0-100 (undocumented).
+
+    Judged over the whole record: its gender split, impression sources and retention at second 0
+    always hold a share above 1 % of the whole, so any value above 1 means a 0-100 scale.
+    """
+    shares = [
+        item
+        for value in record.values()
+        if isinstance(value, list)
+        for item in value
+        if isinstance(item, dict) and isinstance(item.get("percentage"), int | float)
+    ]
+    if any(item["percentage"] > 1 for item in shares):
+        for item in shares:
+            item["percentage"] = item["percentage"] / 100

@@ -1,0 +1,151 @@
+"""The same streams read from the API for Business: profile from business/get, posts from
+business/video/list, in the common columns (records.py), on the shared read loop and listing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, MutableMapping
+from functools import cache
+from typing import Any
+
+import requests
+from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
+from airbyte_cdk.sources.utils import casing
+from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
+
+from source_tiktok_organic.business.backoff import BusinessBackoff
+from source_tiktok_organic.business.envelope import business_data
+from source_tiktok_organic.business.errors import BusinessErrorHandler
+from source_tiktok_organic.business.fields import POST_FIELD_SCOPES, PROFILE_FIELD_SCOPES, json_list
+from source_tiktok_organic.business.records import to_profile, to_video
+from source_tiktok_organic.errors import config_error, naming_log_id
+from source_tiktok_organic.fields import granted_fields
+from source_tiktok_organic.pagination import VideoPage, to_video_page
+from source_tiktok_organic.slicing import PAGE_SIZE
+from source_tiktok_organic.streams.base import TikTokStream
+from source_tiktok_organic.streams.profile import UserInfo
+from source_tiktok_organic.streams.videos import VideoListStream, Videos, VideoStats, stretch_of
+
+API_PREFIX = "/open_api/v1.3/"
+
+
+class BusinessStream(TikTokStream):
+    """The shared stream base on the API for Business's host, codes, waits and account id."""
+
+    schema_name: str | None = None  # a business-mode schema under schemas/business/, if any
+
+    @property
+    def name(self) -> str:
+        """The creator-mode stream's name: both modes feed the same tables."""
+        return casing.camel_to_snake(type(self).__name__.removeprefix("Business"))
+
+    @property
+    def url_base(self) -> str:
+        return self._settings.api_base_url + API_PREFIX
+
+    def get_error_handler(self) -> ErrorHandler:
+        return BusinessErrorHandler(
+            self.logger,
+            api_base_url=self._settings.api_base_url,
+            on_rate_limit=self._context.progress.rate_limited,
+            request_timeout=self._settings.request_timeout,
+        )
+
+    def get_backoff_strategy(self) -> BackoffStrategy:
+        return BusinessBackoff()
+
+    @cache  # noqa: B019  # as the CDK's own: the schema is read once per stream
+    def get_json_schema(self) -> Mapping[str, Any]:
+        if self.schema_name is None:
+            return super().get_json_schema()
+        return ResourceSchemaLoader("source_tiktok_organic").get_schema(self.schema_name)
+
+    def business_id(self) -> str:
+        """The account's id on this API: the open_id its token answer carried."""
+        business_id = self._auth.open_id()
+        if not business_id:
+            raise config_error(
+                "TikTok's token answer carried no open_id, the account's business_id, so no "
+                "account can be read. Re-authorize the account in your TikTok API for Business app."
+            )
+        return business_id
+
+    def granted(self, field_scopes: dict[str, str], what: str) -> list[str]:
+        """The fields the grant allows; each scope held back is named once per stream."""
+        fields, withheld = granted_fields(field_scopes, self.granted_scopes())
+        for scope, names in withheld.items():
+            self.logger.warning(
+                "Scope '%s' is not granted, so %s leaves out: %s.", scope, what, ", ".join(names)
+            )
+        return fields
+
+
+class BusinessUserInfo(BusinessStream, UserInfo):
+    """The account's profile: GET /open_api/v1.3/business/get/ ("Get profile data")."""
+
+    field_scopes = PROFILE_FIELD_SCOPES
+    schema_name = "business/user_info"
+
+    def path(self, **_: Any) -> str:
+        return "business/get/"
+
+    def request_params(self, *_: Any, **__: Any) -> MutableMapping[str, Any]:
+        return {"business_id": self.business_id(), "fields": json_list(self._granted_fields())}
+
+    def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
+        data, envelope = business_data(response, self.name)
+        with naming_log_id("", envelope.ids):
+            user = to_profile(data, self.business_id())
+        self._context.counters.offer(user)
+        yield user
+
+
+class BusinessVideoList(BusinessStream, VideoListStream):
+    """GET /open_api/v1.3/business/video/list/ ("Get data of TikTok posts"), cursor in the query.
+
+    Both list streams share one walk, so both ask for the same fields: all the grant allows.
+    """
+
+    http_method = "GET"
+    _post_fields: list[str] | None = None
+
+    def path(self, **_: Any) -> str:
+        return "business/video/list/"
+
+    def request_params(
+        self, *_: Any, stream_slice: Mapping[str, Any] | None = None, **__: Any
+    ) -> MutableMapping[str, Any]:
+        if self._post_fields is None:
+            self._post_fields = self.granted(POST_FIELD_SCOPES, "the video list")
+        params: dict[str, Any] = {
+            "business_id": self.business_id(),
+            "fields": json_list(self._post_fields),
+            "max_count": PAGE_SIZE,
+        }
+        cursor = stretch_of(stream_slice).cursor
+        if cursor is not None:
+            params["cursor"] = cursor
+        return params
+
+    def request_body_json(
+        self, *_: Any, stream_slice: Mapping[str, Any] | None = None, **__: Any
+    ) -> Mapping[str, Any] | None:
+        """A GET: the cursor goes in the query string."""
+        return None
+
+    def read_page(self, response: requests.Response) -> VideoPage:
+        data, envelope = business_data(response, self.name)
+        with naming_log_id("", envelope.ids):
+            posts = data.get("videos")
+            if isinstance(posts, list) and all(isinstance(post, dict) for post in posts):
+                data = {**data, "videos": [to_video(post) for post in posts]}
+            return to_video_page(data, envelope.request_id)
+
+
+class BusinessVideos(BusinessVideoList, Videos):
+    """The account's posts in the common columns plus TikTok's insight columns."""
+
+    schema_name = "business/videos"
+
+
+class BusinessVideoStats(BusinessVideoList, VideoStats):
+    """One row of the four common counts per post per sync, as in creator mode."""

@@ -1,0 +1,41 @@
+"""What each account mode is made of: its authenticator, its counters and its streams.
+
+The streams keep their names in both modes, so a connection's tables stay the same ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from source_tiktok_organic.auth import TikTokAuthenticator
+from source_tiktok_organic.business.auth import BusinessAuthenticator
+from source_tiktok_organic.business.counters import BusinessProfileCounters
+from source_tiktok_organic.business.streams import (
+    BusinessUserInfo,
+    BusinessVideos,
+    BusinessVideoStats,
+)
+from source_tiktok_organic.config import BUSINESS, CREATOR
+from source_tiktok_organic.profile_counters import ProfileCounters
+from source_tiktok_organic.streams import UserInfo, Videos, VideoStats
+
+
+@dataclass(frozen=True)
+class AccountMode:
+    authenticator: type[TikTokAuthenticator]
+    counters: type[ProfileCounters]
+    user_info: type[UserInfo]
+    videos: type[Videos]
+    video_stats: type[VideoStats]
+
+
+MODES = {
+    CREATOR: AccountMode(TikTokAuthenticator, ProfileCounters, UserInfo, Videos, VideoStats),
+    BUSINESS: AccountMode(
+        BusinessAuthenticator,
+        BusinessProfileCounters,
+        BusinessUserInfo,
+        BusinessVideos,
+        BusinessVideoStats,
+    ),
+}

@@ -1,0 +1,120 @@
+"""Business mode's token flow: JSON refresh, the code-0 envelope, Access-Token, rotation kept."""
+
+import json
+from typing import Any
+
+import pytest
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils import AirbyteTracedException
+
+from source_tiktok_organic.auth import fingerprint
+from source_tiktok_organic.business.auth import (
+    REFRESH_PATH,
+    BusinessAuthenticator,
+    business_token_error,
+)
+from unit_tests.conftest import CLIENT_SECRET, REFRESH_TOKEN, ROTATED_REFRESH_TOKEN
+
+API = "https://business-api.tiktok.com"
+REFRESH_URL = API + REFRESH_PATH
+ACCESS_TOKEN = "act.business-5e8b03"
+
+
+def business_config(**overrides: Any) -> dict[str, Any]:
+    config = {
+        "account_mode": "business",
+        "client_id": "7000000000000000001",
+        "client_secret": CLIENT_SECRET,
+        "refresh_token": REFRESH_TOKEN,
+    }
+    config.update(overrides)
+    return config
+
+
+def grant(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "access_token": ACCESS_TOKEN,
+        "token_type": "Bearer",
+        "expires_in": 86400,
+        "refresh_token": ROTATED_REFRESH_TOKEN,
+        "refresh_token_expires_in": 31535000,
+        "open_id": "biz-open-id",
+        "scope": "user.info.basic,video.list,video.insights",
+    }
+    data.update(overrides)
+    return {"code": 0, "message": "OK", "request_id": "req-1", "data": data}
+
+
+@pytest.fixture
+def business(requests_mock: Any) -> Any:
+    requests_mock.post(REFRESH_URL, json=grant())
+    return requests_mock
+
+
+def test_when_refreshing_then_a_json_body_with_the_app_id_as_client_id(business: Any) -> None:
+    BusinessAuthenticator(business_config(), API, 5).get_access_token()
+    request = business.last_request
+    assert request.url == REFRESH_URL
+    assert request.headers["Content-Type"] == "application/json"
+    assert json.loads(request.text) == {
+        "grant_type": "refresh_token",
+        "client_id": "7000000000000000001",
+        "client_secret": CLIENT_SECRET,
+        "refresh_token": REFRESH_TOKEN,
+    }
+
+
+def test_given_a_grant_then_the_session_keeps_token_scopes_business_id_and_rotation(
+    business: Any,
+) -> None:
+    config = business_config()
+    auth = BusinessAuthenticator(config, API, 5)
+    assert auth.get_auth_header() == {"Access-Token": ACCESS_TOKEN}
+    assert auth.open_id() == "biz-open-id"
+    assert auth.granted_scopes() == {"user.info.basic", "video.list", "video.insights"}
+    assert config["refresh_token"] == ROTATED_REFRESH_TOKEN
+    assert config["oauth_session"]["refresh_token_sha256"] == fingerprint(ROTATED_REFRESH_TOKEN)
+    assert business.call_count == 1
+
+
+def test_given_the_same_refresh_token_back_then_it_is_kept_and_fingerprinted(
+    requests_mock: Any,
+) -> None:
+    requests_mock.post(REFRESH_URL, json=grant(refresh_token=REFRESH_TOKEN))
+    config = business_config()
+    BusinessAuthenticator(config, API, 5).get_access_token()
+    assert config["refresh_token"] == REFRESH_TOKEN
+    assert config["oauth_session"]["refresh_token_sha256"] == fingerprint(REFRESH_TOKEN)
+
+
+@pytest.mark.parametrize(
+    ("code", "failure", "needle"),
+    [
+        (40103, FailureType.config_error, "last CONTROL message"),
+        (40107, FailureType.config_error, "last CONTROL message"),
+        (40001, FailureType.config_error, "app id"),
+        (40108, FailureType.config_error, "bug in the connector"),
+        (40100, FailureType.transient_error, "busy or failing"),
+        (50000, FailureType.transient_error, "busy or failing"),
+        (51234, FailureType.transient_error, "busy or failing"),
+        (49999, FailureType.config_error, "refused to refresh"),
+    ],
+)
+def test_given_a_refused_refresh_then_the_code_decides_the_error(
+    requests_mock: Any, code: int, failure: FailureType, needle: str
+) -> None:
+    requests_mock.post(REFRESH_URL, json={"code": code, "message": "no", "request_id": "req-9"})
+    with pytest.raises(AirbyteTracedException) as raised:
+        BusinessAuthenticator(business_config(), API, 5).get_access_token()
+    assert raised.value.failure_type == failure
+    assert needle in str(raised.value.message)
+    assert f"code {code}: no, request_id: req-9" in str(raised.value.message)
+    assert CLIENT_SECRET not in str(raised.value.message)
+    assert REFRESH_TOKEN not in str(raised.value.message)
+
+
+@pytest.mark.parametrize(
+    "body", [None, [], {"code": 0, "data": {}}, {"code": 0, "data": {"access_token": ""}}]
+)
+def test_given_a_grant_without_an_access_token_then_a_transient_error(body: Any) -> None:
+    assert business_token_error(body).failure_type == FailureType.transient_error

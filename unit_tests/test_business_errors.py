@@ -1,0 +1,114 @@
+"""Business mode's error policy: TikTok's integer codes on HTTP 200 decide, not the status."""
+
+import json
+import logging
+import random
+from typing import Any
+
+import pytest
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
+
+from source_tiktok_organic.business.backoff import RATE_LIMIT_WAIT_SECONDS, BusinessBackoff
+from source_tiktok_organic.business.errors import BusinessErrorHandler
+
+LIST_URL = "https://business-api.tiktok.com/open_api/v1.3/business/video/list/"
+HANDLER = BusinessErrorHandler(logging.getLogger("test"))
+
+
+def answer(
+    code: Any, data: Any = None, status: int = 200, url: str = LIST_URL
+) -> requests.Response:
+    body: dict[str, Any] = {"code": code, "message": f"message {code}", "request_id": "req-7"}
+    if data is not None:
+        body["data"] = data
+    made = requests.Response()
+    made.status_code = status
+    made.url = url
+    made._content = json.dumps(body).encode()
+    made.headers["X-Tt-Logid"] = "logid-9"
+    return made
+
+
+@pytest.mark.parametrize(
+    ("code", "action", "failure"),
+    [
+        (40100, ResponseAction.RATE_LIMITED, FailureType.transient_error),
+        (40132, ResponseAction.RATE_LIMITED, FailureType.transient_error),
+        (40102, ResponseAction.REFRESH_TOKEN_THEN_RETRY, FailureType.config_error),
+        (40104, ResponseAction.REFRESH_TOKEN_THEN_RETRY, FailureType.config_error),
+        (40105, ResponseAction.REFRESH_TOKEN_THEN_RETRY, FailureType.config_error),
+        (40001, ResponseAction.FAIL, FailureType.config_error),
+        (40130, ResponseAction.FAIL, FailureType.config_error),
+        (40131, ResponseAction.FAIL, FailureType.config_error),
+        (40000, ResponseAction.FAIL, FailureType.system_error),
+        (40002, ResponseAction.FAIL, FailureType.system_error),
+        (41001, ResponseAction.FAIL, FailureType.system_error),
+        (41002, ResponseAction.FAIL, FailureType.system_error),
+        (50000, ResponseAction.RETRY, FailureType.transient_error),
+        (50002, ResponseAction.RETRY, FailureType.transient_error),
+        (51005, ResponseAction.RETRY, FailureType.transient_error),
+        (47777, ResponseAction.FAIL, FailureType.system_error),
+    ],
+)
+def test_given_a_code_on_http_200_then_the_policy_table_decides(
+    code: int, action: ResponseAction, failure: FailureType
+) -> None:
+    resolution = BusinessErrorHandler(logging.getLogger("test")).interpret_response(answer(code))
+    assert (resolution.response_action, resolution.failure_type) == (action, failure)
+    assert f"code {code}: message {code}" in str(resolution.error_message)
+    assert "request_id: req-7, X-Tt-Logid: logid-9" in str(resolution.error_message)
+
+
+@pytest.mark.parametrize("code", [0, 20001])
+def test_given_ok_or_partial_success_with_data_then_success(code: int) -> None:
+    resolution = HANDLER.interpret_response(answer(code, {"videos": []}))
+    assert resolution.response_action == ResponseAction.SUCCESS
+
+
+@pytest.mark.parametrize(
+    "body", [b"Not Found", b"[]", b'{"code": "0", "data": {}}', b'{"code": 0}']
+)
+def test_given_200_without_the_envelope_then_retried_as_malformed(body: bytes) -> None:
+    made = answer(0)
+    made._content = body
+    assert HANDLER.interpret_response(made).response_action == ResponseAction.RETRY
+
+
+def test_given_a_plain_text_404_then_the_business_host_setting_is_named() -> None:
+    made = answer(0, status=404)
+    made._content = b"Not Found"
+    resolution = HANDLER.interpret_response(made)
+    assert resolution.response_action == ResponseAction.FAIL
+    assert resolution.failure_type == FailureType.config_error
+    assert "Check 'business_api_base_url'" in str(resolution.error_message)
+
+
+def test_given_a_scope_error_on_the_list_then_the_list_scopes_are_named() -> None:
+    message = str(HANDLER.interpret_response(answer(40130)).error_message)
+    assert "video.list / video.insights" in message
+
+
+def test_given_a_rejected_token_then_refreshed_once_and_a_fresh_one_rejected_stops() -> None:
+    handler = BusinessErrorHandler(logging.getLogger("test"))
+    first, second = answer(40105), answer(40105)
+    for made, token in ((first, "act.old"), (second, "act.new")):
+        made.request = requests.Request("GET", LIST_URL, headers={"Access-Token": token}).prepare()
+    assert handler.interpret_response(first).response_action == (
+        ResponseAction.REFRESH_TOKEN_THEN_RETRY
+    )
+    stopped = handler.interpret_response(second)
+    assert stopped.response_action == ResponseAction.FAIL
+    assert "TikTok Accounts permission" in str(stopped.error_message)
+
+
+def test_given_40100_then_the_wait_is_about_five_minutes_and_other_faults_double() -> None:
+    backoff = BusinessBackoff(random.Random(3))
+    waits = [backoff.backoff_time(answer(40100), attempt) for attempt in (1, 2, 3)]
+    assert all(
+        0.9 * RATE_LIMIT_WAIT_SECONDS <= wait <= 1.1 * RATE_LIMIT_WAIT_SECONDS for wait in waits
+    )
+    assert RATE_LIMIT_WAIT_SECONDS == 300
+    assert backoff.backoff_time(answer(50000), 1) <= 1.0
+    assert backoff.backoff_time(requests.ConnectionError(), 2) <= 2.0
