@@ -205,6 +205,11 @@ def catalog_for(streams: dict[str, str]) -> dict[str, Any]:
         "videos": ([["id"]], ["create_time"]),
         "user_stats": ([["open_id"], ["snapshot_at"]], ["snapshot_at"]),
         "video_stats": ([["video_id"], ["snapshot_at"]], ["snapshot_at"]),
+        "daily_metrics": ([["open_id"], ["date"]], ["date"]),
+        "audience_snapshots": (
+            [["open_id"], ["snapshot_at"], ["dimension"], ["value"]],
+            ["snapshot_at"],
+        ),
     }
     configured = []
     for name, mode in streams.items():

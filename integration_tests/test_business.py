@@ -8,6 +8,7 @@ TikTok's "unavailable" kept as null.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import jsonschema
@@ -26,6 +27,7 @@ EVERY_STREAM = {
     "videos": "incremental",
     "video_stats": "incremental",
 }
+OWN = {"daily_metrics": "incremental", "audience_snapshots": "incremental"}
 INSIGHTS = ("reach", "total_time_watched", "video_view_retention", "impression_sources")
 
 
@@ -101,7 +103,7 @@ def test_when_discovering_then_the_same_streams_and_keys_with_the_insight_column
     run = run_connector("discover", config_of(business))
     [catalog] = run.of_type(Type.CATALOG)
     streams = {stream.name: stream for stream in catalog.catalog.streams}
-    assert set(streams) == set(EVERY_STREAM)
+    assert set(streams) == set(EVERY_STREAM) | set(OWN)
     assert streams["videos"].source_defined_primary_key == [["id"]]
     videos = streams["videos"].json_schema["properties"]
     assert {"id", "create_time", "view_count", "like_count", "title"} <= set(videos)
@@ -231,3 +233,134 @@ def test_given_the_access_token_dies_mid_sync_then_refreshed_once_and_nothing_lo
     assert [video["id"] for video in run.records("videos")] == post_ids(business)
     assert business.code_counts["/open_api/v1.3/business/get/", 40102] == 1
     assert business.counts["/open_api/v1.3/tt_user/oauth2/refresh_token/"] == 2
+
+
+@pytest.fixture
+def business_now() -> Iterator[BusinessEmulator]:
+    """An account on today's calendar: the daily metrics are dated from the real clock."""
+    with BusinessEmulator() as emu:
+        yield emu
+
+
+def read_own(
+    config: dict[str, Any], state: list[dict[str, Any]] | None = None, **options: Any
+) -> Run:
+    return run_connector("read", config, catalog_for(OWN), state, **options)
+
+
+def days_back(emu: BusinessEmulator, days: int) -> str:
+    return (emu.dataset.today - timedelta(days=days)).isoformat()
+
+
+def test_given_a_first_sync_then_60_days_up_to_yesterday_and_the_state_says_yesterday(
+    business_now: BusinessEmulator,
+) -> None:
+    run = read_own(config_of(business_now))
+    days = run.records("daily_metrics")
+    assert [day["date"] for day in days] == [days_back(business_now, n) for n in range(60, 0, -1)]
+    assert all(day["open_id"] == business_now.business_id for day in days)
+    assert run.states("daily_metrics")[-1] == {"date": days_back(business_now, 1)}
+
+
+def test_given_a_saved_date_then_the_last_three_days_are_read_again_and_nothing_older(
+    business_now: BusinessEmulator,
+) -> None:
+    state = [
+        {
+            "type": "STREAM",
+            "stream": {
+                "stream_descriptor": {"name": "daily_metrics"},
+                "stream_state": {"date": days_back(business_now, 2)},
+            },
+        }
+    ]
+    run = read_own(config_of(business_now), state)
+    assert [day["date"] for day in run.records("daily_metrics")] == [
+        days_back(business_now, n) for n in (4, 3, 2, 1)
+    ]
+
+
+def test_given_a_saved_date_beyond_60_days_then_the_gap_is_named_and_the_call_stays_allowed(
+    business_now: BusinessEmulator,
+) -> None:
+    business_now.knobs.old_start_date = "error"  # TikTok refusing a start_date over 60 days back
+    state = [
+        {
+            "type": "STREAM",
+            "stream": {
+                "stream_descriptor": {"name": "daily_metrics"},
+                "stream_state": {"date": days_back(business_now, 90)},
+            },
+        }
+    ]
+    run = read_own(config_of(business_now), state)
+    assert len(run.records("daily_metrics")) == 60
+    assert (
+        f"the days from {days_back(business_now, 89)} to {days_back(business_now, 61)} are lost"
+        in run.logs()
+    )
+
+
+@pytest.mark.parametrize("style", ["missing", "null", "minus_one"])
+def test_given_a_personal_account_then_business_only_day_metrics_are_null(
+    business_now: BusinessEmulator, style: str
+) -> None:
+    business_now.knobs.account_type = "personal"
+    business_now.knobs.unavailable = style
+    days = read_own(config_of(business_now)).records("daily_metrics")
+    assert days
+    for day in days:
+        assert isinstance(day["video_views"], int)
+        assert day.get("daily_new_followers") is None
+        assert day.get("unique_video_views") is None
+
+
+def test_given_no_insights_scope_then_no_daily_or_audience_rows_and_each_says_why(
+    business_now: BusinessEmulator,
+) -> None:
+    token = business_now.issue_refresh_token(["user.info.basic", "video.list"])
+    run = read_own(config_of(business_now, refresh_token=token))
+    assert run.records() == []
+    for stream in OWN:
+        assert f"Stream {stream} is unavailable: the scope 'user.insights'" in run.logs()
+
+
+@pytest.mark.parametrize("scale", [1, 100])
+def test_given_each_percentage_scale_then_each_audience_dimension_adds_up_to_one(
+    business_now: BusinessEmulator, scale: int
+) -> None:
+    business_now.knobs.percentage_scale = scale
+    run = read_own(config_of(business_now))
+    rows = run.records("audience_snapshots")
+    dimensions = {row["dimension"] for row in rows}
+    assert {"age", "gender"} <= dimensions <= {"age", "gender", "country", "city"}
+    for dimension in ("age", "gender"):
+        total = sum(row["percentage"] for row in rows if row["dimension"] == dimension)
+        assert total == pytest.approx(1, abs=0.01)
+    assert len({row["snapshot_at"] for row in rows}) == 1
+    later = read_own(run.latest_config(config_of(business_now)), run.state_messages())
+    assert len(later.records("audience_snapshots")) == len(rows), "a new snapshot each sync"
+
+
+def test_given_a_saved_daily_state_that_is_not_a_date_then_a_config_error_names_it(
+    business_now: BusinessEmulator,
+) -> None:
+    state = [
+        {
+            "type": "STREAM",
+            "stream": {
+                "stream_descriptor": {"name": "daily_metrics"},
+                "stream_state": {"date": "last tuesday"},
+            },
+        }
+    ]
+    run = read_own(config_of(business_now), state, fails=True)
+    assert any("'date' must be YYYY-MM-DD, got 'last tuesday'" in error for error in run.errors())
+
+
+def test_given_creator_mode_then_the_business_only_streams_are_not_offered(
+    business_now: BusinessEmulator,
+) -> None:
+    config = config_of(business_now, account_mode="creator", api_base_url=business_now.url)
+    [catalog] = run_connector("discover", config).of_type(Type.CATALOG)
+    assert {stream.name for stream in catalog.catalog.streams} == set(EVERY_STREAM)

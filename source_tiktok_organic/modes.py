@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from source_tiktok_organic.auth import TikTokAuthenticator
 from source_tiktok_organic.business.auth import BusinessAuthenticator
 from source_tiktok_organic.business.counters import BusinessProfileCounters
+from source_tiktok_organic.business.insights import AudienceSnapshots, DailyMetrics
 from source_tiktok_organic.business.streams import (
+    BusinessStream,
     BusinessUserInfo,
     BusinessVideos,
     BusinessVideoStats,
@@ -27,6 +29,7 @@ class AccountMode:
     user_info: type[UserInfo]
     videos: type[Videos]
     video_stats: type[VideoStats]
+    own_streams: tuple[type[BusinessStream], ...] = ()  # streams only this mode has
 
 
 MODES = {
@@ -37,5 +40,6 @@ MODES = {
         BusinessUserInfo,
         BusinessVideos,
         BusinessVideoStats,
+        (DailyMetrics, AudienceSnapshots),
     ),
 }

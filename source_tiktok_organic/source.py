@@ -140,6 +140,7 @@ class SourceTiktokOrganic(AbstractSource):
             UserStats(context),
             mode.videos(context),
             mode.video_stats(context),
+            *(stream(context) for stream in mode.own_streams),
         ]
 
 

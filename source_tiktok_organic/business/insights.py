@@ -1,0 +1,191 @@
+"""Business-mode streams of their own: the profile's daily metrics and its audience snapshots.
+
+Both read GET /open_api/v1.3/business/get/ ("Get profile data of a TikTok account") and need
+the scope user.insights; without it they write no rows and say why, and the other streams go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, MutableMapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import requests
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.sources.streams.core import StreamData
+
+from source_tiktok_organic.business.envelope import business_data
+from source_tiktok_organic.business.fields import json_list
+from source_tiktok_organic.business.records import honest, normalise_percentages
+from source_tiktok_organic.business.streams import BusinessStream
+from source_tiktok_organic.errors import config_error, naming_log_id, traced_error
+from source_tiktok_organic.records import conform
+from source_tiktok_organic.streams.base import SNAPSHOT_FIELD, SnapshotStream
+
+INSIGHTS_SCOPE = "user.insights"
+# business/get reaches at most 60 days back; TikTok fills a day in 24-48 h late, so each sync
+# reads the last days it already has again.
+LOOKBACK_LIMIT_DAYS = 60
+REREAD_DAYS = 3
+DATE_FIELD = "date"
+AUDIENCES = {  # field -> (dimension, the key of its value)
+    "audience_ages": ("age", "age"),
+    "audience_genders": ("gender", "gender"),
+    "audience_countries": ("country", "country"),
+    "audience_cities": ("city", "city_name"),
+}
+
+
+class BusinessInsightsStream(BusinessStream):
+    """One business/get call per sync; without the scope user.insights, no rows and a warning."""
+
+    def path(self, **_: Any) -> str:
+        return "business/get/"
+
+    def insights_granted(self) -> bool:
+        if INSIGHTS_SCOPE in self.granted_scopes():
+            return True
+        self.logger.warning(
+            "Stream %s is unavailable: the scope '%s' is not granted. Add it to your TikTok API "
+            "for Business app and re-authorize the account to sync it; the other streams go on.",
+            self.name,
+            INSIGHTS_SCOPE,
+        )
+        return False
+
+
+class DailyMetrics(BusinessInsightsStream):
+    """The profile's metrics day by day (views, profile views, likes, followers, ...)."""
+
+    @property
+    def primary_key(self) -> list[str]:
+        return ["open_id", DATE_FIELD]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._saved: date | None = None
+        self._latest: date | None = None
+        self._window: tuple[date, date] | None = None
+
+    @property
+    def cursor_field(self) -> str:
+        return DATE_FIELD
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        latest = max((day for day in (self._saved, self._latest) if day), default=None)
+        return {DATE_FIELD: latest.isoformat()} if latest else {}
+
+    @state.setter
+    def state(self, value: MutableMapping[str, Any]) -> None:
+        self._saved = parse_date_state(value)
+
+    def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
+        if sync_mode != SyncMode.incremental:
+            self._saved = None
+        if not self.insights_granted():
+            return
+        self._window = self.window()
+        if self._window is None:
+            return
+        yield from super().read_records(SyncMode.full_refresh)
+
+    def window(self) -> tuple[date, date] | None:
+        """From the day after the last one read, less the days TikTok may still fill in, to
+        yesterday (today's numbers are not out), and never beyond TikTok's 60 days."""
+        today = datetime.fromisoformat(self._context.snapshot_at).date()
+        oldest, end = today - timedelta(days=LOOKBACK_LIMIT_DAYS), today - timedelta(days=1)
+        start = oldest
+        if self._saved is not None:
+            start = self._saved - timedelta(days=REREAD_DAYS - 1)
+            if start < oldest:
+                self.logger.warning(
+                    "Stream daily_metrics was last synced up to %s, more than %s days ago: TikTok "
+                    "keeps only the last %s days, so the days from %s to %s are lost.",
+                    self._saved.isoformat(),
+                    LOOKBACK_LIMIT_DAYS,
+                    LOOKBACK_LIMIT_DAYS,
+                    (self._saved + timedelta(days=1)).isoformat(),
+                    (oldest - timedelta(days=1)).isoformat(),
+                )
+                start = oldest
+        if self._settings.start_time is not None:
+            start = max(start, datetime.fromtimestamp(self._settings.start_time, UTC).date())
+        return (start, end) if start <= end else None
+
+    def request_params(self, *_: Any, **__: Any) -> MutableMapping[str, Any]:
+        assert self._window is not None
+        start, end = self._window
+        return {
+            "business_id": self.business_id(),
+            "fields": json_list(["metrics"]),
+            "start_date": start.isoformat(),
+            "end_date": end.isoformat(),
+        }
+
+    def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
+        data, envelope = business_data(response, self.name)
+        owner = self.business_id()
+        with naming_log_id("", envelope.ids):
+            days = data.get("metrics") or []
+            if not isinstance(days, list) or not all(isinstance(day, dict) for day in days):
+                raise traced_error(f"TikTok's daily metrics are not a list of days: {days!r:.80}")
+            for day in days:
+                record = {name: honest(value) for name, value in day.items()}
+                record["open_id"] = owner
+                conform(record, self.name)
+                moment = parse_day(record.get(DATE_FIELD))
+                self._latest = max(moment, self._latest) if self._latest else moment
+                yield record
+
+
+class AudienceSnapshots(SnapshotStream, BusinessInsightsStream):
+    """The profile's audience by age, gender, country and city: one row per value per sync."""
+
+    @property
+    def primary_key(self) -> list[str]:
+        return ["open_id", SNAPSHOT_FIELD, "dimension", "value"]
+
+    def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
+        if self.already_taken(sync_mode) or not self.insights_granted():
+            return
+        yield from super().read_records(SyncMode.full_refresh)
+        self.taken()
+
+    def request_params(self, *_: Any, **__: Any) -> MutableMapping[str, Any]:
+        return {"business_id": self.business_id(), "fields": json_list(AUDIENCES)}
+
+    def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
+        data, _envelope = business_data(response, self.name)
+        shares: dict[str, list[Any]] = {
+            field: data[field] for field in AUDIENCES if isinstance(data.get(field), list)
+        }
+        normalise_percentages(shares)
+        base = {"open_id": self.business_id(), SNAPSHOT_FIELD: self._context.snapshot_at}
+        for field, items in shares.items():
+            dimension, key = AUDIENCES[field]
+            for item in items:
+                if isinstance(item, dict) and item.get(key) is not None:
+                    share = honest(item.get("percentage"))
+                    row = {**base, "dimension": dimension, "value": item[key], "percentage": share}
+                    yield conform(row, self.name)
+
+
+def parse_day(raw: Any) -> date:
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise traced_error(f"TikTok sent a daily metrics row whose date is {raw!r:.40}.") from None
+
+
+def parse_date_state(raw: Mapping[str, Any] | None) -> date | None:
+    if not raw or raw.get(DATE_FIELD) is None:
+        return None
+    try:
+        return date.fromisoformat(str(raw[DATE_FIELD]))
+    except ValueError:
+        raise config_error(
+            f"The saved state of stream 'daily_metrics' is invalid: '{DATE_FIELD}' must be "
+            f"YYYY-MM-DD, got {raw[DATE_FIELD]!r}. Fix the state in the connection's settings or "
+            "reset the stream."
+        ) from None
