@@ -364,3 +364,27 @@ def test_given_creator_mode_then_the_business_only_streams_are_not_offered(
     config = config_of(business_now, account_mode="creator", api_base_url=business_now.url)
     [catalog] = run_connector("discover", config).of_type(Type.CATALOG)
     assert {stream.name for stream in catalog.catalog.streams} == set(EVERY_STREAM)
+
+
+def test_given_idle_posts_losing_insights_then_the_history_names_what_tiktok_stopped_sending(
+    business: BusinessEmulator,
+) -> None:
+    config = config_of(business)
+    first = read_all(config)
+    business.knobs.idle_posts_lose_insights = True
+    second = read_all(first.latest_config(config), first.state_messages())
+    before = {row["video_id"]: row for row in first.records("video_stats")}
+    after = {row["video_id"]: row for row in second.records("video_stats")}
+    assert set(before) == set(after) == set(post_ids(business))
+    idle = [video_id for video_id, row in after.items() if "reach" in row["missing_fields"]]
+    assert idle, "the emulator's older posts are idle"
+    for video_id in idle:
+        assert before[video_id]["reach"] is not None
+        assert before[video_id]["missing_fields"] == []
+        assert after[video_id].get("reach") is None
+        assert {"reach", "total_time_watched", "full_video_watched_rate"} <= set(
+            after[video_id]["missing_fields"]
+        )
+        assert after[video_id]["view_count"] == before[video_id]["view_count"]
+    for video_id in fresh_ids(business):
+        assert "view_count" in after[video_id]["missing_fields"]

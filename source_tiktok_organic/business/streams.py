@@ -16,9 +16,9 @@ from source_tiktok_organic.business.backoff import BusinessBackoff
 from source_tiktok_organic.business.envelope import business_data
 from source_tiktok_organic.business.errors import BusinessErrorHandler
 from source_tiktok_organic.business.fields import POST_FIELD_SCOPES, PROFILE_FIELD_SCOPES, json_list
-from source_tiktok_organic.business.records import to_profile, to_video
+from source_tiktok_organic.business.records import VIDEO_COLUMNS, to_profile, to_video
 from source_tiktok_organic.errors import config_error, naming_log_id
-from source_tiktok_organic.fields import granted_fields
+from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, granted_fields
 from source_tiktok_organic.pagination import VideoPage, to_video_page
 from source_tiktok_organic.slicing import PAGE_SIZE
 from source_tiktok_organic.streams.base import TikTokStream
@@ -26,6 +26,17 @@ from source_tiktok_organic.streams.profile import UserInfo
 from source_tiktok_organic.streams.videos import VideoListStream, Videos, VideoStats, stretch_of
 
 API_PREFIX = "/open_api/v1.3/"
+# What a post's history keeps: the common counts, then the insights that change over time.
+HISTORY_FIELDS = (
+    *VIDEO_COUNT_FIELDS,
+    "favorites",
+    "reach",
+    "total_time_watched",
+    "average_time_watched",
+    "full_video_watched_rate",
+    "new_followers",
+    "profile_views",
+)
 
 
 class BusinessStream(TikTokStream):
@@ -148,4 +159,18 @@ class BusinessVideos(BusinessVideoList, Videos):
 
 
 class BusinessVideoStats(BusinessVideoList, VideoStats):
-    """One row of the four common counts per post per sync, as in creator mode."""
+    """One row per post per sync: the four common counts, then the insights that change.
+
+    After 7 idle days TikTok may stop sending a post's reach, watch times and more; a row then
+    holds null for them and names them in `missing_fields`, so "not sent" is told from zero.
+    """
+
+    schema_name = "business/video_stats"
+
+    def snapshot_of(self, video: Mapping[str, Any]) -> dict[str, Any]:
+        values = {field: video.get(field) for field in HISTORY_FIELDS}
+        asked = {VIDEO_COLUMNS.get(field, field) for field in self._post_fields or ()}
+        values["missing_fields"] = [
+            field for field in HISTORY_FIELDS if field in asked and values[field] is None
+        ]
+        return values

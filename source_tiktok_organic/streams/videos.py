@@ -315,8 +315,12 @@ class VideoStats(SnapshotStream, VideoListStream):
                 walk.stop()
                 return
             row = {"open_id": self._owner, "video_id": video["id"], SNAPSHOT_FIELD: snapshot_at}
-            row.update({field: video.get(field) for field in VIDEO_COUNT_FIELDS})
+            row.update(self.snapshot_of(video))
             yield row
+
+    def snapshot_of(self, video: Mapping[str, Any]) -> dict[str, Any]:
+        """The values this history keeps of a video at each sync."""
+        return {field: video.get(field) for field in VIDEO_COUNT_FIELDS}
 
     def finish(self) -> None:
         self.taken()
