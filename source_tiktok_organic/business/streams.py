@@ -125,17 +125,21 @@ class BusinessVideoList(BusinessStream, VideoListStream):
     def request_params(
         self, *_: Any, stream_slice: Mapping[str, Any] | None = None, **__: Any
     ) -> MutableMapping[str, Any]:
-        if self._post_fields is None:
-            self._post_fields = self.granted(POST_FIELD_SCOPES, "the video list")
         params: dict[str, Any] = {
             "business_id": self.business_id(),
-            "fields": json_list(self._post_fields),
+            "fields": json_list(self.post_fields()),
             "max_count": PAGE_SIZE,
         }
         cursor = stretch_of(stream_slice).cursor
         if cursor is not None:
             params["cursor"] = cursor
         return params
+
+    def post_fields(self) -> list[str]:
+        """What the list asks for, worked out (and its gaps logged) once per stream."""
+        if self._post_fields is None:
+            self._post_fields = self.granted(POST_FIELD_SCOPES, "the video list")
+        return self._post_fields
 
     def request_body_json(
         self, *_: Any, stream_slice: Mapping[str, Any] | None = None, **__: Any
@@ -169,7 +173,7 @@ class BusinessVideoStats(BusinessVideoList, VideoStats):
 
     def snapshot_of(self, video: Mapping[str, Any]) -> dict[str, Any]:
         values = {field: video.get(field) for field in HISTORY_FIELDS}
-        asked = {VIDEO_COLUMNS.get(field, field) for field in self._post_fields or ()}
+        asked = {VIDEO_COLUMNS.get(field, field) for field in self.post_fields()}
         values["missing_fields"] = [
             field for field in HISTORY_FIELDS if field in asked and values[field] is None
         ]
