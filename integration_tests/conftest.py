@@ -12,6 +12,7 @@ from airbyte_cdk.sources.streams.http import rate_limiting
 
 from source_tiktok_organic import backoff
 from tiktok_emulator import TikTokEmulator, generate_dataset
+from tiktok_emulator.business import BusinessEmulator, generate_business_dataset
 
 # The CDK's standard tests (test_standard.py): their fixtures and command-line options.
 pytest_plugins = ("airbyte_cdk.test.standard_tests.pytest_hooks",)
@@ -59,3 +60,10 @@ def config_for(emu: TikTokEmulator, **overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 def config(emulator: TikTokEmulator) -> dict[str, Any]:
     return config_for(emulator)
+
+
+@pytest.fixture
+def business() -> Iterator[BusinessEmulator]:
+    dataset = generate_business_dataset(posts=45, seed=7, now=DATASET_NOW)
+    with BusinessEmulator(dataset=dataset, clock=lambda: DATASET_NOW) as emu:
+        yield emu

@@ -17,7 +17,7 @@ from airbyte_cdk.models import Status, Type
 
 from integration_tests.cli import Run, catalog_for, run_connector
 from integration_tests.test_faults import assert_no_secret_printed
-from tiktok_emulator.business import BusinessEmulator, generate_business_dataset
+from tiktok_emulator.business import BusinessEmulator
 from tiktok_emulator.business.api import FRESH_SECONDS
 
 DATASET_NOW = 1_760_000_000
@@ -29,13 +29,6 @@ EVERY_STREAM = {
 }
 OWN = {"daily_metrics": "incremental", "audience_snapshots": "incremental"}
 INSIGHTS = ("reach", "total_time_watched", "video_view_retention", "impression_sources")
-
-
-@pytest.fixture
-def business() -> Iterator[BusinessEmulator]:
-    dataset = generate_business_dataset(posts=45, seed=7, now=DATASET_NOW)
-    with BusinessEmulator(dataset=dataset, clock=lambda: DATASET_NOW) as emu:
-        yield emu
 
 
 def config_of(emu: BusinessEmulator, **overrides: Any) -> dict[str, Any]:

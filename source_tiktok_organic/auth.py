@@ -241,7 +241,7 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
                     f"body, as a host without that endpoint does. Check '{self.base_url_field}' "
                     f"({self._api_base_url})."
                 )
-            return body
+            return self.passing_fault(body) or body
         return self._token_call_failure(response)
 
     @staticmethod
@@ -277,6 +277,12 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
     def token_request(self) -> dict[str, Any]:
         """The refresh call's body, as `requests` takes it: the Display API wants a form."""
         return {"data": self.build_refresh_request_body()}
+
+    def passing_fault(self, body: Any) -> AirbyteTracedException | None:
+        """The error of a token answer that reports a passing fault, so the call is made again."""
+        if isinstance(body, dict) and body.get("error") in TRANSIENT_TOKEN_ERRORS:
+            return token_error(body)
+        return None
 
     def token_grant(self, body: Any) -> Mapping[str, Any]:
         """The token answer's fields, holding an access token; raises the error it reports."""

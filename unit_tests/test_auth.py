@@ -389,3 +389,14 @@ def test_given_a_token_endpoint_that_keeps_failing_then_the_error_says_how_and_h
     assert said in raised.value.message
     assert f"Gave up after {TOKEN_ATTEMPTS} attempts." in raised.value.message
     assert raised.value.failure_type == FailureType.transient_error
+
+
+@pytest.mark.parametrize("category", ["server_error", "temporarily_unavailable"])
+def test_given_a_token_answer_naming_a_passing_fault_then_asked_again_and_the_grant_kept(
+    requests_mock: Any, category: str
+) -> None:
+    requests_mock.post(
+        TOKEN_URL, [{"json": {"error": category, "log_id": "l"}}, {"json": token_body()}]
+    )
+    assert TikTokAuthenticator(make_config(), API, 5).get_access_token() == ACCESS_TOKEN
+    assert requests_mock.call_count == 2

@@ -118,3 +118,21 @@ def test_given_a_refused_refresh_then_the_code_decides_the_error(
 )
 def test_given_a_grant_without_an_access_token_then_a_transient_error(body: Any) -> None:
     assert business_token_error(body).failure_type == FailureType.transient_error
+
+
+@pytest.mark.parametrize("code", [40100, 50000, 50002, 51003])
+def test_given_a_passing_fault_code_then_the_refresh_is_asked_again_and_the_grant_kept(
+    requests_mock: Any, code: int
+) -> None:
+    requests_mock.post(
+        REFRESH_URL, [{"json": {"code": code, "message": "busy"}}, {"json": grant()}]
+    )
+    assert BusinessAuthenticator(business_config(), API, 5).get_access_token() == ACCESS_TOKEN
+    assert requests_mock.call_count == 2
+
+
+def test_given_a_refused_refresh_then_it_is_not_asked_again(requests_mock: Any) -> None:
+    requests_mock.post(REFRESH_URL, json={"code": 40107, "message": "invalid"})
+    with pytest.raises(AirbyteTracedException):
+        BusinessAuthenticator(business_config(), API, 5).get_access_token()
+    assert requests_mock.call_count == 1

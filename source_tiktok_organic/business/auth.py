@@ -32,6 +32,10 @@ TOKEN_CODE_ADVICE = {
 TRANSIENT_TOKEN_CODES = frozenset({40100, 40132, 50000, 50002})
 
 
+def is_transient(code: Any) -> bool:
+    return code in TRANSIENT_TOKEN_CODES or (isinstance(code, int) and 51000 <= code < 52000)
+
+
 def business_token_error(body: Any) -> AirbyteTracedException:
     """The error to raise for a token answer that holds no access token."""
     if not isinstance(body, dict):
@@ -45,7 +49,7 @@ def business_token_error(body: Any) -> AirbyteTracedException:
         f"(TikTok API for Business code {safe_text(code)}: {safe_text(body.get('message'))}, "
         f"request_id: {safe_text(body.get('request_id')) or 'none'})"
     )
-    if code in TRANSIENT_TOKEN_CODES or (isinstance(code, int) and 51000 <= code < 52000):
+    if is_transient(code):
         return traced_error(
             f"TikTok's API for Business token endpoint is busy or failing {described}.",
             FailureType.transient_error,
@@ -70,6 +74,11 @@ class BusinessAuthenticator(TikTokAuthenticator):
 
     def token_request(self) -> dict[str, Any]:
         return {"json": dict(self.build_refresh_request_body())}
+
+    def passing_fault(self, body: Any) -> AirbyteTracedException | None:
+        if isinstance(body, dict) and is_transient(body.get("code")):
+            return business_token_error(body)
+        return None
 
     def token_grant(self, body: Any) -> Mapping[str, Any]:
         """`data` of a code-0 answer; every other answer is the error its code says."""

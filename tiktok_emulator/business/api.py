@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -27,7 +28,8 @@ from tiktok_emulator.business.paging import Pager
 from tiktok_emulator.business.params import business_id_param, date_param, fields_param, int_param
 from tiktok_emulator.business.render import render
 from tiktok_emulator.business.tokens import ACCESS_TOKEN_TTL, BusinessTokens, Grant
-from tiktok_emulator.messages import Request, Response, new_log_id
+from tiktok_emulator.faults import Faults
+from tiktok_emulator.messages import GATEWAY_PAGE, Request, Response, new_log_id
 from tiktok_emulator.ratelimit import SlidingWindowLimiter
 
 PREFIX = "/open_api/v1.3"
@@ -48,6 +50,7 @@ class Backend(Protocol):
 
     dataset: BusinessDataset
     knobs: Knobs
+    faults: Faults
     tokens: BusinessTokens
     limiter: SlidingWindowLimiter
     rate_limit_per_minute: int | None
@@ -71,19 +74,55 @@ class BusinessApi:
             ("GET", VIDEO_LIST_PATH): self._authorized(self._video_list),
         }
 
-    def handle(self, request: Request) -> Response:
+    def handle(self, request: Request) -> Response | None:
         log_id = new_log_id()
         route = self._routes.get((request.method, request.path))
         if route is None:
             self.emu.count(request.path, 404)
             return not_found(log_id)
+        faults = self.emu.faults
+        if faults.slow_ms:
+            time.sleep(faults.slow_ms / 1000)
+        if request.path in (TOKEN_PATH, REFRESH_PATH):
+            if faults.take("token_endpoint_errors"):
+                return self._failed(request, ApiError(50000), log_id)
+        else:
+            answered, fault = self._data_call_fault(request, log_id)
+            if answered:
+                return fault
         try:
             data = route(request)
         except ApiError as error:
-            self.emu.count(request.path, error.code)
-            return failure(error, log_id)
+            return self._failed(request, error, log_id)
         self.emu.count(request.path, 0)
-        return ok(data, log_id)
+        answer = ok(data, log_id)
+        if request.path not in (TOKEN_PATH, REFRESH_PATH) and faults.take("truncated_bodies"):
+            return Response(200, answer.body[: len(answer.body) // 2], log_id)
+        return answer
+
+    def _failed(self, request: Request, error: ApiError, log_id: str) -> Response:
+        self.emu.count(request.path, error.code)
+        return failure(error, log_id)
+
+    def _data_call_fault(self, request: Request, log_id: str) -> tuple[bool, Response | None]:
+        """Whether a fault of the shared `Faults` answers this call (None: the connection drops),
+        answered the way the API for Business answers."""
+        faults = self.emu.faults
+        if faults.take("drop_connections"):
+            return True, None
+        if faults.take("hang_requests"):
+            time.sleep(faults.hang_seconds)
+        if faults.take("non_json_bodies"):
+            page = Response(200, GATEWAY_PAGE, log_id, content_type="text/html; charset=utf-8")
+            return True, page
+        if faults.take("rate_limit_burst"):
+            return True, self._failed(request, ApiError(40100), log_id)
+        if faults.take("server_error_burst"):
+            return True, self._failed(request, ApiError(50000), log_id)
+        if faults.tokens_due_to_die():
+            self.emu.tokens.expire_access_tokens()
+        faults.note_success()
+        return False, None
 
     def _token(self, request: Request) -> dict:
         body = self._app_body(request, "authorization_code", "auth_code")

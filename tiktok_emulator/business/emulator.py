@@ -13,6 +13,7 @@ from tiktok_emulator.business.dataset import BusinessDataset, generate_business_
 from tiktok_emulator.business.fields import SCOPES
 from tiktok_emulator.business.knobs import Knobs
 from tiktok_emulator.business.tokens import BusinessTokens
+from tiktok_emulator.faults import Faults
 from tiktok_emulator.ratelimit import SlidingWindowLimiter
 from tiktok_emulator.server import LoopbackEmulator
 
@@ -37,6 +38,7 @@ class BusinessEmulator(LoopbackEmulator):
             dataset if dataset is not None else generate_business_dataset(now=int(clock()))
         )
         self.knobs = knobs if knobs is not None else Knobs()
+        self.faults = Faults()  # the Display emulator's switchable misbehaviour, this API's way
         self.rate_limit_per_minute = rate_limit_per_minute
         self.app_id = self.APP_ID
         self.app_secret = self.APP_SECRET

@@ -17,6 +17,7 @@ MESSAGES = {
     40108: "Invalid grant type.",
     40110: "Auth code is invalid, expired or already used.",
     40130: "The scope is not authorized.",
+    50000: "System error.",
 }
 
 

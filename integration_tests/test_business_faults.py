@@ -1,0 +1,85 @@
+"""Business mode under TikTok's misbehaviour: every passing fault cured, every post once.
+
+The API for Business answers most faults with HTTP 200 and a code (50000, 40100); the emulator
+plays those, and the network's own faults, through the same `Faults` as the Display emulator.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from integration_tests.cli import catalog_for, run_connector
+from integration_tests.test_business import config_of, post_ids
+from integration_tests.test_faults import assert_no_secret_printed
+from integration_tests.test_interruption import Received
+from tiktok_emulator.business import BusinessEmulator, generate_business_dataset
+
+TRANSIENT: dict[str, dict[str, Any]] = {
+    "code 50000 on HTTP 200": {"server_error_burst": 3},
+    "code 40100 (rate limited)": {"rate_limit_burst": 2},
+    "dropped connections": {"drop_connections": 2},
+    "an HTML gateway page": {"non_json_bodies": 2},
+    "truncated JSON": {"truncated_bodies": 2},
+    "an answer slower than the timeout": {"hang_requests": 1, "hang_seconds": 3.0},
+    "token endpoint code 50000": {"token_endpoint_errors": 1},
+    "access token dies mid-sync": {"access_token_dies_after": 2},
+    "slow answers": {"slow_ms": 50},
+}
+VIDEOS_ONLY = catalog_for({"videos": "incremental"})
+
+
+@pytest.mark.parametrize("fault", list(TRANSIENT))
+def test_given_a_passing_fault_when_reading_then_every_post_once_and_no_secret_shown(
+    business: BusinessEmulator, fault: str
+) -> None:
+    for name, value in TRANSIENT[fault].items():
+        setattr(business.faults, name, value)
+    config = config_of(business)
+    run = run_connector("read", config, VIDEOS_ONLY)
+    assert [video["id"] for video in run.records("videos")] == post_ids(business)
+    assert_no_secret_printed(config, run)
+
+
+def test_given_a_rate_limit_code_then_the_wait_asked_is_tiktoks_five_minutes(
+    business: BusinessEmulator,
+) -> None:
+    business.faults.rate_limit_burst = 1
+    run = run_connector("read", config_of(business), VIDEOS_ONLY)
+    assert "TikTok's API for Business rate limit" in run.logs()
+    [wait] = re.findall(r"Waiting ([0-9.]+) seconds before retrying", run.logs())
+    assert 270 <= float(wait) <= 331, "five minutes, give or take 10 %, plus the CDK's second"
+
+
+def test_given_the_refresh_token_revoked_then_a_config_error_that_says_what_to_do(
+    business: BusinessEmulator,
+) -> None:
+    business.revoke_refresh_tokens()
+    run = run_connector("read", config_of(business), VIDEOS_ONLY, fails=True)
+    [error] = run.errors()
+    assert "last CONTROL message" in error
+    assert "request_id" in error
+
+
+@pytest.mark.parametrize("seed", [3, 29, 61])
+def test_given_a_business_read_cut_at_a_random_point_when_resumed_then_nothing_is_lost(
+    seed: int,
+) -> None:
+    posts = 300  # 15 pages
+    dataset = generate_business_dataset(posts=posts, seed=seed)
+    with BusinessEmulator(dataset=dataset, rate_limit_per_minute=None) as emu:
+        config = config_of(emu, requests_per_minute=0)
+        kill_after = random.Random(seed).randrange(1, posts)
+        whole = run_connector("read", config, VIDEOS_ONLY)
+        first = Received(config)
+        assert first.take(whole.stdout.splitlines(), kill_after)
+        resumed = run_connector("read", first.config, VIDEOS_ONLY, list(first.states.values()))
+        second = [video["id"] for video in resumed.records("videos")]
+        every = set(post_ids(emu))
+        assert {video["id"] for video in first.records} | set(second) == every
+        assert max(Counter(second).values()) == 1, "duplicates within one sync"
+        assert len(second) <= posts - kill_after + 2 * 20
