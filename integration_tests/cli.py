@@ -26,7 +26,7 @@ from typing import Any
 from unittest import mock
 
 from airbyte_cdk.exception_handler import assemble_uncaught_exception
-from airbyte_cdk.logger import AirbyteLogFormatter
+from airbyte_cdk.logger import PRINT_BUFFER, AirbyteLogFormatter
 from airbyte_cdk.models import AirbyteMessage, AirbyteMessageSerializer, Type
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
@@ -188,14 +188,23 @@ class _Lines(logging.Handler):
 
 @contextlib.contextmanager
 def _logs_into(lines: list[str]) -> Iterator[None]:
-    """Log records become LOG lines in the run's output, where an installed run prints them."""
+    """Log records become LOG lines in the run's output, where an installed run prints them.
+
+    The CDK's own console handler (installed on import) would print them to this process's
+    stdout as well, so it is set aside for the run.
+    """
     handler = _Lines(lines)
     root = logging.getLogger()
+    console = [kept for kept in root.handlers if getattr(kept, "stream", None) is PRINT_BUFFER]
+    for kept in console:
+        root.removeHandler(kept)
     root.addHandler(handler)
     try:
         yield
     finally:
         root.removeHandler(handler)
+        for kept in console:
+            root.addHandler(kept)
 
 
 def catalog_for(streams: dict[str, str]) -> dict[str, Any]:

@@ -1,10 +1,11 @@
-"""The credential-free demo: the real connector, end to end, against the bundled TikTok emulator.
+"""The credential-free demo: the real connector, end to end, against the bundled TikTok emulators.
 
-    python -m integration_tests.demo [--videos N] [--output DIR]
+    python -m integration_tests.demo [--videos N] [--output DIR] [--mode creator|business|both]
 
-It runs spec, check, discover, a full refresh and then an incremental sync, saving each step's
-raw Airbyte messages, and carries the rotated refresh token from one step to the next as the
-Airbyte platform does with CONTROL messages.
+Creator mode (Display API): spec, check, discover, a full refresh and then an incremental sync.
+Business mode (API for Business): check, discover, a read of every stream and an incremental
+one. Each step's raw Airbyte messages are saved, and the rotated refresh token is carried from
+one step to the next as the Airbyte platform does with CONTROL messages.
 """
 
 from __future__ import annotations
@@ -19,14 +20,17 @@ from airbyte_cdk.models import Status, Type
 
 from integration_tests.cli import Run, catalog_for, run_connector
 from tiktok_emulator import TikTokEmulator, generate_dataset
+from tiktok_emulator.business import BusinessEmulator, generate_business_dataset
 
 NEW_VIDEOS = 3
+BUSINESS_CATALOG = Path(__file__).resolve().parent / "configured_catalog_business.json"
 
 
 class Demo:
-    def __init__(self, emulator: TikTokEmulator, output: Path) -> None:
+    def __init__(self, config: dict[str, Any], output: Path) -> None:
         self.output = output
-        self.config: dict[str, Any] = emulator.connector_config()
+        self.output.mkdir(parents=True, exist_ok=True)
+        self.config = config
 
     def step(self, name: str, command: str, **files: Any) -> Run:
         run = run_connector(command, None if command == "spec" else self.config, **files)
@@ -45,13 +49,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--videos", type=int, default=120)
     parser.add_argument("--output", type=Path, default=Path("output/demo"))
+    parser.add_argument("--mode", choices=("both", "creator", "business"), default="both")
     args = parser.parse_args()
-    args.output.mkdir(parents=True, exist_ok=True)
+    if args.mode in ("both", "creator"):
+        creator(args.videos, args.output)
+    if args.mode in ("both", "business"):
+        business(args.videos, args.output / "business")
+    print()
+    print(
+        "With real credentials: source-tiktok-organic read --config secrets/config.json "
+        "--catalog integration_tests/configured_catalog.json (business mode: see the README)"
+    )
 
-    dataset = generate_dataset(videos=args.videos, seed=7, now=int(time.time()) - 3600)
+
+def creator(videos: int, output: Path) -> None:
+    dataset = generate_dataset(videos=videos, seed=7, now=int(time.time()) - 3600)
     with TikTokEmulator(dataset=dataset) as emulator:
-        print(f"TikTok emulator on {emulator.url} with {args.videos} videos; no account needed.")
-        demo = Demo(emulator, args.output)
+        print(f"Creator mode: TikTok emulator on {emulator.url} with {videos} videos.")
+        demo = Demo(emulator.connector_config(), output)
         demo.step("spec", "spec")
         status = demo.step("check", "check").of_type(Type.CONNECTION_STATUS)[0]
         print(f"  check: {status.connectionStatus.status.value}")
@@ -72,7 +87,60 @@ def main() -> None:
             catalog=catalog_for({"videos": "incremental"}),
             state=full.state_messages(),
         )
-        summarize(full, incremental, args.output)
+        summarize(full, incremental, output)
+
+
+def business(posts: int, output: Path) -> None:
+    dataset = generate_business_dataset(posts=posts, seed=7, now=int(time.time()))
+    with BusinessEmulator(dataset=dataset) as emulator:
+        print()
+        print(f"Business mode: API for Business emulator on {emulator.url} with {posts} posts.")
+        demo = Demo(emulator.connector_config(), output)
+        status = demo.step("check", "check").of_type(Type.CONNECTION_STATUS)[0]
+        print(f"  check: {status.connectionStatus.status.value}")
+        assert status.connectionStatus.status == Status.SUCCEEDED
+        catalog = demo.step("discover", "discover").of_type(Type.CATALOG)[0].catalog
+        print(f"  discover: streams {', '.join(s.name for s in catalog.streams)}")
+        every = json.loads(BUSINESS_CATALOG.read_text())
+        full = demo.step("read", "read", catalog=every)
+        again = demo.step("read-incremental", "read", catalog=every, state=full.state_messages())
+        summarize_business(full, again, output)
+
+
+def summarize_business(full: Run, again: Run, output: Path) -> None:
+    [profile] = full.records("user_info")
+    posts = full.records("videos")
+    print(
+        f"  profile: {profile.get('display_name')} (@{profile.get('username')}), "
+        f"{profile.get('follower_count')} followers, business account: "
+        f"{profile.get('is_business_account')}"
+    )
+    print("  top posts by reach (watch time, full-watch rate):")
+    ranked = sorted(posts, key=lambda post: post.get("reach") or 0, reverse=True)
+    for post in ranked[:5]:
+        rate = post.get("full_video_watched_rate")
+        print(
+            f"    {post.get('reach') or 0:>9,} reached  {post.get('view_count') or 0:>9,} views  "
+            f"{post.get('average_time_watched') or 0:5.1f} s avg  "
+            f"{'-' if rate is None else f'{rate:.0%}':>4} full  {post['id']}"
+        )
+    days = full.records("daily_metrics")
+    print(f"  daily_metrics: {len(days)} days, {days[0]['date']} to {days[-1]['date']}; last 3:")
+    for day in days[-3:]:
+        print(
+            f"    {day['date']}  {day.get('video_views') or 0:>7,} views  "
+            f"{day.get('followers_count') or 0:>9,} followers  "
+            f"new followers: {day.get('daily_new_followers', 'not out yet')}"
+        )
+    countries = [row for row in full.records("audience_snapshots") if row["dimension"] == "country"]
+    top = ", ".join(f"{row['value']} {row['percentage']:.0%}" for row in countries[:4])
+    print(f"  audience by country: {top}")
+    print(
+        f"  incremental: {len(again.records('daily_metrics'))} days read again (TikTok fills "
+        f"them in late), {len(again.records('videos'))} posts in the lookback window, "
+        f"{len(again.records('video_stats'))} video_stats rows"
+    )
+    print(f"  raw Airbyte messages: {output.resolve()}/*.jsonl")
 
 
 def summarize(full: Run, incremental: Run, output: Path) -> None:
@@ -99,10 +167,6 @@ def summarize(full: Run, incremental: Run, output: Path) -> None:
     print(f"  state: {json.dumps(incremental.states()[-1])}")
     print()
     print(f"Raw Airbyte messages of every step: {output.resolve()}/*.jsonl")
-    print(
-        "With real credentials: source-tiktok-organic read --config secrets/config.json "
-        "--catalog integration_tests/configured_catalog.json"
-    )
 
 
 if __name__ == "__main__":

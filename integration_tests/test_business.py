@@ -7,8 +7,10 @@ TikTok's "unavailable" kept as null.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -21,6 +23,7 @@ from tiktok_emulator.business import BusinessEmulator
 from tiktok_emulator.business.api import FRESH_SECONDS
 
 DATASET_NOW = 1_760_000_000
+ROOT = Path(__file__).resolve().parent.parent
 EVERY_STREAM = {
     "user_info": "full_refresh",
     "user_stats": "incremental",
@@ -387,3 +390,19 @@ def test_given_idle_posts_losing_insights_then_the_history_names_what_tiktok_sto
     assert fresh
     for video_id in fresh:
         assert "view_count" in after[video_id]["missing_fields"]
+
+
+def test_the_business_catalog_file_matches_what_business_mode_discovers(
+    business: BusinessEmulator,
+) -> None:
+    catalog = json.loads(
+        (ROOT / "integration_tests" / "configured_catalog_business.json").read_text()
+    )
+    [discovered] = run_connector("discover", config_of(business)).of_type(Type.CATALOG)
+    streams = {stream.name: stream for stream in discovered.catalog.streams}
+    assert {entry["stream"]["name"] for entry in catalog["streams"]} == set(streams)
+    for entry in catalog["streams"]:
+        stream = streams[entry["stream"]["name"]]
+        assert entry["primary_key"] == stream.source_defined_primary_key
+        if entry["sync_mode"] == "incremental":
+            assert entry["cursor_field"] == stream.default_cursor_field

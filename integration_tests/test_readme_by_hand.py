@@ -31,10 +31,12 @@ from integration_tests.cli import catalog_for, run_args, run_connector
 from integration_tests.conftest import config_for
 from tiktok_emulator import TikTokEmulator, generate_dataset
 from tiktok_emulator.__main__ import DEFAULT_PORT, PortUnavailableError, start_emulator
+from tiktok_emulator.business import BusinessEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 SECTION = "## Use it with your TikTok account"
+BUSINESS_SECTION = "## Business accounts (TikTok API for Business)"
 LAST_STATE = ROOT / "scripts" / "last_state.py"
 STREAMS = {"user_info", "user_stats", "videos", "video_stats"}
 CONFIG_KEYS = {"client_id", "client_secret", "refresh_token", "api_base_url"}
@@ -98,23 +100,23 @@ def test_the_readme_by_hand_commands_are_the_sequence_the_test_below_expects() -
     assert any("scripts/last_state.py" in step for step in steps)
 
 
-@pytest.mark.long_running
-def test_the_readme_by_hand_commands_run_as_written_against_the_emulator(
-    emulator: TikTokEmulator, tmp_path: Path
-) -> None:
+def run_as_written(
+    heading: str, tmp_path: Path, config_file: str, config: dict[str, Any]
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The section's commands, bar the emulator's start, with bash in a fresh folder holding
+    `config` at `config_file`; each read's step and messages."""
     steps = [
         step
-        for step in bash_steps(section_text(README.read_text(), SECTION))
+        for step in bash_steps(section_text(README.read_text(), heading))
         if not starts_the_emulator(step)
     ]
     (tmp_path / "integration_tests").mkdir()
-    shutil.copy(
-        ROOT / "integration_tests" / "configured_catalog.json", tmp_path / "integration_tests"
-    )
+    for catalog in (ROOT / "integration_tests").glob("configured_catalog*.json"):
+        shutil.copy(catalog, tmp_path / "integration_tests")
     (tmp_path / "scripts").mkdir()
     shutil.copy(LAST_STATE, tmp_path / "scripts")
-    (tmp_path / "secrets").mkdir()
-    (tmp_path / "secrets" / "config.json").write_text(json.dumps(config_for(emulator)))
+    (tmp_path / config_file).parent.mkdir()
+    (tmp_path / config_file).write_text(json.dumps(config))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     env.pop("SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG", None)
 
@@ -134,19 +136,64 @@ def test_the_readme_by_hand_commands_run_as_written_against_the_emulator(
             target = redirect_target(step)
             output = (tmp_path / target).read_text() if target else done.stdout
             reads.append((step, messages_in(output)))
+    return reads
 
+
+def state_of(tmp_path: Path, step: str) -> list[dict[str, Any]]:
+    state_file = re.search(r"--state\s+(\S+)", step)
+    assert state_file, step
+    state = json.loads((tmp_path / state_file.group(1)).read_text())
+    assert isinstance(state, list)
+    assert state
+    return state
+
+
+@pytest.mark.long_running
+def test_the_readme_by_hand_commands_run_as_written_against_the_emulator(
+    emulator: TikTokEmulator, tmp_path: Path
+) -> None:
+    reads = run_as_written(SECTION, tmp_path, "secrets/config.json", config_for(emulator))
     [(_, full), (incremental_step, incremental)] = reads
     full_records = records_by_stream(full)
     assert set(full_records) == STREAMS
     assert len(full_records["videos"]) == len(emulator.dataset.videos)
-    state_file = re.search(r"--state\s+(\S+)", incremental_step)
-    assert state_file, incremental_step
-    state = json.loads((tmp_path / state_file.group(1)).read_text())
-    assert isinstance(state, list)
-    assert state
+    state_of(tmp_path, incremental_step)
     incremental_records = records_by_stream(incremental)
     assert len(incremental_records.get("videos", [])) < len(full_records["videos"])
     assert len(incremental_records["user_info"]) == 1, "the profile must be read on every run"
+
+
+def test_the_readme_business_commands_are_check_read_read_on_one_config() -> None:
+    steps = bash_steps(section_text(README.read_text(), BUSINESS_SECTION))
+    assert any(starts_the_emulator(step) and "--business" in step for step in steps)
+    commands = [shlex.split(step.split(">")[0]) for step in steps]
+    connector = [c for c in commands if c[:2] == ["uv", "run"] and "source-tiktok" in c[2]]
+    assert [c[3] for c in connector] == ["check", "read", "read"], steps
+    assert {c[c.index("--config") + 1] for c in connector} == {"secrets/business.json"}
+
+
+@pytest.mark.long_running
+def test_the_readme_business_commands_run_as_written_against_the_business_emulator(
+    tmp_path: Path,
+) -> None:
+    with BusinessEmulator() as business:
+        config = business.connector_config()
+        reads = run_as_written(BUSINESS_SECTION, tmp_path, "secrets/business.json", config)
+        posts = len(business.dataset.post_times_ms)
+    [(_, full), (incremental_step, incremental)] = reads
+    full_records = records_by_stream(full)
+    assert set(full_records) == STREAMS | {"daily_metrics", "audience_snapshots"}
+    assert len(full_records["videos"]) == posts
+    assert len(full_records["daily_metrics"]) == 60
+    state_of(tmp_path, incremental_step)
+    again = records_by_stream(incremental)
+    newest = max(video["create_time"] for video in full_records["videos"])
+    lookback = [
+        video for video in full_records["videos"] if video["create_time"] > newest - 7 * 86400
+    ]
+    assert len(again["videos"]) == len(lookback), "only the default 7-day lookback is read again"
+    assert len(again["daily_metrics"]) == 3, "the last three days, which TikTok may still fill in"
+    assert len(again["video_stats"]) == posts
 
 
 # The emulator's command line
@@ -211,6 +258,23 @@ def test_the_emulator_prints_and_writes_a_config_the_connector_takes_as_it_is(
     human = process.stderr.read()
     assert "5 videos" in human
     assert printed["api_base_url"] in human
+
+
+def test_the_business_emulator_prints_a_business_config_with_40_calls_a_minute(
+    emulator_process: Any, tmp_path: Path
+) -> None:
+    written = tmp_path / "business.json"
+    process = emulator_process("--business", "--port", "0", "--write-config", str(written))
+    printed = json.loads(read_line(process))
+    assert printed["account_mode"] == "business"
+    assert json.loads(written.read_text()) == printed
+    check = run_args(["check", "--config", str(written)])
+    [status] = check.of_type(Type.CONNECTION_STATUS)
+    assert status.connectionStatus.status == Status.SUCCEEDED, status
+    process.terminate()
+    assert process.wait(timeout=10) == 0
+    assert process.stderr is not None
+    assert "API for Business emulator: 45 videos" in process.stderr.read()
 
 
 @pytest.fixture
