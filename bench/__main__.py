@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import report, scenarios
+from bench import business, report, scenarios
 from bench.harness import ROOT
 from bench.profiling import profile_connector
 
@@ -45,6 +45,7 @@ def run(quick: bool, output: Path) -> report.Results:
             "binding": lambda at: binding_run(sizes, at),
             "profile": lambda at: profile_connector(sizes.profile_videos, at, progress),
             "waits": lambda at: scenarios.waits(sizes, at, progress),
+            "business": lambda at: business.business(sizes, at, progress),
         }
         done = run_sections(sections, work, side_by_side=quick)
     results = report.Results(
@@ -63,6 +64,7 @@ def run(quick: bool, output: Path) -> report.Results:
         binding=done["binding"],
         profile=done["profile"],
         waits=done["waits"],
+        business=done["business"],
     )
     report.write(results, output)
     progress(f"wrote {output} in {results.elapsed_s:.0f} s")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from bench.business import BusinessRun
 from bench.harness import ROOT, Spread
 from bench.profiling import Profile
 from bench.scenarios import (
@@ -54,6 +55,7 @@ class Results:
     binding: Conditions | None
     profile: Profile
     waits: list[WaitRow]
+    business: BusinessRun
 
 
 def render(results: Results) -> str:
@@ -67,6 +69,7 @@ def render(results: Results) -> str:
         startup_section(results.startup),
         economy_section(results.economy),
         conditions_section(results.conditions, results.binding),
+        business_section(results.business),
         profile_section(results.profile),
         notes(),
         method(),
@@ -223,6 +226,11 @@ def targets(results: Results) -> str:
             f"worst: +{extra} ({worst.sync}, lookback {worst.lookback_days} d: "
             f"{worst.total} vs {worst.minimum})",
             verdict(extra <= TARGET_EXTRA_REQUESTS),
+        ],
+        [
+            "Business mode: no code 40100 provoked under the API for Business's window",
+            f"{results.business.throttled} in {results.business.list_calls} list calls",
+            verdict(results.business.throttled == 0),
         ],
         [
             "No 429 provoked under TikTok's conditions",
@@ -516,6 +524,37 @@ def _conditions_table(conditions: Conditions) -> str:
     return table(
         ["program", "records", "list requests", "all requests", "429s", "wall s", "CPU s"], rows
     )
+
+
+def business_section(run: BusinessRun) -> str:
+    wall = run.runs.wall
+    floor = max(run.window_floor_s, run.latency_floor_s)
+    row = [
+        f"{run.posts:,}",
+        str(run.latency_ms),
+        f"{run.runs.records[-1]:,}",
+        str(run.list_calls),
+        str(run.profile_calls),
+        str(run.throttled),
+        spread(wall, 1),
+        f"{run.window_floor_s:.1f}",
+        f"{run.latency_floor_s:.1f}",
+        f"{wall.median / floor:.2f}x" if floor else "-",
+    ]
+    head = ["posts", "latency ms", "records", "list calls", "profile calls", "40100s", "wall s"]
+    head += ["window floor s", "one-at-a-time floor s", "vs larger floor"]
+    return f"""
+## 6. Business mode under the API for Business's window
+
+`user_info` and `videos` (full refresh) in business mode through the installed command, at its
+defaults (at most 40 calls a minute per endpoint, one list call at a time), against the API for
+Business emulator with {run.latency_ms} ms latency per call and TikTok's window of 40 calls a
+minute per account and endpoint, which answers code 40100 past it. One run. The **window
+floor** is one wait per full window of 40 list calls; the **one-at-a-time floor** is every call
+x latency. A 40100 would cost TikTok's five-minute wait, so the target is none.
+
+{table(head, [row])}
+"""
 
 
 def profile_section(profile: Profile) -> str:

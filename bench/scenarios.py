@@ -64,6 +64,8 @@ class Sizes:
     wait_videos: tuple[int, ...] = (100, 2_000, 20_000)
     wait_latencies_ms: tuple[int, ...] = (150, 400)
     wait_one_worker_max: int = 2_000  # one worker too, up to this size (20,000 takes 8 min)
+    business_posts: int = 1_000  # 50 list calls: over one 40-call window, so it binds
+    business_latency_ms: int = 150
 
 
 QUICK = Sizes(
@@ -82,6 +84,8 @@ QUICK = Sizes(
     profile_videos=400,
     wait_videos=(100,),
     wait_latencies_ms=(20,),
+    business_posts=60,
+    business_latency_ms=20,
 )
 
 

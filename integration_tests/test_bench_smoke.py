@@ -26,6 +26,7 @@ SECTIONS = (
     "## 3. Start-up",
     "## 4. Request economy",
     "## 5. Under TikTok's conditions",
+    "## 6. Business mode under the API for Business's window",
     "## Profile of the connector",
     "## Method",
 )
@@ -49,7 +50,7 @@ def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> N
     assert "mode: **quick**" in text
     targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0]
     verdicts = [line for line in targets.splitlines() if line.startswith("| ") and "**" in line]
-    assert len(verdicts) == 6 + len(QUICK.wait_latencies_ms) * 2 + 1
+    assert len(verdicts) == 7 + len(QUICK.wait_latencies_ms) * 2 + 1
     assert all("**met**" in line or "**missed**" in line for line in verdicts)
     # Counted by real runs: every video read, and the requests the emulator saw.
     assert f"| connector | {QUICK.throughput_videos} | " in text
@@ -57,6 +58,10 @@ def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> N
     [lookback] = QUICK.economy_lookbacks
     assert f"| {lookback} | full refresh | {QUICK.economy_videos} | 1 | 1 | " in text
     assert f"| connector | {QUICK.conditions_videos + 1} | " in text
+    assert (
+        f"| {QUICK.business_posts:,} | {QUICK.business_latency_ms} | {QUICK.business_posts + 1:,} | "
+        in text
+    )
     # the profile is of a real read: the stream's reading took measurable time
     profiled = re.search(
         r"^\| reading the stream \(AbstractSource\._read_stream\) \| (\S+) \|", text, re.M
