@@ -244,6 +244,17 @@ def read_own(
     return run_connector("read", config, catalog_for(OWN), state, **options)
 
 
+def daily_state(date: str) -> list[dict[str, Any]]:
+    """A saved daily_metrics state, as Airbyte passes it back."""
+    descriptor = {"name": "daily_metrics"}
+    return [
+        {
+            "type": "STREAM",
+            "stream": {"stream_descriptor": descriptor, "stream_state": {"date": date}},
+        }
+    ]
+
+
 def days_back(emu: BusinessEmulator, days: int) -> str:
     return (emu.dataset.today - timedelta(days=days)).isoformat()
 
@@ -261,15 +272,7 @@ def test_given_a_first_sync_then_60_days_up_to_yesterday_and_the_state_says_yest
 def test_given_a_saved_date_then_the_last_three_days_are_read_again_and_nothing_older(
     business_now: BusinessEmulator,
 ) -> None:
-    state = [
-        {
-            "type": "STREAM",
-            "stream": {
-                "stream_descriptor": {"name": "daily_metrics"},
-                "stream_state": {"date": days_back(business_now, 2)},
-            },
-        }
-    ]
+    state = daily_state(days_back(business_now, 2))
     run = read_own(config_of(business_now), state)
     assert [day["date"] for day in run.records("daily_metrics")] == [
         days_back(business_now, n) for n in (4, 3, 2, 1)
@@ -280,15 +283,7 @@ def test_given_a_saved_date_beyond_60_days_then_the_gap_is_named_and_the_call_st
     business_now: BusinessEmulator,
 ) -> None:
     business_now.knobs.old_start_date = "error"  # TikTok refusing a start_date over 60 days back
-    state = [
-        {
-            "type": "STREAM",
-            "stream": {
-                "stream_descriptor": {"name": "daily_metrics"},
-                "stream_state": {"date": days_back(business_now, 90)},
-            },
-        }
-    ]
+    state = daily_state(days_back(business_now, 90))
     run = read_own(config_of(business_now), state)
     assert len(run.records("daily_metrics")) == 60
     assert (
@@ -341,15 +336,7 @@ def test_given_each_percentage_scale_then_each_audience_dimension_adds_up_to_one
 def test_given_a_saved_daily_state_that_is_not_a_date_then_a_config_error_names_it(
     business_now: BusinessEmulator,
 ) -> None:
-    state = [
-        {
-            "type": "STREAM",
-            "stream": {
-                "stream_descriptor": {"name": "daily_metrics"},
-                "stream_state": {"date": "last tuesday"},
-            },
-        }
-    ]
+    state = daily_state("last tuesday")
     run = read_own(config_of(business_now), state, fails=True)
     assert any("'date' must be YYYY-MM-DD, got 'last tuesday'" in error for error in run.errors())
 

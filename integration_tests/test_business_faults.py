@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,7 +17,11 @@ import pytest
 from integration_tests.cli import catalog_for, run_connector
 from integration_tests.test_business import config_of, post_ids
 from integration_tests.test_faults import assert_no_secret_printed
-from integration_tests.test_interruption import Received
+from integration_tests.test_interruption import (
+    Received,
+    cut_in_process_read,
+    killed_installed_read,
+)
 from tiktok_emulator.business import BusinessEmulator, generate_business_dataset
 
 TRANSIENT: dict[str, dict[str, Any]] = {
@@ -65,18 +70,21 @@ def test_given_the_refresh_token_revoked_then_a_config_error_that_says_what_to_d
     assert "request_id" in error
 
 
-@pytest.mark.parametrize("seed", [3, 29, 61])
-def test_given_a_business_read_cut_at_a_random_point_when_resumed_then_nothing_is_lost(
-    seed: int,
+@pytest.mark.parametrize(
+    ("seed", "killed"),
+    [(3, killed_installed_read), (29, cut_in_process_read), (61, cut_in_process_read)],
+    ids=["SIGKILL-3", "cut-29", "cut-61"],
+)
+def test_given_a_business_read_killed_at_a_random_point_when_resumed_then_nothing_is_lost(
+    seed: int, killed: Callable[[dict, dict, int], Received]
 ) -> None:
     posts = 300  # 15 pages
     dataset = generate_business_dataset(posts=posts, seed=seed)
     with BusinessEmulator(dataset=dataset, rate_limit_per_minute=None) as emu:
         config = config_of(emu, requests_per_minute=0)
         kill_after = random.Random(seed).randrange(1, posts)
-        whole = run_connector("read", config, VIDEOS_ONLY)
-        first = Received(config)
-        assert first.take(whole.stdout.splitlines(), kill_after)
+        first = killed(config, VIDEOS_ONLY, kill_after)
+        assert len(first.records) == kill_after
         resumed = run_connector("read", first.config, VIDEOS_ONLY, list(first.states.values()))
         second = [video["id"] for video in resumed.records("videos")]
         every = set(post_ids(emu))

@@ -27,6 +27,7 @@ from integration_tests.cli import Run, catalog_for
 from integration_tests.conftest import config_for
 from source_tiktok_organic.source import SourceTiktokOrganic
 from tiktok_emulator import TikTokEmulator
+from tiktok_emulator.business import BusinessEmulator
 
 pytestmark = pytest.mark.docker
 
@@ -157,6 +158,24 @@ def test_given_a_first_sync_of_every_stream_when_syncing_videos_with_its_state_t
     assert {v["id"] for v in added} <= ids
     assert all(v["create_time"] >= newest_before for v in second.records("videos"))
     assert second.states("videos")[-1]["create_time"] == max(v["create_time"] for v in added)
+
+
+def test_given_business_mode_then_the_image_reads_every_business_stream_in_its_schemas(
+    run: Any,
+) -> None:
+    catalog = json.loads(
+        (ROOT / "integration_tests" / "configured_catalog_business.json").read_text()
+    )
+    with BusinessEmulator() as business:
+        config = business.connector_config()
+        done = run("read", config=config, catalog=catalog)
+        posts = len(business.dataset.post_times_ms)
+    assert done.returncode == 0, done.errors() or done.stderr[-2000:]
+    assert len(done.records("videos")) == len(done.records("video_stats")) == posts
+    assert len(done.records("daily_metrics")) == 60
+    assert done.records("audience_snapshots")
+    assert all("missing_fields" in row for row in done.records("video_stats"))
+    assert done.latest_config(config)["refresh_token"] != config["refresh_token"]
 
 
 def test_the_untagged_name_runs_the_image_just_built_as_the_readme_does(
