@@ -62,6 +62,8 @@ TOKEN_ERROR_ADVICE = {
 }
 TRANSIENT_TOKEN_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
 TOKEN_ATTEMPTS = 4
+# A refresh token with this little life left is named in a warning on every refresh.
+REFRESH_WARNING = timedelta(days=14)
 # A token answer is waited for longer than an API page: TikTok rotates the refresh token when it
 # receives the call, so an answer given up on is a refresh token lost.
 TOKEN_ANSWER_SECONDS = 120.0
@@ -85,6 +87,27 @@ def parse_token_life(raw: Any) -> timedelta | None:
         return None
     low, high = TOKEN_LIFE_RANGE
     return timedelta(seconds=raw) if low <= raw <= high else None
+
+
+def warn_if_refresh_token_ends_soon(seconds_left: Any) -> None:
+    """Says so while there is time to re-authorize: a dead refresh token stops every sync.
+
+    The API for Business counts a refresh token's year from the first authorization, so
+    refreshing does not extend it; the Display API's may also run out. An unreadable value is
+    no warning: the refresh itself worked.
+    """
+    if isinstance(seconds_left, str) and seconds_left.strip().isdigit():
+        seconds_left = int(seconds_left)
+    if isinstance(seconds_left, bool) or not isinstance(seconds_left, int | float):
+        return
+    left = timedelta(seconds=seconds_left)
+    if timedelta(0) < left <= REFRESH_WARNING:
+        LOGGER.warning(
+            "TikTok's refresh token expires in %s days (around %s). Re-authorize the account "
+            "before then and paste the new refresh token, or every sync will fail.",
+            left.days,
+            (ab_datetime_now() + left).date().isoformat(),
+        )
 
 
 def parse_scopes(raw: Any) -> frozenset[str]:
@@ -132,6 +155,7 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
     token_path = TOKEN_PATH
     client_id_field = "client_key"
     base_url_field = "api_base_url"
+    refresh_life_field = "refresh_expires_in"  # seconds the refresh token has left
 
     def __init__(
         self,
@@ -302,6 +326,7 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         self._remember(
             FINGERPRINT_PATH, fingerprint(str(new_refresh_token or self.get_refresh_token()))
         )
+        warn_if_refresh_token_ends_soon(body.get(self.refresh_life_field))
         return str(body["access_token"]), self._expiry_from(body), new_refresh_token
 
     def _expiry_from(self, body: Mapping[str, Any]) -> AirbyteDateTime:

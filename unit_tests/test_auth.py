@@ -400,3 +400,28 @@ def test_given_a_token_answer_naming_a_passing_fault_then_asked_again_and_the_gr
     )
     assert TikTokAuthenticator(make_config(), API, 5).get_access_token() == ACCESS_TOKEN
     assert requests_mock.call_count == 2
+
+
+@pytest.mark.parametrize(
+    ("left", "warned"),
+    [
+        (13 * 86400, True),
+        (14 * 86400, True),
+        (14 * 86400 + 1, False),
+        ("86400", True),
+        (0, False),
+        (-5, False),
+        (None, False),
+        (True, False),
+        ("soon", False),
+    ],
+)
+def test_given_the_refresh_tokens_life_left_then_a_warning_only_within_14_days(
+    requests_mock: Any, caplog: pytest.LogCaptureFixture, left: Any, warned: bool
+) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body(refresh_expires_in=left))
+    TikTokAuthenticator(make_config(), API, 5).get_access_token()
+    said = [r.getMessage() for r in caplog.records if "refresh token expires in" in r.getMessage()]
+    assert bool(said) == warned
+    if warned:
+        assert "Re-authorize the account" in said[0]

@@ -136,3 +136,11 @@ def test_given_a_refused_refresh_then_it_is_not_asked_again(requests_mock: Any) 
     with pytest.raises(AirbyteTracedException):
         BusinessAuthenticator(business_config(), API, 5).get_access_token()
     assert requests_mock.call_count == 1
+
+
+def test_given_a_business_refresh_token_near_its_year_then_the_warning_names_the_days(
+    requests_mock: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    requests_mock.post(REFRESH_URL, json=grant(refresh_token_expires_in=3 * 86400 + 60))
+    BusinessAuthenticator(business_config(), API, 5).get_access_token()
+    assert "TikTok's refresh token expires in 3 days" in caplog.text

@@ -71,6 +71,7 @@ class BusinessAuthenticator(TikTokAuthenticator):
     token_path = REFRESH_PATH
     client_id_field = "client_id"
     base_url_field = "business_api_base_url"
+    refresh_life_field = "refresh_token_expires_in"
 
     def token_request(self) -> dict[str, Any]:
         return {"json": dict(self.build_refresh_request_body())}
