@@ -215,7 +215,10 @@ def test_given_no_insight_scopes_then_the_basic_columns_still_sync_and_the_gap_i
     videos = run.records("videos")
     assert len(videos) == len(post_ids(business))
     assert not any(column in video for video in videos for column in INSIGHTS[1:])
-    assert "Scope 'video.insights' is not granted, so the video list leaves out" in run.logs()
+    assert (
+        "Scope 'video.insights' is not granted, so the video list leaves out: total_time_watched, "
+        "average_time_watched, full_video_watched_rate, new_followers" in run.logs()
+    )
     assert "Scope 'user.account.type' is not granted, so user_info leaves out" in run.logs()
 
 
@@ -287,8 +290,9 @@ def test_given_a_saved_date_beyond_60_days_then_the_gap_is_named_and_the_call_st
     run = read_own(config_of(business_now), state)
     assert len(run.records("daily_metrics")) == 60
     assert (
-        f"the days from {days_back(business_now, 89)} to {days_back(business_now, 61)} are lost"
-        in run.logs()
+        f"last synced up to {days_back(business_now, 90)}, more than 60 days ago: TikTok keeps "
+        f"only the last 60 days, so the days from {days_back(business_now, 89)} to "
+        f"{days_back(business_now, 61)} are lost" in run.logs()
     )
 
 

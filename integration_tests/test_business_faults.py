@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import re
+import socket
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -91,3 +92,37 @@ def test_given_a_business_read_killed_at_a_random_point_when_resumed_then_nothin
         assert {video["id"] for video in first.records} | set(second) == every
         assert max(Counter(second).values()) == 1, "duplicates within one sync"
         assert len(second) <= posts - kill_after + 2 * 20
+
+
+def test_given_an_answer_slower_than_the_timeout_then_it_is_cut_at_the_configured_seconds(
+    business: BusinessEmulator,
+) -> None:
+    business.faults.hang_requests, business.faults.hang_seconds = 1, 3.0
+    run = run_connector("read", config_of(business), VIDEOS_ONLY)
+    assert "No complete answer within 2 s ('request_timeout_seconds')" in run.logs()
+
+
+def test_given_a_rate_limit_code_then_the_listing_counts_the_wait(
+    business: BusinessEmulator,
+) -> None:
+    config = config_of(business)
+    config = run_connector("check", config).latest_config(config)
+    business.faults.rate_limit_burst = 1
+    run = run_connector("read", config, VIDEOS_ONLY)
+    assert "1 rate-limit waits" in run.logs()
+
+
+def test_given_the_business_host_stops_answering_then_the_error_names_the_host_field(
+    business: BusinessEmulator,
+) -> None:
+    config = config_of(business)
+    config = run_connector("check", config).latest_config(config)  # a saved, valid access token
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    config["business_api_base_url"] = dead
+    run = run_connector("read", config, catalog_for({"user_info": "full_refresh"}), fails=True)
+    assert any(
+        f"it refused the connection. Check 'business_api_base_url' ({dead})" in error
+        for error in run.errors()
+    ), run.errors()

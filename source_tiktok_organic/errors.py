@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -218,20 +218,20 @@ def unencodable_text_at(value: Any, path: str = "") -> str | None:
 
 
 @contextmanager
-def naming_log_id(log_id: str, ids: str = "") -> Iterator[None]:
-    """What goes wrong while reading one TikTok answer names its log_id, as TikTok support asks.
-
-    `ids` replaces the log_id where an API names its calls otherwise ("request_id: ..., ...").
-    """
-    label = ids or f"log_id: {log_id or 'none'}"
+def naming(ids: str) -> Iterator[None]:
+    """What goes wrong while reading one TikTok answer names TikTok's ids for the call, as TikTok
+    support asks: "log_id: ..." (Display API) or "request_id: ..., X-Tt-Logid: ..." (Business)."""
     try:
         yield
     except AirbyteTracedException as error:
-        if label.split(":", 1)[0] not in (error.message or ""):
-            suffix = f" ({label})"
-            error.message = f"{error.message}{suffix}"
-            error.internal_message = f"{error.internal_message}{suffix}"
+        if ids.split(":", 1)[0] not in (error.message or ""):
+            error.message = f"{error.message} ({ids})"
+            error.internal_message = f"{error.internal_message} ({ids})"
         raise
+
+
+def naming_log_id(log_id: str) -> AbstractContextManager[None]:
+    return naming(f"log_id: {log_id or 'none'}")
 
 
 def policy_for(response: requests.Response) -> Policy | None:

@@ -11,6 +11,7 @@ from source_tiktok_organic.auth import fingerprint
 from source_tiktok_organic.business.auth import (
     REFRESH_PATH,
     BusinessAuthenticator,
+    business_id,
     business_token_error,
 )
 from unit_tests.conftest import CLIENT_SECRET, REFRESH_TOKEN, ROTATED_REFRESH_TOKEN
@@ -98,6 +99,7 @@ def test_given_the_same_refresh_token_back_then_it_is_kept_and_fingerprinted(
         (50000, FailureType.transient_error, "busy or failing"),
         (51234, FailureType.transient_error, "busy or failing"),
         (49999, FailureType.config_error, "refused to refresh"),
+        (52000, FailureType.config_error, "refused to refresh"),
     ],
 )
 def test_given_a_refused_refresh_then_the_code_decides_the_error(
@@ -120,7 +122,7 @@ def test_given_a_grant_without_an_access_token_then_a_transient_error(body: Any)
     assert business_token_error(body).failure_type == FailureType.transient_error
 
 
-@pytest.mark.parametrize("code", [40100, 50000, 50002, 51003])
+@pytest.mark.parametrize("code", [40100, 40132, 50000, 50002, 51000, 51999])
 def test_given_a_passing_fault_code_then_the_refresh_is_asked_again_and_the_grant_kept(
     requests_mock: Any, code: int
 ) -> None:
@@ -144,3 +146,27 @@ def test_given_a_business_refresh_token_near_its_year_then_the_warning_names_the
     requests_mock.post(REFRESH_URL, json=grant(refresh_token_expires_in=3 * 86400 + 60))
     BusinessAuthenticator(business_config(), API, 5).get_access_token()
     assert "TikTok's refresh token expires in 3 days" in caplog.text
+
+
+@pytest.mark.parametrize("body", [[], "OK", {"code": 0, "data": "token"}, {"code": 0}])
+def test_given_a_token_answer_of_the_wrong_shape_then_a_transient_error_not_a_crash(
+    requests_mock: Any, body: Any
+) -> None:
+    requests_mock.post(REFRESH_URL, json=body)
+    with pytest.raises(AirbyteTracedException) as raised:
+        BusinessAuthenticator(business_config(), API, 5).get_access_token()
+    assert raised.value.failure_type == FailureType.transient_error
+
+
+def test_given_an_ok_answer_without_an_access_token_then_the_error_says_so() -> None:
+    error = business_token_error({"code": 0, "data": {}})
+    assert "said OK but held no access token" in str(error.message)
+    assert "request_id: none" in str(error.message)
+
+
+def test_given_a_grant_without_an_open_id_then_no_account_can_be_read(requests_mock: Any) -> None:
+    requests_mock.post(REFRESH_URL, json=grant(open_id=""))
+    auth = BusinessAuthenticator(business_config(), API, 5)
+    with pytest.raises(AirbyteTracedException, match="carried no open_id") as raised:
+        business_id(auth)
+    assert raised.value.failure_type == FailureType.config_error

@@ -48,7 +48,9 @@ def answer(
         (41002, ResponseAction.FAIL, FailureType.system_error),
         (50000, ResponseAction.RETRY, FailureType.transient_error),
         (50002, ResponseAction.RETRY, FailureType.transient_error),
-        (51005, ResponseAction.RETRY, FailureType.transient_error),
+        (51000, ResponseAction.RETRY, FailureType.transient_error),
+        (51999, ResponseAction.RETRY, FailureType.transient_error),
+        (52000, ResponseAction.FAIL, FailureType.system_error),
         (47777, ResponseAction.FAIL, FailureType.system_error),
     ],
 )
@@ -112,3 +114,57 @@ def test_given_40100_then_the_wait_is_about_five_minutes_and_other_faults_double
     assert RATE_LIMIT_WAIT_SECONDS == 300
     assert backoff.backoff_time(answer(50000), 1) <= 1.0
     assert backoff.backoff_time(requests.ConnectionError(), 2) <= 2.0
+
+
+def test_given_a_redirect_then_it_is_not_followed_and_the_target_and_host_field_are_named() -> None:
+    made = answer(0, status=307)
+    made.headers["Location"] = "https://elsewhere.example/steal/"
+    resolution = HANDLER.interpret_response(made)
+    assert resolution.response_action == ResponseAction.FAIL
+    message = str(resolution.error_message)
+    assert "redirected to elsewhere.example" in message
+    assert "Check 'business_api_base_url'" in message
+
+
+def test_given_text_utf8_cannot_carry_then_the_sync_stops_naming_where() -> None:
+    made = answer(0, {"videos": [{"caption": "x"}]})
+    made._content = b'{"code": 0, "request_id": "r", "data": {"videos": [{"caption": "\\ud800"}]}}'
+    resolution = HANDLER.interpret_response(made)
+    assert resolution.response_action == ResponseAction.FAIL
+    assert "data.videos[0].caption" in str(resolution.error_message)
+
+
+def test_given_a_scope_error_on_an_endpoint_without_a_known_scope_then_the_path_is_named() -> None:
+    url = "https://business-api.tiktok.com/open_api/v1.3/business/comment/list/"
+    message = str(HANDLER.interpret_response(answer(40130, url=url)).error_message)
+    assert "a scope the endpoint /open_api/v1.3/business/comment/list/ needs" in message
+
+
+@pytest.mark.parametrize(
+    ("message", "described"),
+    [
+        ("Too many requests.", "TikTok API for Business code 40100: Too many requests. ("),
+        ("", "TikTok API for Business code 40100 (request_id"),
+    ],
+)
+def test_the_description_of_a_code_holds_tiktoks_message_only_when_it_sent_one(
+    message: str, described: str
+) -> None:
+    made = answer(40100)
+    made._content = json.dumps({"code": 40100, "message": message, "request_id": "q"}).encode()
+    assert described in str(HANDLER.interpret_response(made).error_message)
+
+
+class FixedJitter(random.Random):
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+def test_given_40100_then_the_wait_is_five_minutes_times_the_jitter() -> None:
+    assert BusinessBackoff(FixedJitter()).backoff_time(answer(40100), 1) == pytest.approx(330)
+
+
+def test_given_an_http_429_with_retry_after_then_tiktoks_wait_is_kept() -> None:
+    made = answer(0, status=429)
+    made.headers["Retry-After"] = "7"
+    assert BusinessBackoff(FixedJitter()).backoff_time(made, 1) == 7

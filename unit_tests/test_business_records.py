@@ -127,3 +127,21 @@ def test_given_business_get_data_then_a_user_info_record_keyed_by_the_business_i
         "avatar_url": "https://cdn.example/a.jpg",
         "is_business_account": True,
     }
+
+
+def test_given_a_post_without_a_caption_then_both_title_columns_are_null() -> None:
+    video = to_video({"item_id": "9", "create_time": "1760000000"})
+    assert video["title"] is None
+    assert video["video_description"] is None
+
+
+def test_given_a_0_100_scale_whose_largest_share_is_small_then_it_is_still_scaled() -> None:
+    record: dict[str, Any] = {"audience_cities": [{"city_name": "Lyon", "percentage": 1.5}]}
+    normalise_percentages(record)
+    assert record["audience_cities"][0]["percentage"] == 0.015
+
+
+def test_given_items_that_are_not_shares_then_they_are_left_alone() -> None:
+    record: dict[str, Any] = {"impression_sources": ["For You", {"percentage": 40}], "tags": [1]}
+    normalise_percentages(record)
+    assert record == {"impression_sources": ["For You", {"percentage": 0.4}], "tags": [1]}

@@ -59,10 +59,8 @@ def business_token_error(body: Any) -> AirbyteTracedException:
             f"TikTok's token answer said OK but held no access token {described}.",
             FailureType.transient_error,
         )
-    advice = TOKEN_CODE_ADVICE.get(
-        code if isinstance(code, int) else -1, "TikTok refused to refresh the access token."
-    )
-    return config_error(f"{advice} {described}")
+    advice = TOKEN_CODE_ADVICE.get(code) if isinstance(code, int) else None
+    return config_error(f"{advice or 'TikTok refused to refresh the access token.'} {described}")
 
 
 class BusinessAuthenticator(TikTokAuthenticator):
@@ -92,3 +90,14 @@ class BusinessAuthenticator(TikTokAuthenticator):
     def get_auth_header(self) -> Mapping[str, Any]:
         """Accounts endpoints read `Access-Token`, not a Bearer Authorization."""
         return {"Access-Token": self.get_access_token()}
+
+
+def business_id(auth: TikTokAuthenticator) -> str:
+    """The account's id on this API: the open_id its token answer carried."""
+    found = auth.open_id()
+    if not found:
+        raise config_error(
+            "TikTok's token answer carried no open_id, the account's business_id, so no account "
+            "can be read. Re-authorize the account in your TikTok API for Business app."
+        )
+    return found

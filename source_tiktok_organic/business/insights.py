@@ -18,7 +18,7 @@ from source_tiktok_organic.business.envelope import business_data
 from source_tiktok_organic.business.fields import json_list
 from source_tiktok_organic.business.records import honest, normalise_percentages
 from source_tiktok_organic.business.streams import BusinessStream
-from source_tiktok_organic.errors import config_error, naming_log_id, traced_error
+from source_tiktok_organic.errors import config_error, naming, traced_error
 from source_tiktok_organic.records import conform
 from source_tiktok_organic.streams.base import SNAPSHOT_FIELD, SnapshotStream
 
@@ -126,7 +126,7 @@ class DailyMetrics(BusinessInsightsStream):
     def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
         data, envelope = business_data(response, self.name)
         owner = self.business_id()
-        with naming_log_id("", envelope.ids):
+        with naming(envelope.ids):
             days = data.get("metrics") or []
             if not isinstance(days, list) or not all(isinstance(day, dict) for day in days):
                 raise traced_error(f"TikTok's daily metrics are not a list of days: {days!r:.80}")

@@ -12,12 +12,13 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, Err
 from airbyte_cdk.sources.utils import casing
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
+from source_tiktok_organic.business.auth import business_id
 from source_tiktok_organic.business.backoff import BusinessBackoff
 from source_tiktok_organic.business.envelope import business_data
 from source_tiktok_organic.business.errors import BusinessErrorHandler
 from source_tiktok_organic.business.fields import POST_FIELD_SCOPES, PROFILE_FIELD_SCOPES, json_list
 from source_tiktok_organic.business.records import VIDEO_COLUMNS, to_profile, to_video
-from source_tiktok_organic.errors import config_error, naming_log_id
+from source_tiktok_organic.errors import naming
 from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, granted_fields
 from source_tiktok_organic.pagination import VideoPage, to_video_page
 from source_tiktok_organic.slicing import PAGE_SIZE
@@ -71,14 +72,7 @@ class BusinessStream(TikTokStream):
         return ResourceSchemaLoader("source_tiktok_organic").get_schema(self.schema_name)
 
     def business_id(self) -> str:
-        """The account's id on this API: the open_id its token answer carried."""
-        business_id = self._auth.open_id()
-        if not business_id:
-            raise config_error(
-                "TikTok's token answer carried no open_id, the account's business_id, so no "
-                "account can be read. Re-authorize the account in your TikTok API for Business app."
-            )
-        return business_id
+        return business_id(self._auth)
 
     def granted(self, field_scopes: dict[str, str], what: str) -> list[str]:
         """The fields the grant allows; each scope held back is named once per stream."""
@@ -104,7 +98,7 @@ class BusinessUserInfo(BusinessStream, UserInfo):
 
     def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
         data, envelope = business_data(response, self.name)
-        with naming_log_id("", envelope.ids):
+        with naming(envelope.ids):
             user = to_profile(data, self.business_id())
         self._context.counters.offer(user)
         yield user
@@ -149,7 +143,7 @@ class BusinessVideoList(BusinessStream, VideoListStream):
 
     def read_page(self, response: requests.Response) -> VideoPage:
         data, envelope = business_data(response, self.name)
-        with naming_log_id("", envelope.ids):
+        with naming(envelope.ids):
             posts = data.get("videos")
             if isinstance(posts, list) and all(isinstance(post, dict) for post in posts):
                 data = {**data, "videos": [to_video(post) for post in posts]}
