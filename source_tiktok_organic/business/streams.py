@@ -19,7 +19,7 @@ from source_tiktok_organic.business.errors import BusinessErrorHandler
 from source_tiktok_organic.business.fields import POST_FIELD_SCOPES, PROFILE_FIELD_SCOPES, json_list
 from source_tiktok_organic.business.records import VIDEO_COLUMNS, to_profile, to_video
 from source_tiktok_organic.errors import naming
-from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, granted_fields
+from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS
 from source_tiktok_organic.pagination import VideoPage, to_video_page
 from source_tiktok_organic.slicing import PAGE_SIZE
 from source_tiktok_organic.streams.base import TikTokStream
@@ -73,15 +73,6 @@ class BusinessStream(TikTokStream):
 
     def business_id(self) -> str:
         return business_id(self._auth)
-
-    def granted(self, field_scopes: dict[str, str], what: str) -> list[str]:
-        """The fields the grant allows; each scope held back is named once per stream."""
-        fields, withheld = granted_fields(field_scopes, self.granted_scopes())
-        for scope, names in withheld.items():
-            self.logger.warning(
-                "Scope '%s' is not granted, so %s leaves out: %s.", scope, what, ", ".join(names)
-            )
-        return fields
 
 
 class BusinessUserInfo(BusinessStream, UserInfo):

@@ -28,6 +28,7 @@ from source_tiktok_organic.backoff import TikTokBackoff
 from source_tiktok_organic.config import Settings
 from source_tiktok_organic.deadlines import bound_answers
 from source_tiktok_organic.errors import TikTokErrorHandler, config_error
+from source_tiktok_organic.fields import granted_fields
 from source_tiktok_organic.listing import VideoListing
 from source_tiktok_organic.pagination import CLOCK_SKEW_SECONDS
 from source_tiktok_organic.profile_counters import ProfileCounters
@@ -121,6 +122,15 @@ class TikTokStream(HttpStream, ABC):
 
     def granted_scopes(self) -> frozenset[str]:
         return self._auth.granted_scopes()
+
+    def granted(self, field_scopes: dict[str, str], what: str) -> list[str]:
+        """The fields the grant allows (see granted_fields), each scope held back named once."""
+        fields, withheld = granted_fields(field_scopes, self.granted_scopes())
+        for scope, names in withheld.items():
+            self.logger.warning(
+                "Scope '%s' is not granted, so %s leaves out: %s.", scope, what, ", ".join(names)
+            )
+        return fields
 
     def require_scope(self, scope: str) -> None:
         if scope not in self.granted_scopes():

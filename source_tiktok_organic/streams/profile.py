@@ -16,7 +16,6 @@ from source_tiktok_organic.fields import (
     STATS_FIELDS,
     STATS_SCOPE,
     USER_FIELD_SCOPES,
-    granted_fields,
 )
 from source_tiktok_organic.streams.base import (
     SNAPSHOT_FIELD,
@@ -49,12 +48,7 @@ class UserInfo(TikTokStream):
 
     def _granted_fields(self) -> list[str]:
         self.require_scope(BASIC_SCOPE)
-        fields, withheld = granted_fields(self.field_scopes, self.granted_scopes())
-        for scope, names in withheld.items():
-            self.logger.warning(
-                "Scope '%s' is not granted, so user_info leaves out: %s.", scope, ", ".join(names)
-            )
-        return fields
+        return self.granted(self.field_scopes, "user_info")
 
     def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
         user = read_answer(response, self.name, profile_user)
