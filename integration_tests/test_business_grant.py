@@ -54,7 +54,8 @@ def test_the_exchange_writes_a_private_business_config_the_connector_checks(
     done = grant(
         "exchange",
         *("--app-id", business.app_id, "--redirect-uri", business.redirect_uri),
-        *("--auth-code", business.issue_auth_code(), "--api-base-url", business.url),
+        # `=`: an auth code may start with "-", which argparse would take for an option
+        *(f"--auth-code={business.issue_auth_code()}", "--api-base-url", business.url),
         *("--write-config", str(written)),
         secret=business.app_secret,
     )
@@ -82,7 +83,7 @@ def test_a_failed_exchange_says_why_and_writes_nothing(
 ) -> None:
     written = tmp_path / "business.json"
     args = ["exchange", "--app-id", business.app_id, "--redirect-uri", business.redirect_uri]
-    args += ["--auth-code", business.issue_auth_code(), "--write-config", str(written)]
+    args += [f"--auth-code={business.issue_auth_code()}", "--write-config", str(written)]
     host = "http://business-api.tiktok.com" if case == "plain http" else business.url
     secret = {"no secret": None, "wrong secret": "not-the-secret"}.get(case, business.app_secret)
     if case == "used code":
@@ -93,3 +94,18 @@ def test_a_failed_exchange_says_why_and_writes_nothing(
     assert not written.exists()
     assert said in done.stderr
     assert business.app_secret not in done.stdout + done.stderr
+
+
+def test_an_auth_code_that_starts_with_a_dash_is_taken_whole(
+    business: BusinessEmulator, tmp_path: Path
+) -> None:
+    dashed = business.issue_auth_code(code="-Ab3_x9")
+    written = tmp_path / "business.json"
+    done = grant(
+        "exchange",
+        *("--app-id", business.app_id, "--redirect-uri", business.redirect_uri),
+        f"--auth-code={dashed}",
+        *("--api-base-url", business.url, "--write-config", str(written)),
+        secret=business.app_secret,
+    )
+    assert done.returncode == 0, done.stderr

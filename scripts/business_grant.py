@@ -3,7 +3,7 @@
 
     python3 scripts/business_grant.py consent-url --app-id ID --redirect-uri URL
     TIKTOK_APP_SECRET=... python3 scripts/business_grant.py exchange --app-id ID \\
-        --redirect-uri URL --auth-code CODE --write-config secrets/business.json
+        --redirect-uri URL --auth-code=CODE --write-config secrets/business.json
 
 Airbyte's OAuth button runs Login Kit's exchange, which the API for Business does not take, so a
 business-mode source gets its first refresh token here. The secret comes from the environment,
@@ -122,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--app-id", required=True)
         command.add_argument("--redirect-uri", required=True)
     url.add_argument("--scopes", default=",".join(SCOPES), help="comma-separated")
-    done.add_argument("--auth-code", required=True)
+    done.add_argument(
+        "--auth-code", required=True, help="as --auth-code=CODE: a code may start with -"
+    )
     done.add_argument("--api-base-url", default=DEFAULT_HOST)
     done.add_argument("--write-config", type=Path, help="the config file to write")
     args = parser.parse_args(argv)

@@ -71,8 +71,8 @@ class BusinessEmulator(LoopbackEmulator):
     def issue_refresh_token(self, scopes: Iterable[str] = SCOPES) -> str:
         return self.tokens.issue_refresh_token(scopes)
 
-    def issue_auth_code(self, scopes: Iterable[str] = SCOPES) -> str:
-        return self.tokens.issue_auth_code(scopes)
+    def issue_auth_code(self, scopes: Iterable[str] = SCOPES, code: str | None = None) -> str:
+        return self.tokens.issue_auth_code(scopes, code)
 
     def expire_access_tokens(self) -> None:
         self.tokens.expire_access_tokens()

@@ -56,10 +56,10 @@ class BusinessTokens:
         self._dead_refresh: set[str] = set()  # revoked or rotated away: known, but refused
         self._access: dict[str, _Access] = {}
 
-    def issue_auth_code(self, scopes: Iterable[str] = SCOPES) -> str:
+    def issue_auth_code(self, scopes: Iterable[str] = SCOPES, code: str | None = None) -> str:
         """What the consent redirect would carry; the lineage starts when it is exchanged."""
         lineage = _Lineage(_checked(scopes), 0.0)
-        code = secrets.token_urlsafe(24)
+        code = code or secrets.token_urlsafe(24)
         with self._lock:
             self._codes[code] = (lineage, self._clock() + AUTH_CODE_TTL)
         return code
