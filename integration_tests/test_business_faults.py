@@ -98,17 +98,16 @@ def test_given_an_answer_slower_than_the_timeout_then_it_is_cut_at_the_configure
     business: BusinessEmulator,
 ) -> None:
     business.faults.hang_requests, business.faults.hang_seconds = 1, 3.0
-    run = run_connector("read", config_of(business), VIDEOS_ONLY)
+    run = run_connector("read", config_of(business), catalog_for({"user_info": "full_refresh"}))
     assert "No complete answer within 2 s ('request_timeout_seconds')" in run.logs()
 
 
 def test_given_a_rate_limit_code_then_the_listing_counts_the_wait(
     business: BusinessEmulator,
 ) -> None:
-    config = config_of(business)
-    config = run_connector("check", config).latest_config(config)
-    business.faults.rate_limit_burst = 1
-    run = run_connector("read", config, VIDEOS_ONLY)
+    business.faults.rate_limit_burst = 1  # on user_info's call, whose answer feeds the estimate
+    catalog = catalog_for({"user_info": "full_refresh", "videos": "full_refresh"})
+    run = run_connector("read", config_of(business), catalog)
     assert "1 rate-limit waits" in run.logs()
 
 

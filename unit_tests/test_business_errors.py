@@ -70,7 +70,8 @@ def test_given_ok_or_partial_success_with_data_then_success(code: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "body", [b"Not Found", b"[]", b'{"code": "0", "data": {}}', b'{"code": 0}']
+    "body",
+    [b"Not Found", b"[]", b'{"code": "0", "data": {}}', b'{"code": 0}', b'{"code": 0, "data": []}'],
 )
 def test_given_200_without_the_envelope_then_retried_as_malformed(body: bytes) -> None:
     made = answer(0)
@@ -168,3 +169,30 @@ def test_given_an_http_429_with_retry_after_then_tiktoks_wait_is_kept() -> None:
     made = answer(0, status=429)
     made.headers["Retry-After"] = "7"
     assert BusinessBackoff(FixedJitter()).backoff_time(made, 1) == 7
+
+
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [
+        (299, ResponseAction.SUCCESS),
+        (300, ResponseAction.FAIL),
+        (399, ResponseAction.FAIL),
+        (400, ResponseAction.FAIL),
+        (401, ResponseAction.FAIL),
+        (429, ResponseAction.RATE_LIMITED),
+        (499, ResponseAction.FAIL),
+        (500, ResponseAction.RETRY),
+        (503, ResponseAction.RETRY),
+    ],
+)
+def test_given_each_http_status_then_its_place_in_the_policy(
+    status: int, action: ResponseAction
+) -> None:
+    made = answer(0, {"videos": []}, status=status)
+    assert HANDLER.interpret_response(made).response_action == action
+
+
+def test_given_no_logid_header_then_the_message_says_none() -> None:
+    made = answer(40001)
+    del made.headers["X-Tt-Logid"]
+    assert "X-Tt-Logid: none" in str(HANDLER.interpret_response(made).error_message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -242,3 +243,43 @@ def test_the_fields_go_as_a_compact_json_array_literal(business: Any) -> None:
     [call] = profile_calls(business)
     assert call["fields"].startswith('["')
     assert ", " not in call["fields"]
+
+
+def test_given_audience_items_that_are_not_shares_then_only_the_shares_become_rows(
+    business: Any,
+) -> None:
+    ages = ["18-24", {"age": "25-34", "percentage": 0.5}, {"percentage": 0.5}]
+    business.get(PROFILE_URL, json=answer({"audience_ages": ages}))
+    rows = [record.record.data for record in read_stream("audience_snapshots").records]
+    assert [(row["open_id"], row["value"], row["percentage"]) for row in rows] == [
+        ("biz-open-id", "25-34", 0.5)
+    ]
+
+
+def test_given_a_saved_daily_state_without_a_date_then_the_60_days_are_read(
+    business: Any,
+) -> None:
+    state = StateBuilder().with_stream_state("daily_metrics", {"date": None}).build()
+    read_stream("daily_metrics", SyncMode.incremental, state=state)
+    [call] = profile_calls(business)
+    assert call["start_date"] == days_ago(60)
+
+
+def test_given_a_day_whose_date_is_not_a_date_then_the_error_quotes_it(business: Any) -> None:
+    business.get(PROFILE_URL, json=answer({"metrics": [{"date": "yesterday"}]}))
+    message = error_of(read_stream("daily_metrics", SyncMode.incremental, fails=True))
+    assert "a daily metrics row whose date is 'yesterday'" in message
+
+
+def test_given_a_start_date_then_its_day_is_read_in_utc_whatever_the_machines_zone(
+    business: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        read_daily(start_date=days_ago(10))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    [call] = profile_calls(business)
+    assert call["start_date"] == days_ago(10)

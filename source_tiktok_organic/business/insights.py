@@ -61,11 +61,9 @@ class DailyMetrics(BusinessInsightsStream):
     def primary_key(self) -> list[str]:
         return ["open_id", DATE_FIELD]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._saved: date | None = None
-        self._latest: date | None = None
-        self._window: tuple[date, date] | None = None
+    _saved: date | None = None  # the newest day a past sync read
+    _latest: date | None = None  # the newest day this sync read
+    _window: tuple[date, date] | None = None  # the days this sync asks for
 
     @property
     def cursor_field(self) -> str:
