@@ -20,7 +20,7 @@ import pytest
 import yaml
 from airbyte_cdk.models.connector_metadata import ConnectorLanguage, MetadataFile
 
-from source_tiktok_organic.config import DEFAULT_API_BASE_URL
+from source_tiktok_organic.config import BASE_URL_FIELDS, connection_specification
 from source_tiktok_organic.source import SourceTiktokOrganic
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,8 +96,14 @@ def test_the_documentation_page_exists_under_the_name_the_url_gives(data: dict[s
 def test_allowed_hosts_cover_every_host_the_connector_calls(data: dict[str, Any]) -> None:
     spec = SourceTiktokOrganic().spec(None)  # type: ignore[arg-type]
     oauth = spec.advanced_auth.oauth_config_specification.oauth_connector_input_specification
-    called = {urlsplit(DEFAULT_API_BASE_URL).hostname, urlsplit(oauth.access_token_url).hostname}
+    # every account mode's default host (business mode's too: Airbyte Cloud blocks any other)
+    defaults = {
+        urlsplit(connection_specification()["properties"][field]["default"]).hostname
+        for field in BASE_URL_FIELDS.values()
+    }
+    called = {*defaults, urlsplit(oauth.access_token_url).hostname}
     assert called == set(data["allowedHosts"]["hosts"])
+    assert "business-api.tiktok.com" in called
 
 
 def test_the_base_image_is_pinned_and_runs_the_dockerfiles_python(data: dict[str, Any]) -> None:
