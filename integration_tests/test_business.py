@@ -8,6 +8,7 @@ TikTok's "unavailable" kept as null.
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -71,6 +72,7 @@ def test_given_business_credentials_when_checking_then_succeeded(
         ("no_video_scope", "video.list"),
         ("plain_http", "'business_api_base_url' must use https://"),
         ("wrong_path", "business_api_base_url"),
+        ("dead_host", "it refused the connection. Check 'business_api_base_url'"),
     ],
 )
 def test_given_broken_business_setup_when_checking_then_failed_with_the_cause(
@@ -85,8 +87,12 @@ def test_given_broken_business_setup_when_checking_then_failed_with_the_cause(
         config["refresh_token"] = business.issue_refresh_token(["user.info.basic"])
     elif breakage == "plain_http":
         config["business_api_base_url"] = "http://business-api.tiktok.com"
-    else:
+    elif breakage == "wrong_path":
         config["business_api_base_url"] = business.url + "/elsewhere"
+    else:
+        with socket.socket() as closed:
+            closed.bind(("127.0.0.1", 0))
+            config["business_api_base_url"] = f"http://127.0.0.1:{closed.getsockname()[1]}"
     run = run_connector("check", config)
     [status] = run.of_type(Type.CONNECTION_STATUS)
     assert status.connectionStatus.status == Status.FAILED

@@ -257,12 +257,12 @@ def policy_for(response: requests.Response) -> Policy | None:
     return MALFORMED
 
 
-def sent_credential(response: requests.Response, header: str = "Authorization") -> object:
+def sent_credential(response: requests.Response, header: str) -> object:
     """The credential header a request carried: only ever compared with another, never shown."""
     return response.request.headers.get(header) if response.request else None
 
 
-def explain(response: requests.Response, policy: Policy, field: str = "api_base_url") -> str:
+def explain(response: requests.Response, policy: Policy, field: str) -> str:
     """A message a person can act on, always with TikTok's code and log_id, never with a secret."""
     path = urlsplit(response.url or "").path
     envelope = read_envelope(response)

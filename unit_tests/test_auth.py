@@ -425,3 +425,28 @@ def test_given_the_refresh_tokens_life_left_then_a_warning_only_within_14_days(
     assert bool(said) == warned
     if warned:
         assert "Re-authorize the account" in said[0]
+        days = int(left)
+        when = (ab_datetime_now() + timedelta(seconds=days)).date().isoformat()
+        assert f"expires in {days // 86400} days (around {when})" in said[0]
+
+
+def test_given_every_token_answer_naming_a_passing_fault_then_the_last_one_is_reported(
+    requests_mock: Any,
+) -> None:
+    requests_mock.post(TOKEN_URL, json={"error": "server_error", "log_id": "log-5"})
+    with pytest.raises(AirbyteTracedException) as raised:
+        TikTokAuthenticator(make_config(), API, 5).get_access_token()
+    assert requests_mock.call_count == TOKEN_ATTEMPTS
+    assert "(TikTok error 'server_error', log_id: log-5)" in str(raised.value.message)
+
+
+@pytest.mark.parametrize("status", [400, 404])
+def test_given_a_4xx_without_json_from_the_token_endpoint_then_the_host_field_is_named(
+    requests_mock: Any, status: int
+) -> None:
+    requests_mock.post(TOKEN_URL, status_code=status, text="Not Found")
+    with pytest.raises(AirbyteTracedException) as raised:
+        TikTokAuthenticator(make_config(), API, 5).get_access_token()
+    assert raised.value.failure_type == FailureType.config_error
+    assert f"answered HTTP {status} without a JSON body" in str(raised.value.message)
+    assert "Check 'api_base_url'" in str(raised.value.message)

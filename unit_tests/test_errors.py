@@ -378,6 +378,7 @@ def test_given_a_redirect_from_the_list_then_it_is_not_followed_and_names_the_ta
     error = read_videos(fails=True).errors[0].trace.error
     assert error.failure_type == FailureType.config_error
     assert "redirected to evil.example" in error.message
+    assert "Check 'api_base_url'" in error.message
     assert f"HTTP {status}" in error.message
     assert not any(r.url.startswith("https://evil.example") for r in tiktok.request_history)
 

@@ -80,3 +80,34 @@ def test_given_a_profile_with_a_lossy_value_then_the_error_names_it_by_open_id()
         conform({"open_id": "open-1", "follower_count": 1.5}, "user_info")
     assert "TikTok sent a user_info record (id 'open-1')" in raised.value.message
     assert "'follower_count'" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [(15, 15.0), (2.5, 2.5), (2**53, float(2**53)), (None, None)],
+)
+def test_given_a_number_column_then_exact_integers_become_floats(
+    value: object, kept: object
+) -> None:
+    record = conform({"id": "1", "video_duration": value}, "business/videos")
+    assert record["video_duration"] == kept
+    assert type(record["video_duration"]) is type(kept)
+
+
+@pytest.mark.parametrize("value", [True, "15", 2**53 + 1, [15]])
+def test_given_a_number_column_holding_something_else_then_a_clear_error(value: object) -> None:
+    with pytest.raises(
+        AirbyteTracedException, match=r"'video_duration' is .* which is not a number"
+    ):
+        conform({"id": "1", "video_duration": value}, "business/videos")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "kind"),
+    [("video_view_retention", {"second": "0"}, "array"), ("video_view_retention", "x", "array")],
+)
+def test_given_an_array_column_holding_something_else_then_a_clear_error(
+    column: str, value: object, kind: str
+) -> None:
+    with pytest.raises(AirbyteTracedException, match=f"which is not a {kind}"):
+        conform({"id": "1", column: value}, "business/videos")
