@@ -25,7 +25,7 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, Err
 
 from source_tiktok_organic.auth import TikTokAuthenticator
 from source_tiktok_organic.backoff import TikTokBackoff
-from source_tiktok_organic.config import Settings
+from source_tiktok_organic.config import BUSINESS, CREATOR, Settings
 from source_tiktok_organic.deadlines import bound_answers
 from source_tiktok_organic.errors import TikTokErrorHandler, config_error
 from source_tiktok_organic.fields import granted_fields
@@ -37,8 +37,8 @@ from source_tiktok_organic.state import SNAPSHOT_FIELD, parse_snapshot_state
 from source_tiktok_organic.transport import request_kwargs
 
 RATE_LIMITED_ENDPOINTS = {
-    "creator": ("/v2/user/info/", "/v2/video/list/"),
-    "business": ("/open_api/v1.3/business/get/", "/open_api/v1.3/business/video/list/"),
+    CREATOR: ("/v2/user/info/", "/v2/video/list/"),
+    BUSINESS: ("/open_api/v1.3/business/get/", "/open_api/v1.3/business/video/list/"),
 }
 RATE_WINDOW = timedelta(seconds=61)
 
