@@ -183,5 +183,5 @@ def test_given_debug_logging_when_reading_then_still_no_secret_printed(
     )
     assert run.returncode == 0, run.errors()
     assert "Making outbound API request" in run.stdout
-    assert len(run.of_type(Type.CONTROL)) == 2
+    assert len(run.of_type(Type.CONTROL)) == 4  # two refreshes: each emits the rotated token first
     assert_no_secret_printed(config, run)

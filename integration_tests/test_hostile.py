@@ -117,7 +117,7 @@ def test_given_a_read_killed_midway_then_no_copy_of_the_config_is_left_in_tmpdir
 def test_given_an_odd_expires_in_then_the_token_is_saved_and_not_refreshed_again_and_again(
     emulator: TikTokEmulator, expires_in: object
 ) -> None:
-    emulator.faults.odd_expires_in = expires_in
+    emulator.faults.token_overrides = {"expires_in": expires_in}
     config = config_for(emulator)
     catalog = catalog_for({"user_info": "full_refresh", "videos": "full_refresh"})
 
@@ -127,7 +127,8 @@ def test_given_an_odd_expires_in_then_the_token_is_saved_and_not_refreshed_again
 
     for run in (first, second):
         assert run.returncode == 0, run.errors()
-    assert len(first.of_type(Type.CONTROL)) == 1, "one refresh, one rotated token emitted"
+    # one refresh: the rotated token alone, then with the session
+    assert len(first.of_type(Type.CONTROL)) == 2
     assert len(second.records("videos")) == len(emulator.dataset.videos)
     assert emulator.counts["/v2/oauth/token/"] == 0, "the saved token is reused, not refreshed"
     logs = "\n".join(m.log.message for m in first.of_type(Type.LOG))

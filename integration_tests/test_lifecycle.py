@@ -16,8 +16,8 @@ from airbyte_cdk.models import FailureType, Status, Type
 
 from integration_tests.cli import Run, catalog_for, run_args, run_connector
 from integration_tests.conftest import config_for
-from source_tiktok_organic.auth import fingerprint
 from source_tiktok_organic.config_file import SAVE_CONFIG_ENV
+from source_tiktok_organic.session import fingerprint
 from tiktok_emulator import TikTokEmulator
 
 EVERY_STREAM = {
@@ -114,8 +114,12 @@ def test_given_a_saved_session_of_the_same_refresh_token_then_it_is_reused_and_o
     assert status_of(run_connector("check", saved)) == Status.SUCCEEDED
     assert emulator.counts["/v2/oauth/token/"] == 0
     session = saved["oauth_session"]
-    assert session["refresh_token_sha256"] == fingerprint(saved["refresh_token"])
+    token_url = saved["api_base_url"] + "/v2/oauth/token/"
+    assert session["credentials_sha256"] == fingerprint(
+        token_url, saved["client_id"], saved["client_secret"], saved["refresh_token"]
+    )
     assert saved["refresh_token"] not in json.dumps(session)
+    assert saved["client_secret"] not in json.dumps(session)
 
 
 def test_given_a_dead_refresh_token_when_reading_every_stream_then_one_clear_error_and_exit_1(

@@ -44,7 +44,7 @@ def test_given_threads_needing_a_token_at_once_then_one_refresh_serves_them_all(
     tokens = all_at_once(auth.get_access_token)
     assert len(set(tokens)) == 1
     assert emulator.counts["/v2/oauth/token/"] == 1
-    assert len(saved) == 1
+    assert len(saved) == 2  # the rotated token alone, then with its session
 
 
 def test_given_threads_asking_for_the_counters_at_once_then_one_profile_call(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping, MutableMapping
 from datetime import UTC, timedelta
 from typing import Any
 
 import requests
+from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.requests_native_auth import (
     SingleUseRefreshTokenOauth2Authenticator,
@@ -21,6 +22,22 @@ from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now,
 from source_tiktok_organic.backoff import doubling_wait
 from source_tiktok_organic.deadlines import bounded_session, read_body
 from source_tiktok_organic.errors import config_error, traced_error
+from source_tiktok_organic.grant import (
+    access_token_of,
+    account_id,
+    parse_scopes,
+    token_life,
+    usable_refresh_token,
+    warn_if_refresh_token_ends_soon,
+)
+from source_tiktok_organic.session import (
+    CREDENTIALS_FINGERPRINT,
+    SESSION,
+    fingerprint,
+    made_by,
+    saved_account,
+    saved_session,
+)
 from source_tiktok_organic.transport import (
     redirect_target,
     unreachable_failure_type,
@@ -32,21 +49,6 @@ TOKEN_PATH = "/v2/oauth/token/"
 # Refresh this long before TikTok's expiry, so a token never dies between check and request;
 # at most half a token's life, so a short-lived token is not refreshed before every request.
 EXPIRY_MARGIN = timedelta(minutes=5)
-# An expires_in outside this range is unusable (0, negative, 1e20, "abc"): the token is taken to
-# live DEFAULT_TOKEN_LIFE, TikTok's newest documented access-token life, and a token TikTok
-# rejects sooner is refreshed on its 401 anyway.
-TOKEN_LIFE_RANGE = (60, 366 * 86400)
-DEFAULT_TOKEN_LIFE = timedelta(hours=2)
-# Where the authenticator keeps what it learns, inside the config it emits on rotation, so the
-# next run reuses a still-valid access token instead of spending (and rotating) the refresh token.
-SESSION = "oauth_session"
-ACCESS_TOKEN_PATH = (SESSION, "access_token")
-TOKEN_EXPIRY_PATH = (SESSION, "expires_at")
-GRANTED_SCOPES_PATH = (SESSION, "scope")
-OPEN_ID_PATH = (SESSION, "open_id")
-TOKEN_LIFE_PATH = (SESSION, "expires_in")
-# Which refresh token the saved access token came from: a hash, never the token itself.
-FINGERPRINT_PATH = (SESSION, "refresh_token_sha256")
 TOKEN_ERROR_ADVICE = {
     "invalid_grant": "TikTok no longer accepts the refresh token (expired, revoked, or already "
     "rotated by an earlier run). If you run the connector by hand, use the config that run saved "
@@ -62,59 +64,12 @@ TOKEN_ERROR_ADVICE = {
 }
 TRANSIENT_TOKEN_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
 TOKEN_ATTEMPTS = 4
-# A refresh token with this little life left is named in a warning on every refresh.
-REFRESH_WARNING = timedelta(days=14)
 # A token answer is waited for longer than an API page: TikTok rotates the refresh token when it
 # receives the call, so an answer given up on is a refresh token lost.
 TOKEN_ANSWER_SECONDS = 120.0
 EXPIRED = AirbyteDateTime(1970, 1, 1, tzinfo=UTC)
 LOGGER = logging.getLogger("airbyte")
 ConfigSaver = Callable[[Mapping[str, Any]], None]
-
-
-def fingerprint(refresh_token: str) -> str:
-    """Ties a saved access token to the refresh token that produced it, without storing the token."""
-    return hashlib.sha256(refresh_token.encode()).hexdigest()
-
-
-def parse_token_life(raw: Any) -> timedelta | None:
-    """The access token's life from `expires_in`, or None when the value is unusable."""
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw)
-    if isinstance(raw, float) and raw.is_integer() and abs(raw) <= TOKEN_LIFE_RANGE[1]:
-        raw = int(raw)
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        return None
-    low, high = TOKEN_LIFE_RANGE
-    return timedelta(seconds=raw) if low <= raw <= high else None
-
-
-def warn_if_refresh_token_ends_soon(seconds_left: Any) -> None:
-    """Says so while there is time to re-authorize: a dead refresh token stops every sync.
-
-    The API for Business counts a refresh token's year from the first authorization, so
-    refreshing does not extend it; the Display API's may also run out. An unreadable value is
-    no warning: the refresh itself worked.
-    """
-    if isinstance(seconds_left, str) and seconds_left.strip().isdigit():
-        seconds_left = int(seconds_left)
-    if isinstance(seconds_left, bool) or not isinstance(seconds_left, int | float):
-        return
-    left = timedelta(seconds=seconds_left)
-    if timedelta(0) < left <= REFRESH_WARNING:
-        LOGGER.warning(
-            "TikTok's refresh token expires in %s days (around %s). Re-authorize the account "
-            "before then and paste the new refresh token, or every sync will fail.",
-            left.days,
-            (ab_datetime_now() + left).date().isoformat(),
-        )
-
-
-def parse_scopes(raw: Any) -> frozenset[str]:
-    """TikTok sends `scope` comma-separated; spaces are tolerated too."""
-    if not isinstance(raw, str):
-        return frozenset()
-    return frozenset(part for part in raw.replace(" ", ",").split(",") if part)
 
 
 def token_error(body: Any) -> AirbyteTracedException:
@@ -145,9 +100,9 @@ def _json_or_none(response: requests.Response | None) -> Any:
 class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
     """The CDK's single-use refresh flow, fitted to TikTok.
 
-    TikTok rotates the refresh token on refresh and kills the old one; the CDK authenticator writes
-    the new one into the config and emits it as a CONNECTOR_CONFIG control message. This class adds
-    TikTok's quirks: `client_key` instead of `client_id`, errors answered with HTTP 200, and the
+    TikTok rotates the refresh token on refresh and kills the old one; the new one is written into
+    the config, emitted as a CONNECTOR_CONFIG control message and saved to the user's file before
+    the rest of the answer is read. This class adds TikTok's quirks: `client_key` instead of `client_id`, errors answered with HTTP 200, and the
     granted scopes, which decide the fields the streams may ask for. The class attributes and
     `token_request` / `token_grant` are the Display API's; business mode overrides them.
     """
@@ -168,28 +123,29 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         self._timeout = timeout
         self._api_base_url = api_base_url
         self._save_config = save_config
+        self._refresh_lock = threading.Lock()
+        self._account: str | None = None  # the account this sync reads, once a token named it
         super().__init__(
             connector_config=config,
             token_refresh_endpoint=api_base_url + self.token_path,
             client_id_name=self.client_id_field,
             client_id=config["client_id"],
             client_secret=config["client_secret"],
-            access_token_config_path=ACCESS_TOKEN_PATH,
+            access_token_config_path=(SESSION, "access_token"),
             refresh_token_config_path=("refresh_token",),
-            token_expiry_date_config_path=TOKEN_EXPIRY_PATH,
+            token_expiry_date_config_path=(SESSION, "expires_at"),
         )
 
     def token_has_expired(self) -> bool:
         """Asked before every request, so it reads the session directly, without dpath.
 
-        A saved access token counts only for the refresh token that produced it: when the user
-        pastes a new refresh token, `check` must try that one, not a session left from the old.
+        A saved access token counts only for the credentials that produced it (session.py):
+        after an edit in the source's settings, `check` must try them, not a session left over.
         """
-        session = self._session()
+        session = saved_session(self._config)
         if not session.get("access_token") or not session.get("scope"):
             return True
-        refresh_token = str(self._config.get("refresh_token"))  # the config path above
-        if session.get("refresh_token_sha256") != fingerprint(refresh_token):
+        if not made_by(session, self._credentials()):
             return True
         life = session.get("expires_in")
         margin = (
@@ -199,23 +155,118 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         )
         return ab_datetime_now() + margin > self.get_token_expiry_date()
 
+    def _credentials(self) -> str:
+        return fingerprint(
+            self.get_token_refresh_endpoint(),
+            str(self._config.get("client_id")),
+            str(self._config.get("client_secret")),
+            str(self._config.get("refresh_token")),
+        )
+
     def refresh_and_set_access_token(self) -> None:
-        """After the CDK emits the rotated config, it is also saved where the user keeps it."""
-        super().refresh_and_set_access_token()
+        """One refresh, read in an order no odd answer can break.
+
+        First the rotated refresh token is kept, emitted and saved: TikTok has already retired the
+        old one. Then the rest of the answer is read, each field defensively; last, its account is
+        held to the one this connection reads, before any request is made with its token.
+        """
+        token_before_waiting = self.access_token
+        with self._refresh_lock:
+            if self.access_token != token_before_waiting:
+                return  # another thread refreshed while this one waited
+            before = saved_session(self._config)
+            known_account = self._account or saved_account(
+                before, self._credentials(), self.get_refresh_token()
+            )
+            grant = self.token_grant(self._token_answer())
+            self._keep_rotated(grant.get("refresh_token"), known_account)
+            self._take_grant(grant, known_account, before.get("open_id"))
+            self._publish()
+
+    def _keep_rotated(self, raw: Any, known_account: str | None) -> None:
+        """Emits and saves the config with the rotated token, and no session yet."""
+        rotated = usable_refresh_token(raw)
+        if rotated is None:
+            if raw not in (None, ""):
+                LOGGER.warning(
+                    "TikTok's token answer carried a refresh_token the connector cannot use (%s): "
+                    "the current refresh token is kept.",
+                    type(raw).__name__,
+                )
+            return
+        add_to_secrets(rotated)
+        if rotated == self.get_refresh_token():
+            return
+        self.set_refresh_token(rotated)
+        session: dict[str, Any] = {CREDENTIALS_FINGERPRINT: self._credentials()}
+        if known_account:
+            session["open_id"] = known_account  # so a run after a crash still knows the account
+        self._config[SESSION] = session
+        self._publish()
+
+    def _take_grant(
+        self, grant: Mapping[str, Any], known_account: str | None, previous_account: Any
+    ) -> None:
+        """The new session: token, lifetimes and scopes read defensively, then the account."""
+        access_token = access_token_of(grant.get("access_token"))
+        if access_token is None:
+            raise traced_error(
+                "TikTok's token answer held no usable access token (the rotated refresh token, "
+                "if any, was saved). Try again later.",
+                FailureType.transient_error,
+            )
+        add_to_secrets(access_token)
+        life = token_life(grant.get("expires_in"))
+        scopes = parse_scopes(grant.get("scope"))
+        warn_if_refresh_token_ends_soon(grant.get(self.refresh_life_field))
+        account = self._held_to(account_id(grant.get("open_id")), known_account, previous_account)
+        self._config[SESSION] = {
+            "access_token": access_token,
+            "expires_at": str(ab_datetime_now() + life),
+            "expires_in": int(life.total_seconds()),
+            "scope": ",".join(sorted(scopes)),
+            "open_id": account or "",
+            CREDENTIALS_FINGERPRINT: self._credentials(),
+        }
+
+    def _held_to(
+        self, account: str | None, known_account: str | None, previous_account: Any
+    ) -> str | None:
+        """The answer's account, which must be the one this connection reads.
+
+        A session saved for other credentials (the user pasted a new refresh token) does not bind
+        the account; the change is only said.
+        """
+        if account is None:  # an answer that names no account leaves it as it was
+            self._account = known_account
+            return known_account
+        if known_account is not None and account != known_account:
+            raise config_error(
+                f"TikTok issued a token for account {account}, but this connection reads account "
+                f"{known_account}, so the sync stops before reading the other account's data. "
+                "Re-authorize the account this connection reads; to read another account, create "
+                "a new connection (or reset this one's data)."
+            )
+        if (
+            known_account is None
+            and isinstance(previous_account, str)
+            and previous_account not in ("", account)
+        ):
+            LOGGER.warning(
+                "This connection now reads TikTok account %s; its saved session was for account "
+                "%s. Both accounts' records now share the destination's tables: reset the "
+                "connection's data if they should not.",
+                account,
+                previous_account,
+            )
+        self._account = account
+        return account
+
+    def _publish(self) -> None:
+        """The config goes out in a CONTROL message for the platform, and to the user's file."""
+        emit_configuration_as_airbyte_control_message(self._config)
         if self._save_config is not None:
             self._save_config(self._config)
-
-    def _session(self) -> Mapping[str, Any]:
-        session = self._config.get(SESSION)
-        return session if isinstance(session, Mapping) else {}
-
-    def _remember(self, path: tuple[str, str], value: Any) -> None:
-        """Keeps what the token answer taught in the session the rotated config carries."""
-        section, key = path
-        session = self._config.get(section)
-        if not isinstance(session, MutableMapping):
-            session = self._config[section] = {}
-        session[key] = value
 
     def _token_answer(self) -> Any:
         """The token call, with a timeout and a short retry budget.
@@ -314,39 +365,9 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
             raise token_error(body)
         return body
 
-    def refresh_access_token(self) -> tuple[str, AirbyteDateTime, str | None]:  # type: ignore[override]
-        body = self.token_grant(self._token_answer())
-        add_to_secrets(body["access_token"])
-        new_refresh_token = body.get("refresh_token") or None
-        if new_refresh_token:
-            add_to_secrets(new_refresh_token)
-        scopes = parse_scopes(body.get("scope"))
-        self._remember(GRANTED_SCOPES_PATH, ",".join(sorted(scopes)))
-        self._remember(OPEN_ID_PATH, str(body.get("open_id") or ""))
-        self._remember(
-            FINGERPRINT_PATH, fingerprint(str(new_refresh_token or self.get_refresh_token()))
-        )
-        warn_if_refresh_token_ends_soon(body.get(self.refresh_life_field))
-        return str(body["access_token"]), self._expiry_from(body), new_refresh_token
-
-    def _expiry_from(self, body: Mapping[str, Any]) -> AirbyteDateTime:
-        """Never fails: it runs before the rotated refresh token is emitted, which must happen."""
-        raw = body.get("expires_in")
-        life = parse_token_life(raw)
-        if life is None:
-            life = DEFAULT_TOKEN_LIFE
-            LOGGER.warning(
-                "TikTok's token answer has an unusable expires_in (%.40r): the access token is "
-                "taken to live %s, and is refreshed sooner if TikTok rejects it.",
-                raw,
-                DEFAULT_TOKEN_LIFE,
-            )
-        self._remember(TOKEN_LIFE_PATH, int(life.total_seconds()))
-        return ab_datetime_now() + life
-
     def get_token_expiry_date(self) -> AirbyteDateTime:
         """The session's expiry; a value that cannot be read counts as expired."""
-        raw = self._session().get("expires_at")
+        raw = saved_session(self._config).get("expires_at")
         try:
             return ab_datetime_parse(str(raw)) if raw else EXPIRED
         except (TypeError, ValueError):
@@ -355,9 +376,9 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
     def granted_scopes(self) -> frozenset[str]:
         """The scopes of the current grant, refreshing first if no valid token is known."""
         self.get_access_token()
-        return parse_scopes(self._session().get(GRANTED_SCOPES_PATH[1]))
+        return parse_scopes(saved_session(self._config).get("scope"))
 
     def open_id(self) -> str | None:
         """The authorizing user's open_id, the join key between videos and the profile."""
         self.get_access_token()
-        return self._session().get(OPEN_ID_PATH[1]) or None
+        return saved_session(self._config).get("open_id") or None

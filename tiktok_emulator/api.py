@@ -181,18 +181,14 @@ class TikTokApi:
             return token_error("invalid_grant", "Refresh token is invalid or expired.", log_id)
         body = {
             "access_token": pair.access_token,
-            "expires_in": (
-                pair.expires_in
-                if self.emu.faults.odd_expires_in is None
-                else self.emu.faults.odd_expires_in
-            ),
+            "expires_in": pair.expires_in,
             "open_id": self.emu.dataset.profile.get("open_id", ""),
             "refresh_token": pair.refresh_token,
             "refresh_expires_in": pair.refresh_expires_in,
             "scope": pair.scope,
             "token_type": "Bearer",
         }
-        return json_response(200, body, log_id)
+        return json_response(200, self.emu.faults.token_answer(body), log_id)
 
     def _user_info(self, request: Request, scopes: frozenset[str], log_id: str) -> Response:
         fields = _fields(request, USER_FIELD_SCOPES)

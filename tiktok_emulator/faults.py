@@ -34,9 +34,14 @@ class Faults:
     stuck_cursor_after_pages: int | None = None  # pages before video/list repeats itself forever
     endless_empty_pages: bool = False  # after the first page: empty, has_more, cursor 1 s older
     token_endpoint_errors: int = 0  # next N token requests answer 500 server_error
-    odd_expires_in: object = None  # when set, the token endpoint's expires_in says this instead
     redirects: int = 0  # next N requests, token endpoint included, answer 307 to redirect_to
     redirect_to: str = ""  # a base URL; the request's path is appended
+    # Token answers, both APIs: after `token_overrides_after` plain refreshes, every refresh answer
+    # says these fields instead (a huge lifetime, a refresh_token that is not a string, another
+    # account's open_id); the API for Business's also carries `token_code` as its envelope code.
+    token_overrides: dict[str, object] = field(default_factory=dict)
+    token_overrides_after: int = 0
+    token_code: object = 0
     _lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False
     )
@@ -74,3 +79,11 @@ class Faults:
                 return True
             self.stuck_cursor_after_pages = left - 1
             return False
+
+    def token_answer(self, plain: dict[str, object]) -> dict[str, object]:
+        """A refresh answer's fields, with the overrides once the plain refreshes have run out."""
+        with self._lock:
+            if self.token_overrides_after > 0:
+                self.token_overrides_after -= 1
+                return plain
+            return {**plain, **self.token_overrides}

@@ -9,6 +9,7 @@ import pytest
 from airbyte_cdk.sources.streams.http import rate_limiting
 
 from source_tiktok_organic import auth
+from source_tiktok_organic.session import fingerprint
 
 API = "https://open.tiktokapis.com"
 TOKEN_URL = f"{API}/v2/oauth/token/"
@@ -30,6 +31,13 @@ def make_config(**overrides: Any) -> dict[str, Any]:
     }
     config.update(overrides)
     return config
+
+
+def credentials(config: dict[str, Any], token_url: str = TOKEN_URL) -> str:
+    """The fingerprint a session saved for exactly this config's credentials carries."""
+    return fingerprint(
+        token_url, config["client_id"], config["client_secret"], config["refresh_token"]
+    )
 
 
 def token_body(**overrides: Any) -> dict[str, Any]:

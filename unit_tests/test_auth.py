@@ -1,3 +1,4 @@
+import hashlib
 import json
 from datetime import timedelta
 from typing import Any
@@ -16,10 +17,9 @@ from source_tiktok_organic.auth import (
     TOKEN_ANSWER_SECONDS,
     TOKEN_ATTEMPTS,
     TikTokAuthenticator,
-    fingerprint,
-    parse_scopes,
     token_error,
 )
+from source_tiktok_organic.grant import parse_scopes
 from unit_tests.conftest import (
     ACCESS_TOKEN,
     API,
@@ -27,6 +27,7 @@ from unit_tests.conftest import (
     REFRESH_TOKEN,
     ROTATED_REFRESH_TOKEN,
     TOKEN_URL,
+    credentials,
     make_config,
     token_body,
 )
@@ -56,10 +57,10 @@ def test_given_rotated_refresh_token_when_refreshing_then_control_message_carrie
 ) -> None:
     config = make_config()
     TikTokAuthenticator(config, API, 5).get_access_token()
-    emitted = control_configs(capsys.readouterr().out)
-    assert len(emitted) == 1
-    assert emitted[0]["refresh_token"] == ROTATED_REFRESH_TOKEN
-    assert emitted[0]["oauth_session"]["access_token"] == ACCESS_TOKEN
+    rotated, complete = control_configs(capsys.readouterr().out)
+    assert rotated["refresh_token"] == complete["refresh_token"] == ROTATED_REFRESH_TOKEN
+    assert "access_token" not in rotated["oauth_session"]  # sent before the rest is read
+    assert complete["oauth_session"]["access_token"] == ACCESS_TOKEN
     assert config["refresh_token"] == ROTATED_REFRESH_TOKEN
 
 
@@ -71,7 +72,7 @@ def test_given_still_valid_token_in_config_when_starting_then_no_refresh_and_no_
         "expires_at": str(ab_datetime_now().replace(year=ab_datetime_now().year + 1)),
         "scope": "user.info.basic,video.list",
         "open_id": "open-id-creator",
-        "refresh_token_sha256": fingerprint(REFRESH_TOKEN),
+        "credentials_sha256": credentials(make_config()),
     }
     auth = TikTokAuthenticator(make_config(oauth_session=session), API, 5)
     assert auth.get_access_token() == "still-valid"
@@ -93,12 +94,12 @@ def test_given_valid_session_of_another_refresh_token_when_starting_then_the_ent
         "scope": "user.info.basic,video.list",
     }
     if fingerprinted_token:
-        session["refresh_token_sha256"] = fingerprint(fingerprinted_token)
+        session["credentials_sha256"] = credentials(make_config(refresh_token=fingerprinted_token))
     config = make_config(oauth_session=session)
     auth = TikTokAuthenticator(config, API, 5)
     assert auth.get_access_token() == ACCESS_TOKEN
     assert parse_qs(tiktok.request_history[0].text)["refresh_token"] == [REFRESH_TOKEN]
-    assert config["oauth_session"]["refresh_token_sha256"] == fingerprint(ROTATED_REFRESH_TOKEN)
+    assert config["oauth_session"]["credentials_sha256"] == credentials(config)
     assert REFRESH_TOKEN not in json.dumps(config["oauth_session"])
     assert ROTATED_REFRESH_TOKEN not in json.dumps(config["oauth_session"])
 
@@ -111,7 +112,7 @@ def test_given_a_wrong_refresh_token_and_a_valid_session_when_checking_then_inva
         "access_token": "still-valid",
         "expires_at": str(ab_datetime_now().replace(year=ab_datetime_now().year + 1)),
         "scope": "user.info.basic,video.list",
-        "refresh_token_sha256": fingerprint("the-token-before-the-edit"),
+        "credentials_sha256": credentials(make_config(refresh_token="the-token-before-the-edit")),
     }
     auth = TikTokAuthenticator(make_config(oauth_session=session, refresh_token="typo"), API, 5)
     with pytest.raises(AirbyteTracedException) as raised:
@@ -127,7 +128,8 @@ def test_given_tiktok_keeps_the_refresh_token_then_the_session_is_tied_to_the_sa
     config = make_config()
     auth = TikTokAuthenticator(config, API, 5)
     auth.get_access_token()
-    assert config["oauth_session"]["refresh_token_sha256"] == fingerprint(REFRESH_TOKEN)
+    assert config["refresh_token"] == REFRESH_TOKEN
+    assert config["oauth_session"]["credentials_sha256"] == credentials(make_config())
     assert not auth.token_has_expired()
 
 
@@ -289,8 +291,8 @@ def test_given_a_rotation_then_the_rotated_config_is_handed_to_the_saver(tiktok:
     TikTokAuthenticator(
         config, API, 5, save_config=lambda c: saved.append(dict(c))
     ).get_access_token()
-    assert [c["refresh_token"] for c in saved] == [ROTATED_REFRESH_TOKEN]
-    assert saved[0]["oauth_session"]["access_token"] == ACCESS_TOKEN
+    assert [c["refresh_token"] for c in saved] == [ROTATED_REFRESH_TOKEN] * 2
+    assert saved[-1]["oauth_session"]["access_token"] == ACCESS_TOKEN
 
 
 @pytest.mark.parametrize("status", [302, 307, 308])
@@ -318,7 +320,7 @@ def test_given_an_unusable_expires_in_then_the_rotated_token_is_still_emitted_wi
     requests_mock.post(TOKEN_URL, json=token_body(expires_in=expires_in))
     auth = TikTokAuthenticator(make_config(), API, 5)
     assert auth.get_access_token() == ACCESS_TOKEN
-    [emitted] = control_configs(capsys.readouterr().out)
+    emitted = control_configs(capsys.readouterr().out)[-1]
     assert emitted["refresh_token"] == ROTATED_REFRESH_TOKEN
     assert emitted["oauth_session"]["expires_in"] == 7200
     left = auth.get_token_expiry_date() - ab_datetime_now()
@@ -450,3 +452,185 @@ def test_given_a_4xx_without_json_from_the_token_endpoint_then_the_host_field_is
     assert raised.value.failure_type == FailureType.config_error
     assert f"answered HTTP {status} without a JSON body" in str(raised.value.message)
     assert "Check 'api_base_url'" in str(raised.value.message)
+
+
+def valid_session(config: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    session = {
+        "access_token": "still-valid",
+        "expires_at": str(ab_datetime_now() + timedelta(days=1)),
+        "scope": "user.info.basic,video.list",
+        "open_id": "open-id-creator",
+        "credentials_sha256": credentials(config),
+    }
+    session.update(overrides)
+    return session
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"client_secret": "a-rotated-app-secret"},
+        {"client_id": "another-client-key"},
+        {"refresh_token": "a-pasted-refresh-token"},
+    ],
+    ids=["secret", "app id", "refresh token"],
+)
+def test_given_a_saved_session_when_a_credential_is_edited_then_check_asks_tiktok(
+    tiktok: Any, edit: dict[str, str]
+) -> None:
+    """The Airbyte UI's "rotate the app secret, paste it, Test": a typo must fail the Test."""
+    config = make_config(oauth_session=valid_session(make_config()))
+    config.update(edit)
+    assert TikTokAuthenticator(config, API, 5).get_access_token() == ACCESS_TOKEN
+    assert tiktok.call_count == 1
+
+
+@pytest.mark.parametrize(
+    "host", ["https://tiktok-proxy.example", "http://127.0.0.1:9"], ids=["proxy", "emulator"]
+)
+def test_given_a_saved_session_when_the_api_host_changes_then_it_is_not_reused(
+    requests_mock: Any, host: str
+) -> None:
+    requests_mock.post(host + "/v2/oauth/token/", json=token_body())
+    config = make_config(oauth_session=valid_session(make_config()))
+    assert TikTokAuthenticator(config, host, 5).get_access_token() == ACCESS_TOKEN
+
+
+def test_given_a_session_saved_by_the_previous_version_then_it_reads_and_is_renewed_once(
+    tiktok: Any,
+) -> None:
+    """Sessions fingerprinted by the refresh token alone cannot vouch for the app secret."""
+    legacy = valid_session(make_config())
+    del legacy["credentials_sha256"]
+    legacy["refresh_token_sha256"] = hashlib.sha256(REFRESH_TOKEN.encode()).hexdigest()
+    config = make_config(oauth_session=legacy)
+    auth = TikTokAuthenticator(config, API, 5)
+    assert auth.get_access_token() == ACCESS_TOKEN
+    assert auth.open_id() == "open-id-creator"
+    assert config["oauth_session"]["credentials_sha256"] == credentials(config)
+    assert "refresh_token_sha256" not in config["oauth_session"]
+
+
+def test_given_the_same_credentials_then_the_fingerprint_holds_no_secret(tiktok: Any) -> None:
+    config = make_config()
+    TikTokAuthenticator(config, API, 5).get_access_token()
+    session_text = json.dumps(config["oauth_session"])
+    assert CLIENT_SECRET not in session_text
+    assert ROTATED_REFRESH_TOKEN not in session_text
+
+
+@pytest.mark.parametrize("life", [10**30, 1e300, "9" * 40, -(10**30)], ids=repr)
+@pytest.mark.parametrize("field", ["refresh_expires_in", "expires_in"])
+def test_given_an_absurd_lifetime_then_the_rotated_token_is_kept_and_the_sync_goes_on(
+    requests_mock: Any, capsys: pytest.CaptureFixture[str], field: str, life: Any
+) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body(**{field: life}))
+    config = make_config()
+    assert TikTokAuthenticator(config, API, 5).get_access_token() == ACCESS_TOKEN
+    assert control_configs(capsys.readouterr().out)[-1]["refresh_token"] == ROTATED_REFRESH_TOKEN
+
+
+@pytest.mark.parametrize(
+    ("rotated", "warned"),
+    [
+        (12345, True),
+        ({"token": "x"}, True),
+        (["x"], True),
+        ("", False),
+        ("   ", True),
+        (None, False),
+    ],
+    ids=repr,
+)
+def test_given_an_unusable_rotated_refresh_token_then_the_current_one_is_kept(
+    requests_mock: Any, caplog: pytest.LogCaptureFixture, rotated: Any, warned: bool
+) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body(refresh_token=rotated))
+    config = make_config()
+    auth = TikTokAuthenticator(config, API, 5)
+    assert auth.get_access_token() == ACCESS_TOKEN
+    assert config["refresh_token"] == REFRESH_TOKEN
+    assert not auth.token_has_expired()  # the session belongs to the token kept
+    assert ("refresh_token the connector cannot use" in caplog.text) == warned
+
+
+@pytest.mark.parametrize("access_token", [{"t": 1}, 42, "", "bad\nheader"], ids=repr)
+def test_given_an_unusable_access_token_then_the_rotated_refresh_token_was_saved_first(
+    requests_mock: Any, access_token: Any
+) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body(access_token=access_token))
+    saved: list[dict[str, Any]] = []
+    auth = TikTokAuthenticator(
+        make_config(), API, 5, save_config=lambda c: saved.append(json.loads(json.dumps(c)))
+    )
+    with pytest.raises(AirbyteTracedException) as raised:
+        auth.get_access_token()
+    if access_token:  # an answer without an access token at all is TikTok's error, not a grant
+        assert raised.value.failure_type == FailureType.transient_error
+        assert "no usable access token" in raised.value.message
+        assert [c["refresh_token"] for c in saved] == [ROTATED_REFRESH_TOKEN]
+
+
+def test_given_a_saved_account_when_tiktok_issues_a_token_for_another_then_a_config_error(
+    requests_mock: Any,
+) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body(open_id="open-id-other"))
+    config = make_config()
+    config["oauth_session"] = valid_session(config, expires_at="2000-01-01T00:00:00Z")
+    saved: list[dict[str, Any]] = []
+    auth = TikTokAuthenticator(
+        config, API, 5, save_config=lambda c: saved.append(json.loads(json.dumps(c)))
+    )
+    with pytest.raises(AirbyteTracedException) as raised:
+        auth.get_access_token()
+    assert raised.value.failure_type == FailureType.config_error
+    assert "open-id-other" in raised.value.message
+    assert "open-id-creator" in raised.value.message
+    assert saved[-1]["refresh_token"] == ROTATED_REFRESH_TOKEN
+    assert saved[-1]["oauth_session"]["open_id"] == "open-id-creator"
+    assert "access_token" not in config["oauth_session"]  # the other account's token is not kept
+
+
+def test_given_a_mid_sync_refresh_for_another_account_then_the_sync_stops(
+    requests_mock: Any,
+) -> None:
+    requests_mock.post(
+        TOKEN_URL,
+        [
+            {"json": token_body()},
+            {"json": token_body(open_id="open-id-other", refresh_token="third-token")},
+        ],
+    )
+    config = make_config()
+    auth = TikTokAuthenticator(config, API, 5)
+    assert auth.open_id() == "open-id-creator"
+    with pytest.raises(AirbyteTracedException) as raised:
+        auth.refresh_and_set_access_token()
+    assert raised.value.failure_type == FailureType.config_error
+    assert "open-id-other" in raised.value.message
+    assert config["oauth_session"] == {
+        "credentials_sha256": credentials(config),
+        "open_id": "open-id-creator",
+    }
+
+
+def test_given_an_answer_naming_no_account_then_the_known_account_stays(
+    requests_mock: Any,
+) -> None:
+    requests_mock.post(TOKEN_URL, [{"json": token_body()}, {"json": token_body(open_id=None)}])
+    auth = TikTokAuthenticator(make_config(), API, 5)
+    auth.get_access_token()
+    auth.refresh_and_set_access_token()
+    assert auth.open_id() == "open-id-creator"
+
+
+def test_given_a_pasted_token_of_another_account_then_the_switch_is_said_not_refused(
+    requests_mock: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body(open_id="open-id-new"))
+    old = make_config(refresh_token="the-old-accounts-token")
+    config = make_config(oauth_session=valid_session(old))
+    auth = TikTokAuthenticator(config, API, 5)
+    assert auth.open_id() == "open-id-new"
+    assert "now reads TikTok account open-id-new" in caplog.text
+    assert "was for account open-id-creator" in caplog.text

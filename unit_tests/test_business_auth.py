@@ -7,14 +7,13 @@ import pytest
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.auth import fingerprint
 from source_tiktok_organic.business.auth import (
     REFRESH_PATH,
     BusinessAuthenticator,
     business_id,
     business_token_error,
 )
-from unit_tests.conftest import CLIENT_SECRET, REFRESH_TOKEN, ROTATED_REFRESH_TOKEN
+from unit_tests.conftest import CLIENT_SECRET, REFRESH_TOKEN, ROTATED_REFRESH_TOKEN, credentials
 
 API = "https://business-api.tiktok.com"
 REFRESH_URL = API + REFRESH_PATH
@@ -74,7 +73,7 @@ def test_given_a_grant_then_the_session_keeps_token_scopes_business_id_and_rotat
     assert auth.open_id() == "biz-open-id"
     assert auth.granted_scopes() == {"user.info.basic", "video.list", "video.insights"}
     assert config["refresh_token"] == ROTATED_REFRESH_TOKEN
-    assert config["oauth_session"]["refresh_token_sha256"] == fingerprint(ROTATED_REFRESH_TOKEN)
+    assert config["oauth_session"]["credentials_sha256"] == credentials(config, REFRESH_URL)
     assert business.call_count == 1
 
 
@@ -85,7 +84,7 @@ def test_given_the_same_refresh_token_back_then_it_is_kept_and_fingerprinted(
     config = business_config()
     BusinessAuthenticator(config, API, 5).get_access_token()
     assert config["refresh_token"] == REFRESH_TOKEN
-    assert config["oauth_session"]["refresh_token_sha256"] == fingerprint(REFRESH_TOKEN)
+    assert config["oauth_session"]["credentials_sha256"] == credentials(config, REFRESH_URL)
 
 
 @pytest.mark.parametrize(
@@ -170,3 +169,37 @@ def test_given_a_grant_without_an_open_id_then_no_account_can_be_read(requests_m
     with pytest.raises(AirbyteTracedException, match="carried no open_id") as raised:
         business_id(auth)
     assert raised.value.failure_type == FailureType.config_error
+
+
+@pytest.mark.parametrize("code", ["0", 0, 0.0], ids=repr)
+def test_given_a_grant_whose_code_is_zero_in_any_spelling_then_the_rotation_is_kept(
+    requests_mock: Any, code: Any
+) -> None:
+    body = grant()
+    body["code"] = code
+    requests_mock.post(REFRESH_URL, json=body)
+    config = business_config()
+    assert BusinessAuthenticator(config, API, 5).get_access_token() == ACCESS_TOKEN
+    assert config["refresh_token"] == ROTATED_REFRESH_TOKEN
+
+
+def test_given_a_session_of_the_creator_api_then_business_mode_does_not_reuse_it() -> None:
+    """The fingerprint covers the token endpoint, so a mode switch asks TikTok again."""
+    creator_session = {
+        "access_token": "creator-token",
+        "expires_at": "2999-01-01T00:00:00Z",
+        "scope": "user.info.basic",
+        "credentials_sha256": credentials(business_config()),  # the Display API's endpoint
+    }
+    auth = BusinessAuthenticator(business_config(oauth_session=creator_session), API, 5)
+    assert auth.token_has_expired()
+
+
+@pytest.mark.parametrize("left", [10**30, "1" * 30, 1e308], ids=repr)
+def test_given_an_absurd_refresh_token_life_then_no_crash_and_the_rotation_is_kept(
+    requests_mock: Any, left: Any
+) -> None:
+    requests_mock.post(REFRESH_URL, json=grant(refresh_token_expires_in=left))
+    config = business_config()
+    BusinessAuthenticator(config, API, 5).get_access_token()
+    assert config["refresh_token"] == ROTATED_REFRESH_TOKEN

@@ -69,9 +69,22 @@ def test_given_ok_or_partial_success_with_data_then_success(code: int) -> None:
     assert resolution.response_action == ResponseAction.SUCCESS
 
 
+@pytest.mark.parametrize("code", [b'"0"', b'" 0"', b"0"])
+def test_given_code_zero_as_a_number_or_a_digit_string_then_success(code: bytes) -> None:
+    made = answer(0)
+    made._content = b'{"code": ' + code + b', "data": {}}'
+    assert HANDLER.interpret_response(made).response_action == ResponseAction.SUCCESS
+
+
 @pytest.mark.parametrize(
     "body",
-    [b"Not Found", b"[]", b'{"code": "0", "data": {}}', b'{"code": 0}', b'{"code": 0, "data": []}'],
+    [
+        b"Not Found",
+        b"[]",
+        b'{"code": "zero", "data": {}}',
+        b'{"code": 0}',
+        b'{"code": 0, "data": []}',
+    ],
 )
 def test_given_200_without_the_envelope_then_retried_as_malformed(body: bytes) -> None:
     made = answer(0)

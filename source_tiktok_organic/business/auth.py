@@ -13,6 +13,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic.auth import TikTokAuthenticator
+from source_tiktok_organic.business.envelope import read_code
 from source_tiktok_organic.errors import config_error, safe_text, traced_error
 
 REFRESH_PATH = "/open_api/v1.3/tt_user/oauth2/refresh_token/"
@@ -32,8 +33,8 @@ TOKEN_CODE_ADVICE = {
 TRANSIENT_TOKEN_CODES = frozenset({40100, 40132, 50000, 50002})
 
 
-def is_transient(code: Any) -> bool:
-    return code in TRANSIENT_TOKEN_CODES or (isinstance(code, int) and 51000 <= code < 52000)
+def is_transient(code: int | None) -> bool:
+    return code in TRANSIENT_TOKEN_CODES or (code is not None and 51000 <= code < 52000)
 
 
 def business_token_error(body: Any) -> AirbyteTracedException:
@@ -44,7 +45,7 @@ def business_token_error(body: Any) -> AirbyteTracedException:
             "object.",
             FailureType.transient_error,
         )
-    code = body.get("code")
+    code = read_code(body.get("code"))
     described = (
         f"(TikTok API for Business code {safe_text(code)}: {safe_text(body.get('message'))}, "
         f"request_id: {safe_text(body.get('request_id')) or 'none'})"
@@ -59,7 +60,7 @@ def business_token_error(body: Any) -> AirbyteTracedException:
             f"TikTok's token answer said OK but held no access token {described}.",
             FailureType.transient_error,
         )
-    advice = TOKEN_CODE_ADVICE.get(code) if isinstance(code, int) else None
+    advice = TOKEN_CODE_ADVICE.get(code) if code is not None else None
     return config_error(f"{advice or 'TikTok refused to refresh the access token.'} {described}")
 
 
@@ -75,13 +76,13 @@ class BusinessAuthenticator(TikTokAuthenticator):
         return {"json": dict(self.build_refresh_request_body())}
 
     def passing_fault(self, body: Any) -> AirbyteTracedException | None:
-        if isinstance(body, dict) and is_transient(body.get("code")):
+        if isinstance(body, dict) and is_transient(read_code(body.get("code"))):
             return business_token_error(body)
         return None
 
     def token_grant(self, body: Any) -> Mapping[str, Any]:
         """`data` of a code-0 answer; every other answer is the error its code says."""
-        if isinstance(body, dict) and body.get("code") == 0:
+        if isinstance(body, dict) and read_code(body.get("code")) == 0:
             data = body.get("data")
             if isinstance(data, dict) and data.get("access_token"):
                 return data

@@ -38,6 +38,15 @@ class BusinessEnvelope:
         return f"TikTok API for Business code {self.code}{message} ({self.ids})"
 
 
+def read_code(raw: Any) -> int | None:
+    """TikTok's integer `code`, also when it arrives as a digit string ("0") or as 0.0."""
+    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) <= 9:
+        return int(raw)
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e9:
+        return int(raw)
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+
+
 def read_business_envelope(response: requests.Response) -> BusinessEnvelope:
     """Never raises: what the body lacks is left None, for the error policy to judge."""
     logid = response.headers.get(LOG_ID_HEADER, "")
@@ -47,10 +56,9 @@ def read_business_envelope(response: requests.Response) -> BusinessEnvelope:
         body = None
     if not isinstance(body, dict):
         return BusinessEnvelope(None, "", "", logid, None)
-    code = body.get("code")
     data = body.get("data")
     return BusinessEnvelope(
-        code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+        code=read_code(body.get("code")),
         message=safe_text(body.get("message")),
         request_id=safe_text(body.get("request_id")),
         logid=logid,

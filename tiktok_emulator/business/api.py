@@ -95,7 +95,8 @@ class BusinessApi:
         except ApiError as error:
             return self._failed(request, error, log_id)
         self.emu.count(request.path, 0)
-        answer = ok(data, log_id)
+        code = faults.token_code if request.path == REFRESH_PATH else 0
+        answer = ok(data, log_id, code)
         if request.path not in (TOKEN_PATH, REFRESH_PATH) and faults.take("truncated_bodies"):
             return Response(200, answer.body[: len(answer.body) // 2], log_id)
         return answer
@@ -132,7 +133,9 @@ class BusinessApi:
 
     def _refresh_token(self, request: Request) -> dict:
         body = self._app_body(request, "refresh_token", "refresh_token")
-        return self._token_data(self.emu.tokens.refresh(body["refresh_token"]))
+        return self.emu.faults.token_answer(
+            self._token_data(self.emu.tokens.refresh(body["refresh_token"]))
+        )
 
     def _app_body(self, request: Request, grant_type: str, secret_field: str) -> dict:
         """The JSON body of a token call, with the app's credentials and grant checked."""
