@@ -167,6 +167,39 @@ def test_given_each_rotation_when_reading_run_after_run_then_every_run_works(
     )
 
 
+@pytest.mark.parametrize("future", ["2100-01-01", "9999-12-31"])
+def test_given_a_daily_row_dated_in_the_future_then_it_is_synced_and_the_next_sync_still_reads(
+    business_now: BusinessEmulator, future: str
+) -> None:
+    """One such row once became the state, and every later sync asked for no days at all."""
+    business_now.knobs.future_daily_row = future
+    first = read_own(config_of(business_now))
+    business_now.knobs.future_daily_row = ""
+    second = read_own(first.latest_config(config_of(business_now)), first.state_messages())
+
+    assert first.records("daily_metrics")[-1]["date"] == future
+    assert first.states("daily_metrics")[-1] == {"date": days_back(business_now, 1)}
+    assert f"Daily metrics row {future} is dated {future}" in first.logs()
+    assert [day["date"] for day in second.records("daily_metrics")] == [
+        days_back(business_now, n) for n in (3, 2, 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("saved", "said"),
+    [("in 5 days", "is after now"), ("9999-12-31", "is after now"), ("0001-01-01", "is before")],
+)
+def test_given_an_impossible_saved_day_then_it_is_named_and_the_60_days_are_read(
+    business_now: BusinessEmulator, saved: str, said: str
+) -> None:
+    if saved == "in 5 days":
+        saved = days_back(business_now, -5)
+    run = read_own(config_of(business_now), daily_state(saved))
+    assert run.returncode == 0, run.errors()
+    assert len(run.records("daily_metrics")) == 60
+    assert f"daily_metrics is ignored: its date '{saved}' {said}" in run.logs()
+
+
 @pytest.mark.parametrize("style", ["missing", "null", "minus_one"])
 def test_given_each_way_of_saying_unavailable_then_null_never_zero_or_minus_one(
     business: BusinessEmulator, style: str

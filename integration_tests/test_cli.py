@@ -120,7 +120,7 @@ def test_given_first_sync_state_when_new_videos_posted_then_second_sync_returns_
     assert second.states()[-1] == {"create_time": max(v["create_time"] for v in added)}
 
 
-def test_given_state_far_in_future_when_reading_then_no_videos_but_state_emitted(
+def test_given_state_far_in_future_when_reading_then_it_is_named_and_every_video_read(
     emulator: TikTokEmulator, config: dict
 ) -> None:
     future = [
@@ -134,8 +134,11 @@ def test_given_state_far_in_future_when_reading_then_no_videos_but_state_emitted
     ]
     run = run_connector("read", config, catalog_for({"videos": "incremental"}), future)
     assert run.returncode == 0
-    assert run.records() == []
-    assert run.states()[-1] == {"create_time": 9_999_999_999}
+    assert len(run.records()) == len(emulator.dataset.videos)
+    assert run.states()[-1] == {
+        "create_time": max(v["create_time"] for v in emulator.dataset.videos)
+    }
+    assert "its create_time 9999999999 is after now" in run.logs()
 
 
 @pytest.mark.parametrize("command", ["check", "discover", "read"])

@@ -19,6 +19,7 @@ from typing import Any
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
+from source_tiktok_organic.cursor import CLOCK_SKEW_SECONDS, EARLIEST_VIDEO
 from source_tiktok_organic.errors import naming_log_id, traced_error
 
 MAX_STALLS = 3
@@ -29,10 +30,6 @@ RECENT_IDS = 200
 # Pages in a row that bring no new video: TikTok's occasional empty page never comes in runs
 # this long, while a list that keeps saying has_more with nothing in it would be walked forever.
 MAX_BARREN_PAGES = 20
-# No video is older than TikTok's merger with musical.ly (2014) or newer than now, give or take
-# clock skew: a cursor outside that range is walking where no video can be.
-EARLIEST_VIDEO = 1_388_534_400  # 2014-01-01T00:00:00Z
-CLOCK_SKEW_SECONDS = 3600
 DAY_SECONDS = 86_400
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from source_tiktok_organic.pagination import EARLIEST_VIDEO
+from source_tiktok_organic.cursor import EARLIEST_VIDEO
 
 PAGE_SIZE = 20  # TikTok's maximum max_count for /v2/video/list/
 # A cut costs about one request (the page that crosses into the other half): cutting only

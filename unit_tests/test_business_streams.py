@@ -98,9 +98,30 @@ def test_given_a_start_date_inside_the_60_days_then_the_window_starts_there(busi
     assert call["start_date"] == days_ago(10)
 
 
-def test_given_a_saved_day_of_today_then_nothing_is_asked(business: Any) -> None:
-    read_daily(days_ago(-2))
-    assert profile_calls(business) == []
+@pytest.mark.parametrize(
+    ("saved", "said"),
+    [(days_ago(-5), "is after now"), ("9999-12-31", "is after now"), ("0001-01-01", "is before")],
+)
+def test_given_an_impossible_saved_day_then_it_is_named_and_read_as_absent(
+    business: Any, saved: str, said: str
+) -> None:
+    output = read_daily(saved)
+    [call] = profile_calls(business)
+    assert (call["start_date"], call["end_date"]) == (days_ago(60), days_ago(1))
+    [warning] = [m.log.message for m in output.logs if "is ignored" in m.log.message]
+    assert f"daily_metrics is ignored: its date '{saved}' {said}" in warning
+
+
+def test_given_a_row_dated_in_the_future_then_it_is_synced_but_the_state_stays(
+    requests_mock: Any,
+) -> None:
+    requests_mock.post(REFRESH_URL, json=grant(scope=ALL_SCOPES))
+    rows = [{"date": days_ago(2), "video_views": 5}, {"date": "2100-01-01", "video_views": 7}]
+    requests_mock.get(PROFILE_URL, json=answer({"metrics": rows}))
+    output = read_daily()
+    assert [r.record.data["date"] for r in output.records] == [days_ago(2), "2100-01-01"]
+    assert output.most_recent_state.stream_state.date == days_ago(2)
+    assert any("is dated 2100-01-01" in m.log.message for m in output.logs)
 
 
 def test_given_only_videos_then_the_profile_call_for_the_estimate_names_the_business_id(
@@ -226,16 +247,15 @@ def test_given_a_start_date_of_yesterday_then_that_one_day_is_asked_for(business
     assert call["start_date"] == call["end_date"] == days_ago(1)
 
 
-def test_given_a_saved_audience_snapshot_from_the_future_then_no_rows_and_a_warning(
+def test_given_a_saved_audience_snapshot_from_the_future_then_a_warning_and_a_snapshot(
     business: Any,
 ) -> None:
     business.get(PROFILE_URL, json=answer({"audience_ages": [{"age": "18-24", "percentage": 1}]}))
     future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     state = StateBuilder().with_stream_state("audience_snapshots", {"snapshot_at": future}).build()
     output = read_stream("audience_snapshots", SyncMode.incremental, state=state)
-    assert output.records == []
-    assert any("writes no rows this sync" in log.log.message for log in output.logs)
-    assert profile_calls(business) == []
+    assert len(output.records) == 1
+    assert any("audience_snapshots is ignored" in log.log.message for log in output.logs)
 
 
 def test_the_fields_go_as_a_compact_json_array_literal(business: Any) -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from source_tiktok_organic.pagination import EARLIEST_VIDEO
+from source_tiktok_organic.cursor import EARLIEST_VIDEO
 from source_tiktok_organic.slicing import (
     DENSEST,
     PAGE_SIZE,

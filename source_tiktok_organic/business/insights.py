@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableMapping
 from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 import requests
@@ -18,9 +19,10 @@ from source_tiktok_organic.business.envelope import business_data
 from source_tiktok_organic.business.fields import json_list
 from source_tiktok_organic.business.records import honest, normalise_percentages
 from source_tiktok_organic.business.streams import BusinessStream
+from source_tiktok_organic.cursor import ISO_DATE
 from source_tiktok_organic.errors import config_error, naming, traced_error
 from source_tiktok_organic.records import conform
-from source_tiktok_organic.streams.base import SNAPSHOT_FIELD, SnapshotStream
+from source_tiktok_organic.streams.base import SNAPSHOT_FIELD, GuardedState, SnapshotStream
 
 INSIGHTS_SCOPE = "user.insights"
 # business/get reaches at most 60 days back; TikTok fills a day in 24-48 h late, so each sync
@@ -54,8 +56,10 @@ class BusinessInsightsStream(BusinessStream):
         return False
 
 
-class DailyMetrics(BusinessInsightsStream):
+class DailyMetrics(GuardedState, BusinessInsightsStream):
     """The profile's metrics day by day (views, profile views, likes, followers, ...)."""
+
+    state_cursors = MappingProxyType({DATE_FIELD: ISO_DATE})
 
     @property
     def primary_key(self) -> list[str]:
@@ -69,14 +73,12 @@ class DailyMetrics(BusinessInsightsStream):
     def cursor_field(self) -> str:
         return DATE_FIELD
 
-    @property
-    def state(self) -> MutableMapping[str, Any]:
+    def current_state(self) -> Mapping[str, Any]:
         latest = max((day for day in (self._saved, self._latest) if day), default=None)
         return {DATE_FIELD: latest.isoformat()} if latest else {}
 
-    @state.setter
-    def state(self, value: MutableMapping[str, Any]) -> None:
-        self._saved = parse_date_state(value)
+    def restore_state(self, saved: Any) -> None:
+        self._saved = parse_date_state(saved)
 
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
         if sync_mode != SyncMode.incremental:
@@ -132,8 +134,12 @@ class DailyMetrics(BusinessInsightsStream):
                 record = {name: honest(value) for name, value in day.items()}
                 record["open_id"] = owner
                 conform(record, self.name)
-                moment = parse_day(record.get(DATE_FIELD))
-                self._latest = max(moment, self._latest) if self._latest else moment
+                day = parse_day(record.get(DATE_FIELD))
+                newer = self._latest is None or day > self._latest
+                if newer and self.moves_cursor(
+                    day.isoformat(), ISO_DATE, f"Daily metrics row {day}"
+                ):
+                    self._latest = day
                 yield record
 
 
@@ -145,7 +151,7 @@ class AudienceSnapshots(SnapshotStream, BusinessInsightsStream):
         return ["open_id", SNAPSHOT_FIELD, "dimension", "value"]
 
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
-        if self.already_taken(sync_mode) or not self.insights_granted():
+        if not self.insights_granted():
             return
         yield from super().read_records(SyncMode.full_refresh)
         self.taken()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from abc import ABC
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.call_rate import (
     APIBudget,
@@ -26,11 +25,11 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, Err
 from source_tiktok_organic.auth import TikTokAuthenticator
 from source_tiktok_organic.backoff import TikTokBackoff
 from source_tiktok_organic.config import BUSINESS, CREATOR, Settings
+from source_tiktok_organic.cursor import EVER, ISO_DATETIME, CursorGuard, CursorKind, StateCursors
 from source_tiktok_organic.deadlines import bound_answers
 from source_tiktok_organic.errors import TikTokErrorHandler, config_error
 from source_tiktok_organic.fields import granted_fields
 from source_tiktok_organic.listing import VideoListing
-from source_tiktok_organic.pagination import CLOCK_SKEW_SECONDS
 from source_tiktok_organic.profile_counters import ProfileCounters
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.state import SNAPSHOT_FIELD, parse_snapshot_state
@@ -56,9 +55,9 @@ class SyncContext:
     counters: ProfileCounters  # the sync's one reading of the profile's counters
 
     @property
-    def latest_possible(self) -> int:
-        """Epoch seconds no real video can be newer than: the sync's start, plus clock skew."""
-        return int(datetime.fromisoformat(self.snapshot_at).timestamp()) + CLOCK_SKEW_SECONDS
+    def guard(self) -> CursorGuard:
+        """What every cursor of this sync is held to: nothing past the sync's start."""
+        return CursorGuard(datetime.fromisoformat(self.snapshot_at))
 
 
 def tiktok_api_budget(settings: Settings) -> APIBudget:
@@ -141,13 +140,55 @@ class TikTokStream(HttpStream, ABC):
             )
 
 
-class SnapshotStream(Stream, ABC):
-    """Append-only history: every record of a sync carries the sync's one `snapshot_at`.
+class GuardedState(Stream, ABC):
+    """Every stream's state passes here, both ways, so none keeps or saves a cursor past now.
 
-    Put first among a stream's bases, so its cursor and state are the ones the CDK sees.
+    A saved state with a cursor past now or before 2014 is read as absent (cursor.py says why);
+    a state about to go out with one is held back. A stream gets this by declaring its cursors in
+    `state_cursors` and moving them only where `moves_cursor` allows. Put it first among a
+    stream's bases, so its state is the one the CDK sees.
     """
 
     _context: SyncContext
+    state_cursors: StateCursors = MappingProxyType({})
+    _restored: Mapping[str, Any] = MappingProxyType({})
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        current = self.current_state()
+        # only the future is refused here: a past cursor only makes a later sync read more
+        wrong = self._context.guard.out_of_range(current, self.state_cursors, EVER)
+        if wrong is None:
+            return dict(current)
+        self.logger.warning("Stream %s keeps its saved state: its new %s.", self.name, wrong)
+        return dict(self._restored)
+
+    @state.setter
+    def state(self, value: Any) -> None:
+        if isinstance(value, Mapping):
+            value = self._context.guard.saved_state(
+                self.name, value, self.state_cursors, self.logger
+            )
+            self._restored = value
+        self.restore_state(value)
+
+    @abstractmethod
+    def current_state(self) -> Mapping[str, Any]:
+        """The state as the stream would save it now."""
+
+    @abstractmethod
+    def restore_state(self, saved: Any) -> None:
+        """Takes up a saved state the guard let through; refuses one it cannot read by name."""
+
+    def moves_cursor(self, value: Any, kind: CursorKind, what: str) -> bool:
+        """Whether a record's cursor `value` may move the state (one past now is only synced)."""
+        return self._context.guard.moves_cursor(kind.read(value), what, self.logger)
+
+
+class SnapshotStream(GuardedState, ABC):
+    """Append-only history: every record of a sync carries the sync's one `snapshot_at`."""
+
+    state_cursors = MappingProxyType({SNAPSHOT_FIELD: ISO_DATETIME})
     _snapshot_state: Mapping[str, Any] = MappingProxyType({})
     _saved: datetime | None = None
 
@@ -155,35 +196,15 @@ class SnapshotStream(Stream, ABC):
     def cursor_field(self) -> str:
         return SNAPSHOT_FIELD
 
-    @property
-    def state(self) -> MutableMapping[str, Any]:
-        return dict(self._snapshot_state)
+    def current_state(self) -> Mapping[str, Any]:
+        return self._snapshot_state
 
-    @state.setter
-    def state(self, value: MutableMapping[str, Any]) -> None:
-        self._saved = parse_snapshot_state(value, self.name)
-        self._snapshot_state = dict(value or {})
-
-    def already_taken(self, sync_mode: SyncMode) -> bool:
-        """A saved snapshot at or after this sync's (a restored state, a skewed clock): no rows."""
-        if sync_mode != SyncMode.incremental or not self._saved_at_or_after_now():
-            return False
-        assert self._saved is not None
-        self.logger.warning(
-            "Stream %s writes no rows this sync: its saved %s (%s) is not before this sync's "
-            "(%s). If the saved state is wrong, reset the stream.",
-            self.name,
-            SNAPSHOT_FIELD,
-            self._saved.isoformat(),
-            self._context.snapshot_at,
-        )
-        return True
+    def restore_state(self, saved: Any) -> None:
+        self._saved = parse_snapshot_state(saved, self.name)
+        self._snapshot_state = dict(saved or {})
 
     def taken(self) -> None:
         """Marks this sync's snapshot as delivered, once its records are out; never backwards."""
-        if not self._saved_at_or_after_now():
-            self._snapshot_state = {SNAPSHOT_FIELD: self._context.snapshot_at}
-
-    def _saved_at_or_after_now(self) -> bool:
         now = datetime.fromisoformat(self._context.snapshot_at)
-        return self._saved is not None and self._saved >= now
+        if self._saved is None or self._saved < now:
+            self._snapshot_state = {SNAPSHOT_FIELD: self._context.snapshot_at}

@@ -68,8 +68,6 @@ class UserStats(SnapshotStream, Stream):
         return ["open_id", SNAPSHOT_FIELD]
 
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
-        if self.already_taken(sync_mode):
-            return
         counters = self._context.counters.read()
         if counters is None:
             self.logger.warning(

@@ -6,6 +6,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from types import MappingProxyType
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -24,6 +25,7 @@ from airbyte_cdk.sources.types import StreamSlice
 from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic.answers import answer_data
+from source_tiktok_organic.cursor import EPOCH_MILLISECONDS, EPOCH_SECONDS
 from source_tiktok_organic.errors import naming_log_id, read_envelope
 from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, VIDEO_FIELDS, VIDEO_LIST_SCOPE
 from source_tiktok_organic.listing import ListedPage, ListingWalk, StretchWalk, VideoListing
@@ -35,9 +37,16 @@ from source_tiktok_organic.pagination import (
 )
 from source_tiktok_organic.records import conform
 from source_tiktok_organic.slicing import PAGE_SIZE
-from source_tiktok_organic.state import CURSOR_FIELD, VideoState, parse_video_state
+from source_tiktok_organic.state import (
+    CURSOR_FIELD,
+    RESUME_BEFORE,
+    RESUME_NEWEST,
+    VideoState,
+    parse_video_state,
+)
 from source_tiktok_organic.streams.base import (
     SNAPSHOT_FIELD,
+    GuardedState,
     SnapshotStream,
     SyncContext,
     TikTokStream,
@@ -179,12 +188,12 @@ class VideoListStream(TikTokStream, ABC):
 
     def start_floor(self) -> int | None:
         start = self._settings.start_time
-        self.warn_if_future(start, "Config field 'start_date' is", "no video is synced until then")
+        if start is not None and start > self._context.guard.latest.timestamp():
+            self.logger.warning(
+                "Config field 'start_date' is %s, after now: no video is synced until then.",
+                describe_time(start),
+            )
         return None if start is None else start - 1
-
-    def warn_if_future(self, moment: int | None, what: str, consequence: str) -> None:
-        if moment is not None and moment > self._context.latest_possible:
-            self.logger.warning("%s %s, after now: %s.", what, describe_time(moment), consequence)
 
 
 def estimate(stream: str, count: int) -> AirbyteMessage:
@@ -207,11 +216,18 @@ def stretch_of(stream_slice: Mapping[str, Any] | None) -> StretchWalk:
     return stream_slice.extra_fields[STRETCH]
 
 
-class Videos(VideoListStream):
+class Videos(GuardedState, VideoListStream):
     """The creator's public videos, newest first (Display API "List Videos")."""
 
     primary_key = "id"
     state_checkpoint_interval = PAGE_SIZE
+    state_cursors = MappingProxyType(
+        {
+            CURSOR_FIELD: EPOCH_SECONDS,
+            RESUME_BEFORE: EPOCH_MILLISECONDS,
+            RESUME_NEWEST: EPOCH_SECONDS,
+        }
+    )
 
     def __init__(self, context: SyncContext) -> None:
         super().__init__(context)
@@ -222,24 +238,17 @@ class Videos(VideoListStream):
     def cursor_field(self) -> str:
         return CURSOR_FIELD
 
-    @property
-    def state(self) -> MutableMapping[str, Any]:
+    def current_state(self) -> Mapping[str, Any]:
         """Only what whole pages already emitted: the CDK may checkpoint in the middle of a page."""
         return self._checkpoint.as_dict()
 
-    @state.setter
-    def state(self, value: MutableMapping[str, Any]) -> None:
-        self._saved = self._checkpoint = parse_video_state(value)
+    def restore_state(self, saved: Any) -> None:
+        self._saved = self._checkpoint = parse_video_state(saved)
 
     def begin(self, sync_mode: SyncMode) -> tuple[VideoListing, int | None]:
         if sync_mode != SyncMode.incremental:
             self._saved = self._checkpoint = VideoState()
         saved = self._saved
-        self.warn_if_future(
-            saved.create_time,
-            "The saved state of stream 'videos' (create_time) is",
-            "videos posted before then are skipped; if the state is wrong, reset the stream",
-        )
         floors = [self.start_floor()]
         if saved.create_time is not None:
             floors.append(lookback_floor(saved.create_time, self._settings.lookback_days))
@@ -257,18 +266,11 @@ class Videos(VideoListStream):
         return True
 
     def take(self, page: ListedPage, walk: ListingWalk) -> Iterator[Mapping[str, Any]]:
-        latest = self._context.latest_possible
         for video in page.videos:
             video["open_id"] = self._owner
             created = video["create_time"]
-            if created > latest:
-                self.warn_if_future(
-                    created,
-                    f"Video {video['id']} is dated",
-                    "it is synced, but the cursor does not move to it, so videos posted "
-                    "before then are not skipped",
-                )
-            elif self._newest is None or created > self._newest:
+            newer = self._newest is None or created > self._newest
+            if newer and self.moves_cursor(created, EPOCH_SECONDS, f"Video {video['id']}"):
                 self._newest = created
             yield video
         self._checkpoint = VideoState(
@@ -296,8 +298,6 @@ class VideoStats(SnapshotStream, VideoListStream):
         return not self._window
 
     def begin(self, sync_mode: SyncMode) -> tuple[VideoListing, int | None] | None:
-        if self.already_taken(sync_mode):
-            return None
         self._owner = self._auth.open_id()
         # all videos, or those within `lookback_days` of the newest (the `videos` window)
         self._window = self._settings.video_stats_scope == "lookback"

@@ -217,6 +217,9 @@ class BusinessApi:
             gaps.update(_not_for_account(knobs, BUSINESS_DAY_FIELDS, REGISTERED_DAY_FIELDS))
             days.append(render(dataset.day(day), DAY_ORDER, gaps, knobs))
             day += dt.timedelta(days=1)
+        if knobs.future_daily_row:
+            dated = {**dataset.day(yesterday), "date": knobs.future_daily_row}
+            days.append(render(dated, DAY_ORDER, set(), knobs))
         return days
 
     def _video_list(self, request: Request, scopes: frozenset[str]) -> dict:

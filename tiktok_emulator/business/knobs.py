@@ -43,6 +43,7 @@ class Knobs:
     cursor_style: str = "timestamp"  # video/list's next cursor: UTC ms, or an opaque integer
     short_pages: bool = False  # pages shorter than max_count while has_more is true
     idle_posts_lose_insights: bool = False  # posts idle over 7 days lose reach, watch times, ...
+    future_daily_row: str = ""  # a YYYY-MM-DD: business/get's metrics also hold a row of that day
 
     def __setattr__(self, name: str, value: object) -> None:
         """Checked on every change, so a typo in a test fails there and not in a later assert."""

@@ -1,0 +1,91 @@
+"""The one cursor guard: what a saved state may hold, and which records may move a cursor."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from source_tiktok_organic.cursor import (
+    EPOCH_MILLISECONDS,
+    EPOCH_SECONDS,
+    EVER,
+    ISO_DATE,
+    ISO_DATETIME,
+    CursorGuard,
+    CursorKind,
+)
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+GUARD = CursorGuard(NOW)
+LOGGER = logging.getLogger("test.cursor")
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "wrong"),
+    [
+        (EPOCH_SECONDS, int(NOW.timestamp()) + 3600, None),  # within the clock skew
+        (EPOCH_SECONDS, int(NOW.timestamp()) + 3601, "after now"),
+        (EPOCH_SECONDS, "4102444800", "after now"),
+        (EPOCH_SECONDS, 10**30, "after now"),
+        (EPOCH_SECONDS, float("nan"), "before any TikTok data"),
+        (EPOCH_SECONDS, 1_388_534_400, None),
+        (EPOCH_SECONDS, 1_388_534_399, "before any TikTok data"),
+        (EPOCH_MILLISECONDS, 9_999_999_999_000, "after now"),
+        (EPOCH_MILLISECONDS, int(NOW.timestamp()) * 1000, None),
+        (ISO_DATE, "2026-06-01", None),
+        (ISO_DATE, "2026-06-06", "after now"),
+        (ISO_DATE, "9999-12-31", "after now"),
+        (ISO_DATE, "0001-01-01", "before any TikTok data"),
+        (ISO_DATETIME, "2100-01-01T00:00:00", "after now"),
+        (ISO_DATETIME, "2026-06-01T12:30:00+00:00", None),
+        (ISO_DATETIME, "2026-06-01T14:00:00+01:00", None),  # 13:00 UTC
+        (ISO_DATETIME, "last tuesday", None),  # for the stream's own parser to refuse by name
+        (EPOCH_SECONDS, None, None),
+    ],
+    ids=repr,
+)
+def test_given_a_saved_cursor_then_only_an_impossible_one_is_named(
+    kind: CursorKind, raw: Any, wrong: str | None
+) -> None:
+    said = GUARD.out_of_range({"cursor": raw}, {"cursor": kind})
+    assert (said is None) == (wrong is None)
+    if wrong:
+        assert wrong in said  # type: ignore[operator]
+        assert repr(raw)[:20] in said  # type: ignore[operator]
+
+
+def test_given_an_impossible_saved_state_then_all_of_it_is_dropped_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    saved = {"create_time": 4102444800, "resume_before_ms": 5}
+    assert GUARD.saved_state("videos", saved, {"create_time": EPOCH_SECONDS}, LOGGER) == {}
+    assert "The saved state of stream videos is ignored: its create_time 4102444800" in caplog.text
+
+
+def test_given_a_possible_saved_state_then_it_is_kept_as_it_is() -> None:
+    saved = {"date": "2026-05-30", "other": 1}
+    assert GUARD.saved_state("daily_metrics", saved, {"date": ISO_DATE}, LOGGER) is saved
+
+
+def test_given_the_past_only_then_an_ancient_cursor_is_no_fault() -> None:
+    assert GUARD.out_of_range({"c": 5}, {"c": EPOCH_SECONDS}, EVER) is None
+
+
+@pytest.mark.parametrize(
+    ("moment", "moves"),
+    [
+        (NOW, True),
+        (NOW + timedelta(hours=1), True),
+        (NOW + timedelta(hours=1, seconds=1), False),
+        (datetime.max.replace(tzinfo=UTC), False),
+        (None, False),
+    ],
+)
+def test_given_a_records_cursor_then_one_past_now_does_not_move_it(
+    caplog: pytest.LogCaptureFixture, moment: datetime | None, moves: bool
+) -> None:
+    assert GUARD.moves_cursor(moment, "Video 7", LOGGER) is moves
+    assert ("Video 7 is dated" in caplog.text) == (moment is not None and not moves)
