@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -191,6 +192,46 @@ def test_given_an_unreadable_config_then_check_still_answers_a_status_naming_the
     assert status.status == Status.FAILED
     assert f"The config file {tmp_path / 'config.json'} " in status.message
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def nan_config(emulator: TikTokEmulator) -> str:
+    """The config as raw JSON with a bare NaN, which Python's json reads as float nan."""
+    text = json.dumps({**config_for(emulator), "request_timeout_seconds": math.nan})
+    assert '"request_timeout_seconds": NaN' in text
+    return text
+
+
+def test_given_nan_in_the_config_then_check_answers_failed_naming_the_field_unsent(
+    emulator: TikTokEmulator, tmp_path: Path
+) -> None:
+    done = run_with_files(tmp_path, "check", config=nan_config(emulator))
+    [status] = [m.connectionStatus for m in done.of_type(Type.CONNECTION_STATUS)]
+    assert status.status == Status.FAILED
+    assert status.message == (
+        "Config field 'request_timeout_seconds' must be a finite number; got NaN."
+    )
+    assert "Traceback" not in done.stdout + done.stderr
+    assert sum(emulator.counts.values()) == 0
+
+
+@pytest.mark.parametrize("command", ["discover", "read"])
+def test_given_nan_in_the_config_then_the_command_ends_with_one_config_error_naming_the_field(
+    emulator: TikTokEmulator, tmp_path: Path, command: str
+) -> None:
+    (tmp_path / "config.json").write_text(nan_config(emulator))
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog_for({"videos": "full_refresh"})))
+    args = [command, "--config", str(tmp_path / "config.json")]
+    if command == "read":
+        args += ["--catalog", str(tmp_path / "catalog.json")]
+    done = run_args(args, fails=True, installed=True)
+    errors = [m.trace.error for m in done.of_type(Type.TRACE) if m.trace.error]
+    assert done.returncode == 1
+    assert [e.failure_type for e in errors] == [FailureType.config_error]
+    assert errors[0].message == (
+        "Config field 'request_timeout_seconds' must be a finite number; got NaN."
+    )
+    assert "Traceback" not in done.logs() + done.stderr  # the TRACE's own stack_trace aside
+    assert sum(emulator.counts.values()) == 0
 
 
 @pytest.mark.parametrize("broken", ["catalog", "state"])
