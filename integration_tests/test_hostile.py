@@ -9,9 +9,10 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from airbyte_cdk.models import FailureType, Status, Type
+from airbyte_cdk.models import AirbyteStreamStatus, FailureType, Level, Status, Type
 from airbyte_cdk.utils import AirbyteTracedException
 
 from integration_tests.cli import Run, catalog_for, command_path, run_args, run_connector
@@ -252,11 +253,37 @@ def test_given_an_unreadable_catalog_or_state_then_read_fails_once_naming_the_fi
     assert sum(emulator.counts.values()) == 0
 
 
-def test_given_a_catalog_with_an_unknown_stream_then_read_refuses_it_unsent(
+def with_stream_renamed(catalog: dict[str, Any], index: int, name: str) -> dict[str, Any]:
+    catalog["streams"][index]["stream"]["name"] = name
+    return catalog
+
+
+def test_given_a_catalog_with_an_unknown_stream_then_the_rest_is_read_and_it_is_reported(
     emulator: TikTokEmulator,
 ) -> None:
-    catalog = catalog_for({"user_info": "full_refresh", "videos": "full_refresh"})
-    catalog["streams"][1]["stream"]["name"] = "reels"
+    """As the CDK does for a stream the source lost: an error log and INCOMPLETE, not a failure."""
+    catalog = with_stream_renamed(
+        catalog_for({"videos": "full_refresh", "user_info": "full_refresh"}), 1, "not_a_stream"
+    )
+    run = run_connector("read", config_for(emulator), catalog)
+    assert run.returncode == 0
+    assert len(run.records("videos")) == len(emulator.dataset.videos)
+    errors = [m.log.message for m in run.of_type(Type.LOG) if m.log.level == Level.ERROR]
+    assert len(errors) == 1
+    assert "Stream 'not_a_stream' is not synced" in errors[0]
+    statuses = {
+        (m.trace.stream_status.stream_descriptor.name, m.trace.stream_status.status)
+        for m in run.of_type(Type.TRACE)
+        if m.trace.stream_status
+    }
+    assert ("not_a_stream", AirbyteStreamStatus.INCOMPLETE) in statuses
+    assert ("videos", AirbyteStreamStatus.COMPLETE) in statuses
+
+
+def test_given_a_catalog_of_unknown_streams_only_then_read_refuses_it_unsent(
+    emulator: TikTokEmulator,
+) -> None:
+    catalog = with_stream_renamed(catalog_for({"videos": "full_refresh"}), 0, "reels")
     run = run_connector("read", config_for(emulator), catalog, fails=True)
     assert run.returncode == 1
     [error] = run.errors()

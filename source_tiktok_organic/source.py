@@ -99,7 +99,7 @@ class SourceTiktokOrganic(AbstractSource):
         catalog: ConfiguredAirbyteCatalog,
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
-        """Refuses a catalog naming streams this source lacks, then reads.
+        """Refuses a catalog that would sync nothing, reports the streams it lacks, then reads.
 
         The first config error ends the sync: the CDK would report it again for every stream
         (a dead refresh token fails them all), so it is raised once, as the sync's one error.
