@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from airbyte_cdk.models import FailureType, Status, Type
+from airbyte_cdk.models import AirbyteStreamStatus, FailureType, Level, Status, Type
 from airbyte_cdk.utils import AirbyteTracedException
 
 from integration_tests.cli import Run, catalog_for, command_path, run_args, run_connector
@@ -194,6 +196,46 @@ def test_given_an_unreadable_config_then_check_still_answers_a_status_naming_the
     assert "Traceback" not in done.stdout + done.stderr
 
 
+def nan_config(emulator: TikTokEmulator) -> str:
+    """The config as raw JSON with a bare NaN, which Python's json reads as float nan."""
+    text = json.dumps({**config_for(emulator), "request_timeout_seconds": math.nan})
+    assert '"request_timeout_seconds": NaN' in text
+    return text
+
+
+def test_given_nan_in_the_config_then_check_answers_failed_naming_the_field_unsent(
+    emulator: TikTokEmulator, tmp_path: Path
+) -> None:
+    done = run_with_files(tmp_path, "check", config=nan_config(emulator))
+    [status] = [m.connectionStatus for m in done.of_type(Type.CONNECTION_STATUS)]
+    assert status.status == Status.FAILED
+    assert status.message == (
+        "Config field 'request_timeout_seconds' must be a finite number; got NaN."
+    )
+    assert "Traceback" not in done.stdout + done.stderr
+    assert sum(emulator.counts.values()) == 0
+
+
+@pytest.mark.parametrize("command", ["discover", "read"])
+def test_given_nan_in_the_config_then_the_command_ends_with_one_config_error_naming_the_field(
+    emulator: TikTokEmulator, tmp_path: Path, command: str
+) -> None:
+    (tmp_path / "config.json").write_text(nan_config(emulator))
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog_for({"videos": "full_refresh"})))
+    args = [command, "--config", str(tmp_path / "config.json")]
+    if command == "read":
+        args += ["--catalog", str(tmp_path / "catalog.json")]
+    done = run_args(args, fails=True, installed=True)
+    errors = [m.trace.error for m in done.of_type(Type.TRACE) if m.trace.error]
+    assert done.returncode == 1
+    assert [e.failure_type for e in errors] == [FailureType.config_error]
+    assert errors[0].message == (
+        "Config field 'request_timeout_seconds' must be a finite number; got NaN."
+    )
+    assert "Traceback" not in done.logs() + done.stderr  # the TRACE's own stack_trace aside
+    assert sum(emulator.counts.values()) == 0
+
+
 @pytest.mark.parametrize("broken", ["catalog", "state"])
 def test_given_an_unreadable_catalog_or_state_then_read_fails_once_naming_the_file(
     emulator: TikTokEmulator, tmp_path: Path, broken: str
@@ -212,11 +254,37 @@ def test_given_an_unreadable_catalog_or_state_then_read_fails_once_naming_the_fi
     assert sum(emulator.counts.values()) == 0
 
 
-def test_given_a_catalog_with_an_unknown_stream_then_read_refuses_it_unsent(
+def with_stream_renamed(catalog: dict[str, Any], index: int, name: str) -> dict[str, Any]:
+    catalog["streams"][index]["stream"]["name"] = name
+    return catalog
+
+
+def test_given_a_catalog_with_an_unknown_stream_then_the_rest_is_read_and_it_is_reported(
     emulator: TikTokEmulator,
 ) -> None:
-    catalog = catalog_for({"user_info": "full_refresh", "videos": "full_refresh"})
-    catalog["streams"][1]["stream"]["name"] = "reels"
+    """As the CDK does for a stream the source lost: an error log and INCOMPLETE, not a failure."""
+    catalog = with_stream_renamed(
+        catalog_for({"videos": "full_refresh", "user_info": "full_refresh"}), 1, "not_a_stream"
+    )
+    run = run_connector("read", config_for(emulator), catalog)
+    assert run.returncode == 0
+    assert len(run.records("videos")) == len(emulator.dataset.videos)
+    errors = [m.log.message for m in run.of_type(Type.LOG) if m.log.level == Level.ERROR]
+    assert len(errors) == 1
+    assert "Stream 'not_a_stream' is not synced" in errors[0]
+    statuses = {
+        (m.trace.stream_status.stream_descriptor.name, m.trace.stream_status.status)
+        for m in run.of_type(Type.TRACE)
+        if m.trace.stream_status
+    }
+    assert ("not_a_stream", AirbyteStreamStatus.INCOMPLETE) in statuses
+    assert ("videos", AirbyteStreamStatus.COMPLETE) in statuses
+
+
+def test_given_a_catalog_of_unknown_streams_only_then_read_refuses_it_unsent(
+    emulator: TikTokEmulator,
+) -> None:
+    catalog = with_stream_renamed(catalog_for({"videos": "full_refresh"}), 0, "reels")
     run = run_connector("read", config_for(emulator), catalog, fails=True)
     assert run.returncode == 1
     [error] = run.errors()

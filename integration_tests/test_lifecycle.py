@@ -7,7 +7,10 @@ Each test runs the installed command against the emulator, which rotates refresh
 from __future__ import annotations
 
 import json
+import os
 import socket
+import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +91,30 @@ def test_given_saving_turned_off_then_the_file_is_untouched_and_the_control_mess
     assert config_file.read_text() == before
     assert check.latest_config({})["refresh_token"] != json.loads(before)["refresh_token"]
     assert "control.connectorConfig.config" in check.logs()
+
+
+def test_given_a_write_back_killed_before_its_rename_then_the_next_run_finishes_it_and_goes_on(
+    emulator: TikTokEmulator, config_file: Path, tmp_path: Path
+) -> None:
+    """The killed run left the only live refresh token in its temp file, beside a dead one."""
+    dead = json.loads(config_file.read_text())
+    live = run_connector("check", dead).latest_config(dead)  # TikTok retired dead's token
+    emulator.expire_access_tokens()  # so the next run must spend the live refresh token
+    handle, name = tempfile.mkstemp(dir=tmp_path, prefix=".config.json.")  # as the run did
+    with os.fdopen(handle, "w") as file:
+        json.dump(live, file)
+    os.utime(config_file, (time.time() - 60,) * 2)  # saved by the run before the killed one
+
+    check = run_with_file("check", config_file, installed=True)
+
+    assert status_of(check) == Status.SUCCEEDED
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["config.json"]
+    saved = json.loads(config_file.read_text())
+    assert saved == check.latest_config({})
+    assert saved["refresh_token"] not in (dead["refresh_token"], live["refresh_token"])
+    assert f"Finished saving the config a stopped run left in {name}" in check.logs()
+    assert f"newer refresh token than {config_file}" in check.logs()
+    assert live["refresh_token"] not in check.stdout + check.stderr
 
 
 def test_given_a_valid_saved_session_and_a_mistyped_refresh_token_then_check_fails(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -163,9 +164,31 @@ def _spec_validator() -> Draft7Validator:
 
 def check_against_spec(config: Mapping[str, Any]) -> None:
     """The spec's own checks, worded for a person: which field, what it expects, what it got."""
+    check_finite(config)
     error = best_match(_spec_validator().iter_errors(dict(config)))
     if error is not None:
         raise config_error(describe_violation(error))
+
+
+def check_finite(config: Mapping[str, Any]) -> None:
+    """Refuses NaN and infinities anywhere: Python's json reads them, and NaN passes every bound."""
+    for field, number in _floats(config, ""):
+        if not math.isfinite(number):
+            raise config_error(
+                f"Config field '{field}' must be a finite number; got {json.dumps(number)}."
+            )
+
+
+def _floats(value: Any, path: str) -> Iterator[tuple[str, float]]:
+    """Every float in the config, with its dotted path (the same the spec's errors name)."""
+    if isinstance(value, float):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _floats(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _floats(item, f"{path}.{index}")
 
 
 def describe_violation(error: ValidationError) -> str:

@@ -6,6 +6,7 @@ the CONTROL message; a shell user or a script would otherwise have to copy it ou
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import logging
@@ -29,7 +30,7 @@ class ConfigFile:
         self._logger = logger
 
     def save(self, config: Mapping[str, Any]) -> None:
-        if os.environ.get(SAVE_CONFIG_ENV, "1").strip().lower() in ("0", "false", "no"):
+        if not saving_enabled():
             self._logger.info(
                 "The refresh token was rotated; %s=0, so %s was left as it is. The new config is "
                 "in the CONTROL message on stdout (control.connectorConfig.config).",
@@ -53,29 +54,59 @@ class ConfigFile:
         self._logger.info("Saved the rotated refresh token to %s.", self._path)
 
 
+def saving_enabled() -> bool:
+    return os.environ.get(SAVE_CONFIG_ENV, "1").strip().lower() not in ("0", "false", "no")
+
+
+def temp_prefix(path: Path) -> str:
+    """What starts the name of a temp file written beside `path`: a leftover is found by it."""
+    return f".{path.name}."
+
+
 def write_atomically(path: Path, text: str) -> None:
-    """Temp file + rename, keeping the file's mode; in place where a rename is impossible."""
+    """Temp file + rename, keeping the file's mode; in place where a rename is impossible.
+
+    The temp file is synced before the rename and the folder after it, so a run killed (or a
+    machine stopped) at any point leaves the old config or the new one under the file's name.
+    """
     mode = stat.S_IMODE(path.stat().st_mode)
     try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path))
     except OSError:
         _write_in_place(path, text)
         return
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
+            os.fchmod(file.fileno(), mode)
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        try:
-            os.replace(temporary, path)
-        except OSError as error:
-            if error.errno not in IN_PLACE_ERRNOS:
-                raise
-            _write_in_place(path, text)
+        move_over(Path(temporary), path, text)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def move_over(source: Path, path: Path, text: str) -> None:
+    """Renames `source` (which holds `text`) over `path` for good, or rewrites `path` in place."""
+    try:
+        os.replace(source, path)
+    except OSError as error:
+        if error.errno not in IN_PLACE_ERRNOS:
+            raise
+        _write_in_place(path, text)
+        return
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Makes a rename durable: until its folder is synced, a power cut may undo it."""
+    with contextlib.suppress(OSError):  # some file systems cannot; the rename stands all the same
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def _write_in_place(path: Path, text: str) -> None:

@@ -39,23 +39,29 @@ def read_input(kind: str, path: str, read: Callable[[str], T]) -> T:
 def check_catalog(
     catalog: ConfiguredAirbyteCatalog, streams: Iterable[AirbyteStream], logger: logging.Logger
 ) -> None:
-    """Every configured stream exists: a catalog of streams this source lacks syncs nothing.
+    """Refuses a catalog that would sync nothing; a stream this source lacks is only reported.
 
-    A mode a stream lacks is only said: PyAirbyte asks for every stream incrementally, and a
-    full-refresh stream then reads in full, as the CDK does.
+    The CDK's read then marks that stream INCOMPLETE and reads the others, as Airbyte expects of
+    a connection whose schema lost a stream. A mode a stream lacks is only said too: PyAirbyte
+    asks for every stream incrementally, and a full-refresh stream then reads in full, as the CDK
+    does.
     """
     known: Mapping[str, AirbyteStream] = {stream.name: stream for stream in streams}
     unknown = [c.stream.name for c in catalog.streams if c.stream.name not in known]
-    if unknown or not catalog.streams:
+    advice = (
+        f"which this source does not have (its streams: {', '.join(sorted(known))}). Refresh "
+        "the source schema in the connection and save it again."
+    )
+    if len(unknown) == len(catalog.streams):
         what = ", ".join(f"'{name}'" for name in unknown) or "no stream at all"
-        raise config_error(
-            f"The configured catalog selects {what}, which this source does not have (its "
-            f"streams: {', '.join(sorted(known))}). Refresh the source schema in the connection "
-            "and save it again."
+        raise config_error(f"The configured catalog selects {what}, {advice}")
+    for name in unknown:
+        logger.error(
+            "Stream '%s' is not synced: the configured catalog selects it, %s", name, advice
         )
     for configured in catalog.streams:
-        stream = known[configured.stream.name]
-        if configured.sync_mode not in stream.supported_sync_modes:
+        stream = known.get(configured.stream.name)
+        if stream is not None and configured.sync_mode not in stream.supported_sync_modes:
             logger.warning(
                 "Stream %s cannot be read as %s, only as %s: it is read that way.",
                 stream.name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping, MutableMapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from airbyte_cdk.models import (
@@ -26,6 +27,7 @@ from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from source_tiktok_organic.backoff import reword_cdk_waits
 from source_tiktok_organic.config import parse_settings
 from source_tiktok_organic.config_file import ConfigFile
+from source_tiktok_organic.config_recovery import recover_config
 from source_tiktok_organic.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
 from source_tiktok_organic.inputs import check_catalog, read_input
 from source_tiktok_organic.listing import VideoListing
@@ -52,9 +54,12 @@ class SourceTiktokOrganic(AbstractSource):
         return config
 
     def read_config(self, config_path: str) -> MutableMapping[str, Any]:  # type: ignore[override]
-        """Remembers where the config came from, to save the rotated refresh token there."""
-        self._config_file = ConfigFile(config_path, logging.getLogger("airbyte"))
-        return read_input("config", config_path, super().read_config)
+        """Remembers where the config came from, to save the rotated refresh token there, after
+        finishing the save a killed run may have left half done there."""
+        logger = logging.getLogger("airbyte")
+        self._config_file = ConfigFile(config_path, logger)
+        live = recover_config(Path(config_path), logger)
+        return read_input("config", str(live), super().read_config)
 
     def read_catalog(self, catalog_path: str) -> ConfiguredAirbyteCatalog:  # type: ignore[override]
         return read_input("catalog", catalog_path, super().read_catalog)
@@ -99,7 +104,7 @@ class SourceTiktokOrganic(AbstractSource):
         catalog: ConfiguredAirbyteCatalog,
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
-        """Refuses a catalog naming streams this source lacks, then reads.
+        """Refuses a catalog that would sync nothing, reports the streams it lacks, then reads.
 
         The first config error ends the sync: the CDK would report it again for every stream
         (a dead refresh token fails them all), so it is raised once, as the sync's one error.

@@ -1,4 +1,5 @@
 import json
+import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -307,3 +308,29 @@ def test_given_a_misshapen_config_then_the_error_names_the_path_and_what_was_giv
     with pytest.raises(AirbyteTracedException) as raised:
         parse_settings(config)  # type: ignore[arg-type]
     assert said in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "got"),
+    [
+        ({"request_timeout_seconds": math.nan}, "request_timeout_seconds", "NaN"),
+        ({"request_timeout_seconds": math.inf}, "request_timeout_seconds", "Infinity"),
+        ({"lookback_days": -math.inf}, "lookback_days", "-Infinity"),
+        ({"requests_per_minute": math.nan}, "requests_per_minute", "NaN"),
+        ({"oauth_session": {"expires_in": math.inf}}, "oauth_session.expires_in", "Infinity"),
+        ({"not_in_the_spec": [1.5, math.nan]}, "not_in_the_spec.1", "NaN"),
+    ],
+)
+def test_given_a_non_finite_number_anywhere_when_parsing_then_a_config_error_names_its_field(
+    overrides: dict, field: str, got: str
+) -> None:
+    """NaN is neither below a minimum nor above a maximum, so the spec's bounds let it through."""
+    with pytest.raises(AirbyteTracedException) as raised:
+        parse_settings(make_config(**overrides))
+    assert raised.value.failure_type == FailureType.config_error
+    assert raised.value.message == f"Config field '{field}' must be a finite number; got {got}."
+
+
+def test_given_finite_floats_when_parsing_then_they_pass() -> None:
+    settings = parse_settings(make_config(request_timeout_seconds=2.5, extra={"ratio": -0.0}))
+    assert settings.request_timeout == 2.5

@@ -48,6 +48,28 @@ def test_when_saving_then_the_file_is_replaced_whole_never_rewritten_in_place(
     assert config_path.stat().st_ino != before
 
 
+def test_when_saving_then_the_temp_file_is_synced_before_the_rename_and_the_folder_after(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """So a run killed, or a machine stopped, at any point leaves the old or the new config."""
+    steps: list[str] = []
+    fsync, replace = os.fsync, os.replace
+
+    def synced(descriptor: int) -> None:
+        kind = "folder" if stat.S_ISDIR(os.fstat(descriptor).st_mode) else "file"
+        steps.append(f"sync {kind}")
+        fsync(descriptor)
+
+    def renamed(source: str, target: Path) -> None:
+        steps.append(f"rename with mode {stat.S_IMODE(os.stat(source).st_mode):o}")
+        replace(source, target)
+
+    monkeypatch.setattr(config_file.os, "fsync", synced)
+    monkeypatch.setattr(config_file.os, "replace", renamed)
+    ConfigFile(str(config_path), LOGGER).save(NEW)
+    assert steps == ["sync file", "rename with mode 640", "sync folder"]
+
+
 @pytest.mark.parametrize("code", [errno.EBUSY, errno.EXDEV])
 def test_given_a_bind_mounted_file_that_cannot_be_renamed_over_then_it_is_rewritten_in_place(
     config_path: Path, monkeypatch: pytest.MonkeyPatch, code: int

@@ -75,11 +75,29 @@ def test_given_a_catalog_of_known_streams_in_supported_modes_then_it_passes(
     assert caplog.text == ""
 
 
-def test_given_unknown_streams_then_one_error_names_them_all() -> None:
+def test_given_some_unknown_streams_then_each_is_logged_as_an_error_and_the_rest_pass(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The CDK's read then marks each INCOMPLETE and reads the known ones."""
     catalog = (
         CatalogBuilder()
         .with_stream("reels", SyncMode.full_refresh)
         .with_stream("videos", SyncMode.full_refresh)
+        .with_stream("stories", SyncMode.full_refresh)
+        .build()
+    )
+    check_catalog(catalog, STREAMS, LOGGER)
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 2
+    for name, error in zip(("reels", "stories"), errors, strict=True):
+        assert error.startswith(f"Stream '{name}' is not synced: the configured catalog selects it")
+        assert "which this source does not have (its streams: user_info, videos)" in error
+
+
+def test_given_only_unknown_streams_then_one_error_names_them_all() -> None:
+    catalog = (
+        CatalogBuilder()
+        .with_stream("reels", SyncMode.full_refresh)
         .with_stream("stories", SyncMode.full_refresh)
         .build()
     )
@@ -88,6 +106,19 @@ def test_given_unknown_streams_then_one_error_names_them_all() -> None:
     assert raised.value.failure_type == FailureType.config_error
     assert "selects 'reels', 'stories', which this source does not have" in raised.value.message
     assert "(its streams: user_info, videos)" in raised.value.message
+
+
+def test_given_an_unknown_stream_then_only_its_error_is_logged_not_its_mode(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    catalog = (
+        CatalogBuilder()
+        .with_stream("videos", SyncMode.incremental)
+        .with_stream("reels", SyncMode.incremental)
+        .build()
+    )
+    check_catalog(catalog, STREAMS, LOGGER)
+    assert [r.levelno for r in caplog.records] == [logging.ERROR]
 
 
 def test_given_a_mode_a_stream_lacks_then_it_is_said_and_the_stream_read_its_way(
