@@ -153,3 +153,19 @@ def test_given_40100_forever_then_the_sync_ends_after_twenty_minutes_of_waiting_
     )
     later = [m.log.message for m in run.messages[first_error:] if m.type == Type.LOG]
     assert not [line for line in later if "before retrying" in line], "a later stream waited"
+
+
+@pytest.mark.parametrize("stream", ["videos", "video_stats"])
+def test_given_a_post_list_that_brings_a_new_post_on_every_page_forever_then_the_sync_stops(
+    business: BusinessEmulator, stream: str
+) -> None:
+    business.faults.endless_new_posts = True
+    business.rate_limit_per_minute = None  # 191 pages: paced at 40 a minute they take 5 minutes
+    config = config_of(business, requests_per_minute=0)
+    run = run_connector("read", config, catalog_for({stream: "full_refresh"}), fails=True)
+    assert any(
+        "has brought 191 different videos so far" in error
+        and "the profile says the account has 45" in error
+        for error in run.errors()
+    ), run.errors()
+    assert business.counts["/open_api/v1.3/business/video/list/"] <= 200

@@ -33,6 +33,9 @@ class Faults:
     duplicate_across_pages: bool = False  # a page repeats the previous page's last video
     stuck_cursor_after_pages: int | None = None  # pages before video/list repeats itself forever
     endless_empty_pages: bool = False  # after the first page: empty, has_more, cursor 1 s older
+    # each video/list page: one post never seen before, a second older than the cursor, has_more
+    # forever; the profile's count does not grow with them (both emulators)
+    endless_new_posts: bool = False
     token_endpoint_errors: int = 0  # next N token requests answer 500 server_error
     odd_expires_in: object = None  # when set, the token endpoint's expires_in says this instead
     redirects: int = 0  # next N requests, token endpoint included, answer 307 to redirect_to
