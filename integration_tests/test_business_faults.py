@@ -169,3 +169,24 @@ def test_given_a_post_list_that_brings_a_new_post_on_every_page_forever_then_the
         for error in run.errors()
     ), run.errors()
     assert business.counts["/open_api/v1.3/business/video/list/"] <= 200
+
+
+def test_given_partial_successes_then_every_post_is_kept_and_each_answer_is_named_once(
+    business: BusinessEmulator,
+) -> None:
+    business.faults.partial_success = 2  # user_info's profile answer and the list's first page
+    catalog = catalog_for({"user_info": "full_refresh", "videos": "full_refresh"})
+    run = run_connector("read", config_of(business), catalog)
+    assert [video["id"] for video in run.records("videos")] == post_ids(business)
+    assert len(run.records("user_info")) == 1
+    warnings = [
+        m.log.message
+        for m in run.of_type(Type.LOG)
+        if m.log.level.name == "WARN" and "partial success" in m.log.message
+    ]
+    assert len(warnings) == 2, warnings
+    for path, warning in zip(("business/get/", "business/video/list/"), warnings, strict=True):
+        assert f"TikTok answered /open_api/v1.3/{path} with a partial success" in warning
+        assert "(code 20001: Partial success.)" in warning
+        assert re.search(r"\(request_id: (\w+), X-Tt-Logid: \1\)", warning), warning
+    assert business.code_counts["/open_api/v1.3/business/get/", 20001] == 1

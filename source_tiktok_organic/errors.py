@@ -331,6 +331,7 @@ class TikTokErrorHandler(ErrorHandler):
             policy = self.policy_for(response_or_exception)
             if policy is None:
                 self._rejected_token = None
+                self.accepted(response_or_exception)
                 return ErrorResolution(ResponseAction.SUCCESS)
             if policy.action is ResponseAction.REFRESH_TOKEN_THEN_RETRY:
                 sent = sent_credential(response_or_exception, self.credential_header)
@@ -363,6 +364,9 @@ class TikTokErrorHandler(ErrorHandler):
 
     def policy_for(self, response: requests.Response) -> Policy | None:
         return policy_for(response)
+
+    def accepted(self, response: requests.Response) -> None:
+        """An answer the policy took, once each: what a mode has to say of it besides."""
 
     def explain(self, response: requests.Response, policy: Policy) -> str:
         return explain(response, policy, self.base_url_field)

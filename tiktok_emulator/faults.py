@@ -37,6 +37,7 @@ class Faults:
     # forever; the profile's count does not grow with them (both emulators)
     endless_new_posts: bool = False
     token_endpoint_errors: int = 0  # next N token requests answer 500 server_error
+    partial_success: int = 0  # API for Business only: next N data answers say code 20001, with data
     odd_expires_in: object = None  # when set, the token endpoint's expires_in says this instead
     redirects: int = 0  # next N requests, token endpoint included, answer 307 to redirect_to
     redirect_to: str = ""  # a base URL; the request's path is appended

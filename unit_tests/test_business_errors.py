@@ -270,3 +270,23 @@ def test_given_an_http_429_then_its_wait_counts_against_the_allowance_too() -> N
     made.headers["Retry-After"] = "7"
     assert BusinessBackoff(waiting=waiting).backoff_time(made, 1) == 7
     assert waiting.spent == 7
+
+
+def test_given_a_partial_success_then_it_is_taken_and_a_warning_names_what_and_the_ids(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    resolution = HANDLER.interpret_response(answer(20001, {"videos": []}))
+    assert resolution.response_action == ResponseAction.SUCCESS
+    [warning] = [record for record in caplog.records if record.levelno == logging.WARNING]
+    text = warning.getMessage()
+    assert "/open_api/v1.3/business/video/list/ with a partial success" in text
+    assert "(code 20001: message 20001)" in text
+    assert "request_id: req-7, X-Tt-Logid: logid-9" in text
+
+
+@pytest.mark.parametrize("code", [0, 40100, 50000])
+def test_given_anything_but_a_partial_success_then_no_such_warning(
+    code: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    HANDLER.interpret_response(answer(code, {"videos": []}))
+    assert not [record for record in caplog.records if "partial" in record.getMessage()]

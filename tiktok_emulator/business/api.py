@@ -10,7 +10,14 @@ from collections.abc import Callable
 from typing import Protocol
 
 from tiktok_emulator.business.dataset import BusinessDataset
-from tiktok_emulator.business.envelope import ApiError, failure, not_found, ok
+from tiktok_emulator.business.envelope import (
+    OK,
+    PARTIAL_SUCCESS,
+    ApiError,
+    failure,
+    not_found,
+    ok,
+)
 from tiktok_emulator.business.fields import (
     BUSINESS_DAY_FIELDS,
     BUSINESS_POST_FIELDS,
@@ -96,9 +103,11 @@ class BusinessApi:
             data = route(request)
         except ApiError as error:
             return self._failed(request, error, log_id)
-        self.emu.count(request.path, 0)
-        answer = ok(data, log_id)
-        if request.path not in (TOKEN_PATH, REFRESH_PATH) and faults.take("truncated_bodies"):
+        data_call = request.path not in (TOKEN_PATH, REFRESH_PATH)
+        code = PARTIAL_SUCCESS if data_call and faults.take("partial_success") else OK
+        self.emu.count(request.path, code)
+        answer = ok(data, log_id, code)
+        if data_call and faults.take("truncated_bodies"):
             return Response(200, answer.body[: len(answer.body) // 2], log_id)
         return answer
 

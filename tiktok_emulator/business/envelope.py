@@ -6,6 +6,7 @@ from tiktok_emulator.messages import Response, json_response
 
 MESSAGES = {
     0: "OK",
+    20001: "Partial success.",
     40001: "No permission to operate this business account.",
     40002: "Invalid parameter.",
     40100: "Too many requests. Please retry in some time.",
@@ -29,9 +30,14 @@ class ApiError(Exception):
         self.code = code
 
 
-def ok(data: dict, log_id: str) -> Response:
+OK = 0
+PARTIAL_SUCCESS = 20001
+
+
+def ok(data: dict, log_id: str, code: int = OK) -> Response:
+    """Code 0, or 20001: TikTok's partial success, which carries data as well."""
     return json_response(
-        200, {"code": 0, "message": "OK", "request_id": log_id, "data": data}, log_id
+        200, {"code": code, "message": MESSAGES[code], "request_id": log_id, "data": data}, log_id
     )
 
 
