@@ -14,15 +14,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from airbyte_cdk.models import FailureType, Type
 
 from integration_tests.cli import catalog_for, run_connector
-from integration_tests.test_business import config_of, post_ids
+from integration_tests.test_business import EVERY_STREAM, OWN, config_of, post_ids
 from integration_tests.test_faults import assert_no_secret_printed
 from integration_tests.test_interruption import (
     Received,
     cut_in_process_read,
     killed_installed_read,
 )
+from source_tiktok_organic.waiting import RATE_LIMIT_WAITING_SECONDS
 from tiktok_emulator.business import BusinessEmulator, generate_business_dataset
 
 TRANSIENT: dict[str, dict[str, Any]] = {
@@ -125,3 +127,66 @@ def test_given_the_business_host_stops_answering_then_the_error_names_the_host_f
         f"it refused the connection. Check 'business_api_base_url' ({dead})" in error
         for error in run.errors()
     ), run.errors()
+
+
+def test_given_40100_forever_then_the_sync_ends_after_twenty_minutes_of_waiting_in_all(
+    business: BusinessEmulator,
+) -> None:
+    """Another connection uses up the account's 40 calls a minute. The waits asked for are
+    TikTok's five minutes; the suite's quick_retries only shortens the CDK's sleep."""
+    business.rate_limit_per_minute = 0
+    run = run_connector("read", config_of(business), catalog_for(EVERY_STREAM | OWN), fails=True)
+    waits = [
+        float(wait) for wait in re.findall(r"Waiting ([0-9.]+) seconds before retrying", run.logs())
+    ]
+    assert 3 <= len(waits) <= 4
+    assert sum(waits) - len(waits) <= RATE_LIMIT_WAITING_SECONDS  # the CDK adds 1 s to each
+    traces = [m.trace.error for m in run.of_type(Type.TRACE) if m.trace.error]
+    errors = [error for error in traces if error.stream_descriptor is not None]
+    assert {error.stream_descriptor.name for error in errors} == set(EVERY_STREAM | OWN)
+    for error in errors:
+        assert error.failure_type == FailureType.transient_error
+        assert "past the 20 minutes a sync waits for it at most" in error.message
+        assert "40 calls a minute per account and endpoint" in error.message
+    first_error = next(
+        index for index, m in enumerate(run.messages) if m.type == Type.TRACE and m.trace.error
+    )
+    later = [m.log.message for m in run.messages[first_error:] if m.type == Type.LOG]
+    assert not [line for line in later if "before retrying" in line], "a later stream waited"
+
+
+@pytest.mark.parametrize("stream", ["videos", "video_stats"])
+def test_given_a_post_list_that_brings_a_new_post_on_every_page_forever_then_the_sync_stops(
+    business: BusinessEmulator, stream: str
+) -> None:
+    business.faults.endless_new_posts = True
+    business.rate_limit_per_minute = None  # 191 pages: paced at 40 a minute they take 5 minutes
+    config = config_of(business, requests_per_minute=0)
+    run = run_connector("read", config, catalog_for({stream: "full_refresh"}), fails=True)
+    assert any(
+        "has brought 191 different videos so far" in error
+        and "the profile says the account has 45" in error
+        for error in run.errors()
+    ), run.errors()
+    assert business.counts["/open_api/v1.3/business/video/list/"] <= 200
+
+
+def test_given_partial_successes_then_every_post_is_kept_and_each_answer_is_named_once(
+    business: BusinessEmulator,
+) -> None:
+    business.faults.partial_success = 2  # user_info's profile answer and the list's first page
+    catalog = catalog_for({"user_info": "full_refresh", "videos": "full_refresh"})
+    run = run_connector("read", config_of(business), catalog)
+    assert [video["id"] for video in run.records("videos")] == post_ids(business)
+    assert len(run.records("user_info")) == 1
+    warnings = [
+        m.log.message
+        for m in run.of_type(Type.LOG)
+        if m.log.level.name == "WARN" and "partial success" in m.log.message
+    ]
+    assert len(warnings) == 2, warnings
+    for path, warning in zip(("business/get/", "business/video/list/"), warnings, strict=True):
+        assert f"TikTok answered /open_api/v1.3/{path} with a partial success" in warning
+        assert "(code 20001: Partial success.)" in warning
+        assert re.search(r"\(request_id: (\w+), X-Tt-Logid: \1\)", warning), warning
+    assert business.code_counts["/open_api/v1.3/business/get/", 20001] == 1

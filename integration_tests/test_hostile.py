@@ -175,6 +175,46 @@ def test_given_a_list_that_says_has_more_forever_with_empty_pages_then_the_sync_
     assert emulator.counts["/v2/video/list/"] <= 25
 
 
+def saved_videos_state(create_time: int) -> list[dict]:
+    descriptor = {"name": "videos"}
+    return [
+        {
+            "type": "STREAM",
+            "stream": {
+                "stream_descriptor": descriptor,
+                "stream_state": {"create_time": create_time},
+            },
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stream", "mode", "saved"),
+    [
+        ("videos", "full_refresh", False),
+        ("video_stats", "full_refresh", False),
+        ("videos", "incremental", True),
+    ],
+)
+def test_given_a_list_that_brings_a_new_video_on_every_page_forever_then_the_sync_stops(
+    emulator: TikTokEmulator, stream: str, mode: str, saved: bool
+) -> None:
+    """The profile says 45; the list would bring thousands a minute. A saved cursor a month
+    back does not bound it either: the list would take a month's seconds to reach it."""
+    newest = emulator.dataset.videos[0]["create_time"]
+    state = saved_videos_state(newest - 30 * 86_400) if saved else None
+    emulator.faults.endless_new_posts = True
+    run = run_connector(
+        "read", config_for(emulator), catalog_for({stream: mode}), state, fails=True
+    )
+    assert any(
+        "has brought 191 different videos so far" in error
+        and "the profile says the account has 45" in error
+        for error in run.errors()
+    ), run.errors()
+    assert emulator.counts["/v2/video/list/"] <= 200
+
+
 def run_with_files(tmp_path: Path, command: str, fails: bool = False, **files: str) -> Run:
     """The command with input files written exactly as given (run_connector writes JSON)."""
     args = [command]

@@ -10,6 +10,10 @@ from email.utils import parsedate_to_datetime
 
 import requests
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
+
+from source_tiktok_organic.errors import Policy, policy_for
+from source_tiktok_organic.waiting import RateLimitWaiting
 
 BASE_SECONDS = 1.0
 CAP_SECONDS = 60.0
@@ -23,21 +27,55 @@ CDK_WAIT_LINE = re.compile(
 
 
 class TikTokBackoff(BackoffStrategy):
-    """Full-jitter exponential backoff so parallel syncs do not retry in lockstep."""
+    """Full-jitter exponential backoff so parallel syncs do not retry in lockstep.
 
-    def __init__(self, rng: random.Random | None = None) -> None:
+    What it waits after a rate-limit answer comes out of the sync's `waiting` allowance.
+    """
+
+    def __init__(
+        self, rng: random.Random | None = None, waiting: RateLimitWaiting | None = None
+    ) -> None:
         self._rng = rng or random.Random()
+        self.waiting = waiting or RateLimitWaiting()
 
     def backoff_time(
         self,
         response_or_exception: requests.Response | requests.RequestException | None,
         attempt_count: int,
     ) -> float | None:
+        wait = self.wait(response_or_exception, attempt_count)
+        if isinstance(response_or_exception, requests.Response) and self.rate_limited(
+            response_or_exception
+        ):
+            self.waiting.spend(wait)
+        return wait
+
+    def wait(
+        self,
+        response_or_exception: requests.Response | requests.RequestException | None,
+        attempt_count: int,
+    ) -> float:
         if isinstance(response_or_exception, requests.Response):
             retry_after = parse_retry_after(response_or_exception.headers.get("Retry-After"))
             if retry_after is not None:
                 return min(retry_after, MAX_RETRY_AFTER_SECONDS)
         return doubling_wait(attempt_count, self._rng)
+
+    def longest_wait(self, response: requests.Response) -> float:
+        """The most `wait` asks for after this answer, whichever attempt it is."""
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return CAP_SECONDS if retry_after is None else min(retry_after, MAX_RETRY_AFTER_SECONDS)
+
+    def may_wait(self, response: requests.Response) -> bool:
+        """Whether the sync's allowance still holds the longest wait this answer may bring."""
+        return self.waiting.admits(self.longest_wait(response))
+
+    def rate_limited(self, response: requests.Response) -> bool:
+        policy = self.policy_for(response)
+        return policy is not None and policy.action is ResponseAction.RATE_LIMITED
+
+    def policy_for(self, response: requests.Response) -> Policy | None:
+        return policy_for(response)
 
 
 def doubling_wait(attempt: int, rng: random.Random | None = None) -> float:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -28,6 +28,9 @@ from source_tiktok_organic.transport import (
     unreachable_message,
     unreachable_reason,
 )
+
+if TYPE_CHECKING:  # the backoff reads this module's policies: no import at run time
+    from source_tiktok_organic.backoff import TikTokBackoff
 
 MAX_RETRIES = 8
 MAX_RETRY_TIME = timedelta(minutes=10)
@@ -90,7 +93,8 @@ RETRY = Policy(ResponseAction.RETRY, FailureType.transient_error, "TikTok had a 
 RATE_LIMITED = Policy(
     ResponseAction.RATE_LIMITED,
     FailureType.transient_error,
-    "TikTok's rate limit (600 requests per minute per endpoint) was exceeded.",
+    "TikTok's rate limit (600 requests per minute per endpoint) was exceeded, perhaps by another "
+    "connection using the same TikTok app.",
 )
 ERROR_POLICY: Mapping[str, Policy] = {
     "access_token_invalid": Policy(
@@ -295,8 +299,10 @@ class TikTokErrorHandler(ErrorHandler):
         api_base_url: str = "https://" + DEFAULT_API_HOST,
         on_rate_limit: Callable[[], None] = lambda: None,
         request_timeout: float = 60.0,
+        backoff: TikTokBackoff | None = None,
     ) -> None:
         self._logger = logger
+        self._backoff = backoff  # the sync's rate-limit waiting, when given
         self._request_timeout = request_timeout
         self._api_base_url = api_base_url
         self._on_rate_limit = on_rate_limit
@@ -325,6 +331,7 @@ class TikTokErrorHandler(ErrorHandler):
             policy = self.policy_for(response_or_exception)
             if policy is None:
                 self._rejected_token = None
+                self.accepted(response_or_exception)
                 return ErrorResolution(ResponseAction.SUCCESS)
             if policy.action is ResponseAction.REFRESH_TOKEN_THEN_RETRY:
                 sent = sent_credential(response_or_exception, self.credential_header)
@@ -346,6 +353,10 @@ class TikTokErrorHandler(ErrorHandler):
         else:
             raise traced_error(f"Unexpected error while calling TikTok: {response_or_exception!r}")
         if policy.action is ResponseAction.RATE_LIMITED:
+            assert isinstance(response_or_exception, requests.Response)
+            if self._backoff is not None and not self._backoff.may_wait(response_or_exception):
+                message = f"{self._backoff.waiting.refusal()} {message}"
+                return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, message)
             self._on_rate_limit()
         if policy.action is ResponseAction.FAIL:
             return ErrorResolution(policy.action, policy.failure_type, message)
@@ -353,6 +364,9 @@ class TikTokErrorHandler(ErrorHandler):
 
     def policy_for(self, response: requests.Response) -> Policy | None:
         return policy_for(response)
+
+    def accepted(self, response: requests.Response) -> None:
+        """An answer the policy took, once each: what a mode has to say of it besides."""
 
     def explain(self, response: requests.Response, policy: Policy) -> str:
         return explain(response, policy, self.base_url_field)

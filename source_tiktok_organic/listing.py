@@ -16,10 +16,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from source_tiktok_organic.errors import traced_error
 from source_tiktok_organic.page_store import Entry, PageStore
 from source_tiktok_organic.pagination import VideoPage, VideoPager, create_time_of
 from source_tiktok_organic.progress import Progress
-from source_tiktok_organic.slicing import Stretch, density_moved, guess_bottom, pick_cut
+from source_tiktok_organic.slicing import (
+    PAGE_SIZE,
+    Stretch,
+    density_moved,
+    guess_bottom,
+    pick_cut,
+)
+
+# A list may bring more videos than the profile counted when the sync started (videos posted
+# meanwhile, a count that lags), but not more than twice as many plus a few pages: a list that
+# brings a new video on every page, has_more forever, is not followed past that.
+MOST_VIDEOS_PER_COUNTED = 2
+VIDEOS_BEYOND_COUNT = 5 * PAGE_SIZE
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,7 @@ class VideoListing:
         self._progress = progress
         self._store = PageStore()
         self._stretches = [_Stretch(start_cursor, None, None)]
+        self._listed = 0  # different videos fetched so far, in all stretches
         lock = threading.Lock()
         self._for_reader = threading.Condition(lock)  # a page came, or a worker failed
         self._for_workers = threading.Condition(lock)  # work to claim, demand, or a halt
@@ -80,13 +94,16 @@ class VideoListing:
         *,
         workers: int = 1,
         expected_videos: int | None = None,
+        video_count: int | None = None,
     ) -> ListingWalk:
         """A walk down to `floor` (exclusive) for the stream named `reader`.
 
         With one worker each page is fetched only once the reader has taken the one before, so
-        a reader that stops early costs no request beyond its last page.
+        a reader that stops early costs no request beyond its last page. `expected_videos` is
+        what this walk expects to list (for cutting it); `video_count`, the profile's count of
+        the whole account, bounds what any walk may bring (see `_check_count`).
         """
-        return ListingWalk(self, floor, reader, fetch, workers, expected_videos)
+        return ListingWalk(self, floor, reader, fetch, workers, expected_videos, video_count)
 
     def _start(self, reader: ListingWalk) -> None:
         with self._for_reader:
@@ -189,6 +206,8 @@ class VideoListing:
             fresh = stretch.pager.accept(page)
             stretch.count(fresh)
             kept = [video for video in fresh if self._holds(stretch, create_time_of(video))]
+            self._listed += len(kept)
+            self._check_count()
             self._settle(stretch)
             if stretch.done:
                 resume = None if stretch.floor is None else (stretch.floor + 1) * 1000
@@ -201,6 +220,20 @@ class VideoListing:
             # a cut may be worth it now (a stretch that ended wakes them on its release)
             if density_moved(density, stretch.recent_density):
                 self._for_workers.notify_all()
+
+    def _check_count(self) -> None:
+        """Stops a list that has brought far more videos than the profile says there are."""
+        assert self._reader is not None
+        count = self._reader.video_count
+        if count is None or self._listed <= MOST_VIDEOS_PER_COUNTED * count + VIDEOS_BEYOND_COUNT:
+            return
+        raise traced_error(
+            f"TikTok's video list has brought {self._listed} different videos so far, but the "
+            f"profile says the account has {count}: more than {MOST_VIDEOS_PER_COUNTED} times as "
+            f"many plus {VIDEOS_BEYOND_COUNT} (room for videos posted during the sync). The sync "
+            "stops here instead of following the list on; run it again later, and if it "
+            "persists report it to TikTok."
+        )
 
     @staticmethod
     def _holds(stretch: _Stretch, created: int) -> bool:
@@ -280,10 +313,12 @@ class ListingWalk:
         fetch: Fetch,
         workers: int,
         expected_videos: int | None,
+        video_count: int | None,
     ) -> None:
         self.floor = floor
         self.reader = reader
         self.expected_videos = expected_videos
+        self.video_count = video_count
         self._listing = listing
         self._fetch = fetch
         self._workers = max(1, workers)

@@ -24,6 +24,7 @@ from source_tiktok_organic.errors import TikTokErrorHandler
 from source_tiktok_organic.fields import STATS_FIELDS, STATS_SCOPE
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.transport import request_kwargs
+from source_tiktok_organic.waiting import RateLimitWaiting
 
 COUNTER_FIELDS = ("open_id", *STATS_FIELDS)
 READER = "user_stats"  # the stream its logs and errors are about
@@ -37,12 +38,14 @@ class ProfileCounters:
         budget: APIBudget,
         progress: Progress,
         logger: logging.Logger,
+        waiting: RateLimitWaiting | None = None,
     ) -> None:
         self._settings = settings
         self._auth = auth
         self._budget = budget
         self._progress = progress
         self._logger = logger
+        self.waiting = waiting or RateLimitWaiting()
         self._lock = threading.Lock()
         self._counters: dict[str, Any] | None = None
 
@@ -66,7 +69,7 @@ class ProfileCounters:
         """The profile's counters from GET /v2/user/info/ (business mode: from business/get)."""
         response = self._send(
             TikTokErrorHandler,
-            TikTokBackoff(),
+            TikTokBackoff(waiting=self.waiting),
             self._settings.api_base_url + "/v2/user/info/",
             {"fields": ",".join(COUNTER_FIELDS)},
         )
@@ -90,6 +93,7 @@ class ProfileCounters:
                 api_base_url=self._settings.api_base_url,
                 on_rate_limit=self._progress.rate_limited,
                 request_timeout=self._settings.request_timeout,
+                backoff=backoff,
             ),
             session=session,
             authenticator=self._auth,

@@ -35,6 +35,7 @@ from source_tiktok_organic.modes import MODES
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.streams import UserInfo, UserStats, tiktok_api_budget
 from source_tiktok_organic.streams.base import SyncContext
+from source_tiktok_organic.waiting import RateLimitWaiting
 
 REQUIRED_SCOPES = (BASIC_SCOPE, VIDEO_LIST_SCOPE)
 
@@ -129,6 +130,7 @@ class SourceTiktokOrganic(AbstractSource):
         )
         budget = tiktok_api_budget(settings)
         progress = Progress(logging.getLogger("airbyte.streams.videos"))
+        waiting = RateLimitWaiting()
         context = SyncContext(
             settings=settings,
             auth=auth,
@@ -137,8 +139,14 @@ class SourceTiktokOrganic(AbstractSource):
             snapshot_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
             listing=VideoListing(progress),
             counters=mode.counters(
-                settings, auth, budget, progress, logging.getLogger("airbyte.streams.user_stats")
+                settings,
+                auth,
+                budget,
+                progress,
+                logging.getLogger("airbyte.streams.user_stats"),
+                waiting,
             ),
+            waiting=waiting,
         )
         return [
             mode.user_info(context),

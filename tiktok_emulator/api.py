@@ -227,6 +227,14 @@ class TikTokApi:
             if faults.endless_empty_pages and cursor is not None:
                 return {"videos": [], "cursor": cursor - 1000, "has_more": True}
             snapshot = self.emu.catalog.snapshot
+            if faults.endless_new_posts:
+                second = _top_cursor(snapshot) // 1000 if cursor is None else cursor // 1000 - 1
+                new = self.emu.catalog.unlisted_video(second)
+                return {
+                    "videos": [_project(new, fields)],
+                    "cursor": second * 1000,
+                    "has_more": True,
+                }
             key = (cursor, max_count, fields)
             if faults.empty_page_every:
                 self._since_empty += 1

@@ -73,6 +73,11 @@ class Catalog:
             self.snapshot = self._reindex([*current, *added])
         return added
 
+    def unlisted_video(self, create_time: int) -> dict:
+        """A video in the creator's style that the catalog (and the profile's count) leaves out."""
+        with self._lock:
+            return self._factory.make(create_time)
+
     def redate(self, video_id: str, create_time: int) -> None:
         """An API glitch: one video's create_time changes (to the future, say)."""
         with self._lock:

@@ -33,7 +33,11 @@ class Faults:
     duplicate_across_pages: bool = False  # a page repeats the previous page's last video
     stuck_cursor_after_pages: int | None = None  # pages before video/list repeats itself forever
     endless_empty_pages: bool = False  # after the first page: empty, has_more, cursor 1 s older
+    # each video/list page: one post never seen before, a second older than the cursor, has_more
+    # forever; the profile's count does not grow with them (both emulators)
+    endless_new_posts: bool = False
     token_endpoint_errors: int = 0  # next N token requests answer 500 server_error
+    partial_success: int = 0  # API for Business only: next N data answers say code 20001, with data
     redirects: int = 0  # next N requests, token endpoint included, answer 307 to redirect_to
     redirect_to: str = ""  # a base URL; the request's path is appended
     # Token answers, both APIs: after `token_overrides_after` plain refreshes, every refresh answer

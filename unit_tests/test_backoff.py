@@ -16,6 +16,7 @@ from source_tiktok_organic.backoff import (
 def response_with(headers: dict[str, str]) -> requests.Response:
     response = requests.Response()
     response.status_code = 429
+    response._content = b""
     response.headers.update(headers)
     return response
 

@@ -12,6 +12,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Resp
 
 from source_tiktok_organic.business.backoff import RATE_LIMIT_WAIT_SECONDS, BusinessBackoff
 from source_tiktok_organic.business.errors import BusinessErrorHandler
+from source_tiktok_organic.waiting import RATE_LIMIT_WAITING_SECONDS, RateLimitWaiting
 
 LIST_URL = "https://business-api.tiktok.com/open_api/v1.3/business/video/list/"
 HANDLER = BusinessErrorHandler(logging.getLogger("test"))
@@ -209,3 +210,96 @@ def test_given_no_logid_header_then_the_message_says_none() -> None:
     made = answer(40001)
     del made.headers["X-Tt-Logid"]
     assert "X-Tt-Logid: none" in str(HANDLER.interpret_response(made).error_message)
+
+
+class LowJitter(random.Random):
+    def uniform(self, a: float, b: float) -> float:
+        return a
+
+
+def waited_until_refused(
+    handler: BusinessErrorHandler, backoff: BusinessBackoff
+) -> tuple[list[float], Any]:
+    """What the CDK does with a request TikTok answers 40100 forever: wait, ask again, ..."""
+    waits: list[float] = []
+    for attempt in range(1, 20):
+        resolution = handler.interpret_response(answer(40100))
+        if resolution.response_action != ResponseAction.RATE_LIMITED:
+            break
+        wait = backoff.backoff_time(answer(40100), attempt)
+        assert wait is not None
+        waits.append(wait)
+    return waits, resolution
+
+
+def sharing(waiting: RateLimitWaiting, rng: random.Random) -> tuple[BusinessErrorHandler, Any]:
+    backoff = BusinessBackoff(rng, waiting=waiting)
+    return BusinessErrorHandler(logging.getLogger("test"), backoff=backoff), backoff
+
+
+@pytest.mark.parametrize(("jitter", "waits"), [(FixedJitter, 3), (LowJitter, 4)])
+def test_given_40100_forever_then_it_waits_until_the_next_wait_would_pass_twenty_minutes(
+    jitter: type[random.Random], waits: int
+) -> None:
+    waited, resolution = waited_until_refused(*sharing(RateLimitWaiting(), jitter()))
+    assert len(waited) == waits
+    assert sum(waited) <= RATE_LIMIT_WAITING_SECONDS
+    assert sum(waited) + 1.1 * RATE_LIMIT_WAIT_SECONDS > RATE_LIMIT_WAITING_SECONDS
+    assert resolution.response_action == ResponseAction.FAIL
+    assert resolution.failure_type == FailureType.transient_error
+    message = str(resolution.error_message)
+    assert "past the 20 minutes a sync waits for it at most" in message
+    assert "40 calls a minute per account and endpoint" in message
+    assert "another connection to the same account" in message
+    assert "code 40100" in message
+    assert "request_id: req-7, X-Tt-Logid: logid-9" in message
+
+
+def test_given_one_stream_used_up_the_sync_allowance_then_another_fails_at_its_first_40100() -> (
+    None
+):
+    waiting = RateLimitWaiting()
+    waited_until_refused(*sharing(waiting, random.Random(1)))
+    spent = waiting.spent
+    waited, resolution = waited_until_refused(*sharing(waiting, random.Random(2)))
+    assert waited == []
+    assert resolution.response_action == ResponseAction.FAIL
+    assert waiting.spent == spent
+
+
+def test_given_passing_faults_then_their_waits_leave_the_rate_limit_allowance_alone() -> None:
+    waiting = RateLimitWaiting()
+    handler, backoff = sharing(waiting, random.Random(3))
+    for fault in (answer(50000), requests.ConnectionError(), answer(0, {"videos": []}, 503)):
+        if isinstance(fault, requests.Response):
+            assert handler.interpret_response(fault).response_action == ResponseAction.RETRY
+        backoff.backoff_time(fault, 1)
+    assert waiting.spent == 0
+
+
+def test_given_an_http_429_then_its_wait_counts_against_the_allowance_too() -> None:
+    waiting = RateLimitWaiting()
+    made = answer(0, status=429)
+    made.headers["Retry-After"] = "7"
+    assert BusinessBackoff(waiting=waiting).backoff_time(made, 1) == 7
+    assert waiting.spent == 7
+
+
+def test_given_a_partial_success_then_it_is_taken_and_a_warning_names_what_and_the_ids(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    resolution = HANDLER.interpret_response(answer(20001, {"videos": []}))
+    assert resolution.response_action == ResponseAction.SUCCESS
+    [warning] = [record for record in caplog.records if record.levelno == logging.WARNING]
+    text = warning.getMessage()
+    assert "/open_api/v1.3/business/video/list/ with a partial success" in text
+    assert "(code 20001: message 20001)" in text
+    assert "request_id: req-7, X-Tt-Logid: logid-9" in text
+
+
+@pytest.mark.parametrize("code", [0, 40100, 50000])
+def test_given_anything_but_a_partial_success_then_no_such_warning(
+    code: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    HANDLER.interpret_response(answer(code, {"videos": []}))
+    assert not [record for record in caplog.records if "partial" in record.getMessage()]

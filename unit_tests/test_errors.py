@@ -16,6 +16,7 @@ from airbyte_cdk.utils import AirbyteTracedException
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
 from source_tiktok_organic import SourceTiktokOrganic
+from source_tiktok_organic.backoff import CAP_SECONDS, TikTokBackoff
 from source_tiktok_organic.errors import (
     UNREACHABLE_ATTEMPTS,
     TikTokErrorHandler,
@@ -23,6 +24,7 @@ from source_tiktok_organic.errors import (
     traced_error,
     unencodable_text_at,
 )
+from source_tiktok_organic.waiting import RATE_LIMIT_WAITING_SECONDS, RateLimitWaiting
 from unit_tests.conftest import (
     LIST_URL,
     SECRETS,
@@ -622,3 +624,35 @@ def test_given_a_429_on_the_list_then_the_listing_summary_counts_the_wait(tiktok
     )
     output = read_videos()
     assert output.is_in_logs("Listing done for videos: 1 pages, 1 videos, 1 rate-limit waits")
+
+
+def test_given_429s_forever_then_the_sync_stops_once_the_next_wait_would_pass_twenty_minutes(
+    tiktok: Any, no_retry_sleep: list[float]
+) -> None:
+    limited = envelope(code="rate_limit_exceeded")
+    tiktok.post(LIST_URL, status_code=429, json=limited, headers={"Retry-After": "300"})
+    catalog = (
+        CatalogBuilder()
+        .with_stream("videos", SyncMode.full_refresh)
+        .with_stream("video_stats", SyncMode.full_refresh)
+        .build()
+    )
+    output = read(SourceTiktokOrganic(), make_config(), catalog, expecting_exception=True)
+    assert no_retry_sleep == [301] * 4, "20 minutes in all; video_stats does not wait again"
+    errors = [error.trace.error for error in output.errors]
+    assert [error.stream_descriptor.name for error in errors[:2]] == ["videos", "video_stats"]
+    for error in errors[:2]:
+        assert error.failure_type == FailureType.transient_error
+        assert "past the 20 minutes a sync waits for it at most" in error.message
+        assert "600 requests per minute per endpoint" in error.message
+        assert "log-42" in error.message
+
+
+def test_given_a_429_without_retry_after_then_its_longest_doubling_wait_must_still_fit() -> None:
+    waiting = RateLimitWaiting()
+    handler = TikTokErrorHandler(logging.getLogger("test"), backoff=TikTokBackoff(waiting=waiting))
+    limited = response(429, envelope(code="rate_limit_exceeded"))
+    waiting.spend(RATE_LIMIT_WAITING_SECONDS - CAP_SECONDS)
+    assert handler.interpret_response(limited).response_action == ResponseAction.RATE_LIMITED
+    waiting.spend(0.001)
+    assert handler.interpret_response(limited).response_action == ResponseAction.FAIL

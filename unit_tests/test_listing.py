@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic import page_store
 from source_tiktok_organic.listing import ListedPage, StretchWalk, VideoListing
@@ -399,3 +400,59 @@ def test_given_stretches_that_ended_then_none_keeps_the_ids_it_dropped_duplicate
     ended = [stretch for stretch in shared._stretches if stretch.done]
     assert len(ended) > 1
     assert [len(stretch.pager._recent_ids) for stretch in ended] == [0] * len(ended)
+
+
+class NewVideoEveryPage:
+    """A list that brings one video never seen before on every page and says has_more forever,
+    each a second older than the cursor it was asked for."""
+
+    def __init__(self) -> None:
+        self.asked: list[int | None] = []
+        self._lock = threading.Lock()
+
+    def fetch(self, stretch: StretchWalk) -> None:
+        while True:
+            cursor = stretch.cursor
+            with self._lock:
+                self.asked.append(cursor)
+                number = len(self.asked)
+            second = T0 if cursor is None else cursor // 1000 - 1
+            stretch.accept(VideoPage([video(f"new{number}", second)], second * 1000, True))
+            if not stretch.goes_on():
+                return
+
+
+@pytest.mark.parametrize(("floor", "workers"), [(None, 1), (T0 - 86_400, 1), (None, 4)])
+def test_given_a_new_video_on_every_page_forever_then_the_walk_stops_naming_both_counts(
+    floor: int | None, workers: int
+) -> None:
+    server = NewVideoEveryPage()
+    with pytest.raises(AirbyteTracedException) as raised:
+        walked(listing(), floor, server.fetch, workers=workers, video_count=45)
+    assert "has brought 191 different videos so far" in str(raised.value.message)
+    assert "the profile says the account has 45" in str(raised.value.message)
+    assert len(server.asked) <= 191 + workers
+
+
+@pytest.mark.parametrize(("listed", "stops"), [(120, False), (121, True)])
+def test_a_list_may_bring_twice_the_profiles_count_plus_five_pages_and_no_more(
+    listed: int, stops: bool
+) -> None:
+    server = ListServer([T0 - 60 * index for index in range(listed)])
+    walk = listing().walk(None, "videos", server.fetch, video_count=10)
+    if stops:
+        with pytest.raises(AirbyteTracedException, match="brought 121 different videos"):
+            list(walk.pages())
+    else:
+        assert len(ids(list(walk.pages()))) == listed
+
+
+def test_given_no_count_then_the_list_is_followed_as_far_as_it_goes() -> None:
+    server = ListServer([T0 - 60 * index for index in range(1_000)])
+    assert len(ids(walked(listing(), None, server.fetch))) == 1_000
+
+
+def test_given_a_second_reader_then_the_pages_on_record_are_not_counted_twice() -> None:
+    server, shared = ListServer([T0 - 60 * index for index in range(100)]), listing()
+    walked(shared, None, server.fetch, video_count=0)
+    assert len(ids(walked(shared, None, server.fetch, reader="video_stats", video_count=0))) == 100

@@ -449,7 +449,10 @@ def test_given_the_profile_cannot_be_read_then_the_log_says_why_there_is_no_esti
     tiktok.post(LIST_URL, json=list_page([video(1, 100)], 100_000, False))
     output = run_read("videos")
     assert estimates(output) == []
-    assert output.is_in_logs("No progress estimate for videos: .*scope_not_authorized")
+    assert output.is_in_logs(
+        "No progress estimate for videos, nor a check of the list against the profile.s video "
+        "count: .*scope_not_authorized"
+    )
 
 
 class HeldByTheBudgetError(Exception):

@@ -5,22 +5,33 @@ from __future__ import annotations
 import requests
 
 from source_tiktok_organic.backoff import TikTokBackoff
-from source_tiktok_organic.business.errors import is_rate_limited
+from source_tiktok_organic.business.errors import business_policy_for, is_rate_limited
+from source_tiktok_organic.errors import Policy
 
 # "Rate limit" page of the API for Business docs: after code 40100 wait about 5 minutes.
 RATE_LIMIT_WAIT_SECONDS = 300.0
+RATE_LIMIT_JITTER = 0.1
 
 
 class BusinessBackoff(TikTokBackoff):
     """A 40100 waits out TikTok's penalty, spread by ±10% so parallel syncs do not return at once."""
 
-    def backoff_time(
+    def wait(
         self,
         response_or_exception: requests.Response | requests.RequestException | None,
         attempt_count: int,
-    ) -> float | None:
+    ) -> float:
         if isinstance(response_or_exception, requests.Response) and is_rate_limited(
             response_or_exception
         ):
-            return RATE_LIMIT_WAIT_SECONDS * self._rng.uniform(0.9, 1.1)
-        return super().backoff_time(response_or_exception, attempt_count)
+            spread = self._rng.uniform(1 - RATE_LIMIT_JITTER, 1 + RATE_LIMIT_JITTER)
+            return RATE_LIMIT_WAIT_SECONDS * spread
+        return super().wait(response_or_exception, attempt_count)
+
+    def longest_wait(self, response: requests.Response) -> float:
+        if is_rate_limited(response):
+            return RATE_LIMIT_WAIT_SECONDS * (1 + RATE_LIMIT_JITTER)
+        return super().longest_wait(response)
+
+    def policy_for(self, response: requests.Response) -> Policy | None:
+        return business_policy_for(response)

@@ -20,7 +20,7 @@ class BusinessProfileCounters(ProfileCounters):
         owner = business_id(self._auth)
         response = self._send(
             BusinessErrorHandler,
-            BusinessBackoff(),
+            BusinessBackoff(waiting=self.waiting),
             self._settings.api_base_url + API_PREFIX + "business/get/",
             {"business_id": owner, "fields": json_list(PROFILE_STATS_FIELDS)},
         )

@@ -155,3 +155,17 @@ class BusinessErrorHandler(TikTokErrorHandler):
 
     def explain(self, response: requests.Response, policy: Policy) -> str:
         return explain_business(response, policy, self.base_url_field)
+
+    def accepted(self, response: requests.Response) -> None:
+        """A partial success (code 20001) is taken, its data kept, and said so, once an answer."""
+        envelope = read_business_envelope(response)
+        if envelope.code == PARTIAL_SUCCESS:
+            message = f": {envelope.message}" if envelope.message else ""
+            self._logger.warning(
+                "TikTok answered %s with a partial success (code %d%s). Its records are kept, "
+                "but some of what was asked for may be missing (%s).",
+                urlsplit(response.url or "").path,
+                PARTIAL_SUCCESS,
+                message,
+                envelope.ids,
+            )

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 import requests
-from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
+from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 from airbyte_cdk.sources.utils import casing
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
@@ -60,10 +60,11 @@ class BusinessStream(TikTokStream):
             api_base_url=self._settings.api_base_url,
             on_rate_limit=self._context.progress.rate_limited,
             request_timeout=self._settings.request_timeout,
+            backoff=self.get_backoff_strategy(),
         )
 
-    def get_backoff_strategy(self) -> BackoffStrategy:
-        return BusinessBackoff()
+    def get_backoff_strategy(self) -> BusinessBackoff:
+        return BusinessBackoff(waiting=self._context.waiting)
 
     @cache  # noqa: B019  # as the CDK's own: the schema is read once per stream
     def get_json_schema(self) -> Mapping[str, Any]:

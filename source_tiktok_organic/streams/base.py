@@ -20,7 +20,7 @@ from airbyte_cdk.sources.streams.call_rate import (
     Rate,
 )
 from airbyte_cdk.sources.streams.http import HttpStream
-from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
+from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 
 from source_tiktok_organic.auth import TikTokAuthenticator
 from source_tiktok_organic.backoff import TikTokBackoff
@@ -34,6 +34,7 @@ from source_tiktok_organic.profile_counters import ProfileCounters
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.state import SNAPSHOT_FIELD, parse_snapshot_state
 from source_tiktok_organic.transport import request_kwargs
+from source_tiktok_organic.waiting import RateLimitWaiting
 
 RATE_LIMITED_ENDPOINTS = {
     CREATOR: ("/v2/user/info/", "/v2/video/list/"),
@@ -53,6 +54,7 @@ class SyncContext:
     snapshot_at: str
     listing: VideoListing  # the sync's one walk down the video list, for videos and video_stats
     counters: ProfileCounters  # the sync's one reading of the profile's counters
+    waiting: RateLimitWaiting  # how long the sync may still wait out rate limits, in all
 
     @property
     def guard(self) -> CursorGuard:
@@ -108,10 +110,11 @@ class TikTokStream(HttpStream, ABC):
             api_base_url=self._settings.api_base_url,
             on_rate_limit=self._context.progress.rate_limited,
             request_timeout=self._settings.request_timeout,
+            backoff=self.get_backoff_strategy(),
         )
 
-    def get_backoff_strategy(self) -> BackoffStrategy:
-        return TikTokBackoff()
+    def get_backoff_strategy(self) -> TikTokBackoff:
+        return TikTokBackoff(waiting=self._context.waiting)
 
     def request_kwargs(self, *_: Any, **__: Any) -> Mapping[str, Any]:
         return request_kwargs(self._settings.request_timeout)

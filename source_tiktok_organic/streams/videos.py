@@ -130,11 +130,10 @@ class VideoListStream(TikTokStream, ABC):
         if plan is None:
             return
         listing, floor = plan
-        expected = None
-        if self.reads_whole_list():
-            expected = self.video_count()
-            if expected is not None:
-                yield estimate(self.name, expected)
+        count = self.video_count()
+        expected = count if self.reads_whole_list() else None
+        if expected is not None:
+            yield estimate(self.name, expected)
         self.require_scope(VIDEO_LIST_SCOPE)
         walk = listing.walk(
             floor,
@@ -142,6 +141,7 @@ class VideoListStream(TikTokStream, ABC):
             self.walk_stretch,
             workers=self._settings.num_workers if self.walks_in_parallel() else 1,
             expected_videos=expected,
+            video_count=count,
         )
         for page in walk.pages():
             yield from self.take(page, walk)
@@ -175,11 +175,17 @@ class VideoListStream(TikTokStream, ABC):
         """Marks the read complete in the stream's state, once every record is out."""
 
     def video_count(self) -> int | None:
-        """The account's video count, for progress and for cutting the list; None if unknown."""
+        """The account's video count, for progress, cutting the list and bounding it; None if
+        unknown (without the scope user.info.stats)."""
         try:
             counters = self._context.counters.read()
         except AirbyteTracedException as error:
-            self.logger.warning("No progress estimate for %s: %s", self.name, error.message)
+            self.logger.warning(
+                "No progress estimate for %s, nor a check of the list against the profile's "
+                "video count: %s",
+                self.name,
+                error.message,
+            )
             return None
         count = counters.get("video_count") if counters else None
         if isinstance(count, int) and not isinstance(count, bool):

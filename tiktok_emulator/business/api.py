@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import time
 from collections.abc import Callable
 from typing import Protocol
 
 from tiktok_emulator.business.dataset import BusinessDataset
-from tiktok_emulator.business.envelope import ApiError, failure, not_found, ok
+from tiktok_emulator.business.envelope import (
+    OK,
+    PARTIAL_SUCCESS,
+    ApiError,
+    failure,
+    not_found,
+    ok,
+)
 from tiktok_emulator.business.fields import (
     BUSINESS_DAY_FIELDS,
     BUSINESS_POST_FIELDS,
@@ -67,6 +75,7 @@ class BusinessApi:
     def __init__(self, emulator: Backend):
         self.emu = emulator
         self._pager = Pager(emulator.dataset.post_times_ms)
+        self._new_posts = itertools.count()  # numbers the posts of `endless_new_posts`
         self._routes: dict[tuple[str, str], Callable[[Request], dict]] = {
             ("POST", TOKEN_PATH): self._token,
             ("POST", REFRESH_PATH): self._refresh_token,
@@ -94,10 +103,13 @@ class BusinessApi:
             data = route(request)
         except ApiError as error:
             return self._failed(request, error, log_id)
-        self.emu.count(request.path, 0)
-        code = faults.token_code if request.path == REFRESH_PATH else 0
+        data_call = request.path not in (TOKEN_PATH, REFRESH_PATH)
+        code: object = PARTIAL_SUCCESS if data_call and faults.take("partial_success") else OK
+        if request.path == REFRESH_PATH:
+            code = faults.token_code
+        self.emu.count(request.path, PARTIAL_SUCCESS if code == PARTIAL_SUCCESS else OK)
         answer = ok(data, log_id, code)
-        if request.path not in (TOKEN_PATH, REFRESH_PATH) and faults.take("truncated_bodies"):
+        if data_call and faults.take("truncated_bodies"):
             return Response(200, answer.body[: len(answer.body) // 2], log_id)
         return answer
 
@@ -231,6 +243,8 @@ class BusinessApi:
         max_count = DEFAULT_MAX_COUNT if max_count is None else max_count
         if not 1 <= max_count <= MAX_COUNT:
             raise ApiError(40002, f"max_count must be in 1..{MAX_COUNT}")
+        if self.emu.faults.endless_new_posts:
+            return self._new_post_page(int_param(request, "cursor"), fields)
         knobs = self.emu.knobs
         indices, cursor, has_more = self._pager.page(
             int_param(request, "cursor"),
@@ -241,15 +255,25 @@ class BusinessApi:
         videos = [self._post(index, fields) for index in indices]
         return {"videos": videos, "cursor": cursor, "has_more": has_more}
 
-    def _post(self, index: int, fields: list[str]) -> dict:
+    def _new_post_page(self, cursor: int | None, fields: list[str]) -> dict:
+        """One post never seen before, a second older than the cursor; has_more forever."""
+        dataset = self.emu.dataset
+        newest = dataset.post_times_ms[0] if dataset.post_times_ms else dataset.now * 1000
+        second = newest // 1000 + 1 if cursor is None else cursor // 1000 - 1
+        index = len(dataset.post_times_ms) + next(self._new_posts)
+        post = self._post(index, fields, second * 1000)
+        return {"videos": [post], "cursor": second * 1000, "has_more": True}
+
+    def _post(self, index: int, fields: list[str], created_ms: int | None = None) -> dict:
         dataset, knobs = self.emu.dataset, self.emu.knobs
-        age = dataset.now - dataset.post_times_ms[index] // 1000
+        created_ms = dataset.post_times_ms[index] if created_ms is None else created_ms
+        age = dataset.now - created_ms // 1000
         gaps = set(_not_for_account(knobs, BUSINESS_POST_FIELDS, REGISTERED_POST_FIELDS))
         if age < FRESH_SECONDS:
             gaps.update(DELAYED_POST_FIELDS)
         if knobs.idle_posts_lose_insights and age > IDLE_SECONDS:
             gaps.update(IDLE_LOST_FIELDS)
-        return render(dataset.post(index), fields, gaps, knobs)
+        return render(dataset.post(index, created_ms), fields, gaps, knobs)
 
     def _check_scopes(
         self, fields: list[str], needs: dict[str, str], granted: frozenset[str]

@@ -58,10 +58,13 @@ class BusinessDataset:
     def today(self) -> dt.date:
         return dt.datetime.fromtimestamp(self.now, dt.UTC).date()
 
-    def post(self, index: int) -> dict:
-        """The `index`-th newest post with lifetime totals, as video/list would show it."""
+    def post(self, index: int, created_ms: int | None = None) -> dict:
+        """The `index`-th newest post with lifetime totals, as video/list would show it.
+
+        With `created_ms`, a post posted then that the account's list and count leave out.
+        """
         rng = random.Random(f"{self.seed}:post:{index}")
-        created = self.post_times_ms[index] // 1000
+        created = (self.post_times_ms[index] if created_ms is None else created_ms) // 1000
         item_id = str((created << 32) | index)
         photo = rng.random() < 0.15
         duration = round(rng.uniform(3, 30) if photo else rng.uniform(5, 180), 3)

@@ -6,6 +6,7 @@ from tiktok_emulator.messages import Response, json_response
 
 MESSAGES = {
     0: "OK",
+    20001: "Partial success.",
     40001: "No permission to operate this business account.",
     40002: "Invalid parameter.",
     40100: "Too many requests. Please retry in some time.",
@@ -29,10 +30,15 @@ class ApiError(Exception):
         self.code = code
 
 
-def ok(data: dict, log_id: str, code: object = 0) -> Response:
-    """A success; `code` may be spelt as TikTok might ("0") when a test asks."""
+OK = 0
+PARTIAL_SUCCESS = 20001
+
+
+def ok(data: dict, log_id: str, code: object = OK) -> Response:
+    """Code 0, or 20001 (TikTok's partial success, with data), or 0 spelt "0" when a test asks."""
+    message = MESSAGES[PARTIAL_SUCCESS] if code == PARTIAL_SUCCESS else MESSAGES[OK]
     return json_response(
-        200, {"code": code, "message": "OK", "request_id": log_id, "data": data}, log_id
+        200, {"code": code, "message": message, "request_id": log_id, "data": data}, log_id
     )
 
 

@@ -1,0 +1,44 @@
+"""How long one sync may wait out TikTok's rate limit, summed over all its streams and endpoints.
+
+Each wait is bounded on its own (TikTok's five minutes, the CDK's retries per request), but an
+account whose limit another connection keeps using up would have every request of every stream
+wait its fill. The error handler asks this allowance before a rate-limited request waits, and
+fails the request once the next wait would take the sync past it.
+"""
+
+from __future__ import annotations
+
+import threading
+
+RATE_LIMIT_WAITING_SECONDS = 20 * 60
+
+
+class RateLimitWaiting:
+    """The sync's one allowance: every stream's error handler and backoff share it."""
+
+    def __init__(self, seconds: float = RATE_LIMIT_WAITING_SECONDS) -> None:
+        self.seconds = seconds
+        self._spent = 0.0
+        self._lock = threading.Lock()  # the listing's workers wait from several threads
+
+    @property
+    def spent(self) -> float:
+        with self._lock:
+            return self._spent
+
+    def admits(self, wait: float) -> bool:
+        """Whether a wait this long still fits in what the sync may wait in all."""
+        with self._lock:
+            return self._spent + wait <= self.seconds
+
+    def spend(self, wait: float) -> None:
+        with self._lock:
+            self._spent += wait
+
+    def refusal(self) -> str:
+        """Why a rate-limited request fails instead of waiting, for the sync's error."""
+        return (
+            f"The sync stops: it has waited {self.spent / 60:.0f} minutes in all for TikTok's rate "
+            f"limit, and one more wait would take it past the {self.seconds / 60:g} minutes a sync "
+            "waits for it at most. Run it again later."
+        )

@@ -1,0 +1,43 @@
+"""The sync's one allowance of rate-limit waiting."""
+
+import threading
+
+from source_tiktok_organic.waiting import RATE_LIMIT_WAITING_SECONDS, RateLimitWaiting
+
+
+def test_the_allowance_is_twenty_minutes() -> None:
+    assert RATE_LIMIT_WAITING_SECONDS == 20 * 60
+    assert RateLimitWaiting().seconds == RATE_LIMIT_WAITING_SECONDS
+
+
+def test_given_waits_spent_then_only_a_wait_that_still_fits_is_admitted() -> None:
+    waiting = RateLimitWaiting(600)
+    assert waiting.admits(600)
+    assert not waiting.admits(600.5)
+    waiting.spend(300)
+    assert waiting.spent == 300
+    assert waiting.admits(300)
+    assert not waiting.admits(300.5)
+
+
+def test_given_streams_spending_at_once_then_every_wait_is_counted() -> None:
+    waiting = RateLimitWaiting()
+
+    def spend() -> None:
+        for _ in range(1_000):
+            waiting.spend(0.25)
+
+    threads = [threading.Thread(target=spend) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert waiting.spent == 1_000
+
+
+def test_the_refusal_says_how_long_the_sync_waited_and_its_bound() -> None:
+    waiting = RateLimitWaiting()
+    waiting.spend(900)
+    refusal = waiting.refusal()
+    assert "waited 15 minutes in all for TikTok's rate limit" in refusal
+    assert "past the 20 minutes a sync waits for it at most" in refusal
