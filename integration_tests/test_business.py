@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -313,7 +313,24 @@ def test_given_a_personal_account_then_business_only_day_metrics_are_null(
     for day in days:
         assert isinstance(day["video_views"], int)
         assert day.get("daily_new_followers") is None
+        assert day.get("daily_total_followers") is None, "unavailable with what it is the net of"
         assert day.get("unique_video_views") is None
+
+
+def test_given_days_that_lost_one_follower_net_then_their_minus_one_is_kept_beside_null_gaps(
+    business_now: BusinessEmulator,
+) -> None:
+    business_now.knobs.net_follower_loss = True
+    business_now.knobs.unavailable = "minus_one"  # yesterday, not complete yet, is all -1
+    *complete, yesterday = read_own(config_of(business_now)).records("daily_metrics")
+    losing = [day for day in complete if date.fromisoformat(day["date"]).toordinal() % 2 == 0]
+    assert len(losing) >= 29
+    for day in losing:
+        assert (day["daily_total_followers"], day["daily_new_followers"]) == (-1, 3)
+        assert day["daily_lost_followers"] == 4
+    assert all(day["daily_total_followers"] != -1 for day in complete if day not in losing)
+    assert yesterday.get("daily_total_followers") is None
+    assert yesterday.get("daily_new_followers") is None
 
 
 def test_given_no_insights_scope_then_no_daily_or_audience_rows_and_each_says_why(

@@ -5,12 +5,7 @@ from typing import Any
 import pytest
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.business.records import (
-    honest,
-    normalise_percentages,
-    to_profile,
-    to_video,
-)
+from source_tiktok_organic.business.records import normalise_percentages, to_profile, to_video
 
 
 def post(**overrides: Any) -> dict[str, Any]:
@@ -61,20 +56,6 @@ def test_given_minus_one_then_null_never_a_negative_count(field: str) -> None:
     video = to_video(post(**{field: -1}))
     column = {"likes": "like_count", "video_views": "view_count"}.get(field, field)
     assert video[column] is None
-
-
-def test_honest_keeps_every_real_value() -> None:
-    assert [honest(value) for value in (0, 1, -1.0, -1, -2, True, False, "-1", None)] == [
-        0,
-        1,
-        None,
-        None,
-        -2,
-        True,
-        False,
-        "-1",
-        None,
-    ]
 
 
 def test_given_percentages_on_a_0_100_scale_then_every_share_of_the_record_is_0_1() -> None:

@@ -16,8 +16,9 @@ from airbyte_cdk.sources.streams.core import StreamData
 
 from source_tiktok_organic.business.envelope import business_data
 from source_tiktok_organic.business.fields import json_list
-from source_tiktok_organic.business.records import honest, normalise_percentages
+from source_tiktok_organic.business.records import normalise_percentages
 from source_tiktok_organic.business.streams import BusinessStream
+from source_tiktok_organic.business.unavailable import honest, honest_row
 from source_tiktok_organic.errors import config_error, naming, traced_error
 from source_tiktok_organic.records import conform
 from source_tiktok_organic.streams.base import SNAPSHOT_FIELD, SnapshotStream
@@ -129,7 +130,7 @@ class DailyMetrics(BusinessInsightsStream):
             if not isinstance(days, list) or not all(isinstance(day, dict) for day in days):
                 raise traced_error(f"TikTok's daily metrics are not a list of days: {days!r:.80}")
             for day in days:
-                record = {name: honest(value) for name, value in day.items()}
+                record = honest_row(day)
                 record["open_id"] = owner
                 conform(record, self.name)
                 moment = parse_day(record.get(DATE_FIELD))

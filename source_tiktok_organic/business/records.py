@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from source_tiktok_organic.business.unavailable import honest_row
 from source_tiktok_organic.records import conform
 
 PROFILE_COLUMNS = {
@@ -27,19 +28,10 @@ VIDEO_COLUMNS = {
     "video_views": "view_count",
 }
 CAPTION_COLUMNS = ("title", "video_description")  # a post has one caption, the Display API two
-# TikTok's "unavailable" (seen in production): no real count, time or rate is negative.
-UNAVAILABLE = -1
-
-
-def honest(value: Any) -> Any:
-    """-1 means TikTok has no value, which is not zero: it becomes null."""
-    if value == UNAVAILABLE and not isinstance(value, bool):
-        return None
-    return value
 
 
 def renamed(raw: Mapping[str, Any], columns: Mapping[str, str]) -> dict[str, Any]:
-    return {columns.get(name, name): honest(value) for name, value in raw.items()}
+    return {columns.get(name, name): value for name, value in honest_row(raw).items()}
 
 
 def to_profile(data: Mapping[str, Any], business_id: str) -> dict[str, Any]:
