@@ -33,6 +33,15 @@ EVERY_STREAM = {
 }
 OWN = {"daily_metrics": "incremental", "audience_snapshots": "incremental"}
 INSIGHTS = ("reach", "total_time_watched", "video_view_retention", "impression_sources")
+SHARE_ARRAYS = (
+    "video_view_retention",
+    "engagement_likes",
+    "impression_sources",
+    "audience_genders",
+    "audience_countries",
+    "audience_cities",
+    "audience_types",
+)
 
 
 def config_of(emu: BusinessEmulator, **overrides: Any) -> dict[str, Any]:
@@ -188,18 +197,63 @@ def test_given_each_way_of_saying_unavailable_then_null_never_zero_or_minus_one(
     assert user["is_business_account"] is False
 
 
-def test_given_percentages_on_a_0_100_scale_then_the_same_shares_as_on_0_1(
-    business: BusinessEmulator,
+@pytest.mark.parametrize("scale", [100, "mixed"])
+def test_given_percentages_on_a_0_100_or_mixed_scale_then_the_same_shares_as_on_0_1(
+    business: BusinessEmulator, scale: int | str
 ) -> None:
     on_one = read_all(config_of(business)).records("videos")
-    business.knobs.percentage_scale = 100
-    on_hundred = read_all(config_of(business, refresh_token=business.issue_refresh_token()))
-    for one, hundred in zip(on_one, on_hundred.records("videos"), strict=True):
-        for column in ("video_view_retention", "impression_sources", "audience_genders"):
+    business.knobs.percentage_scale = scale
+    other = read_all(config_of(business, refresh_token=business.issue_refresh_token()))
+    assert "outside 0 to 1" not in other.logs()
+    for one, scaled in zip(on_one, other.records("videos"), strict=True):
+        for column in SHARE_ARRAYS:
             if one.get(column) is None:
                 continue
-            for a, b in zip(one[column], hundred[column], strict=True):
+            for a, b in zip(one[column], scaled[column], strict=True):
                 assert b["percentage"] == pytest.approx(a["percentage"], abs=0.0001)
+
+
+@pytest.mark.parametrize("scale", [1, 100, "mixed"])
+def test_given_the_whole_rounded_past_1_then_kept_and_each_post_named(
+    business: BusinessEmulator, scale: int | str
+) -> None:
+    business.knobs.percentage_scale = scale
+    business.knobs.share_anomaly = "rounding"
+    run = read_all(config_of(business))
+    logs = run.logs()
+    for video in run.records("videos"):
+        assert video["video_view_retention"][0]["percentage"] == pytest.approx(1.0004)
+        assert all(0 <= point["percentage"] <= 1 for point in video["video_view_retention"][1:])
+        assert (
+            f"Post {video['id']}: TikTok sent video_view_retention"
+            f"{' on a 0-100 scale' if scale != 1 else ''} with shares outside 0 to 1: "
+            f"{1.0004 * (1 if scale == 1 else 100):g} (second 0) kept as 1.0004, over 1 by rounding."
+        ) in logs
+        assert video.get("impression_sources") is None or all(
+            0 <= source["percentage"] <= 1 for source in video["impression_sources"]
+        )
+
+
+def test_given_shares_no_scale_explains_then_null_named_and_in_missing_fields(
+    business: BusinessEmulator,
+) -> None:
+    business.knobs.share_anomaly = "out_of_range"
+    run = read_all(config_of(business))
+    logs = run.logs()
+    fresh = fresh_ids(business)
+    stats = {row["video_id"]: row for row in run.records("video_stats")}
+    for video in run.records("videos"):
+        assert video["video_view_retention"][1]["percentage"] is None
+        assert f"Post {video['id']}: TikTok sent video_view_retention with shares" in logs
+        if video["id"] in fresh:
+            continue  # no watch rate yet
+        assert video.get("full_video_watched_rate") is None
+        assert stats[video["id"]].get("full_video_watched_rate") is None
+        assert "full_video_watched_rate" in stats[video["id"]]["missing_fields"]
+        assert (
+            f"Post {video['id']}: TikTok sent full_video_watched_rate 1.3, outside 0 to 1: set to "
+            "null." in logs
+        )
 
 
 @pytest.mark.parametrize(("cursor_style", "short_pages"), [("opaque", False), ("timestamp", True)])
@@ -343,9 +397,9 @@ def test_given_no_insights_scope_then_no_daily_or_audience_rows_and_each_says_wh
         assert f"Stream {stream} is unavailable: the scope 'user.insights'" in run.logs()
 
 
-@pytest.mark.parametrize("scale", [1, 100])
+@pytest.mark.parametrize("scale", [1, 100, "mixed"])
 def test_given_each_percentage_scale_then_each_audience_dimension_adds_up_to_one(
-    business_now: BusinessEmulator, scale: int
+    business_now: BusinessEmulator, scale: int | str
 ) -> None:
     business_now.knobs.percentage_scale = scale
     run = read_own(config_of(business_now))
@@ -358,6 +412,35 @@ def test_given_each_percentage_scale_then_each_audience_dimension_adds_up_to_one
     assert len({row["snapshot_at"] for row in rows}) == 1
     later = read_own(run.latest_config(config_of(business_now)), run.state_messages())
     assert len(later.records("audience_snapshots")) == len(rows), "a new snapshot each sync"
+
+
+@pytest.mark.parametrize(
+    ("anomaly", "warned"),
+    [
+        ("rounding", "100.04 (gender Female) kept as 1.0004, over 1 by rounding."),
+        ("out_of_range", "-30.0 (gender Other) set to null."),
+    ],
+)
+def test_given_odd_audience_shares_then_kept_or_null_as_their_range_says_and_named(
+    business_now: BusinessEmulator, anomaly: str, warned: str
+) -> None:
+    business_now.knobs.percentage_scale = 100
+    business_now.knobs.share_anomaly = anomaly
+    run = read_own(config_of(business_now))
+    genders = {
+        row["value"]: row.get("percentage")
+        for row in run.records("audience_snapshots")
+        if row["dimension"] == "gender"
+    }
+    if anomaly == "rounding":
+        assert genders == {"Female": pytest.approx(1.0004), "Male": 0, "Other": 0}
+    else:
+        assert genders["Other"] is None
+        assert all(0 < genders[gender] < 1 for gender in ("Female", "Male"))
+    assert (
+        "The account's audience: TikTok sent audience_genders on a 0-100 scale with shares "
+        f"outside 0 to 1: {warned}" in run.logs()
+    )
 
 
 def test_given_a_saved_daily_state_that_is_not_a_date_then_a_config_error_names_it(

@@ -16,9 +16,9 @@ from airbyte_cdk.sources.streams.core import StreamData
 
 from source_tiktok_organic.business.envelope import business_data
 from source_tiktok_organic.business.fields import json_list
-from source_tiktok_organic.business.records import normalise_percentages
+from source_tiktok_organic.business.shares import on_one_scale
 from source_tiktok_organic.business.streams import BusinessStream
-from source_tiktok_organic.business.unavailable import honest, honest_row
+from source_tiktok_organic.business.unavailable import honest_row
 from source_tiktok_organic.errors import config_error, naming, traced_error
 from source_tiktok_organic.records import conform
 from source_tiktok_organic.streams.base import SNAPSHOT_FIELD, SnapshotStream
@@ -35,6 +35,7 @@ AUDIENCES = {  # field -> (dimension, the key of its value)
     "audience_countries": ("country", "country"),
     "audience_cities": ("city", "city_name"),
 }
+AUDIENCE_OWNER = "The account's audience"  # who the shares describe, in warnings
 
 
 class BusinessInsightsStream(BusinessStream):
@@ -156,16 +157,17 @@ class AudienceSnapshots(SnapshotStream, BusinessInsightsStream):
 
     def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
         data, _envelope = business_data(response, self.name)
-        shares: dict[str, list[Any]] = {
-            field: data[field] for field in AUDIENCES if isinstance(data.get(field), list)
+        shares = {
+            field: on_one_scale(data[field], field, AUDIENCE_OWNER)
+            for field in AUDIENCES
+            if isinstance(data.get(field), list)
         }
-        normalise_percentages(shares)
         base = {"open_id": self.business_id(), SNAPSHOT_FIELD: self._context.snapshot_at}
         for field, items in shares.items():
             dimension, key = AUDIENCES[field]
             for item in items:
                 if isinstance(item, dict) and item.get(key) is not None:
-                    share = honest(item.get("percentage"))
+                    share = item.get("percentage")
                     row = {**base, "dimension": dimension, "value": item[key], "percentage": share}
                     yield conform(row, self.name)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from source_tiktok_organic.business.shares import SHARE_FIELDS, checked_share, on_one_scale
 from source_tiktok_organic.business.unavailable import honest_row
 from source_tiktok_organic.records import conform
 
@@ -47,23 +48,11 @@ def to_video(raw: Mapping[str, Any]) -> dict[str, Any]:
     caption = record.pop("caption", None)
     for column in CAPTION_COLUMNS:
         record[column] = caption
-    normalise_percentages(record)
+    owner = f"Post {record.get('id')}"
+    for name, value in record.items():
+        if isinstance(value, list):
+            record[name] = on_one_scale(value, name, owner)
+    for name in SHARE_FIELDS:
+        if name in record:
+            record[name] = checked_share(record[name], name, owner)
     return conform(record, "business/videos")
-
-
-def normalise_percentages(record: dict[str, Any]) -> None:
-    """Shares as 0-1, whether TikTok sent 0-1 or 0-100 (undocumented).
-
-    Judged over the whole record: its gender split, impression sources and retention at second 0
-    always hold a share above 1 % of the whole, so any value above 1 means a 0-100 scale.
-    """
-    shares = [
-        item
-        for value in record.values()
-        if isinstance(value, list)
-        for item in value
-        if isinstance(item, dict) and isinstance(item.get("percentage"), int | float)
-    ]
-    if any(item["percentage"] > 1 for item in shares):
-        for item in shares:
-            item["percentage"] = item["percentage"] / 100
