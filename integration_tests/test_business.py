@@ -8,6 +8,7 @@ TikTok's "unavailable" kept as null.
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -16,10 +17,11 @@ from typing import Any
 
 import jsonschema
 import pytest
-from airbyte_cdk.models import Status, Type
+from airbyte_cdk.models import FailureType, Status, Type
 
 from integration_tests.cli import Run, catalog_for, run_connector
 from integration_tests.test_faults import assert_no_secret_printed
+from source_tiktok_organic import deadlines
 from tiktok_emulator.business import BusinessEmulator
 from tiktok_emulator.business.api import FRESH_SECONDS
 
@@ -48,8 +50,10 @@ def config_of(emu: BusinessEmulator, **overrides: Any) -> dict[str, Any]:
     return emu.connector_config(**{"request_timeout_seconds": 2, "lookback_days": 0, **overrides})
 
 
-def read_all(config: dict[str, Any], state: list[dict[str, Any]] | None = None) -> Run:
-    return run_connector("read", config, catalog_for(EVERY_STREAM), state)
+def read_all(
+    config: dict[str, Any], state: list[dict[str, Any]] | None = None, **options: Any
+) -> Run:
+    return run_connector("read", config, catalog_for(EVERY_STREAM), state, **options)
 
 
 def post_ids(emu: BusinessEmulator) -> list[str]:
@@ -254,6 +258,41 @@ def test_given_shares_no_scale_explains_then_null_named_and_in_missing_fields(
             f"Post {video['id']}: TikTok sent full_video_watched_rate 1.3, outside 0 to 1: set to "
             "null." in logs
         )
+
+
+def test_given_retention_curves_past_an_hour_then_each_keeps_its_first_hour_and_says_so(
+    business: BusinessEmulator,
+) -> None:
+    business.knobs.retention_entries = 5_000
+    run = read_all(config_of(business))
+    videos = run.records("videos")
+    assert len(videos) == len(post_ids(business))
+    for video in videos:
+        curve = video["video_view_retention"]
+        assert [point["second"] for point in curve] == [str(s) for s in range(3_600)]
+        assert (
+            f"Post {video['id']}: TikTok sent 5,000 entries of video_view_retention; only the "
+            "first 3,600 are kept" in run.logs()
+        )
+
+
+def test_given_an_answer_past_the_size_limit_then_the_read_stops_with_the_size_and_the_limit(
+    business: BusinessEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(deadlines, "MAX_BODY_BYTES", deadlines.MIB)  # 20 posts of 3,000: ~2.2 MiB
+    business.knobs.retention_entries = 3_000
+    run = read_all(config_of(business), fails=True)
+    assert run.records("user_info"), "the profile's answer is small"
+    assert run.records("videos") == []
+    [trace, *_] = [m.trace.error for m in run.of_type(Type.TRACE) if m.trace.error]
+    assert trace.failure_type == FailureType.system_error
+    assert re.fullmatch(
+        r"TikTok's answer to /open_api/v1.3/business/video/list/ is larger than the 1 MiB the "
+        r"connector reads of one answer \(it announced [\d,]+ bytes\), so the sync stops rather "
+        r"than run out of memory. Please report it with TikTok's id for the call "
+        r"\(X-Tt-Logid: \w+\).",
+        trace.message,
+    )
 
 
 @pytest.mark.parametrize(("cursor_style", "short_pages"), [("opaque", False), ("timestamp", True)])

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.business.records import to_profile, to_video
+from source_tiktok_organic.business.records import MAX_ARRAY_ENTRIES, to_profile, to_video
 
 
 def post(**overrides: Any) -> dict[str, Any]:
@@ -90,3 +90,23 @@ def test_given_a_post_without_a_caption_then_both_title_columns_are_null() -> No
     video = to_video({"item_id": "9", "create_time": "1760000000"})
     assert video["title"] is None
     assert video["video_description"] is None
+
+
+def test_given_an_insight_array_past_the_cap_then_its_first_entries_are_kept_and_the_cut_named(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    retention = [{"second": str(s), "percentage": 0.5} for s in range(MAX_ARRAY_ENTRIES + 2)]
+    video = to_video(post(video_view_retention=retention))
+    assert video["video_view_retention"] == retention[:MAX_ARRAY_ENTRIES]
+    assert caplog.messages == [
+        "Post 7301: TikTok sent 3,602 entries of video_view_retention; only the first 3,600 are "
+        "kept, one a second of a 60-minute post, TikTok's longest."
+    ]
+
+
+def test_given_an_insight_array_of_the_cap_then_whole_and_unnamed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    likes = [{"second": str(s), "percentage": 0.01} for s in range(MAX_ARRAY_ENTRIES)]
+    assert to_video(post(engagement_likes=likes))["engagement_likes"] == likes
+    assert caplog.messages == []

@@ -16,7 +16,7 @@ from airbyte_cdk.sources.streams.core import StreamData
 
 from source_tiktok_organic.business.envelope import business_data
 from source_tiktok_organic.business.fields import json_list
-from source_tiktok_organic.business.shares import on_one_scale
+from source_tiktok_organic.business.records import insight_array
 from source_tiktok_organic.business.streams import BusinessStream
 from source_tiktok_organic.business.unavailable import honest_row
 from source_tiktok_organic.errors import config_error, naming, traced_error
@@ -158,7 +158,7 @@ class AudienceSnapshots(SnapshotStream, BusinessInsightsStream):
     def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
         data, _envelope = business_data(response, self.name)
         shares = {
-            field: on_one_scale(data[field], field, AUDIENCE_OWNER)
+            field: insight_array(data[field], field, AUDIENCE_OWNER)
             for field in AUDIENCES
             if isinstance(data.get(field), list)
         }

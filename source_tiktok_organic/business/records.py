@@ -6,6 +6,7 @@ table is in docs/tiktok-organic.md); every other field keeps TikTok's own name.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,10 @@ VIDEO_COLUMNS = {
     "video_views": "view_count",
 }
 CAPTION_COLUMNS = ("title", "video_description")  # a post has one caption, the Display API two
+# The entries an insight array keeps: a retention curve has one a second, and TikTok's longest
+# post is 60 minutes. Bounds each record (and the page of 20 the sync keeps) whatever TikTok sends.
+MAX_ARRAY_ENTRIES = 3_600
+LOGGER = logging.getLogger("airbyte")
 
 
 def renamed(raw: Mapping[str, Any], columns: Mapping[str, str]) -> dict[str, Any]:
@@ -51,8 +56,23 @@ def to_video(raw: Mapping[str, Any]) -> dict[str, Any]:
     owner = f"Post {record.get('id')}"
     for name, value in record.items():
         if isinstance(value, list):
-            record[name] = on_one_scale(value, name, owner)
+            record[name] = insight_array(value, name, owner)
     for name in SHARE_FIELDS:
         if name in record:
             record[name] = checked_share(record[name], name, owner)
     return conform(record, "business/videos")
+
+
+def insight_array(items: list[Any], field: str, owner: str) -> list[Any]:
+    """Its first MAX_ARRAY_ENTRIES entries (a cut is named), each share on 0-1."""
+    if len(items) > MAX_ARRAY_ENTRIES:
+        LOGGER.warning(
+            "%s: TikTok sent %s entries of %s; only the first %s are kept, one a second of a "
+            "60-minute post, TikTok's longest.",
+            owner,
+            f"{len(items):,}",
+            field,
+            f"{MAX_ARRAY_ENTRIES:,}",
+        )
+        items = items[:MAX_ARRAY_ENTRIES]
+    return on_one_scale(items, field, owner)
