@@ -130,7 +130,7 @@ def read_body(response: requests.Response, seconds: float) -> str | None:
     announced = response.headers.get("Content-Length", "")
     if announced.isdigit() and int(announced) > MAX_BODY_BYTES:
         response.close()
-        raise too_large(response, f"it announced {int(announced):,} bytes")
+        raise _too_large(response, f"it announced {int(announced):,} bytes")
     deadline = time.monotonic() + seconds
     chunks, size = [], 0
     try:
@@ -139,7 +139,7 @@ def read_body(response: requests.Response, seconds: float) -> str | None:
             size += len(chunk)
             if size > MAX_BODY_BYTES:
                 response.close()
-                raise too_large(response, f"{size:,} bytes had come when the read stopped")
+                raise _too_large(response, f"{size:,} bytes had come when the read stopped")
             if time.monotonic() > deadline:
                 response.close()
                 return f"did not arrive in full within {seconds:g} s"
@@ -150,7 +150,7 @@ def read_body(response: requests.Response, seconds: float) -> str | None:
     return None
 
 
-def too_large(response: requests.Response, measured: str) -> AirbyteTracedException:
+def _too_large(response: requests.Response, measured: str) -> AirbyteTracedException:
     path = urlsplit(response.url or "").path
     message = (
         f"TikTok's answer to {path} is larger than the {MAX_BODY_BYTES // MIB} MiB the connector "
