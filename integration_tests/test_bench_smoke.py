@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import giant_arrays
 from bench.harness import NO_BYTECODE, child_env
 from bench.scenarios import QUICK
 
@@ -94,3 +95,11 @@ def test_uncached_start_up_reads_no_bytecode_whatever_the_venv_holds() -> None:
     assert flag == "1"
     assert Path(cached).is_relative_to(NO_BYTECODE)
     assert not NO_BYTECODE.exists() or not any(NO_BYTECODE.iterdir())
+
+
+def test_giant_arrays_measures_a_real_read_of_long_retention_curves(tmp_path: Path) -> None:
+    summary = giant_arrays.measure(posts=3, entries=4_000, work=tmp_path)
+    assert re.fullmatch(
+        r"3 posts x 4000 retention entries: peak RSS \d+ MiB, 6 records, exit 0, [\d.]+ s",
+        summary,
+    ), summary

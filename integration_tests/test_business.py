@@ -8,18 +8,20 @@ TikTok's "unavailable" kept as null.
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from airbyte_cdk.models import Status, Type
+from airbyte_cdk.models import FailureType, Status, Type
 
 from integration_tests.cli import Run, catalog_for, run_connector
 from integration_tests.test_faults import assert_no_secret_printed
+from source_tiktok_organic import deadlines
 from tiktok_emulator.business import BusinessEmulator
 from tiktok_emulator.business.api import FRESH_SECONDS
 
@@ -33,14 +35,25 @@ EVERY_STREAM = {
 }
 OWN = {"daily_metrics": "incremental", "audience_snapshots": "incremental"}
 INSIGHTS = ("reach", "total_time_watched", "video_view_retention", "impression_sources")
+SHARE_ARRAYS = (
+    "video_view_retention",
+    "engagement_likes",
+    "impression_sources",
+    "audience_genders",
+    "audience_countries",
+    "audience_cities",
+    "audience_types",
+)
 
 
 def config_of(emu: BusinessEmulator, **overrides: Any) -> dict[str, Any]:
     return emu.connector_config(**{"request_timeout_seconds": 2, "lookback_days": 0, **overrides})
 
 
-def read_all(config: dict[str, Any], state: list[dict[str, Any]] | None = None) -> Run:
-    return run_connector("read", config, catalog_for(EVERY_STREAM), state)
+def read_all(
+    config: dict[str, Any], state: list[dict[str, Any]] | None = None, **options: Any
+) -> Run:
+    return run_connector("read", config, catalog_for(EVERY_STREAM), state, **options)
 
 
 def post_ids(emu: BusinessEmulator) -> list[str]:
@@ -221,18 +234,98 @@ def test_given_each_way_of_saying_unavailable_then_null_never_zero_or_minus_one(
     assert user["is_business_account"] is False
 
 
-def test_given_percentages_on_a_0_100_scale_then_the_same_shares_as_on_0_1(
-    business: BusinessEmulator,
+@pytest.mark.parametrize("scale", [100, "mixed"])
+def test_given_percentages_on_a_0_100_or_mixed_scale_then_the_same_shares_as_on_0_1(
+    business: BusinessEmulator, scale: int | str
 ) -> None:
     on_one = read_all(config_of(business)).records("videos")
-    business.knobs.percentage_scale = 100
-    on_hundred = read_all(config_of(business, refresh_token=business.issue_refresh_token()))
-    for one, hundred in zip(on_one, on_hundred.records("videos"), strict=True):
-        for column in ("video_view_retention", "impression_sources", "audience_genders"):
+    business.knobs.percentage_scale = scale
+    other = read_all(config_of(business, refresh_token=business.issue_refresh_token()))
+    assert "outside 0 to 1" not in other.logs()
+    for one, scaled in zip(on_one, other.records("videos"), strict=True):
+        for column in SHARE_ARRAYS:
             if one.get(column) is None:
                 continue
-            for a, b in zip(one[column], hundred[column], strict=True):
+            for a, b in zip(one[column], scaled[column], strict=True):
                 assert b["percentage"] == pytest.approx(a["percentage"], abs=0.0001)
+
+
+@pytest.mark.parametrize("scale", [1, 100, "mixed"])
+def test_given_the_whole_rounded_past_1_then_kept_and_each_post_named(
+    business: BusinessEmulator, scale: int | str
+) -> None:
+    business.knobs.percentage_scale = scale
+    business.knobs.share_anomaly = "rounding"
+    run = read_all(config_of(business))
+    logs = run.logs()
+    for video in run.records("videos"):
+        assert video["video_view_retention"][0]["percentage"] == pytest.approx(1.0004)
+        assert all(0 <= point["percentage"] <= 1 for point in video["video_view_retention"][1:])
+        assert (
+            f"Post {video['id']}: TikTok sent video_view_retention"
+            f"{' on a 0-100 scale' if scale != 1 else ''} with shares outside 0 to 1: "
+            f"{1.0004 * (1 if scale == 1 else 100):g} (second 0) kept as 1.0004, over 1 by rounding."
+        ) in logs
+        assert video.get("impression_sources") is None or all(
+            0 <= source["percentage"] <= 1 for source in video["impression_sources"]
+        )
+
+
+def test_given_shares_no_scale_explains_then_null_named_and_in_missing_fields(
+    business: BusinessEmulator,
+) -> None:
+    business.knobs.share_anomaly = "out_of_range"
+    run = read_all(config_of(business))
+    logs = run.logs()
+    fresh = fresh_ids(business)
+    stats = {row["video_id"]: row for row in run.records("video_stats")}
+    for video in run.records("videos"):
+        assert video["video_view_retention"][1]["percentage"] is None
+        assert f"Post {video['id']}: TikTok sent video_view_retention with shares" in logs
+        if video["id"] in fresh:
+            continue  # no watch rate yet
+        assert video.get("full_video_watched_rate") is None
+        assert stats[video["id"]].get("full_video_watched_rate") is None
+        assert "full_video_watched_rate" in stats[video["id"]]["missing_fields"]
+        assert (
+            f"Post {video['id']}: TikTok sent full_video_watched_rate 1.3, outside 0 to 1: set to "
+            "null." in logs
+        )
+
+
+def test_given_retention_curves_past_an_hour_then_each_keeps_its_first_hour_and_says_so(
+    business: BusinessEmulator,
+) -> None:
+    business.knobs.retention_entries = 5_000
+    run = read_all(config_of(business))
+    videos = run.records("videos")
+    assert len(videos) == len(post_ids(business))
+    for video in videos:
+        curve = video["video_view_retention"]
+        assert [point["second"] for point in curve] == [str(s) for s in range(3_600)]
+        assert (
+            f"Post {video['id']}: TikTok sent 5,000 entries of video_view_retention; only the "
+            "first 3,600 are kept" in run.logs()
+        )
+
+
+def test_given_an_answer_past_the_size_limit_then_the_read_stops_with_the_size_and_the_limit(
+    business: BusinessEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(deadlines, "MAX_BODY_BYTES", deadlines.MIB)  # 20 posts of 3,000: ~2.2 MiB
+    business.knobs.retention_entries = 3_000
+    run = read_all(config_of(business), fails=True)
+    assert run.records("user_info"), "the profile's answer is small"
+    assert run.records("videos") == []
+    [trace, *_] = [m.trace.error for m in run.of_type(Type.TRACE) if m.trace.error]
+    assert trace.failure_type == FailureType.system_error
+    assert re.fullmatch(
+        r"TikTok's answer to /open_api/v1.3/business/video/list/ is larger than the 1 MiB the "
+        r"connector reads of one answer \(it announced [\d,]+ bytes\), so the sync stops rather "
+        r"than run out of memory. Please report it with TikTok's id for the call "
+        r"\(X-Tt-Logid: \w+\).",
+        trace.message,
+    )
 
 
 @pytest.mark.parametrize(("cursor_style", "short_pages"), [("opaque", False), ("timestamp", True)])
@@ -346,7 +439,24 @@ def test_given_a_personal_account_then_business_only_day_metrics_are_null(
     for day in days:
         assert isinstance(day["video_views"], int)
         assert day.get("daily_new_followers") is None
+        assert day.get("daily_total_followers") is None, "unavailable with what it is the net of"
         assert day.get("unique_video_views") is None
+
+
+def test_given_days_that_lost_one_follower_net_then_their_minus_one_is_kept_beside_null_gaps(
+    business_now: BusinessEmulator,
+) -> None:
+    business_now.knobs.net_follower_loss = True
+    business_now.knobs.unavailable = "minus_one"  # yesterday, not complete yet, is all -1
+    *complete, yesterday = read_own(config_of(business_now)).records("daily_metrics")
+    losing = [day for day in complete if date.fromisoformat(day["date"]).toordinal() % 2 == 0]
+    assert len(losing) >= 29
+    for day in losing:
+        assert (day["daily_total_followers"], day["daily_new_followers"]) == (-1, 3)
+        assert day["daily_lost_followers"] == 4
+    assert all(day["daily_total_followers"] != -1 for day in complete if day not in losing)
+    assert yesterday.get("daily_total_followers") is None
+    assert yesterday.get("daily_new_followers") is None
 
 
 def test_given_no_insights_scope_then_no_daily_or_audience_rows_and_each_says_why(
@@ -359,9 +469,9 @@ def test_given_no_insights_scope_then_no_daily_or_audience_rows_and_each_says_wh
         assert f"Stream {stream} is unavailable: the scope 'user.insights'" in run.logs()
 
 
-@pytest.mark.parametrize("scale", [1, 100])
+@pytest.mark.parametrize("scale", [1, 100, "mixed"])
 def test_given_each_percentage_scale_then_each_audience_dimension_adds_up_to_one(
-    business_now: BusinessEmulator, scale: int
+    business_now: BusinessEmulator, scale: int | str
 ) -> None:
     business_now.knobs.percentage_scale = scale
     run = read_own(config_of(business_now))
@@ -374,6 +484,35 @@ def test_given_each_percentage_scale_then_each_audience_dimension_adds_up_to_one
     assert len({row["snapshot_at"] for row in rows}) == 1
     later = read_own(run.latest_config(config_of(business_now)), run.state_messages())
     assert len(later.records("audience_snapshots")) == len(rows), "a new snapshot each sync"
+
+
+@pytest.mark.parametrize(
+    ("anomaly", "warned"),
+    [
+        ("rounding", "100.04 (gender Female) kept as 1.0004, over 1 by rounding."),
+        ("out_of_range", "-30.0 (gender Other) set to null."),
+    ],
+)
+def test_given_odd_audience_shares_then_kept_or_null_as_their_range_says_and_named(
+    business_now: BusinessEmulator, anomaly: str, warned: str
+) -> None:
+    business_now.knobs.percentage_scale = 100
+    business_now.knobs.share_anomaly = anomaly
+    run = read_own(config_of(business_now))
+    genders = {
+        row["value"]: row.get("percentage")
+        for row in run.records("audience_snapshots")
+        if row["dimension"] == "gender"
+    }
+    if anomaly == "rounding":
+        assert genders == {"Female": pytest.approx(1.0004), "Male": 0, "Other": 0}
+    else:
+        assert genders["Other"] is None
+        assert all(0 < genders[gender] < 1 for gender in ("Female", "Male"))
+    assert (
+        "The account's audience: TikTok sent audience_genders on a 0-100 scale with shares "
+        f"outside 0 to 1: {warned}" in run.logs()
+    )
 
 
 def test_given_a_saved_daily_state_that_is_not_a_date_then_a_config_error_names_it(

@@ -500,6 +500,75 @@ def test_given_percentage_scale_when_getting_audiences_then_breakdowns_sum_to_it
     assert post["video_view_retention"][0] == {"second": "0", "percentage": total}
 
 
+def test_given_mixed_scale_when_getting_shares_then_some_arrays_on_0_100_and_others_on_0_1():
+    with running(knobs=Knobs(percentage_scale="mixed")) as emu:
+        profile = data_of(
+            call(emu, PROFILE, access_token(emu), fields=["audience_ages", "audience_genders"])
+        )
+        post = first_post(emu, ["item_id", "impression_sources", "video_view_retention"])
+
+    assert sum(a["percentage"] for a in profile["audience_ages"]) == pytest.approx(100, rel=0.01)
+    assert sum(g["percentage"] for g in profile["audience_genders"]) == pytest.approx(1, rel=0.01)
+    assert post["video_view_retention"][0]["percentage"] == 100.0
+    assert sum(s["percentage"] for s in post["impression_sources"]) == pytest.approx(1, rel=0.01)
+
+
+@pytest.mark.parametrize(("scale", "whole"), [(1, 1.0004), (100, 100.04)])
+def test_given_rounding_anomaly_when_getting_shares_then_the_whole_overshoots_as_rounded(
+    scale, whole
+):
+    with running(knobs=Knobs(percentage_scale=scale, share_anomaly="rounding")) as emu:
+        profile = data_of(call(emu, PROFILE, access_token(emu), fields=["audience_genders"]))
+        post = post_aged(emu, ["video_view_retention", "full_video_watched_rate"], 48 * 3600, YEAR)
+
+    assert [g["percentage"] for g in profile["audience_genders"]] == [whole, 0, 0]
+    assert post["video_view_retention"][0] == {"second": "0", "percentage": whole}
+    assert 0 < post["video_view_retention"][1]["percentage"] < whole
+    assert 0 < post["full_video_watched_rate"] < 1
+
+
+def test_given_out_of_range_anomaly_when_getting_shares_then_a_share_below_0_and_a_rate_past_1():
+    with running(knobs=Knobs(share_anomaly="out_of_range")) as emu:
+        profile = data_of(call(emu, PROFILE, access_token(emu), fields=["audience_genders"]))
+        post = post_aged(emu, ["video_view_retention", "full_video_watched_rate"], 48 * 3600, YEAR)
+
+    assert profile["audience_genders"][-1]["percentage"] == -0.3
+    assert post["video_view_retention"][0]["percentage"] == 1.0
+    assert post["video_view_retention"][1]["percentage"] == -0.3
+    assert post["full_video_watched_rate"] == 1.3
+
+
+@pytest.mark.parametrize(("style", "gap"), [("missing", "absent"), ("minus_one", -1)])
+def test_given_net_follower_loss_when_getting_metrics_then_every_other_day_a_real_minus_one(
+    style, gap
+):
+    with running(knobs=Knobs(net_follower_loss=True, unavailable=style)) as emu:
+        days = metrics(emu)
+
+    *complete, yesterday = days
+    losing = [day for day in complete if dt.date.fromisoformat(day["date"]).toordinal() % 2 == 0]
+    assert len(losing) == 3
+    for day in losing:
+        assert (day["daily_new_followers"], day["daily_lost_followers"]) == (3, 4)
+        assert day["daily_total_followers"] == -1
+    assert all(day["daily_total_followers"] != -1 for day in complete if day not in losing)
+    assert yesterday.get("daily_new_followers", "absent") == gap
+
+
+def test_given_retention_entries_when_listing_then_every_post_has_a_curve_that_long():
+    with running(knobs=Knobs(retention_entries=5000)) as emu:
+        posts = data_of(
+            call(emu, VIDEOS, access_token(emu), fields=["item_id", "video_view_retention"])
+        )["videos"]
+
+    for post in posts:
+        curve = post["video_view_retention"]
+        assert len(curve) == 5000
+        assert curve[0] == {"second": "0", "percentage": 1.0}
+        assert curve[-1]["second"] == "4999"
+        assert curve[-1]["percentage"] < curve[1]["percentage"] < 1
+
+
 # business/video/list
 
 
@@ -738,6 +807,8 @@ def test_given_invalid_knob_value_when_setting_then_value_error(emu):
         emu.knobs.unavailable = "zero"
     with pytest.raises(ValueError, match="percentage_scale"):
         Knobs(percentage_scale=10)
+    with pytest.raises(ValueError, match="share_anomaly"):
+        Knobs(share_anomaly="huge")
 
 
 def test_given_emulator_when_started_and_stopped_then_url_serves_only_in_between():

@@ -1,9 +1,10 @@
-"""Every answer bounded as a whole, whatever pace the server keeps.
+"""Every answer bounded as a whole, whatever pace the server keeps and whatever size it sends.
 
 requests and urllib3 bound only the wait for each next byte, so a server that drips its status
 line, headers or body one byte at a time would hold a request for as long as it likes. The status
 line and headers are bounded by a watchdog on the connection (`bounded_session`,
-`bound_answers`); the body by `read_body`, on answers that are streamed for that reason.
+`bound_answers`); the body by `read_body`, on answers that are streamed for that reason, which
+also stops at MAX_BODY_BYTES, so no answer can take the connector's memory with it.
 """
 
 from __future__ import annotations
@@ -13,15 +14,23 @@ import socket
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
+from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.http_client import MAX_CONNECTION_POOL_SIZE
+from airbyte_cdk.utils import AirbyteTracedException
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 BODY_CHUNK = 64 * 1024
+MIB = 1024 * 1024
+# The largest answer read. TikTok's largest plausible one is a page of 20 posts, each with two
+# curves of one entry a second of a 60-minute video: about 6 MiB. Parsed, arrays of objects take
+# 7 (TikTok's) to 25 (empty ones) times their size, so a read stays under 500 MiB (bench/NOTES.md).
+MAX_BODY_BYTES = 16 * MIB
 
 
 class _HeadersInTime:
@@ -111,15 +120,26 @@ def bounded_session() -> requests.Session:
 
 
 def read_body(response: requests.Response, seconds: float) -> str | None:
-    """Reads a streamed body within `seconds`; None when it is in, else why it is not."""
+    """Reads a streamed body within `seconds`; None when it is in, else why it is not.
+
+    Raises when it is larger than MAX_BODY_BYTES: asking again would bring the same answer.
+    """
     raw = response.raw
     if raw is None or response._content is not False:
         return None  # already read: not streamed, or a test double
+    announced = response.headers.get("Content-Length", "")
+    if announced.isdigit() and int(announced) > MAX_BODY_BYTES:
+        response.close()
+        raise _too_large(response, f"it announced {int(announced):,} bytes")
     deadline = time.monotonic() + seconds
-    chunks = []
+    chunks, size = [], 0
     try:
         while chunk := raw.read1(BODY_CHUNK, decode_content=True):
             chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                response.close()
+                raise _too_large(response, f"{size:,} bytes had come when the read stopped")
             if time.monotonic() > deadline:
                 response.close()
                 return f"did not arrive in full within {seconds:g} s"
@@ -128,3 +148,16 @@ def read_body(response: requests.Response, seconds: float) -> str | None:
         return f"broke off ({type(error).__name__})"
     response._content = b"".join(chunks)
     return None
+
+
+def _too_large(response: requests.Response, measured: str) -> AirbyteTracedException:
+    path = urlsplit(response.url or "").path
+    message = (
+        f"TikTok's answer to {path} is larger than the {MAX_BODY_BYTES // MIB} MiB the connector "
+        f"reads of one answer ({measured}), so the sync stops rather than run out of memory. "
+        "Please report it with TikTok's id for the call "
+        f"(X-Tt-Logid: {response.headers.get('X-Tt-Logid') or 'none'})."
+    )
+    return AirbyteTracedException(
+        message=message, internal_message=message, failure_type=FailureType.system_error
+    )

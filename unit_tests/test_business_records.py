@@ -5,12 +5,7 @@ from typing import Any
 import pytest
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.business.records import (
-    honest,
-    normalise_percentages,
-    to_profile,
-    to_video,
-)
+from source_tiktok_organic.business.records import MAX_ARRAY_ENTRIES, to_profile, to_video
 
 
 def post(**overrides: Any) -> dict[str, Any]:
@@ -63,44 +58,6 @@ def test_given_minus_one_then_null_never_a_negative_count(field: str) -> None:
     assert video[column] is None
 
 
-def test_honest_keeps_every_real_value() -> None:
-    assert [honest(value) for value in (0, 1, -1.0, -1, -2, True, False, "-1", None)] == [
-        0,
-        1,
-        None,
-        None,
-        -2,
-        True,
-        False,
-        "-1",
-        None,
-    ]
-
-
-def test_given_percentages_on_a_0_100_scale_then_every_share_of_the_record_is_0_1() -> None:
-    record: dict[str, Any] = {
-        "audience_genders": [
-            {"gender": "Female", "percentage": 60.0},
-            {"gender": "Male", "percentage": 40},
-        ],
-        "audience_cities": [{"city_name": "Lyon", "percentage": 0.5}],
-    }
-    normalise_percentages(record)
-    assert [item["percentage"] for item in record["audience_genders"]] == [0.6, 0.4]
-    assert record["audience_cities"][0]["percentage"] == 0.005
-
-
-def test_given_percentages_already_0_1_then_untouched() -> None:
-    record: dict[str, Any] = {
-        "video_view_retention": [
-            {"second": "0", "percentage": 1.0},
-            {"second": "1", "percentage": 0.5},
-        ]
-    }
-    normalise_percentages(record)
-    assert [item["percentage"] for item in record["video_view_retention"]] == [1.0, 0.5]
-
-
 def test_given_a_create_time_that_is_not_digits_then_a_clear_error() -> None:
     with pytest.raises(AirbyteTracedException, match="'create_time' is 'yesterday'"):
         to_video(post(create_time="yesterday"))
@@ -135,13 +92,21 @@ def test_given_a_post_without_a_caption_then_both_title_columns_are_null() -> No
     assert video["video_description"] is None
 
 
-def test_given_a_0_100_scale_whose_largest_share_is_small_then_it_is_still_scaled() -> None:
-    record: dict[str, Any] = {"audience_cities": [{"city_name": "Lyon", "percentage": 1.5}]}
-    normalise_percentages(record)
-    assert record["audience_cities"][0]["percentage"] == 0.015
+def test_given_an_insight_array_past_the_cap_then_its_first_entries_are_kept_and_the_cut_named(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    retention = [{"second": str(s), "percentage": 0.5} for s in range(MAX_ARRAY_ENTRIES + 2)]
+    video = to_video(post(video_view_retention=retention))
+    assert video["video_view_retention"] == retention[:MAX_ARRAY_ENTRIES]
+    assert caplog.messages == [
+        "Post 7301: TikTok sent 3,602 entries of video_view_retention; only the first 3,600 are "
+        "kept, one a second of a 60-minute post, TikTok's longest."
+    ]
 
 
-def test_given_items_that_are_not_shares_then_they_are_left_alone() -> None:
-    record: dict[str, Any] = {"impression_sources": ["For You", {"percentage": 40}], "tags": [1]}
-    normalise_percentages(record)
-    assert record == {"impression_sources": ["For You", {"percentage": 0.4}], "tags": [1]}
+def test_given_an_insight_array_of_the_cap_then_whole_and_unnamed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    likes = [{"second": str(s), "percentage": 0.01} for s in range(MAX_ARRAY_ENTRIES)]
+    assert to_video(post(engagement_likes=likes))["engagement_likes"] == likes
+    assert caplog.messages == []

@@ -303,3 +303,17 @@ def test_given_a_start_date_then_its_day_is_read_in_utc_whatever_the_machines_zo
         time.tzset()
     [call] = profile_calls(business)
     assert call["start_date"] == days_ago(10)
+
+
+def test_given_more_audience_cities_than_an_array_keeps_then_the_first_ones_and_a_warning(
+    business: Any,
+) -> None:
+    cities = [{"city_name": f"City {n}", "percentage": 0.0002} for n in range(3_601)]
+    business.get(PROFILE_URL, json=answer({"audience_cities": cities}))
+    output = read_stream("audience_snapshots")
+    assert len(output.records) == 3_600
+    assert output.records[-1].record.data["value"] == "City 3599"
+    assert any(
+        "The account's audience: TikTok sent 3,601 entries of audience_cities" in log.log.message
+        for log in output.logs
+    )

@@ -17,8 +17,9 @@ from airbyte_cdk.sources.streams.core import StreamData
 
 from source_tiktok_organic.business.envelope import business_data
 from source_tiktok_organic.business.fields import json_list
-from source_tiktok_organic.business.records import honest, normalise_percentages
+from source_tiktok_organic.business.records import insight_array
 from source_tiktok_organic.business.streams import BusinessStream
+from source_tiktok_organic.business.unavailable import honest_row
 from source_tiktok_organic.cursor import ISO_DATE
 from source_tiktok_organic.errors import config_error, naming, traced_error
 from source_tiktok_organic.records import conform
@@ -36,6 +37,7 @@ AUDIENCES = {  # field -> (dimension, the key of its value)
     "audience_countries": ("country", "country"),
     "audience_cities": ("city", "city_name"),
 }
+AUDIENCE_OWNER = "The account's audience"  # who the shares describe, in warnings
 
 
 class BusinessInsightsStream(BusinessStream):
@@ -131,7 +133,7 @@ class DailyMetrics(GuardedState, BusinessInsightsStream):
             if not isinstance(days, list) or not all(isinstance(day, dict) for day in days):
                 raise traced_error(f"TikTok's daily metrics are not a list of days: {days!r:.80}")
             for day in days:
-                record = {name: honest(value) for name, value in day.items()}
+                record = honest_row(day)
                 record["open_id"] = owner
                 conform(record, self.name)
                 day = parse_day(record.get(DATE_FIELD))
@@ -161,16 +163,17 @@ class AudienceSnapshots(SnapshotStream, BusinessInsightsStream):
 
     def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
         data, _envelope = business_data(response, self.name)
-        shares: dict[str, list[Any]] = {
-            field: data[field] for field in AUDIENCES if isinstance(data.get(field), list)
+        shares = {
+            field: insight_array(data[field], field, AUDIENCE_OWNER)
+            for field in AUDIENCES
+            if isinstance(data.get(field), list)
         }
-        normalise_percentages(shares)
         base = {"open_id": self.business_id(), SNAPSHOT_FIELD: self._context.snapshot_at}
         for field, items in shares.items():
             dimension, key = AUDIENCES[field]
             for item in items:
                 if isinstance(item, dict) and item.get(key) is not None:
-                    share = honest(item.get("percentage"))
+                    share = item.get("percentage")
                     row = {**base, "dimension": dimension, "value": item[key], "percentage": share}
                     yield conform(row, self.name)
 

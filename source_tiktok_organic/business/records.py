@@ -6,9 +6,12 @@ table is in docs/tiktok-organic.md); every other field keeps TikTok's own name.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
+from source_tiktok_organic.business.shares import SHARE_FIELDS, checked_share, on_one_scale
+from source_tiktok_organic.business.unavailable import honest_row
 from source_tiktok_organic.records import conform
 
 PROFILE_COLUMNS = {
@@ -27,19 +30,14 @@ VIDEO_COLUMNS = {
     "video_views": "view_count",
 }
 CAPTION_COLUMNS = ("title", "video_description")  # a post has one caption, the Display API two
-# TikTok's "unavailable" (seen in production): no real count, time or rate is negative.
-UNAVAILABLE = -1
-
-
-def honest(value: Any) -> Any:
-    """-1 means TikTok has no value, which is not zero: it becomes null."""
-    if value == UNAVAILABLE and not isinstance(value, bool):
-        return None
-    return value
+# The entries an insight array keeps: a retention curve has one a second, and TikTok's longest
+# post is 60 minutes. Bounds each record (and the page of 20 the sync keeps) whatever TikTok sends.
+MAX_ARRAY_ENTRIES = 3_600
+LOGGER = logging.getLogger("airbyte")
 
 
 def renamed(raw: Mapping[str, Any], columns: Mapping[str, str]) -> dict[str, Any]:
-    return {columns.get(name, name): honest(value) for name, value in raw.items()}
+    return {columns.get(name, name): value for name, value in honest_row(raw).items()}
 
 
 def to_profile(data: Mapping[str, Any], business_id: str) -> dict[str, Any]:
@@ -55,23 +53,26 @@ def to_video(raw: Mapping[str, Any]) -> dict[str, Any]:
     caption = record.pop("caption", None)
     for column in CAPTION_COLUMNS:
         record[column] = caption
-    normalise_percentages(record)
+    owner = f"Post {record.get('id')}"
+    for name, value in record.items():
+        if isinstance(value, list):
+            record[name] = insight_array(value, name, owner)
+    for name in SHARE_FIELDS:
+        if name in record:
+            record[name] = checked_share(record[name], name, owner)
     return conform(record, "business/videos")
 
 
-def normalise_percentages(record: dict[str, Any]) -> None:
-    """Shares as 0-1, whether TikTok sent 0-1 or 0-100 (undocumented).
-
-    Judged over the whole record: its gender split, impression sources and retention at second 0
-    always hold a share above 1 % of the whole, so any value above 1 means a 0-100 scale.
-    """
-    shares = [
-        item
-        for value in record.values()
-        if isinstance(value, list)
-        for item in value
-        if isinstance(item, dict) and isinstance(item.get("percentage"), int | float)
-    ]
-    if any(item["percentage"] > 1 for item in shares):
-        for item in shares:
-            item["percentage"] = item["percentage"] / 100
+def insight_array(items: list[Any], field: str, owner: str) -> list[Any]:
+    """Its first MAX_ARRAY_ENTRIES entries (a cut is named), each share on 0-1."""
+    if len(items) > MAX_ARRAY_ENTRIES:
+        LOGGER.warning(
+            "%s: TikTok sent %s entries of %s; only the first %s are kept, one a second of a "
+            "60-minute post, TikTok's longest.",
+            owner,
+            f"{len(items):,}",
+            field,
+            f"{MAX_ARRAY_ENTRIES:,}",
+        )
+        items = items[:MAX_ARRAY_ENTRIES]
+    return on_one_scale(items, field, owner)

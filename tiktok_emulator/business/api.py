@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from tiktok_emulator.business.dataset import BusinessDataset
+from tiktok_emulator.business.dataset import BusinessDataset, long_retention
 from tiktok_emulator.business.envelope import (
     OK,
     PARTIAL_SUCCESS,
@@ -35,6 +35,7 @@ from tiktok_emulator.business.knobs import Knobs
 from tiktok_emulator.business.paging import Pager
 from tiktok_emulator.business.params import business_id_param, date_param, fields_param, int_param
 from tiktok_emulator.business.render import render
+from tiktok_emulator.business.shares import odd_post, odd_profile
 from tiktok_emulator.business.tokens import ACCESS_TOKEN_TTL, BusinessTokens, Grant
 from tiktok_emulator.faults import Faults
 from tiktok_emulator.messages import GATEWAY_PAGE, Request, Response, new_log_id
@@ -51,6 +52,8 @@ MAX_COUNT = 20
 FRESH_SECONDS = 48 * 3600  # T+24-48 h: a post this young has no counts yet (worst case)
 IDLE_SECONDS = 7 * 86400
 DAY_ORDER = ("date", *DAY_FIELDS, *BUSINESS_DAY_FIELDS, *REGISTERED_DAY_FIELDS)
+# A day that lost one follower net: daily_total_followers is a real -1, not "unavailable".
+NET_LOSS = {"daily_total_followers": -1, "daily_new_followers": 3, "daily_lost_followers": 4}
 
 
 class Backend(Protocol):
@@ -201,6 +204,7 @@ class BusinessApi:
         self._check_scopes(fields, PROFILE_FIELD_SCOPES, scopes)
         dataset, knobs = self.emu.dataset, self.emu.knobs
         record = {**dataset.profile, "is_business_account": knobs.account_type != "personal"}
+        record = odd_profile(record, knobs)
         if "metrics" in fields:
             start, end = self._dates(request, dataset.today)
             record["metrics"] = self._days(start, end)
@@ -227,7 +231,10 @@ class BusinessApi:
         while day <= min(end, yesterday):
             gaps = {*BUSINESS_DAY_FIELDS, *REGISTERED_DAY_FIELDS} if day == yesterday else set()
             gaps.update(_not_for_account(knobs, BUSINESS_DAY_FIELDS, REGISTERED_DAY_FIELDS))
-            days.append(render(dataset.day(day), DAY_ORDER, gaps, knobs))
+            record = dataset.day(day)
+            if knobs.net_follower_loss and day.toordinal() % 2 == 0:
+                record.update(NET_LOSS)
+            days.append(render(record, DAY_ORDER, gaps, knobs))
             day += dt.timedelta(days=1)
         if knobs.future_daily_row:
             dated = {**dataset.day(yesterday), "date": knobs.future_daily_row}
@@ -273,7 +280,10 @@ class BusinessApi:
             gaps.update(DELAYED_POST_FIELDS)
         if knobs.idle_posts_lose_insights and age > IDLE_SECONDS:
             gaps.update(IDLE_LOST_FIELDS)
-        return render(dataset.post(index, created_ms), fields, gaps, knobs)
+        post = dataset.post(index, created_ms)
+        if knobs.retention_entries is not None:
+            post["video_view_retention"] = long_retention(knobs.retention_entries)
+        return render(odd_post(post, knobs), fields, gaps, knobs)
 
     def _check_scopes(
         self, fields: list[str], needs: dict[str, str], granted: frozenset[str]

@@ -203,6 +203,14 @@ def _shares(rng: random.Random, key: str, labels: tuple[str, ...] | list[str]) -
     ]
 
 
+def long_retention(entries: int) -> list[dict]:
+    """A retention curve of `entries` seconds, falling evenly from all viewers to none."""
+    return [
+        {"second": str(second), "percentage": round(1 - second / entries, 4)}
+        for second in range(entries)
+    ]
+
+
 def _retention(rng: random.Random, seconds: list[str]) -> list[dict]:
     remaining, points = 1.0, []
     for second in seconds:

@@ -10,6 +10,8 @@ ACCOUNT_TYPES = ("personal", "business", "registered")  # registered: a register
 UNAVAILABLE_STYLES = ("missing", "null", "minus_one")  # -1 was seen in production
 CURSOR_STYLES = ("timestamp", "opaque")
 OLD_START_DATES = ("error", "clamp")
+PERCENTAGE_SCALES = (1, 100, "mixed")  # mixed: some arrays on 0-100, the others on 0-1
+SHARE_ANOMALIES = ("none", "rounding", "out_of_range")
 
 CHOICES: dict[str, tuple[object, ...]] = {
     "rotation": ROTATIONS,
@@ -17,7 +19,9 @@ CHOICES: dict[str, tuple[object, ...]] = {
     "unscoped_field_code": (40001, 40130, 40002),
     "old_start_date": OLD_START_DATES,
     "unavailable": UNAVAILABLE_STYLES,
-    "percentage_scale": (1, 100),
+    "percentage_scale": PERCENTAGE_SCALES,
+    "share_anomaly": SHARE_ANOMALIES,
+    "net_follower_loss": (False, True),
     "account_type": ACCOUNT_TYPES,
     "cursor_style": CURSOR_STYLES,
     "short_pages": (False, True),
@@ -38,7 +42,12 @@ class Knobs:
     unscoped_field_code: int = 40001  # a requested field whose scope was not granted
     old_start_date: str = "error"  # a start_date more than 60 days back: 40002, or clamped
     unavailable: str = "missing"
-    percentage_scale: int = 1  # audience and retention percentages: 0-1 or 0-100
+    percentage_scale: int | str = 1  # audience and retention percentages: 0-1, 0-100 or mixed
+    # rounding: a share that is the whole comes as 1.0004 of it; out_of_range: a share below 0
+    # and a full-watch rate of 1.3
+    share_anomaly: str = "none"
+    net_follower_loss: bool = False  # every other day loses one follower net: 3 new, 4 lost
+    retention_entries: int | None = None  # a retention curve this long on every post, if set
     account_type: str = "business"
     cursor_style: str = "timestamp"  # video/list's next cursor: UTC ms, or an opaque integer
     short_pages: bool = False  # pages shorter than max_count while has_more is true
