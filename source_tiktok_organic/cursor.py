@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -26,7 +26,8 @@ EVER = datetime.min.replace(tzinfo=UTC)
 class CursorKind:
     """How a state field writes a moment; `read` gives None for what it cannot read."""
 
-    read: Callable[[Any], datetime | None]
+    name: str
+    read: Callable[[Any], datetime | None] = field(repr=False)
 
 
 def _from_epoch(raw: Any, per_second: int) -> datetime | None:
@@ -55,10 +56,10 @@ def _from_datetime(raw: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-EPOCH_SECONDS = CursorKind(lambda raw: _from_epoch(raw, 1))
-EPOCH_MILLISECONDS = CursorKind(lambda raw: _from_epoch(raw, 1000))
-ISO_DATE = CursorKind(_from_date)
-ISO_DATETIME = CursorKind(_from_datetime)
+EPOCH_SECONDS = CursorKind("epoch seconds", lambda raw: _from_epoch(raw, 1))
+EPOCH_MILLISECONDS = CursorKind("epoch milliseconds", lambda raw: _from_epoch(raw, 1000))
+ISO_DATE = CursorKind("ISO date", _from_date)
+ISO_DATETIME = CursorKind("ISO date-time", _from_datetime)
 StateCursors = Mapping[str, CursorKind]
 
 
@@ -76,14 +77,14 @@ class CursorGuard:
         self, state: Mapping[str, Any], cursors: StateCursors, earliest: datetime = EARLIEST
     ) -> str | None:
         """What in the state lies past now or before `earliest`, if anything."""
-        for field, kind in cursors.items():
-            moment = kind.read(state.get(field)) if state.get(field) is not None else None
+        for name, kind in cursors.items():
+            moment = kind.read(state.get(name)) if state.get(name) is not None else None
             if moment is None:
                 continue  # absent, or for the stream's own parser to refuse by name
             if moment > self.latest:
-                return f"{field} {state[field]!r} is after now ({self.now:%Y-%m-%d %H:%M} UTC)"
+                return f"{name} {state[name]!r} is after now ({self.now:%Y-%m-%d %H:%M} UTC)"
             if moment < earliest:
-                return f"{field} {state[field]!r} is before any TikTok data (2014)"
+                return f"{name} {state[name]!r} is before any TikTok data (2014)"
         return None
 
     def saved_state(

@@ -554,7 +554,9 @@ def test_given_an_unusable_rotated_refresh_token_then_the_current_one_is_kept(
     assert ("refresh_token the connector cannot use" in caplog.text) == warned
 
 
-@pytest.mark.parametrize("access_token", [{"t": 1}, 42, "", "bad\nheader"], ids=repr)
+@pytest.mark.parametrize(
+    "access_token", [{"t": 1}, 42, "", "bad\nheader"], ids=["object", "number", "empty", "newline"]
+)
 def test_given_an_unusable_access_token_then_the_rotated_refresh_token_was_saved_first(
     requests_mock: Any, access_token: Any
 ) -> None:
