@@ -174,13 +174,11 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         with self._refresh_lock:
             if self.access_token != token_before_waiting:
                 return  # another thread refreshed while this one waited
-            before = saved_session(self._config)
-            known_account = self._account or saved_account(
-                before, self._credentials(), self.get_refresh_token()
-            )
-            grant = self.token_grant(self._token_answer())
-            self._keep_rotated(grant.get("refresh_token"), known_account)
-            self._take_grant(grant, known_account, before.get("open_id"))
+            known_account = self._account or saved_account(saved_session(self._config))
+            answer = self._token_answer()
+            self._keep_rotated(self.grant_fields(answer).get("refresh_token"), known_account)
+            grant = self.token_grant(answer)
+            self._take_grant(grant, known_account)
             self._publish()
 
     def _keep_rotated(self, raw: Any, known_account: str | None) -> None:
@@ -204,9 +202,7 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         self._config[SESSION] = session
         self._publish()
 
-    def _take_grant(
-        self, grant: Mapping[str, Any], known_account: str | None, previous_account: Any
-    ) -> None:
+    def _take_grant(self, grant: Mapping[str, Any], known_account: str | None) -> None:
         """The new session: token, lifetimes and scopes read defensively, then the account."""
         access_token = access_token_of(grant.get("access_token"))
         if access_token is None:
@@ -219,7 +215,7 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
         life = token_life(grant.get("expires_in"))
         scopes = parse_scopes(grant.get("scope"))
         warn_if_refresh_token_ends_soon(grant.get(self.refresh_life_field))
-        account = self._held_to(account_id(grant.get("open_id")), known_account, previous_account)
+        account = self._held_to(account_id(grant.get("open_id")), known_account)
         self._config[SESSION] = {
             "access_token": access_token,
             "expires_at": str(ab_datetime_now() + life),
@@ -229,14 +225,8 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
             CREDENTIALS_FINGERPRINT: self._credentials(),
         }
 
-    def _held_to(
-        self, account: str | None, known_account: str | None, previous_account: Any
-    ) -> str | None:
-        """The answer's account, which must be the one this connection reads.
-
-        A session saved for other credentials (the user pasted a new refresh token) does not bind
-        the account; the change is only said.
-        """
+    def _held_to(self, account: str | None, known_account: str | None) -> str | None:
+        """The answer's account, which must be the one this connection reads (session.py)."""
         if account is None:  # an answer that names no account leaves it as it was
             self._account = known_account
             return known_account
@@ -244,20 +234,9 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
             raise config_error(
                 f"TikTok issued a token for account {account}, but this connection reads account "
                 f"{known_account}, so the sync stops before reading the other account's data. "
-                "Re-authorize the account this connection reads; to read another account, create "
-                "a new connection (or reset this one's data)."
-            )
-        if (
-            known_account is None
-            and isinstance(previous_account, str)
-            and previous_account not in ("", account)
-        ):
-            LOGGER.warning(
-                "This connection now reads TikTok account %s; its saved session was for account "
-                "%s. Both accounts' records now share the destination's tables: reset the "
-                "connection's data if they should not.",
-                account,
-                previous_account,
+                "Re-authorize the account this connection reads. To read the other account, "
+                "create a new source for it (by hand: remove 'oauth_session' from the config "
+                "file, and reset the connection's data)."
             )
         self._account = account
         return account
@@ -359,11 +338,16 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
             return token_error(body)
         return None
 
+    def grant_fields(self, body: Any) -> Mapping[str, Any]:
+        """Where the token answer keeps its tokens: the Display API's, at the top level."""
+        return body if isinstance(body, dict) else {}
+
     def token_grant(self, body: Any) -> Mapping[str, Any]:
-        """The token answer's fields, holding an access token; raises the error it reports."""
-        if not isinstance(body, dict) or not body.get("access_token"):
+        """The token answer's fields, holding a token; raises the error the answer reports."""
+        fields = self.grant_fields(body)
+        if not (fields.get("access_token") or fields.get("refresh_token")):
             raise token_error(body)
-        return body
+        return fields
 
     def get_token_expiry_date(self) -> AirbyteDateTime:
         """The session's expiry; a value that cannot be read counts as expired."""

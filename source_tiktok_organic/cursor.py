@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from source_tiktok_organic.numbers import whole_number
+
 # No video is older than TikTok's merger with musical.ly (2014) or newer than now, give or take
 # the clock skew between TikTok's clock and this machine's.
 EARLIEST_VIDEO = 1_388_534_400  # 2014-01-01T00:00:00Z
@@ -31,8 +33,8 @@ class CursorKind:
 
 
 def _from_epoch(raw: Any, per_second: int) -> datetime | None:
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw)
+    if isinstance(raw, str):
+        raw = whole_number(raw, max_digits=40)
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         return None
     try:

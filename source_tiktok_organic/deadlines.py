@@ -25,6 +25,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from source_tiktok_organic.numbers import whole_number
+
 BODY_CHUNK = 64 * 1024
 MIB = 1024 * 1024
 # The largest answer read. TikTok's largest plausible one is a page of 20 posts, each with two
@@ -127,10 +129,10 @@ def read_body(response: requests.Response, seconds: float) -> str | None:
     raw = response.raw
     if raw is None or response._content is not False:
         return None  # already read: not streamed, or a test double
-    announced = response.headers.get("Content-Length", "")
-    if announced.isdigit() and int(announced) > MAX_BODY_BYTES:
+    announced = whole_number(response.headers.get("Content-Length", ""), max_digits=30)
+    if announced is not None and announced > MAX_BODY_BYTES:
         response.close()
-        raise _too_large(response, f"it announced {int(announced):,} bytes")
+        raise _too_large(response, f"it announced {announced:,} bytes")
     deadline = time.monotonic() + seconds
     chunks, size = [], 0
     try:

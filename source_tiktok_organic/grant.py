@@ -7,11 +7,12 @@ is dead. Every reader here returns None (or a fallback) for a value it cannot us
 from __future__ import annotations
 
 import logging
-import math
 from datetime import timedelta
 from typing import Any
 
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
+
+from source_tiktok_organic.numbers import whole_number
 
 # An expires_in outside this range is unusable (0, negative, 1e20, "abc"): the token is taken to
 # live DEFAULT_TOKEN_LIFE, TikTok's newest documented access-token life, and a token TikTok
@@ -34,14 +35,9 @@ def usable_refresh_token(raw: Any) -> str | None:
 
 def seconds_within(raw: Any, bounds: tuple[int, int]) -> int | None:
     """Whole seconds from a JSON number or digit string, or None outside `bounds` or unreadable."""
-    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) <= 12:
-        raw = int(raw)
-    if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
-        raw = int(raw)
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        return None
+    seconds = whole_number(raw)
     low, high = bounds
-    return raw if low <= raw <= high else None
+    return seconds if seconds is not None and low <= seconds <= high else None
 
 
 def parse_token_life(raw: Any) -> timedelta | None:
@@ -71,8 +67,15 @@ def warn_if_refresh_token_ends_soon(raw: Any) -> None:
     refreshing does not extend it; the Display API's may also run out. An unreadable or absurd
     value is no warning: the refresh itself worked.
     """
+    if raw is None:
+        return
     seconds = seconds_within(raw, REFRESH_LIFE_RANGE)
     if seconds is None:
+        LOGGER.warning(
+            "TikTok's token answer has an unusable refresh token lifetime (%.40r): the connector "
+            "cannot say when the refresh token runs out, and goes on.",
+            raw,
+        )
         return
     left = timedelta(seconds=seconds)
     if timedelta(0) < left <= REFRESH_WARNING:

@@ -15,18 +15,12 @@ from typing import Any
 
 SESSION = "oauth_session"
 CREDENTIALS_FINGERPRINT = "credentials_sha256"
-# Written by versions before the fingerprint covered every credential: only the refresh token.
-LEGACY_FINGERPRINT = "refresh_token_sha256"
 
 
 def fingerprint(token_endpoint: str, client_id: str, client_secret: str, refresh_token: str) -> str:
     """One hash of everything a token depends on; JSON keeps the parts from running together."""
     parts = json.dumps([token_endpoint, client_id, client_secret, refresh_token])
     return hashlib.sha256(parts.encode()).hexdigest()
-
-
-def legacy_fingerprint(refresh_token: str) -> str:
-    return hashlib.sha256(refresh_token.encode()).hexdigest()
 
 
 def saved_session(config: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -39,15 +33,12 @@ def made_by(session: Mapping[str, Any], credentials: str) -> bool:
     return session.get(CREDENTIALS_FINGERPRINT) == credentials
 
 
-def saved_account(session: Mapping[str, Any], credentials: str, refresh_token: str) -> str | None:
-    """The account a session of these credentials was for; a legacy session counts by its token.
+def saved_account(session: Mapping[str, Any]) -> str | None:
+    """The account this connection has read, whatever credentials it was read with since.
 
-    The account is kept from one run to the next while the refresh token only rotates, so a
-    token TikTok issues for another account is caught even on a sync's first refresh.
+    A connection stays bound to it: a token TikTok issues for another account is caught even on
+    a sync's first refresh, and after any credential was edited. Only removing the session (by
+    hand) or a new source reads another account.
     """
-    same = made_by(session, credentials) or (
-        CREDENTIALS_FINGERPRINT not in session
-        and session.get(LEGACY_FINGERPRINT) == legacy_fingerprint(refresh_token)
-    )
-    account = session.get("open_id") if same else None
+    account = session.get("open_id")
     return account if isinstance(account, str) and account else None

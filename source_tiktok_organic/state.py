@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from source_tiktok_organic.errors import config_error
+from source_tiktok_organic.numbers import whole_number
 
 CURSOR_FIELD = "create_time"
 SNAPSHOT_FIELD = "snapshot_at"
@@ -52,13 +53,12 @@ def _integer(raw: Mapping[str, Any], key: str) -> int | None:
     value = raw.get(key)
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    number = whole_number(value)
+    if number is None or number < 0:
         raise _invalid(
             "videos", f"'{key}' must be a non-negative integer (epoch seconds), got {value!r}"
         )
-    return int(value)
+    return number
 
 
 def parse_snapshot_state(raw: Mapping[str, Any] | None, stream: str) -> datetime | None:

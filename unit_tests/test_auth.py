@@ -555,7 +555,9 @@ def test_given_an_unusable_rotated_refresh_token_then_the_current_one_is_kept(
 
 
 @pytest.mark.parametrize(
-    "access_token", [{"t": 1}, 42, "", "bad\nheader"], ids=["object", "number", "empty", "newline"]
+    "access_token",
+    [{"t": 1}, 42, "", None, "bad\nheader"],
+    ids=["object", "number", "empty", "missing", "newline"],
 )
 def test_given_an_unusable_access_token_then_the_rotated_refresh_token_was_saved_first(
     requests_mock: Any, access_token: Any
@@ -567,10 +569,9 @@ def test_given_an_unusable_access_token_then_the_rotated_refresh_token_was_saved
     )
     with pytest.raises(AirbyteTracedException) as raised:
         auth.get_access_token()
-    if access_token:  # an answer without an access token at all is TikTok's error, not a grant
-        assert raised.value.failure_type == FailureType.transient_error
-        assert "no usable access token" in raised.value.message
-        assert [c["refresh_token"] for c in saved] == [ROTATED_REFRESH_TOKEN]
+    assert raised.value.failure_type == FailureType.transient_error
+    assert "no usable access token" in raised.value.message
+    assert [c["refresh_token"] for c in saved] == [ROTATED_REFRESH_TOKEN]
 
 
 def test_given_a_saved_account_when_tiktok_issues_a_token_for_another_then_a_config_error(
@@ -626,13 +627,29 @@ def test_given_an_answer_naming_no_account_then_the_known_account_stays(
     assert auth.open_id() == "open-id-creator"
 
 
-def test_given_a_pasted_token_of_another_account_then_the_switch_is_said_not_refused(
-    requests_mock: Any, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"refresh_token": "the-other-accounts-token"},
+        {"client_secret": "a-new-app-secret"},
+        {"oauth_session": {"refresh_token_sha256": "a-legacy-session", "open_id": "open-id-a"}},
+    ],
+    ids=["pasted token", "edited secret", "legacy session"],
+)
+def test_given_a_session_of_one_account_when_a_token_for_another_comes_then_it_is_refused(
+    requests_mock: Any, edit: dict[str, Any]
 ) -> None:
-    requests_mock.post(TOKEN_URL, json=token_body(open_id="open-id-new"))
-    old = make_config(refresh_token="the-old-accounts-token")
-    config = make_config(oauth_session=valid_session(old))
-    auth = TikTokAuthenticator(config, API, 5)
-    assert auth.open_id() == "open-id-new"
-    assert "now reads TikTok account open-id-new" in caplog.text
-    assert "was for account open-id-creator" in caplog.text
+    """Edits unbind the saved token, never the account: its rows would mix with the other's."""
+    requests_mock.post(TOKEN_URL, json=token_body(open_id="open-id-b"))
+    config = make_config(oauth_session=valid_session(make_config(), open_id="open-id-a"))
+    config.update(edit)
+    with pytest.raises(AirbyteTracedException) as raised:
+        TikTokAuthenticator(config, API, 5).get_access_token()
+    assert "open-id-b" in raised.value.message
+    assert "open-id-a" in raised.value.message
+    assert "remove 'oauth_session'" in raised.value.message
+
+
+def test_given_no_session_then_any_account_is_taken(requests_mock: Any) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body(open_id="open-id-b"))
+    assert TikTokAuthenticator(make_config(), API, 5).open_id() == "open-id-b"

@@ -203,3 +203,26 @@ def test_given_an_absurd_refresh_token_life_then_no_crash_and_the_rotation_is_ke
     config = business_config()
     BusinessAuthenticator(config, API, 5).get_access_token()
     assert config["refresh_token"] == ROTATED_REFRESH_TOKEN
+
+
+@pytest.mark.parametrize("access_token", ["", None, 7], ids=["empty", "missing", "number"])
+def test_given_a_grant_with_a_rotated_token_but_no_access_token_then_the_rotation_is_kept(
+    requests_mock: Any, access_token: Any
+) -> None:
+    requests_mock.post(REFRESH_URL, json=grant(access_token=access_token))
+    config = business_config()
+    with pytest.raises(AirbyteTracedException) as raised:
+        BusinessAuthenticator(config, API, 5).get_access_token()
+    assert raised.value.failure_type == FailureType.transient_error
+    assert config["refresh_token"] == ROTATED_REFRESH_TOKEN
+
+
+@pytest.mark.parametrize("code", ["²", "0x0", "-0", True], ids=repr)
+def test_given_a_code_no_reader_can_take_then_an_error_not_a_crash(
+    requests_mock: Any, code: Any
+) -> None:
+    body = grant()
+    body["code"] = code
+    requests_mock.post(REFRESH_URL, json=body)
+    with pytest.raises(AirbyteTracedException):
+        BusinessAuthenticator(business_config(), API, 5).get_access_token()

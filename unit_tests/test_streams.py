@@ -547,6 +547,30 @@ def test_given_video_stats_in_lookback_scope_then_a_video_exactly_the_window_old
     assert len(list_bodies(tiktok)) == 1
 
 
+def test_given_a_video_dated_2100_then_the_lookback_window_still_counts_from_now(
+    tiktok: Any,
+) -> None:
+    """A future video once set the window's floor past every real video: no rows, every sync."""
+    now, day = int(time.time()), 86_400
+    tiktok.post(
+        LIST_URL,
+        json=list_page(
+            [
+                video(9, YEAR_2100),
+                video(3, now - day),
+                video(2, now - 6 * day),
+                video(1, now - 9 * day),
+            ],
+            None,
+            False,
+        ),
+    )
+    output = run_read(
+        "video_stats", SyncMode.incremental, config=make_config(video_stats_scope="lookback")
+    )
+    assert [m.record.data["video_id"] for m in output.records] == ["9", "3", "2"]
+
+
 def test_given_both_list_streams_then_video_stats_replays_and_its_window_ends_the_walk(
     tiktok: Any,
 ) -> None:

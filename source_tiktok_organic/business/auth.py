@@ -46,8 +46,9 @@ def business_token_error(body: Any) -> AirbyteTracedException:
             FailureType.transient_error,
         )
     code = read_code(body.get("code"))
+    shown = safe_text(body.get("code")) if code is None else str(code)
     described = (
-        f"(TikTok API for Business code {safe_text(code)}: {safe_text(body.get('message'))}, "
+        f"(TikTok API for Business code {shown or 'none'}: {safe_text(body.get('message'))}, "
         f"request_id: {safe_text(body.get('request_id')) or 'none'})"
     )
     if is_transient(code):
@@ -80,12 +81,20 @@ class BusinessAuthenticator(TikTokAuthenticator):
             return business_token_error(body)
         return None
 
+    def grant_fields(self, body: Any) -> Mapping[str, Any]:
+        """The API for Business keeps the tokens in `data`."""
+        data = body.get("data") if isinstance(body, dict) else None
+        return data if isinstance(data, dict) else {}
+
     def token_grant(self, body: Any) -> Mapping[str, Any]:
         """`data` of a code-0 answer; every other answer is the error its code says."""
-        if isinstance(body, dict) and read_code(body.get("code")) == 0:
-            data = body.get("data")
-            if isinstance(data, dict) and data.get("access_token"):
-                return data
+        fields = self.grant_fields(body)
+        if (
+            isinstance(body, dict)
+            and read_code(body.get("code")) == 0
+            and (fields.get("access_token") or fields.get("refresh_token"))
+        ):
+            return fields
         raise business_token_error(body)
 
     def get_auth_header(self) -> Mapping[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 import requests
 
 from source_tiktok_organic.errors import safe_text, traced_error, unencodable_text_at
+from source_tiktok_organic.numbers import whole_number
 
 LOG_ID_HEADER = "X-Tt-Logid"
 OK = 0
@@ -40,11 +41,7 @@ class BusinessEnvelope:
 
 def read_code(raw: Any) -> int | None:
     """TikTok's integer `code`, also when it arrives as a digit string ("0") or as 0.0."""
-    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) <= 9:
-        return int(raw)
-    if isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e9:
-        return int(raw)
-    return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    return whole_number(raw)
 
 
 def read_business_envelope(response: requests.Response) -> BusinessEnvelope:

@@ -314,9 +314,9 @@ class VideoStats(SnapshotStream, VideoListStream):
         snapshot_at = self._context.snapshot_at
         for video in page.videos:
             if self._window and self._oldest_wanted is None:
-                self._oldest_wanted = lookback_floor(
-                    video["create_time"], self._settings.lookback_days
-                )
+                # the newest real video: one dated past now must not pull the window after it
+                newest = min(video["create_time"], int(self._context.guard.latest.timestamp()))
+                self._oldest_wanted = lookback_floor(newest, self._settings.lookback_days)
             if self._oldest_wanted is not None and video["create_time"] <= self._oldest_wanted:
                 walk.stop()
                 return
