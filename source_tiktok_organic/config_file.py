@@ -110,8 +110,15 @@ def _sync_folder(folder: Path) -> None:
 
 
 def _write_in_place(path: Path, text: str) -> None:
-    with open(path, "r+", encoding="utf-8") as file:
-        file.write(text)
-        file.truncate()
-        file.flush()
-        os.fsync(file.fileno())
+    """One write over the old bytes, padded with spaces to their length: JSON at every moment.
+
+    A truncate after the write would leave a window where a killed run cuts the config short.
+    """
+    data = text.encode("utf-8")
+    descriptor = os.open(path, os.O_WRONLY)
+    try:
+        padding = max(os.fstat(descriptor).st_size - len(data), 0)
+        os.write(descriptor, data + b" " * padding)
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -15,6 +15,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from source_tiktok_organic.config_file import (
     SAVE_CONFIG_ENV,
@@ -29,35 +30,39 @@ RANDOM_PART = re.compile(r"[a-z0-9_]{8}")
 CREDENTIALS = ("client_id", "client_secret", "refresh_token")
 
 
+# What a write-back changes: a leftover that differs in anything else was not written by one.
+ROTATED = ("refresh_token", "oauth_session")
+
+
 @dataclass(frozen=True)
 class Leftover:
-    """A temp file of the config's write-back; `client_id` is None unless it is a whole config."""
+    """A temp file of the config's write-back; `config` is None unless it is a whole config."""
 
     path: Path
     modified_ns: int
     text: str
-    client_id: str | None
+    config: dict[str, Any] | None
+    owner: int = -1
+    mode: int = 0
 
 
 def recover_config(path: Path, logger: logging.Logger) -> Path:
     """The file to read the config from, once a write-back a killed run left is finished.
 
-    A leftover is adopted when it is a whole config of the same app (client_id) written after
-    the config: it is renamed over the config. Any other leftover is removed. With saving off
+    A leftover is adopted when it is a whole config written after the config, by its owner, and
+    differs from it only in the rotated token: it is renamed over the config. Any other leftover is removed. With saving off
     (SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG=0) no file is touched: the newer leftover is read instead
     of the config for this run only, and a warning asks the user to move it over the config.
     """
     try:
-        config_modified_ns = path.stat().st_mtime_ns
-        client_id = _client_id(json.loads(path.read_text(encoding="utf-8")))
+        status = path.stat()
+        config = _whole(json.loads(path.read_text(encoding="utf-8")))
         leftovers = [found for found in map(_inspect, _leftover_paths(path)) if found is not None]
     except (OSError, ValueError):  # the config's own reader reports a config it cannot read
         return path
-    if client_id is None:  # nothing to match a leftover against: the settings name the field
+    if config is None:  # nothing to match a leftover against: the settings name the field
         return path
-    unusable = {
-        found.path: _unusable(found, client_id, config_modified_ns, path) for found in leftovers
-    }
+    unusable = {found.path: _unusable(found, config, status, path) for found in leftovers}
     live = sorted(
         (found for found in leftovers if unusable[found.path] is None),
         key=lambda found: found.modified_ns,
@@ -115,30 +120,43 @@ def _inspect(path: Path) -> Leftover | None:
         os.close(descriptor)
     try:
         text = raw.decode("utf-8")
-        client_id = _client_id(json.loads(text))
+        config = _whole(json.loads(text))
     except ValueError:
         return Leftover(path, status.st_mtime_ns, "", None)
-    return Leftover(path, status.st_mtime_ns, text, client_id)
+    return Leftover(path, status.st_mtime_ns, text, config, status.st_uid, status.st_mode)
 
 
-def _unusable(found: Leftover, client_id: str, config_modified_ns: int, path: Path) -> str | None:
-    """Why the leftover cannot hold the live config, or None when it may."""
-    if found.client_id is None:
+def _unusable(
+    found: Leftover, config: dict[str, Any], status: os.stat_result, path: Path
+) -> str | None:
+    """Why the leftover cannot hold the live config, or None when it may.
+
+    Only a file the config's owner wrote, that nobody else may write, and that differs from the
+    config in nothing but the rotated token can be one: any other could send the credentials to
+    a host someone else chose.
+    """
+    if found.config is None:
         return "it is not a whole config (empty, cut short or unreadable)"
-    if found.client_id != client_id:
-        return f"it is for another app than {path}"
-    if found.modified_ns <= config_modified_ns:
+    if found.owner != status.st_uid or found.mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"it is not the private file of {path}'s owner"
+    if _unrotated(found.config) != _unrotated(config):
+        return f"it differs from {path} in more than the rotated refresh token"
+    if found.modified_ns <= status.st_mtime_ns:
         return f"it is not newer than {path}"
     return None
 
 
-def _client_id(config: object) -> str | None:
-    """The config's app, when it is a whole config: every credential a non-empty string."""
+def _unrotated(config: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in config.items() if key not in ROTATED}
+
+
+def _whole(config: object) -> dict[str, Any] | None:
+    """The config, when it is a whole one: every credential a non-empty string."""
     if not isinstance(config, dict):
         return None
     if not all(isinstance(config.get(key), str) and config[key].strip() for key in CREDENTIALS):
         return None
-    return str(config["client_id"])
+    return config
 
 
 def _drop(found: Leftover, why: str, saving: bool, logger: logging.Logger) -> None:

@@ -96,6 +96,28 @@ def test_given_a_folder_without_room_for_a_temp_file_then_the_file_is_rewritten_
     assert json.loads(config_path.read_text()) == NEW
 
 
+def test_given_an_in_place_rewrite_then_the_file_is_json_at_every_moment(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One write over the old bytes, no truncate: a kill after any syscall leaves valid JSON."""
+    config_path.write_text(json.dumps({**NEW, "padding": "x" * 500}))
+    monkeypatch.setattr(
+        config_file.tempfile, "mkstemp", lambda **_: (_ for _ in ()).throw(OSError())
+    )
+    writes: list[bytes] = []
+    real_write = os.write
+
+    def recording(descriptor: int, data: bytes) -> int:
+        writes.append(bytes(data))
+        return real_write(descriptor, data)
+
+    monkeypatch.setattr(config_file.os, "write", recording)
+    ConfigFile(str(config_path), LOGGER).save(NEW)
+    [written] = writes
+    assert json.loads(written) == NEW
+    assert json.loads(config_path.read_text()) == NEW
+
+
 def test_given_writing_fails_then_it_is_left_alone_and_the_log_says_how_to_recover(
     config_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

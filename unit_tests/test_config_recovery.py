@@ -124,17 +124,51 @@ def test_given_a_leftover_not_newer_than_the_config_then_it_is_removed_and_the_c
     assert [r.levelno for r in caplog.records] == [logging.INFO]
 
 
-def test_given_a_leftover_of_another_app_then_it_is_removed_and_the_config_read(
-    config_path: Path, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"client_id": "another"},
+        {"api_base_url": "https://collector.example"},
+        {"client_secret": "another-secret"},
+    ],
+    ids=["app", "host", "secret"],
+)
+def test_given_a_leftover_that_differs_in_more_than_the_token_then_it_is_removed(
+    config_path: Path, caplog: pytest.LogCaptureFixture, changed: dict[str, str]
 ) -> None:
-    leftover = leave(config_path, json.dumps({**NEW, "client_id": "another"}), 5)
+    """Whoever may write in the folder must not choose where the credentials go next."""
+    leftover = leave(config_path, json.dumps({**NEW, **changed}), 5)
     with caplog.at_level(logging.INFO):
         recover_config(config_path, LOGGER)
     assert config_in(config_path) == OLD
     assert names(config_path.parent) == ["config.json"]
     assert f"Removed {leftover}" in caplog.text
-    assert "another app" in caplog.text
+    assert "in more than the rotated refresh token" in caplog.text
     assert [r.levelno for r in caplog.records] == [logging.INFO]
+
+
+@pytest.mark.parametrize("mode", [0o620, 0o602])
+def test_given_a_leftover_others_may_write_then_it_is_not_adopted(
+    config_path: Path, caplog: pytest.LogCaptureFixture, mode: int
+) -> None:
+    leftover = leave(config_path, json.dumps(NEW), 5)
+    leftover.chmod(mode)
+    with caplog.at_level(logging.INFO):
+        recover_config(config_path, LOGGER)
+    assert config_in(config_path) == OLD
+    assert "not the private file" in caplog.text
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user takes root")
+def test_given_a_leftover_of_another_owner_then_it_is_not_adopted(
+    config_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    leftover = leave(config_path, json.dumps(NEW), 5)
+    os.chown(leftover, 4321, -1)  # the tests run as root, as CI does
+    with caplog.at_level(logging.INFO):
+        recover_config(config_path, LOGGER)
+    assert config_in(config_path) == OLD
+    assert "not the private file" in caplog.text
 
 
 def make_link(leftover: Path, elsewhere: Path) -> None:
