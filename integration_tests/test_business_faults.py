@@ -24,7 +24,7 @@ from integration_tests.test_interruption import (
     cut_in_process_read,
     killed_installed_read,
 )
-from source_tiktok_organic.waiting import RATE_LIMIT_WAITING_SECONDS
+from source_tiktok_organic.waiting import MOST_WAITING_SECONDS
 from tiktok_emulator.business import BusinessEmulator, generate_business_dataset
 
 TRANSIENT: dict[str, dict[str, Any]] = {
@@ -140,7 +140,7 @@ def test_given_40100_forever_then_the_sync_ends_after_twenty_minutes_of_waiting_
         float(wait) for wait in re.findall(r"Waiting ([0-9.]+) seconds before retrying", run.logs())
     ]
     assert 3 <= len(waits) <= 4
-    assert sum(waits) - len(waits) <= RATE_LIMIT_WAITING_SECONDS  # the CDK adds 1 s to each
+    assert sum(waits) - len(waits) <= MOST_WAITING_SECONDS  # the CDK adds 1 s to each
     traces = [m.trace.error for m in run.of_type(Type.TRACE) if m.trace.error]
     errors = [error for error in traces if error.stream_descriptor is not None]
     assert {error.stream_descriptor.name for error in errors} == set(EVERY_STREAM | OWN)

@@ -10,10 +10,8 @@ from email.utils import parsedate_to_datetime
 
 import requests
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
-from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 
-from source_tiktok_organic.errors import Policy, policy_for
-from source_tiktok_organic.waiting import RateLimitWaiting
+from source_tiktok_organic.waiting import WaitAllowance
 
 BASE_SECONDS = 1.0
 CAP_SECONDS = 60.0
@@ -29,14 +27,14 @@ CDK_WAIT_LINE = re.compile(
 class TikTokBackoff(BackoffStrategy):
     """Full-jitter exponential backoff so parallel syncs do not retry in lockstep.
 
-    What it waits after a rate-limit answer comes out of the sync's `waiting` allowance.
+    Every wait it asks for comes out of the sync's `waiting` allowance.
     """
 
     def __init__(
-        self, rng: random.Random | None = None, waiting: RateLimitWaiting | None = None
+        self, rng: random.Random | None = None, waiting: WaitAllowance | None = None
     ) -> None:
         self._rng = rng or random.Random()
-        self.waiting = waiting or RateLimitWaiting()
+        self.waiting = waiting or WaitAllowance()
 
     def backoff_time(
         self,
@@ -44,10 +42,7 @@ class TikTokBackoff(BackoffStrategy):
         attempt_count: int,
     ) -> float | None:
         wait = self.wait(response_or_exception, attempt_count)
-        if isinstance(response_or_exception, requests.Response) and self.rate_limited(
-            response_or_exception
-        ):
-            self.waiting.spend(wait)
+        self.waiting.spend(wait)
         return wait
 
     def wait(
@@ -61,21 +56,12 @@ class TikTokBackoff(BackoffStrategy):
                 return min(retry_after, MAX_RETRY_AFTER_SECONDS)
         return doubling_wait(attempt_count, self._rng)
 
-    def longest_wait(self, response: requests.Response) -> float:
-        """The most `wait` asks for after this answer, whichever attempt it is."""
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    def longest_wait(self, answer: object) -> float:
+        """The most `wait` asks for after this answer (or failure), whichever attempt it is."""
+        if not isinstance(answer, requests.Response):
+            return CAP_SECONDS
+        retry_after = parse_retry_after(answer.headers.get("Retry-After"))
         return CAP_SECONDS if retry_after is None else min(retry_after, MAX_RETRY_AFTER_SECONDS)
-
-    def may_wait(self, response: requests.Response) -> bool:
-        """Whether the sync's allowance still holds the longest wait this answer may bring."""
-        return self.waiting.admits(self.longest_wait(response))
-
-    def rate_limited(self, response: requests.Response) -> bool:
-        policy = self.policy_for(response)
-        return policy is not None and policy.action is ResponseAction.RATE_LIMITED
-
-    def policy_for(self, response: requests.Response) -> Policy | None:
-        return policy_for(response)
 
 
 def doubling_wait(attempt: int, rng: random.Random | None = None) -> float:

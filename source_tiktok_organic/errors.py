@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the backoff reads this module's policies: no import at run 
     from source_tiktok_organic.backoff import TikTokBackoff
 
 MAX_RETRIES = 8
+WAITED = frozenset({ResponseAction.RETRY, ResponseAction.RATE_LIMITED})  # backoff comes first
 MAX_RETRY_TIME = timedelta(minutes=10)
 # A host that refuses or does not resolve will not start answering within a 10-minute budget:
 # give up after this many attempts in a row (about 15 s of backoff).
@@ -352,15 +353,9 @@ class TikTokErrorHandler(ErrorHandler):
                 message = f"{NETWORK.advice} ({type(response_or_exception).__name__})"
         else:
             raise traced_error(f"Unexpected error while calling TikTok: {response_or_exception!r}")
-        if policy.action is ResponseAction.RATE_LIMITED:
-            assert isinstance(response_or_exception, requests.Response)
-            if self._backoff is not None and not self._backoff.may_wait(response_or_exception):
-                message = f"{self._backoff.waiting.refusal()} {message}"
-                return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, message)
-            self._on_rate_limit()
         if policy.action is ResponseAction.FAIL:
             return ErrorResolution(policy.action, policy.failure_type, message)
-        return self._retrying(message, policy)
+        return self._retrying(message, policy, response_or_exception)
 
     def policy_for(self, response: requests.Response) -> Policy | None:
         return policy_for(response)
@@ -371,8 +366,24 @@ class TikTokErrorHandler(ErrorHandler):
     def explain(self, response: requests.Response, policy: Policy) -> str:
         return explain(response, policy, self.base_url_field)
 
-    def _retrying(self, message: str, policy: Policy = NETWORK) -> ErrorResolution:
-        """Every retry is logged with its reason: a slow sync should say what it waits for."""
+    def _retrying(
+        self, message: str, policy: Policy = NETWORK, answer: object = None
+    ) -> ErrorResolution:
+        """Every retry is logged with its reason: a slow sync should say what it waits for.
+
+        A retry that waits first must fit in the sync's allowance of waiting (waiting.py), or
+        the request fails: no fault, however often it comes back, holds a sync for hours.
+        """
+        backoff = self._backoff
+        if (
+            policy.action in WAITED
+            and backoff is not None
+            and not backoff.waiting.admits(backoff.longest_wait(answer))
+        ):
+            message = f"{backoff.waiting.refusal()} {message}"
+            return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, message)
+        if policy.action is ResponseAction.RATE_LIMITED:
+            self._on_rate_limit()
         self._logger.info("Retrying: %s", message)
         return ErrorResolution(policy.action, policy.failure_type, message)
 

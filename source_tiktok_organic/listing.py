@@ -33,6 +33,8 @@ from source_tiktok_organic.slicing import (
 # brings a new video on every page, has_more forever, is not followed past that.
 MOST_VIDEOS_PER_COUNTED = 2
 VIDEOS_BEYOND_COUNT = 5 * PAGE_SIZE
+# Without the profile's count: the most prolific accounts have posted tens of thousands.
+MOST_VIDEOS_UNCOUNTED = 200_000
 
 
 @dataclass(frozen=True)
@@ -222,17 +224,30 @@ class VideoListing:
                 self._for_workers.notify_all()
 
     def _check_count(self) -> None:
-        """Stops a list that has brought far more videos than the profile says there are."""
+        """Stops a list that has brought far more videos than the profile says there are.
+
+        Without the profile's count (scope user.info.stats not granted) the bound is a count no
+        TikTok account comes near, so such a list still ends, at a known cost.
+        """
         assert self._reader is not None
         count = self._reader.video_count
-        if count is None or self._listed <= MOST_VIDEOS_PER_COUNTED * count + VIDEOS_BEYOND_COUNT:
+        if count is None:
+            if self._listed <= MOST_VIDEOS_UNCOUNTED:
+                return
+            said = (
+                f"the profile's count is unknown, and no account has posted {MOST_VIDEOS_UNCOUNTED}"
+            )
+        elif self._listed <= MOST_VIDEOS_PER_COUNTED * count + VIDEOS_BEYOND_COUNT:
             return
+        else:
+            said = (
+                f"the profile says the account has {count}: more than {MOST_VIDEOS_PER_COUNTED} "
+                f"times as many plus {VIDEOS_BEYOND_COUNT} (room for videos posted during the sync)"
+            )
         raise traced_error(
-            f"TikTok's video list has brought {self._listed} different videos so far, but the "
-            f"profile says the account has {count}: more than {MOST_VIDEOS_PER_COUNTED} times as "
-            f"many plus {VIDEOS_BEYOND_COUNT} (room for videos posted during the sync). The sync "
-            "stops here instead of following the list on; run it again later, and if it "
-            "persists report it to TikTok."
+            f"TikTok's video list has brought {self._listed} different videos so far, but "
+            f"{said}. The sync stops here instead of following the list on; run it again later, "
+            "and if it persists report it to TikTok."
         )
 
     @staticmethod

@@ -24,7 +24,7 @@ from source_tiktok_organic.errors import TikTokErrorHandler
 from source_tiktok_organic.fields import STATS_FIELDS, STATS_SCOPE
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.transport import request_kwargs
-from source_tiktok_organic.waiting import RateLimitWaiting
+from source_tiktok_organic.waiting import WaitAllowance
 
 COUNTER_FIELDS = ("open_id", *STATS_FIELDS)
 READER = "user_stats"  # the stream its logs and errors are about
@@ -38,14 +38,14 @@ class ProfileCounters:
         budget: APIBudget,
         progress: Progress,
         logger: logging.Logger,
-        waiting: RateLimitWaiting | None = None,
+        waiting: WaitAllowance | None = None,
     ) -> None:
         self._settings = settings
         self._auth = auth
         self._budget = budget
         self._progress = progress
         self._logger = logger
-        self.waiting = waiting or RateLimitWaiting()
+        self.waiting = waiting or WaitAllowance()
         self._lock = threading.Lock()
         self._counters: dict[str, Any] | None = None
 

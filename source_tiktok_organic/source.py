@@ -35,7 +35,7 @@ from source_tiktok_organic.modes import MODES
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.streams import UserInfo, UserStats, tiktok_api_budget
 from source_tiktok_organic.streams.base import SyncContext
-from source_tiktok_organic.waiting import RateLimitWaiting
+from source_tiktok_organic.waiting import WaitAllowance
 
 REQUIRED_SCOPES = (BASIC_SCOPE, VIDEO_LIST_SCOPE)
 
@@ -130,7 +130,7 @@ class SourceTiktokOrganic(AbstractSource):
         )
         budget = tiktok_api_budget(settings)
         progress = Progress(logging.getLogger("airbyte.streams.videos"))
-        waiting = RateLimitWaiting()
+        waiting = WaitAllowance()
         context = SyncContext(
             settings=settings,
             auth=auth,

@@ -1,22 +1,23 @@
-"""How long one sync may wait out TikTok's rate limit, summed over all its streams and endpoints.
+"""How long one sync may wait before retrying TikTok, summed over all its streams and endpoints.
 
-Each wait is bounded on its own (TikTok's five minutes, the CDK's retries per request), but an
-account whose limit another connection keeps using up would have every request of every stream
-wait its fill. The error handler asks this allowance before a rate-limited request waits, and
-fails the request once the next wait would take the sync past it.
+Each wait is bounded on its own (TikTok's five minutes after a rate limit, the CDK's retries per
+request), but an account whose limit another connection keeps using up, or a TikTok failing on
+and off, would have every request of every stream wait its fill. The error handler asks this
+allowance before a retry waits, and fails the request once the next wait would take the sync past
+it.
 """
 
 from __future__ import annotations
 
 import threading
 
-RATE_LIMIT_WAITING_SECONDS = 20 * 60
+MOST_WAITING_SECONDS = 20 * 60
 
 
-class RateLimitWaiting:
-    """The sync's one allowance: every stream's error handler and backoff share it."""
+class WaitAllowance:
+    """The sync's one allowance of waiting: every stream's error handler and backoff share it."""
 
-    def __init__(self, seconds: float = RATE_LIMIT_WAITING_SECONDS) -> None:
+    def __init__(self, seconds: float = MOST_WAITING_SECONDS) -> None:
         self.seconds = seconds
         self._spent = 0.0
         self._lock = threading.Lock()  # the listing's workers wait from several threads
@@ -36,9 +37,9 @@ class RateLimitWaiting:
             self._spent += wait
 
     def refusal(self) -> str:
-        """Why a rate-limited request fails instead of waiting, for the sync's error."""
+        """Why a request fails instead of waiting, for the sync's error."""
         return (
-            f"The sync stops: it has waited {self.spent / 60:.0f} minutes in all for TikTok's rate "
-            f"limit, and one more wait would take it past the {self.seconds / 60:g} minutes a sync "
-            "waits for it at most. Run it again later."
+            f"The sync stops: it has waited {self.spent / 60:.0f} minutes in all before retrying "
+            f"TikTok, and one more wait would take it past the {self.seconds / 60:g} minutes a "
+            "sync waits at most. Run it again later."
         )

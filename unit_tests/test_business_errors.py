@@ -12,7 +12,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import Resp
 
 from source_tiktok_organic.business.backoff import RATE_LIMIT_WAIT_SECONDS, BusinessBackoff
 from source_tiktok_organic.business.errors import BusinessErrorHandler
-from source_tiktok_organic.waiting import RATE_LIMIT_WAITING_SECONDS, RateLimitWaiting
+from source_tiktok_organic.waiting import MOST_WAITING_SECONDS, WaitAllowance
 
 LIST_URL = "https://business-api.tiktok.com/open_api/v1.3/business/video/list/"
 HANDLER = BusinessErrorHandler(logging.getLogger("test"))
@@ -232,7 +232,7 @@ def waited_until_refused(
     return waits, resolution
 
 
-def sharing(waiting: RateLimitWaiting, rng: random.Random) -> tuple[BusinessErrorHandler, Any]:
+def sharing(waiting: WaitAllowance, rng: random.Random) -> tuple[BusinessErrorHandler, Any]:
     backoff = BusinessBackoff(rng, waiting=waiting)
     return BusinessErrorHandler(logging.getLogger("test"), backoff=backoff), backoff
 
@@ -241,14 +241,14 @@ def sharing(waiting: RateLimitWaiting, rng: random.Random) -> tuple[BusinessErro
 def test_given_40100_forever_then_it_waits_until_the_next_wait_would_pass_twenty_minutes(
     jitter: type[random.Random], waits: int
 ) -> None:
-    waited, resolution = waited_until_refused(*sharing(RateLimitWaiting(), jitter()))
+    waited, resolution = waited_until_refused(*sharing(WaitAllowance(), jitter()))
     assert len(waited) == waits
-    assert sum(waited) <= RATE_LIMIT_WAITING_SECONDS
-    assert sum(waited) + 1.1 * RATE_LIMIT_WAIT_SECONDS > RATE_LIMIT_WAITING_SECONDS
+    assert sum(waited) <= MOST_WAITING_SECONDS
+    assert sum(waited) + 1.1 * RATE_LIMIT_WAIT_SECONDS > MOST_WAITING_SECONDS
     assert resolution.response_action == ResponseAction.FAIL
     assert resolution.failure_type == FailureType.transient_error
     message = str(resolution.error_message)
-    assert "past the 20 minutes a sync waits for it at most" in message
+    assert "past the 20 minutes a sync waits at most" in message
     assert "40 calls a minute per account and endpoint" in message
     assert "another connection to the same account" in message
     assert "code 40100" in message
@@ -258,7 +258,7 @@ def test_given_40100_forever_then_it_waits_until_the_next_wait_would_pass_twenty
 def test_given_one_stream_used_up_the_sync_allowance_then_another_fails_at_its_first_40100() -> (
     None
 ):
-    waiting = RateLimitWaiting()
+    waiting = WaitAllowance()
     waited_until_refused(*sharing(waiting, random.Random(1)))
     spent = waiting.spent
     waited, resolution = waited_until_refused(*sharing(waiting, random.Random(2)))
@@ -267,18 +267,30 @@ def test_given_one_stream_used_up_the_sync_allowance_then_another_fails_at_its_f
     assert waiting.spent == spent
 
 
-def test_given_passing_faults_then_their_waits_leave_the_rate_limit_allowance_alone() -> None:
-    waiting = RateLimitWaiting()
+def test_given_passing_faults_then_their_waits_come_out_of_the_same_allowance() -> None:
+    """A TikTok failing on and off must not hold a sync for hours either."""
+    waiting = WaitAllowance()
     handler, backoff = sharing(waiting, random.Random(3))
+    waited = 0.0
     for fault in (answer(50000), requests.ConnectionError(), answer(0, {"videos": []}, 503)):
         if isinstance(fault, requests.Response):
             assert handler.interpret_response(fault).response_action == ResponseAction.RETRY
-        backoff.backoff_time(fault, 1)
-    assert waiting.spent == 0
+        waited += backoff.backoff_time(fault, 1) or 0
+    assert waiting.spent == waited > 0
+
+
+def test_given_the_allowance_spent_then_a_passing_fault_fails_instead_of_waiting() -> None:
+    waiting = WaitAllowance()
+    waiting.spend(MOST_WAITING_SECONDS - 30)  # less than the longest doubling wait is left
+    handler, _ = sharing(waiting, random.Random(3))
+    resolution = handler.interpret_response(answer(50000))
+    assert resolution.response_action == ResponseAction.FAIL
+    assert resolution.failure_type == FailureType.transient_error
+    assert "before retrying TikTok" in str(resolution.error_message)
 
 
 def test_given_an_http_429_then_its_wait_counts_against_the_allowance_too() -> None:
-    waiting = RateLimitWaiting()
+    waiting = WaitAllowance()
     made = answer(0, status=429)
     made.headers["Retry-After"] = "7"
     assert BusinessBackoff(waiting=waiting).backoff_time(made, 1) == 7

@@ -24,7 +24,7 @@ from source_tiktok_organic.errors import (
     traced_error,
     unencodable_text_at,
 )
-from source_tiktok_organic.waiting import RATE_LIMIT_WAITING_SECONDS, RateLimitWaiting
+from source_tiktok_organic.waiting import MOST_WAITING_SECONDS, WaitAllowance
 from unit_tests.conftest import (
     LIST_URL,
     SECRETS,
@@ -643,16 +643,16 @@ def test_given_429s_forever_then_the_sync_stops_once_the_next_wait_would_pass_tw
     assert [error.stream_descriptor.name for error in errors[:2]] == ["videos", "video_stats"]
     for error in errors[:2]:
         assert error.failure_type == FailureType.transient_error
-        assert "past the 20 minutes a sync waits for it at most" in error.message
+        assert "past the 20 minutes a sync waits at most" in error.message
         assert "600 requests per minute per endpoint" in error.message
         assert "log-42" in error.message
 
 
 def test_given_a_429_without_retry_after_then_its_longest_doubling_wait_must_still_fit() -> None:
-    waiting = RateLimitWaiting()
+    waiting = WaitAllowance()
     handler = TikTokErrorHandler(logging.getLogger("test"), backoff=TikTokBackoff(waiting=waiting))
     limited = response(429, envelope(code="rate_limit_exceeded"))
-    waiting.spend(RATE_LIMIT_WAITING_SECONDS - CAP_SECONDS)
+    waiting.spend(MOST_WAITING_SECONDS - CAP_SECONDS)
     assert handler.interpret_response(limited).response_action == ResponseAction.RATE_LIMITED
     waiting.spend(0.001)
     assert handler.interpret_response(limited).response_action == ResponseAction.FAIL

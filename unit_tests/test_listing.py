@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from airbyte_cdk.utils import AirbyteTracedException
 
+from source_tiktok_organic import listing as listing_module
 from source_tiktok_organic import page_store
 from source_tiktok_organic.listing import ListedPage, StretchWalk, VideoListing
 from source_tiktok_organic.pagination import EARLIEST_VIDEO, VideoPage
@@ -450,6 +451,20 @@ def test_a_list_may_bring_twice_the_profiles_count_plus_five_pages_and_no_more(
 def test_given_no_count_then_the_list_is_followed_as_far_as_it_goes() -> None:
     server = ListServer([T0 - 60 * index for index in range(1_000)])
     assert len(ids(walked(listing(), None, server.fetch))) == 1_000
+
+
+@pytest.mark.parametrize(("listed", "stops"), [(40, False), (41, True)])
+def test_given_no_count_then_a_walk_still_ends_past_the_uncounted_bound(
+    monkeypatch: pytest.MonkeyPatch, listed: int, stops: bool
+) -> None:
+    monkeypatch.setattr(listing_module, "MOST_VIDEOS_UNCOUNTED", 40)
+    server = ListServer([T0 - 60 * index for index in range(listed)])
+    walk = listing().walk(None, "videos", server.fetch)
+    if stops:
+        with pytest.raises(AirbyteTracedException, match="the profile's count is unknown"):
+            list(walk.pages())
+    else:
+        assert len(ids(list(walk.pages()))) == listed
 
 
 def test_given_a_second_reader_then_the_pages_on_record_are_not_counted_twice() -> None:

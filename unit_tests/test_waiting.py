@@ -2,16 +2,16 @@
 
 import threading
 
-from source_tiktok_organic.waiting import RATE_LIMIT_WAITING_SECONDS, RateLimitWaiting
+from source_tiktok_organic.waiting import MOST_WAITING_SECONDS, WaitAllowance
 
 
 def test_the_allowance_is_twenty_minutes() -> None:
-    assert RATE_LIMIT_WAITING_SECONDS == 20 * 60
-    assert RateLimitWaiting().seconds == RATE_LIMIT_WAITING_SECONDS
+    assert MOST_WAITING_SECONDS == 20 * 60
+    assert WaitAllowance().seconds == MOST_WAITING_SECONDS
 
 
 def test_given_waits_spent_then_only_a_wait_that_still_fits_is_admitted() -> None:
-    waiting = RateLimitWaiting(600)
+    waiting = WaitAllowance(600)
     assert waiting.admits(600)
     assert not waiting.admits(600.5)
     waiting.spend(300)
@@ -21,7 +21,7 @@ def test_given_waits_spent_then_only_a_wait_that_still_fits_is_admitted() -> Non
 
 
 def test_given_streams_spending_at_once_then_every_wait_is_counted() -> None:
-    waiting = RateLimitWaiting()
+    waiting = WaitAllowance()
 
     def spend() -> None:
         for _ in range(1_000):
@@ -36,8 +36,8 @@ def test_given_streams_spending_at_once_then_every_wait_is_counted() -> None:
 
 
 def test_the_refusal_says_how_long_the_sync_waited_and_its_bound() -> None:
-    waiting = RateLimitWaiting()
+    waiting = WaitAllowance()
     waiting.spend(900)
     refusal = waiting.refusal()
-    assert "waited 15 minutes in all for TikTok's rate limit" in refusal
-    assert "past the 20 minutes a sync waits for it at most" in refusal
+    assert "waited 15 minutes in all before retrying TikTok" in refusal
+    assert "past the 20 minutes a sync waits at most" in refusal

@@ -5,8 +5,7 @@ from __future__ import annotations
 import requests
 
 from source_tiktok_organic.backoff import TikTokBackoff
-from source_tiktok_organic.business.errors import business_policy_for, is_rate_limited
-from source_tiktok_organic.errors import Policy
+from source_tiktok_organic.business.errors import is_rate_limited
 
 # "Rate limit" page of the API for Business docs: after code 40100 wait about 5 minutes.
 RATE_LIMIT_WAIT_SECONDS = 300.0
@@ -28,10 +27,7 @@ class BusinessBackoff(TikTokBackoff):
             return RATE_LIMIT_WAIT_SECONDS * spread
         return super().wait(response_or_exception, attempt_count)
 
-    def longest_wait(self, response: requests.Response) -> float:
-        if is_rate_limited(response):
+    def longest_wait(self, answer: object) -> float:
+        if isinstance(answer, requests.Response) and is_rate_limited(answer):
             return RATE_LIMIT_WAIT_SECONDS * (1 + RATE_LIMIT_JITTER)
-        return super().longest_wait(response)
-
-    def policy_for(self, response: requests.Response) -> Policy | None:
-        return business_policy_for(response)
+        return super().longest_wait(answer)

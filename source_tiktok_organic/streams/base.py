@@ -34,7 +34,7 @@ from source_tiktok_organic.profile_counters import ProfileCounters
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.state import SNAPSHOT_FIELD, parse_snapshot_state
 from source_tiktok_organic.transport import request_kwargs
-from source_tiktok_organic.waiting import RateLimitWaiting
+from source_tiktok_organic.waiting import WaitAllowance
 
 RATE_LIMITED_ENDPOINTS = {
     CREATOR: ("/v2/user/info/", "/v2/video/list/"),
@@ -54,7 +54,7 @@ class SyncContext:
     snapshot_at: str
     listing: VideoListing  # the sync's one walk down the video list, for videos and video_stats
     counters: ProfileCounters  # the sync's one reading of the profile's counters
-    waiting: RateLimitWaiting  # how long the sync may still wait out rate limits, in all
+    waiting: WaitAllowance  # how long the sync may still wait out rate limits, in all
 
     @property
     def guard(self) -> CursorGuard:
