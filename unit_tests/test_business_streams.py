@@ -317,3 +317,11 @@ def test_given_more_audience_cities_than_an_array_keeps_then_the_first_ones_and_
         "The account's audience: TikTok sent 3,601 entries of audience_cities" in log.log.message
         for log in output.logs
     )
+
+
+def test_given_a_start_date_after_yesterday_then_no_day_is_asked_and_the_log_says_why(
+    business: Any,
+) -> None:
+    output = read_daily(start_date=days_ago(-3))
+    assert profile_calls(business) == []
+    assert any("daily_metrics has no day to read" in m.log.message for m in output.logs)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from source_tiktok_organic import SourceTiktokOrganic
 from source_tiktok_organic.cursor import (
     EPOCH_MILLISECONDS,
     EPOCH_SECONDS,
@@ -17,6 +18,8 @@ from source_tiktok_organic.cursor import (
     CursorGuard,
     CursorKind,
 )
+from source_tiktok_organic.streams.base import GuardedState
+from unit_tests.conftest import make_config
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 GUARD = CursorGuard(NOW)
@@ -89,3 +92,27 @@ def test_given_a_records_cursor_then_one_past_now_does_not_move_it(
 ) -> None:
     assert GUARD.moves_cursor(moment, "Video 7", LOGGER) is moves
     assert ("Video 7 is dated" in caplog.text) == (moment is not None and not moves)
+
+
+@pytest.mark.parametrize("mode", ["creator", "business"])
+def test_every_stream_with_a_cursor_passes_the_one_guard(mode: str) -> None:
+    """A stream gets the guard by being a stateful stream: none may keep a cursor it skips."""
+    config = make_config(account_mode=mode)
+    stateful = [s for s in SourceTiktokOrganic().streams(config) if s.cursor_field]
+    assert {s.name for s in stateful} >= {"videos", "video_stats", "user_stats"}
+    for stream in stateful:
+        assert isinstance(stream, GuardedState), stream.name
+        assert stream.cursor_field in stream.state_cursors, stream.name
+        assert type(stream).state is GuardedState.state, stream.name
+
+
+def test_given_a_state_held_back_again_and_again_then_it_is_said_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    [videos] = [s for s in SourceTiktokOrganic().streams(make_config()) if s.name == "videos"]
+    assert isinstance(videos, GuardedState)
+    videos.state = {"create_time": 1_700_000_000}
+    videos.current_state = lambda: {"create_time": 4_102_444_800}  # type: ignore[method-assign]
+    for _ in range(5):
+        assert videos.state == {"create_time": 1_700_000_000}
+    assert caplog.text.count("keeps its saved state") == 1

@@ -113,6 +113,13 @@ class DailyMetrics(GuardedState, BusinessInsightsStream):
                 start = oldest
         if self._settings.start_time is not None:
             start = max(start, datetime.fromtimestamp(self._settings.start_time, UTC).date())
+            if start > end:
+                self.logger.warning(
+                    "Config field 'start_date' is %s, after yesterday (%s), TikTok's newest day: "
+                    "daily_metrics has no day to read until then.",
+                    start.isoformat(),
+                    end.isoformat(),
+                )
         return (start, end) if start <= end else None
 
     def request_params(self, *_: Any, **__: Any) -> MutableMapping[str, Any]:

@@ -155,6 +155,7 @@ class GuardedState(Stream, ABC):
     _context: SyncContext
     state_cursors: StateCursors = MappingProxyType({})
     _restored: Mapping[str, Any] = MappingProxyType({})
+    _held_back: str | None = None  # the last state held back, said once
 
     @property
     def state(self) -> MutableMapping[str, Any]:
@@ -163,7 +164,9 @@ class GuardedState(Stream, ABC):
         wrong = self._context.guard.out_of_range(current, self.state_cursors, EVER)
         if wrong is None:
             return dict(current)
-        self.logger.warning("Stream %s keeps its saved state: its new %s.", self.name, wrong)
+        if wrong != self._held_back:
+            self._held_back = wrong
+            self.logger.warning("Stream %s keeps its saved state: its new %s.", self.name, wrong)
         return dict(self._restored)
 
     @state.setter
