@@ -321,6 +321,24 @@ def test_the_business_emulator_prints_a_business_config_with_40_calls_a_minute(
     assert "API for Business emulator: 45 videos" in process.stderr.read()
 
 
+def test_the_business_emulator_by_hand_is_dated_today_so_every_stream_has_rows(
+    emulator_process: Any,
+) -> None:
+    """Daily metrics are read up to the connector's yesterday: a dataset of another day has none."""
+    process = emulator_process("--business", "--port", "0", "--videos", "5")
+    config = json.loads(read_line(process))
+    catalog = json.loads(
+        (ROOT / "integration_tests" / "configured_catalog_business.json").read_text()
+    )
+    streams = {entry["stream"]["name"] for entry in catalog["streams"]}
+
+    run = run_connector("read", config=config, catalog=catalog)
+
+    assert run.returncode == 0, run.errors() or run.stderr[-2000:]
+    assert {stream for stream in streams if run.records(stream)} == streams
+    assert len(run.records("daily_metrics")) == 60
+
+
 REAL_CONFIG = {
     "client_id": "awq2b-real-client-key",
     "client_secret": "real-secret",

@@ -7,7 +7,8 @@ Serves on 127.0.0.1:8090 by default (the acceptance emulator owns 8089), or on a
 when 8090 is taken; `--port N` asks for N (exit 2 if taken), `--port 0` for any free port.
 Prints one JSON line on stdout, the connector config for this emulator as it is
 (`client_id`, `client_secret`, `refresh_token`, `api_base_url`), optionally writes it to a
-file, says what it serves on stderr, then serves until SIGTERM or SIGINT.
+file, says what it serves on stderr, then serves until SIGTERM or SIGINT. The account's data
+is dated to the moment it starts, as a real account's would be.
 
 `--write-config` never replaces a file this emulator did not write (exit 2, naming the file),
 unless `--overwrite` says to: the same user may keep a real config, whose refresh token TikTok
@@ -24,6 +25,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -221,20 +223,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{PROG}: error: {error}", file=sys.stderr)
             return 2
     stop = threading.Event()
+    # Dated to now: the connector reads daily metrics up to its own yesterday, so a dataset
+    # dated to another day would give it none, and every age the emulator serves is from here.
+    now = int(time.time())
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
 
     def make(port: int) -> Served:
         if args.business:
             return BusinessEmulator(
-                dataset=generate_business_dataset(posts=args.videos, seed=args.seed),
+                dataset=generate_business_dataset(posts=args.videos, seed=args.seed, now=now),
                 knobs=Knobs(rotation=args.rotation),
                 rate_limit_per_minute=40 if args.rate_limit is None else args.rate_limit or None,
                 host=args.host,
                 port=port,
             )
         return TikTokEmulator(
-            dataset=generate_dataset(videos=args.videos, seed=args.seed),
+            dataset=generate_dataset(videos=args.videos, seed=args.seed, now=now),
             rate_limit_per_minute=600 if args.rate_limit is None else args.rate_limit or None,
             rotation=args.rotation,
             access_token_ttl=args.access_token_ttl,
