@@ -339,6 +339,19 @@ def test_the_business_emulator_by_hand_is_dated_today_so_every_stream_has_rows(
     assert len(run.records("daily_metrics")) == 60
 
 
+def test_the_emulator_by_hand_serves_a_mid_size_creator(emulator_process: Any) -> None:
+    process = emulator_process("--port", "0", "--videos", "60")
+    config = json.loads(read_line(process))
+    run = run_connector(
+        "read", config, catalog_for(dict.fromkeys(("user_info", "videos"), "full_refresh"))
+    )
+
+    assert run.returncode == 0, run.errors() or run.stderr[-2000:]
+    [profile] = run.records("user_info")
+    assert 10_000 <= profile["follower_count"] <= 200_000
+    assert max(video.get("view_count") or 0 for video in run.records("videos")) < 2_000_000
+
+
 REAL_CONFIG = {
     "client_id": "awq2b-real-client-key",
     "client_secret": "real-secret",

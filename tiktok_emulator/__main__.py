@@ -8,7 +8,8 @@ when 8090 is taken; `--port N` asks for N (exit 2 if taken), `--port 0` for any 
 Prints one JSON line on stdout, the connector config for this emulator as it is
 (`client_id`, `client_secret`, `refresh_token`, `api_base_url`), optionally writes it to a
 file, says what it serves on stderr, then serves until SIGTERM or SIGINT. The account's data
-is dated to the moment it starts, as a real account's would be.
+is dated to the moment it starts, as a real account's would be, and its creator is a mid-size
+one, not the extremes the tests use.
 
 `--write-config` never replaces a file this emulator did not write (exit 2, naming the file),
 unless `--overwrite` says to: the same user may keep a real config, whose refresh token TikTok
@@ -239,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
                 port=port,
             )
         return TikTokEmulator(
-            dataset=generate_dataset(videos=args.videos, seed=args.seed, now=now),
+            dataset=generate_dataset(videos=args.videos, seed=args.seed, now=now, mid_size=True),
             rate_limit_per_minute=600 if args.rate_limit is None else args.rate_limit or None,
             rotation=args.rotation,
             access_token_ttl=args.access_token_ttl,
