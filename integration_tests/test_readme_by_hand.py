@@ -43,6 +43,7 @@ STREAMS = {"user_info", "user_stats", "videos", "video_stats"}
 CONFIG_KEYS = {"client_id", "client_secret", "refresh_token", "api_base_url"}
 # `uv run X ...` runs X from PATH, where the venv's bin folder comes first
 UV = 'uv() { shift; "$@"; }\n'
+WRITING_OPTIONS = {"--write-config", "--output"}
 ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(\S+)(\s+#.*)?$")
 
 
@@ -238,6 +239,43 @@ def test_the_readme_business_commands_run_as_written_against_the_business_emulat
     assert len(again["videos"]) == len(lookback), "only the default 7-day lookback is read again"
     assert len(again["daily_metrics"]) == 3, "the last three days, which TikTok may still fill in"
     assert len(again["video_stats"]) == posts
+
+
+def files_the_readme_writes(markdown: str) -> set[str]:
+    """Every path a README command writes: redirects, `--write-config`, `--output`, `cp`'s
+    target, PyAirbyte's cache and the demo's folder, both named in the prose."""
+    written: set[str] = set()
+    blocks = re.findall(r"^ *```(?:bash|text)\n(.*?)^ *```", markdown, re.MULTILINE | re.DOTALL)
+    for written_step in bash_steps("".join(f"```bash\n{block}```\n" for block in blocks)):
+        step = re.sub(r"<[^<>]*>", "PLACEHOLDER", written_step)  # `<app id>` is no redirect
+        args = shlex.split(step.rstrip("& "))
+        written.update(filter(None, [redirect_target(step)]))
+        written.update(args[i + 1] for i, arg in enumerate(args[:-1]) if arg in WRITING_OPTIONS)
+        if args[:1] == ["cp"]:
+            written.add(args[-1])
+    written.update(re.findall(r"(\.cache/\S+\.duckdb)", markdown))
+    written.update(re.findall(r"under `(output/\S+)`", markdown))
+    return {path for path in written if not path.startswith(("$", "/"))}
+
+
+def test_every_file_a_readme_command_writes_is_git_ignored() -> None:
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("needs git and a checkout")
+    written = files_the_readme_writes(README.read_text())
+    assert {"output.jsonl", "state.json", "business_state.json"} <= written
+    assert any(path.startswith(".cache/") for path in written)
+    done = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--verbose", "--non-matching", *sorted(written)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    not_ignored = [
+        line.split("\t")[-1] for line in done.stdout.splitlines() if line.startswith("::")
+    ]
+    assert not not_ignored, f"add to .gitignore: {not_ignored}"
+    assert done.returncode == 0, done.stderr
 
 
 # The emulator's command line
