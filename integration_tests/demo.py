@@ -2,8 +2,8 @@
 
     python -m integration_tests.demo [--videos N] [--output DIR] [--mode creator|business|both]
 
-Creator mode (Display API): spec, check, discover, a full refresh and then an incremental sync.
-Business mode (API for Business): check, discover, a read of every stream and an incremental
+Creator mode (Display API): spec, check, discover, a full refresh and then an incremental sync
+of every stream, the history streams (video_stats, user_stats) included. Business mode (API for Business): check, discover, a read of every stream and an incremental
 one. Each step's raw Airbyte messages are saved, and the rotated refresh token is carried from
 one step to the next as the Airbyte platform does with CONTROL messages.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from tiktok_emulator import TikTokEmulator, generate_dataset
 from tiktok_emulator.business import BusinessEmulator, generate_business_dataset
 
 NEW_VIDEOS = 3
+CREATOR_STREAMS = ("user_info", "videos", "video_stats", "user_stats")
+HISTORY_STREAMS = ("video_stats", "user_stats")
 BUSINESS_CATALOG = Path(__file__).resolve().parent / "configured_catalog_business.json"
 
 
@@ -63,7 +66,7 @@ def main() -> None:
 
 
 def creator(videos: int, output: Path) -> None:
-    dataset = generate_dataset(videos=videos, seed=7, now=int(time.time()) - 3600)
+    dataset = generate_dataset(videos=videos, seed=7, now=int(time.time()) - 3600, mid_size=True)
     with TikTokEmulator(dataset=dataset) as emulator:
         print(f"Creator mode: TikTok emulator on {emulator.url} with {videos} videos.")
         demo = Demo(emulator.connector_config(), output)
@@ -77,14 +80,16 @@ def creator(videos: int, output: Path) -> None:
         full = demo.step(
             "read-full-refresh",
             "read",
-            catalog=catalog_for({"user_info": "full_refresh", "videos": "full_refresh"}),
+            catalog=catalog_for(dict.fromkeys(CREATOR_STREAMS, "full_refresh")),
         )
         emulator.add_videos(NEW_VIDEOS, newer=True)
         emulator.bump_counts(factor=1.5)
         incremental = demo.step(
             "read-incremental",
             "read",
-            catalog=catalog_for({"videos": "incremental"}),
+            catalog=catalog_for(
+                {"user_info": "full_refresh", **dict.fromkeys(CREATOR_STREAMS[1:], "incremental")}
+            ),
             state=full.state_messages(),
         )
         summarize(full, incremental, output)
@@ -148,25 +153,57 @@ def summarize(full: Run, incremental: Run, output: Path) -> None:
     videos = full.records("videos")
     print()
     print("Full refresh:")
-    print(f"  user_info: {len(full.records('user_info'))} record; videos: {len(videos)} records")
+    print(f"  records: {record_counts(full)}")
     print(
         f"  profile: {profile.get('display_name')} (@{profile.get('username')}), "
-        f"{profile.get('follower_count')} followers, {profile.get('video_count')} videos"
+        f"{profile.get('follower_count'):,} followers, {profile.get('video_count')} videos"
     )
     print("  top videos by views:")
     ranked = sorted(videos, key=lambda video: video.get("view_count") or 0, reverse=True)
     for video in ranked[:5]:
         title = (video.get("title") or video.get("video_description") or "(untitled)")[:48]
         title = " ".join(title.split())
-        print(f"    {video.get('view_count') or 0:>13,} views  {video['id']}  {title}")
-    print(f"  state: {json.dumps(full.states()[-1])}")
+        print(f"    {video.get('view_count') or 0:>9,} views  {video['id']}  {title}")
+    print_state(full)
     print()
-    fresh = incremental.records("videos")
     print(f"Incremental, after {NEW_VIDEOS} new videos were posted and counts grew:")
-    print(f"  videos: {len(fresh)} records (new ones plus the lookback window's fresh counts)")
-    print(f"  state: {json.dumps(incremental.states()[-1])}")
+    print(f"  records: {record_counts(incremental)}")
+    print("    videos: the new ones plus the lookback window's fresh counts;")
+    print("    video_stats and user_stats: one more snapshot of every video and of the profile")
+    print_state(incremental)
     print()
     print(f"Raw Airbyte messages of every step: {output.resolve()}/*.jsonl")
+
+
+def record_counts(run: Run) -> str:
+    return ", ".join(f"{stream} {len(run.records(stream))}" for stream in CREATOR_STREAMS)
+
+
+def print_state(run: Run) -> None:
+    """Where the next sync starts, per stream, as UTC dates rather than epoch seconds."""
+    print("  state (where the next sync starts):")
+    for message in run.state_messages():
+        stream = message["stream"]
+        described = describe_cursor(stream["stream_state"])
+        if described:
+            print(f"    {stream['stream_descriptor']['name']:<12} {described}")
+
+
+def describe_cursor(state: dict[str, Any]) -> str | None:
+    """A stream's saved cursor for a person: `create_time` is epoch seconds, `snapshot_at` ISO."""
+    if "create_time" in state:
+        moment = datetime.fromtimestamp(state["create_time"], UTC)
+        return f"after the video posted {utc(moment)}"
+    if "snapshot_at" in state:
+        moment = datetime.fromisoformat(state["snapshot_at"])
+        return f"after the snapshot of {utc(moment, milliseconds=True)}"
+    return None
+
+
+def utc(moment: datetime, milliseconds: bool = False) -> str:
+    """`2026-12-07 04:48:01 UTC`; snapshots a second apart differ in their milliseconds."""
+    text = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return f"{text[:-3] if milliseconds else text[:-7]} UTC"
 
 
 if __name__ == "__main__":

@@ -215,3 +215,22 @@ def test_given_start_date_when_reading_then_older_videos_are_not_synced(
 
 def _rfc3339(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.mark.parametrize("command", ["check", "discover", "read"])
+def test_given_a_misspelt_field_then_every_command_names_it_and_still_runs(
+    emulator: TikTokEmulator, command: str
+) -> None:
+    config = config_for(emulator, start_dat="2024-01-01", acount_mode="business")
+    catalog = catalog_for({"user_info": "full_refresh"}) if command == "read" else None
+
+    run = run_connector(command, config, catalog)
+
+    assert run.returncode == 0, run.errors()
+    warnings = [m.log.message for m in run.of_type(Type.LOG) if m.log.level.value == "WARN"]
+    for typo, meant in (("start_dat", "start_date"), ("acount_mode", "account_mode")):
+        expected = f"Config field '{typo}' is not one this connector knows; did you mean '{meant}'?"
+        assert any(warning.startswith(expected) for warning in warnings), (typo, warnings)
+    if command == "check":
+        [status] = run.of_type(Type.CONNECTION_STATUS)
+        assert status.connectionStatus.status == Status.SUCCEEDED

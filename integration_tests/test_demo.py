@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -18,6 +19,15 @@ def test_the_demo_runs_both_modes_and_keeps_every_steps_messages(
     shown = capsys.readouterr().out
     assert "Creator mode: TikTok emulator" in shown
     assert "Business mode: API for Business emulator" in shown
+    assert "records: user_info 1, videos 30, video_stats 30, user_stats 1" in shown
+    assert re.search(r"records: user_info 1, videos \d+, video_stats 33, user_stats 1", shown)
+    when = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{3})? UTC"
+    for stream in ("videos", "video_stats", "user_stats"):
+        assert re.search(rf"^    {stream} +after the \w+ \w+ {when}$", shown, re.MULTILINE), stream
+    assert "create_time" not in shown, "dates, not the state's epoch seconds"
+    followers = re.search(r"@\w+\), ([\d,]+) followers, 30 videos", shown)
+    assert followers, shown
+    assert 10_000 <= int(followers.group(1).replace(",", "")) <= 200_000, "a mid-size creator"
     assert "daily_metrics: 60 days" in shown
     assert "audience by country:" in shown
     assert '{"type":' not in shown, "the summary, not the raw messages, goes to the terminal"

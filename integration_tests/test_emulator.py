@@ -846,6 +846,20 @@ def test_given_same_seed_and_now_then_dataset_is_identical_and_other_seed_differ
     assert generate_dataset(videos=30, seed=3) != generate_dataset(videos=30, seed=4)
 
 
+def test_given_mid_size_then_the_creator_is_one_a_person_would_believe():
+    dataset = generate_dataset(videos=500, seed=7, mid_size=True)
+    emulator = TikTokEmulator(dataset=dataset)
+    emulator.add_videos(100, newer=True)
+    views = sorted(v["view_count"] for v in dataset.videos if v.get("view_count") is not None)
+    followers = dataset.profile["follower_count"]
+
+    assert 10_000 <= followers <= 200_000
+    assert followers <= dataset.profile["likes_count"] <= 50 * followers
+    assert 1_000 <= views[len(views) // 2] <= 50_000, "the median video"
+    assert views[-1] < 2_000_000, "no billions, added videos included"
+    assert generate_dataset(videos=45, seed=7, mid_size=True).mid_size
+
+
 def test_given_default_dataset_then_it_has_every_quirk_the_connector_must_survive():
     dataset = generate_dataset(videos=45, seed=7, now=1_760_000_000)
     videos = dataset.videos

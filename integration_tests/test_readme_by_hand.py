@@ -31,6 +31,7 @@ from integration_tests.cli import catalog_for, run_args, run_connector
 from integration_tests.conftest import config_for
 from tiktok_emulator import TikTokEmulator, generate_dataset
 from tiktok_emulator.__main__ import DEFAULT_PORT, PortUnavailableError, start_emulator
+from tiktok_emulator.__main__ import build_parser as emulator_parser
 from tiktok_emulator.business import BusinessEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,8 @@ STREAMS = {"user_info", "user_stats", "videos", "video_stats"}
 CONFIG_KEYS = {"client_id", "client_secret", "refresh_token", "api_base_url"}
 # `uv run X ...` runs X from PATH, where the venv's bin folder comes first
 UV = 'uv() { shift; "$@"; }\n'
+WRITING_OPTIONS = {"--write-config", "--output"}
+ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(\S+)(\s+#.*)?$")
 
 
 # The README, run as written
@@ -74,6 +77,32 @@ def starts_the_emulator(step: str) -> bool:
     return "tiktok_emulator" in step
 
 
+def assignment(step: str) -> tuple[str, str] | None:
+    """`name=value  # comment` as (name, value); a shell variable the later steps use."""
+    match = ASSIGNMENT.match(step)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def emulator_config_file(steps: list[str]) -> str:
+    """Where the section's emulator writes its config."""
+    [start] = [shlex.split(step.rstrip("& ")) for step in steps if starts_the_emulator(step)]
+    return start[start.index("--write-config") + 1]
+
+
+def connector_commands(steps: list[str]) -> list[list[str]]:
+    commands = [shlex.split(step.split(">")[0]) for step in steps]
+    return [c for c in commands if c[:2] == ["uv", "run"] and "source-tiktok" in c[2]]
+
+
+def real_config_files(markdown: str) -> set[str]:
+    """Where the README has the user keep real credentials: the creator's and business_grant's."""
+    creator = re.search(r"in\s+`(secrets/[^`]+)`\s+\(git-ignored\)", markdown)
+    business = re.search(r"business_grant\.py exchange.*?--write-config (\S+)", markdown, re.S)
+    assert creator
+    assert business
+    return {creator.group(1), business.group(1)}
+
+
 def redirect_target(step: str) -> str | None:
     match = re.search(r"(?<![0-9&])>\s*(\S+)", step)
     return match.group(1) if match else None
@@ -93,23 +122,35 @@ def records_by_stream(messages: list[dict[str, Any]]) -> dict[str, list[dict[str
 
 def test_the_readme_by_hand_commands_are_the_sequence_the_test_below_expects() -> None:
     steps = bash_steps(section_text(README.read_text(), SECTION))
-    assert any(starts_the_emulator(step) and "--write-config" in step for step in steps)
-    commands = [shlex.split(step.split(">")[0])[:4] for step in steps]
-    connector = [c[2:4] for c in commands if c[:2] == ["uv", "run"] and "source-tiktok" in c[2]]
-    assert [c[1] for c in connector] == ["check", "discover", "read", "read"], steps
+    connector = connector_commands(steps)
+    assert [c[3] for c in connector] == ["check", "discover", "read", "read"], steps
+    assert {c[c.index("--config") + 1] for c in connector} == {"$config"}
+    assert ("config", emulator_config_file(steps)) in map(assignment, steps)
     assert any("scripts/last_state.py" in step for step in steps)
 
 
+@pytest.mark.parametrize("heading", [SECTION, BUSINESS_SECTION])
+def test_the_readmes_emulator_writes_a_file_of_its_own_not_the_users_real_config(
+    heading: str,
+) -> None:
+    markdown = README.read_text()
+    written = emulator_config_file(bash_steps(section_text(markdown, heading)))
+    assert written.startswith("secrets/"), "git-ignored, beside the real configs"
+    assert written not in real_config_files(markdown)
+
+
 def run_as_written(
-    heading: str, tmp_path: Path, config_file: str, config: dict[str, Any]
+    heading: str, tmp_path: Path, config: dict[str, Any]
 ) -> list[tuple[str, list[dict[str, Any]]]]:
     """The section's commands, bar the emulator's start, with bash in a fresh folder holding
-    `config` at `config_file`; each read's step and messages."""
-    steps = [
-        step
-        for step in bash_steps(section_text(README.read_text(), heading))
-        if not starts_the_emulator(step)
-    ]
+    `config` where the section's emulator writes it; each read's step and messages.
+
+    A step that sets a shell variable is kept and run again before every later step, as the
+    user's one shell would remember it.
+    """
+    steps = bash_steps(section_text(README.read_text(), heading))
+    config_file = emulator_config_file(steps)
+    steps = [step for step in steps if not starts_the_emulator(step)]
     (tmp_path / "integration_tests").mkdir()
     for catalog in (ROOT / "integration_tests").glob("configured_catalog*.json"):
         shutil.copy(catalog, tmp_path / "integration_tests")
@@ -121,9 +162,13 @@ def run_as_written(
     env.pop("SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG", None)
 
     reads: list[tuple[str, list[dict[str, Any]]]] = []
+    variables = ""
     for step in steps:
+        if assignment(step):
+            variables += step + "\n"
+            continue
         done = subprocess.run(
-            ["bash", "-c", UV + step],
+            ["bash", "-c", UV + variables + step],
             cwd=tmp_path,
             env=env,
             capture_output=True,
@@ -152,7 +197,7 @@ def state_of(tmp_path: Path, step: str) -> list[dict[str, Any]]:
 def test_the_readme_by_hand_commands_run_as_written_against_the_emulator(
     emulator: TikTokEmulator, tmp_path: Path
 ) -> None:
-    reads = run_as_written(SECTION, tmp_path, "secrets/config.json", config_for(emulator))
+    reads = run_as_written(SECTION, tmp_path, config_for(emulator))
     [(_, full), (incremental_step, incremental)] = reads
     full_records = records_by_stream(full)
     assert set(full_records) == STREAMS
@@ -166,10 +211,10 @@ def test_the_readme_by_hand_commands_run_as_written_against_the_emulator(
 def test_the_readme_business_commands_are_check_read_read_on_one_config() -> None:
     steps = bash_steps(section_text(README.read_text(), BUSINESS_SECTION))
     assert any(starts_the_emulator(step) and "--business" in step for step in steps)
-    commands = [shlex.split(step.split(">")[0]) for step in steps]
-    connector = [c for c in commands if c[:2] == ["uv", "run"] and "source-tiktok" in c[2]]
+    connector = connector_commands(steps)
     assert [c[3] for c in connector] == ["check", "read", "read"], steps
-    assert {c[c.index("--config") + 1] for c in connector} == {"secrets/business.json"}
+    assert {c[c.index("--config") + 1] for c in connector} == {"$config"}
+    assert ("config", emulator_config_file(steps)) in map(assignment, steps)
 
 
 @pytest.mark.long_running
@@ -178,7 +223,7 @@ def test_the_readme_business_commands_run_as_written_against_the_business_emulat
 ) -> None:
     with BusinessEmulator() as business:
         config = business.connector_config()
-        reads = run_as_written(BUSINESS_SECTION, tmp_path, "secrets/business.json", config)
+        reads = run_as_written(BUSINESS_SECTION, tmp_path, config)
         posts = len(business.dataset.post_times_ms)
     [(_, full), (incremental_step, incremental)] = reads
     full_records = records_by_stream(full)
@@ -194,6 +239,43 @@ def test_the_readme_business_commands_run_as_written_against_the_business_emulat
     assert len(again["videos"]) == len(lookback), "only the default 7-day lookback is read again"
     assert len(again["daily_metrics"]) == 3, "the last three days, which TikTok may still fill in"
     assert len(again["video_stats"]) == posts
+
+
+def files_the_readme_writes(markdown: str) -> set[str]:
+    """Every path a README command writes: redirects, `--write-config`, `--output`, `cp`'s
+    target, PyAirbyte's cache and the demo's folder, both named in the prose."""
+    written: set[str] = set()
+    blocks = re.findall(r"^ *```(?:bash|text)\n(.*?)^ *```", markdown, re.MULTILINE | re.DOTALL)
+    for written_step in bash_steps("".join(f"```bash\n{block}```\n" for block in blocks)):
+        step = re.sub(r"<[^<>]*>", "PLACEHOLDER", written_step)  # `<app id>` is no redirect
+        args = shlex.split(step.rstrip("& "))
+        written.update(filter(None, [redirect_target(step)]))
+        written.update(args[i + 1] for i, arg in enumerate(args[:-1]) if arg in WRITING_OPTIONS)
+        if args[:1] == ["cp"]:
+            written.add(args[-1])
+    written.update(re.findall(r"(\.cache/\S+\.duckdb)", markdown))
+    written.update(re.findall(r"under `(output/\S+)`", markdown))
+    return {path for path in written if not path.startswith(("$", "/"))}
+
+
+def test_every_file_a_readme_command_writes_is_git_ignored() -> None:
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("needs git and a checkout")
+    written = files_the_readme_writes(README.read_text())
+    assert {"output.jsonl", "state.json", "business_state.json"} <= written
+    assert any(path.startswith(".cache/") for path in written)
+    done = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--verbose", "--non-matching", *sorted(written)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    not_ignored = [
+        line.split("\t")[-1] for line in done.stdout.splitlines() if line.startswith("::")
+    ]
+    assert not not_ignored, f"add to .gitignore: {not_ignored}"
+    assert done.returncode == 0, done.stderr
 
 
 # The emulator's command line
@@ -275,6 +357,108 @@ def test_the_business_emulator_prints_a_business_config_with_40_calls_a_minute(
     assert process.wait(timeout=10) == 0
     assert process.stderr is not None
     assert "API for Business emulator: 45 videos" in process.stderr.read()
+
+
+def test_the_business_emulator_by_hand_is_dated_today_so_every_stream_has_rows(
+    emulator_process: Any,
+) -> None:
+    """Daily metrics are read up to the connector's yesterday: a dataset of another day has none."""
+    process = emulator_process("--business", "--port", "0", "--videos", "5")
+    config = json.loads(read_line(process))
+    catalog = json.loads(
+        (ROOT / "integration_tests" / "configured_catalog_business.json").read_text()
+    )
+    streams = {entry["stream"]["name"] for entry in catalog["streams"]}
+
+    run = run_connector("read", config=config, catalog=catalog)
+
+    assert run.returncode == 0, run.errors() or run.stderr[-2000:]
+    assert {stream for stream in streams if run.records(stream)} == streams
+    assert len(run.records("daily_metrics")) == 60
+
+
+def test_the_emulator_by_hand_serves_a_mid_size_creator(emulator_process: Any) -> None:
+    process = emulator_process("--port", "0", "--videos", "60")
+    config = json.loads(read_line(process))
+    run = run_connector(
+        "read", config, catalog_for(dict.fromkeys(("user_info", "videos"), "full_refresh"))
+    )
+
+    assert run.returncode == 0, run.errors() or run.stderr[-2000:]
+    [profile] = run.records("user_info")
+    assert 10_000 <= profile["follower_count"] <= 200_000
+    assert max(video.get("view_count") or 0 for video in run.records("videos")) < 2_000_000
+
+
+REAL_CONFIG = {
+    "client_id": "awq2b-real-client-key",
+    "client_secret": "real-secret",
+    "refresh_token": "rft.the-one-token-tiktok-rotated-last",
+    "start_date": "2024-01-01",
+}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps(REAL_CONFIG),
+        json.dumps({**REAL_CONFIG, "api_base_url": "http://127.0.0.1:1"}),
+        "",
+    ],
+    ids=["real config", "real app aimed at a loopback proxy", "empty file"],
+)
+def test_given_a_file_it_did_not_write_then_the_emulator_refuses_in_one_line_and_leaves_it(
+    emulator_process: Any, tmp_path: Path, content: str
+) -> None:
+    target = tmp_path / "secrets" / "config.json"
+    target.parent.mkdir()
+    target.write_text(content)
+    process = emulator_process("--port", "0", "--write-config", str(target))
+    stdout, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 2
+    assert stdout == "", "nothing served, no config printed"
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert str(target) in stderr
+    assert "--overwrite" in stderr
+    assert target.read_text() == content
+
+
+@pytest.mark.parametrize("business", [False, True], ids=["creator", "business"])
+def test_given_its_own_older_config_since_rotated_by_the_connector_then_the_emulator_replaces_it(
+    emulator_process: Any, tmp_path: Path, business: bool
+) -> None:
+    target = tmp_path / "emulator_config.json"
+    mode = ["--business"] if business else []
+    with BusinessEmulator() if business else TikTokEmulator() as earlier:
+        older = earlier.connector_config(refresh_token="rft.rotated", lookback_days=3)
+    older["oauth_session"] = {"access_token": "act.x", "open_id": "o-1"}
+    target.write_text(json.dumps(older))
+
+    process = emulator_process(*mode, "--port", "0", "--write-config", str(target))
+    printed = json.loads(read_line(process))
+
+    assert json.loads(target.read_text()) == printed != older
+
+
+def test_given_overwrite_then_the_emulator_replaces_even_a_real_config(
+    emulator_process: Any, tmp_path: Path
+) -> None:
+    target = tmp_path / "config.json"
+    target.write_text(json.dumps(REAL_CONFIG))
+    process = emulator_process("--port", "0", "--write-config", str(target), "--overwrite")
+    printed = json.loads(read_line(process))
+    assert json.loads(target.read_text()) == printed
+
+
+def test_every_option_of_the_emulator_says_what_it_does() -> None:
+    parser = emulator_parser()
+    assert parser.description
+    options = [action for action in parser._actions if action.option_strings]
+    assert len(options) > 10
+    assert all(action.help for action in options), [
+        action.option_strings for action in options if not action.help
+    ]
 
 
 @pytest.fixture

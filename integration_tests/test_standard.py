@@ -6,9 +6,10 @@ file lists a config under: in-process through `SourceTiktokOrganic`, and in the 
 
 Three adaptations, each for a reason the suite cannot know:
 
-* The configs name the emulator at a fixed address (`acceptance.ACCEPTANCE_URL`). Two pytest
-  workers, or two test runs on one machine, cannot all bind it, so each worker starts its own
-  emulator on a free port and the scenarios' configs are aimed at it (`LiveConfigs`).
+* The configs name the emulators at fixed addresses (`acceptance.ACCEPTANCE_URL` and
+  `BUSINESS_URL`). Two pytest workers, or two test runs on one machine, cannot all bind them, so
+  each worker starts its own emulators on free ports and the scenarios' configs are aimed at
+  them (`LiveConfigs`).
 * The image tests use the image built by .ci/build-image.sh (`IMAGE`, default
   source-tiktok-organic:dev) instead of building one from Airbyte's Dockerfile template, which
   needs Airbyte's base image from a registry.
@@ -22,7 +23,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ import pytest
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput
 from airbyte_cdk.test.standard_tests import ConnectorTestScenario, SourceTestSuiteBase, docker_base
 
-from integration_tests.acceptance import acceptance_emulator, pointed_at
+from integration_tests.acceptance import serving
 from source_tiktok_organic.source import SourceTiktokOrganic
 
 IMAGE = os.environ.get("IMAGE", "source-tiktok-organic:dev")
@@ -56,10 +57,10 @@ class LiveConfigs:
         return self._live[path]
 
     @contextmanager
-    def aimed_at(self, url: str) -> Iterator[None]:
+    def aimed_at(self, aim: Callable[[Mapping[str, Any]], dict[str, Any]]) -> Iterator[None]:
         for path, live in self._live.items():
             live.clear()
-            live.update(pointed_at(self._from_files[path], url))
+            live.update(aim(self._from_files[path]))
         try:
             yield
         finally:
@@ -103,7 +104,7 @@ class TestSourceTiktokOrganic(SourceTestSuiteBase):
 
     @pytest.fixture(scope="class", autouse=True)
     def tiktok(self) -> Iterator[None]:
-        with acceptance_emulator(port=0) as emulator, LIVE_CONFIGS.aimed_at(emulator.url):
+        with serving(port=0, business_port=0) as served, LIVE_CONFIGS.aimed_at(served.aim):
             yield
 
     @pytest.fixture(autouse=True)

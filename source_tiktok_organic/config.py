@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
+import logging
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from urllib3.util import parse_url
 from source_tiktok_organic.errors import config_error
 
 LOOPBACK_HOSTS = frozenset({"localhost"})
+LOGGER = logging.getLogger("airbyte")
 
 
 @cache
@@ -168,6 +171,32 @@ def check_against_spec(config: Mapping[str, Any]) -> None:
     error = best_match(_spec_validator().iter_errors(dict(config)))
     if error is not None:
         raise config_error(describe_violation(error))
+    for warning in unknown_fields(config):
+        LOGGER.warning(warning)
+
+
+def unknown_fields(config: Mapping[str, Any]) -> list[str]:
+    """A warning for each top-level key the spec does not declare, naming the closest field it does.
+
+    The spec allows any key (`additionalProperties`), so a typo is otherwise silent: `start_dat`
+    syncs the whole history, `acount_mode` reads the Display API. It is a warning, in `check` as
+    in discover and read, never a failure: the Airbyte platform stores only the fields the spec
+    declares (the connector's own `oauth_session` among them), so an unknown key comes from a
+    hand-written file, whose user reads the warning, or from the config of an older version,
+    which must keep syncing after an upgrade.
+    """
+    fields = connection_specification()["properties"]
+    shown = ", ".join(name for name, field in fields.items() if not field.get("airbyte_hidden"))
+    warnings = []
+    for key in config:
+        if key in fields:
+            continue
+        close = difflib.get_close_matches(str(key).lower(), list(fields), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"it knows {shown}."
+        warnings.append(
+            f"Config field '{key}' is not one this connector knows; {hint} It is ignored."
+        )
+    return warnings
 
 
 def check_finite(config: Mapping[str, Any]) -> None:

@@ -46,6 +46,7 @@ class Catalog:
             dataset.profile.get("username", "creator"),
             int(time.time()),
             taken=(v["id"] for v in dataset.videos),
+            mid_size=dataset.mid_size,
         )
         self.snapshot = self._reindex(dataset.videos)
 

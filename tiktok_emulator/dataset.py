@@ -116,6 +116,14 @@ class Dataset:
 
     profile: dict
     videos: list[dict]
+    mid_size: bool = False  # a mid-size creator's counts, for videos added later too
+
+
+# A mid-size creator: followers, total likes per follower, and each video's views (a lognormal:
+# median about 10,000, a hit in a hundred near 100,000).
+MID_SIZE_FOLLOWERS = (20_000, 120_000)
+MID_SIZE_LIKES_PER_FOLLOWER = (8, 25)
+MID_SIZE_VIEWS = (9.2, 1.0)
 
 
 def listing_key(video: dict) -> tuple[int, int]:
@@ -141,10 +149,18 @@ def _text(rng: random.Random, length: int) -> str:
 class VideoFactory:
     """Makes videos in one creator's style; shared by the generator and `add_videos`."""
 
-    def __init__(self, rng: random.Random, username: str, now: int, taken: Iterable[str] = ()):
+    def __init__(
+        self,
+        rng: random.Random,
+        username: str,
+        now: int,
+        taken: Iterable[str] = (),
+        mid_size: bool = False,
+    ):
         self.rng = rng
         self.username = username
         self.now = now
+        self.mid_size = mid_size
         self._taken = set(taken)
 
     def new_id(self, create_time: int) -> str:
@@ -185,9 +201,12 @@ class VideoFactory:
 
     def _counts(self, index: int | None) -> dict:
         rng = self.rng
-        views = min(int(rng.lognormvariate(8, 2.5)), 2**40)
-        if (index is not None and index % 31 == 3) or rng.random() < 0.01:
-            views = rng.randint(2**31, 2**33)  # beyond int32: the schema must be int64
+        if self.mid_size:
+            views = int(rng.lognormvariate(*MID_SIZE_VIEWS))
+        else:
+            views = min(int(rng.lognormvariate(8, 2.5)), 2**40)
+            if (index is not None and index % 31 == 3) or rng.random() < 0.01:
+                views = rng.randint(2**31, 2**33)  # beyond int32: the schema must be int64
         likes = int(views * rng.uniform(0.01, 0.15))
         counts: dict[str, int | None] = {
             "like_count": min(likes, INT32_MAX),
@@ -238,8 +257,15 @@ def timeline(rng: random.Random, count: int, newest: int) -> list[int]:
     return times
 
 
-def generate_dataset(videos: int = 45, seed: int = 7, now: int = 1_760_000_000) -> Dataset:
-    """Deterministic for a given (videos, seed, now); 100k videos take about a second."""
+def generate_dataset(
+    videos: int = 45, seed: int = 7, now: int = 1_760_000_000, mid_size: bool = False
+) -> Dataset:
+    """Deterministic for a given (videos, seed, now, mid_size); 100k videos take about a second.
+
+    By default the counts are the extremes the connector must survive (views past int32,
+    millions of followers and billions of likes); `mid_size` makes a creator a person would
+    believe, for the demo and the emulator run by hand.
+    """
     rng = random.Random(seed)
     display_name, username, bio = rng.choice(_CREATORS)
     avatar = f"{CDN}/tos-maliva-avt-0068/{rng.getrandbits(128):032x}"
@@ -260,7 +286,11 @@ def generate_dataset(videos: int = 45, seed: int = 7, now: int = 1_760_000_000) 
         "likes_count": rng.randint(10_000, 3 * 2**31),
         "video_count": videos,
     }
-    factory = VideoFactory(rng, username, now)
+    if mid_size:
+        followers = rng.randint(*MID_SIZE_FOLLOWERS)
+        profile["follower_count"] = followers
+        profile["likes_count"] = followers * rng.randint(*MID_SIZE_LIKES_PER_FOLLOWER)
+    factory = VideoFactory(rng, username, now, mid_size=mid_size)
     made = [factory.make(t, i) for i, t in enumerate(timeline(rng, videos, now))]
     made.sort(key=listing_key, reverse=True)
-    return Dataset(profile=profile, videos=made)
+    return Dataset(profile=profile, videos=made, mid_size=mid_size)

@@ -334,3 +334,50 @@ def test_given_a_non_finite_number_anywhere_when_parsing_then_a_config_error_nam
 def test_given_finite_floats_when_parsing_then_they_pass() -> None:
     settings = parse_settings(make_config(request_timeout_seconds=2.5, extra={"ratio": -0.0}))
     assert settings.request_timeout == 2.5
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("start_dat", "start_date"),
+        ("acount_mode", "account_mode"),
+        ("lookback", "lookback_days"),
+        ("API_BASE_URL", "api_base_url"),
+    ],
+)
+def test_given_a_misspelt_field_when_parsing_then_a_warning_names_it_and_the_closest_field(
+    caplog: pytest.LogCaptureFixture, typo: str, meant: str
+) -> None:
+    settings = parse_settings(make_config(**{typo: "2024-01-01"}))
+
+    [warning] = [record for record in caplog.records if typo in record.getMessage()]
+    assert warning.levelname == "WARNING"
+    assert warning.getMessage() == (
+        f"Config field '{typo}' is not one this connector knows; did you mean '{meant}'? "
+        "It is ignored."
+    )
+    assert settings == parse_settings(make_config()), "ignored, not read as the field it resembles"
+
+
+def test_given_a_key_like_no_field_then_the_warning_lists_the_fields_a_person_sets() -> None:
+    [warning] = config_module.unknown_fields(make_config(shop_region="EU"))
+    assert warning.startswith(
+        "Config field 'shop_region' is not one this connector knows; it knows"
+    )
+    assert "start_date" in warning
+    assert "oauth_session" not in warning, "the connector keeps that one itself"
+
+
+def test_given_every_field_of_the_spec_then_no_warning() -> None:
+    every = dict.fromkeys(config_module.connection_specification()["properties"], None)
+    assert config_module.unknown_fields(every) == []
+
+
+def test_given_an_older_versions_key_when_parsing_then_it_still_parses(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Never a failure: a config saved by an older version must keep syncing after an upgrade."""
+    parse_settings(make_config(legacy_setting=True, oauth_session={"access_token": "a"}))
+    assert [r.getMessage() for r in caplog.records if "Config field" in r.getMessage()] == [
+        config_module.unknown_fields({"legacy_setting": True})[0]
+    ]

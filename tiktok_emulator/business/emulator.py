@@ -68,8 +68,8 @@ class BusinessEmulator(LoopbackEmulator):
     def business_id(self) -> str:
         return self.dataset.profile["open_id"]
 
-    def issue_refresh_token(self, scopes: Iterable[str] = SCOPES) -> str:
-        return self.tokens.issue_refresh_token(scopes)
+    def issue_refresh_token(self, scopes: Iterable[str] = SCOPES, token: str | None = None) -> str:
+        return self.tokens.issue_refresh_token(scopes, token)
 
     def issue_auth_code(self, scopes: Iterable[str] = SCOPES, code: str | None = None) -> str:
         return self.tokens.issue_auth_code(scopes, code)

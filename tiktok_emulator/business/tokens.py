@@ -64,9 +64,12 @@ class BusinessTokens:
             self._codes[code] = (lineage, self._clock() + AUTH_CODE_TTL)
         return code
 
-    def issue_refresh_token(self, scopes: Iterable[str] = SCOPES) -> str:
-        """As if the account holder had just authorized and the code been exchanged."""
-        token = _token("rft")
+    def issue_refresh_token(self, scopes: Iterable[str] = SCOPES, token: str | None = None) -> str:
+        """As if the account holder had just authorized and the code been exchanged.
+
+        `token` names the refresh token, for a config file written before the emulator starts.
+        """
+        token = token or _token("rft")
         with self._lock:
             self._refresh[token] = _Lineage(_checked(scopes), self._clock() + REFRESH_TOKEN_TTL)
         return token
