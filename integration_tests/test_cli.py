@@ -230,7 +230,8 @@ def test_given_a_misspelt_field_then_every_command_names_it_and_still_runs(
     warnings = [m.log.message for m in run.of_type(Type.LOG) if m.log.level.value == "WARN"]
     for typo, meant in (("start_dat", "start_date"), ("acount_mode", "account_mode")):
         expected = f"Config field '{typo}' is not one this connector knows; did you mean '{meant}'?"
-        assert any(warning.startswith(expected) for warning in warnings), (typo, warnings)
+        said = [warning for warning in warnings if warning.startswith(expected)]
+        assert len(said) == 1, (typo, warnings)
     if command == "check":
         [status] = run.of_type(Type.CONNECTION_STATUS)
         assert status.connectionStatus.status == Status.SUCCEEDED

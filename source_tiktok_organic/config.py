@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import json
-import logging
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ from urllib3.util import parse_url
 from source_tiktok_organic.errors import config_error
 
 LOOPBACK_HOSTS = frozenset({"localhost"})
-LOGGER = logging.getLogger("airbyte")
 
 
 @cache
@@ -171,8 +169,6 @@ def check_against_spec(config: Mapping[str, Any]) -> None:
     error = best_match(_spec_validator().iter_errors(dict(config)))
     if error is not None:
         raise config_error(describe_violation(error))
-    for warning in unknown_fields(config):
-        LOGGER.warning(warning)
 
 
 def unknown_fields(config: Mapping[str, Any]) -> list[str]:

@@ -25,7 +25,7 @@ from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
 from source_tiktok_organic.backoff import reword_cdk_waits
-from source_tiktok_organic.config import parse_settings
+from source_tiktok_organic.config import parse_settings, unknown_fields
 from source_tiktok_organic.config_file import ConfigFile
 from source_tiktok_organic.config_recovery import recover_config
 from source_tiktok_organic.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
@@ -60,7 +60,10 @@ class SourceTiktokOrganic(AbstractSource):
         logger = logging.getLogger("airbyte")
         self._config_file = ConfigFile(config_path, logger)
         live = recover_config(Path(config_path), logger)
-        return read_input("config", str(live), super().read_config)
+        config = read_input("config", str(live), super().read_config)
+        for warning in unknown_fields(config):  # once a command, however often streams are built
+            logger.warning(warning)
+        return config
 
     def read_catalog(self, catalog_path: str) -> ConfiguredAirbyteCatalog:  # type: ignore[override]
         return read_input("catalog", catalog_path, super().read_catalog)

@@ -345,18 +345,15 @@ def test_given_finite_floats_when_parsing_then_they_pass() -> None:
         ("API_BASE_URL", "api_base_url"),
     ],
 )
-def test_given_a_misspelt_field_when_parsing_then_a_warning_names_it_and_the_closest_field(
-    caplog: pytest.LogCaptureFixture, typo: str, meant: str
+def test_given_a_misspelt_field_then_the_warning_names_it_and_the_closest_field(
+    typo: str, meant: str
 ) -> None:
-    settings = parse_settings(make_config(**{typo: "2024-01-01"}))
-
-    [warning] = [record for record in caplog.records if typo in record.getMessage()]
-    assert warning.levelname == "WARNING"
-    assert warning.getMessage() == (
+    config = make_config(**{typo: "2024-01-01"})
+    assert config_module.unknown_fields(config) == [
         f"Config field '{typo}' is not one this connector knows; did you mean '{meant}'? "
         "It is ignored."
-    )
-    assert settings == parse_settings(make_config()), "ignored, not read as the field it resembles"
+    ]
+    assert parse_settings(config) == parse_settings(make_config()), "ignored, not read as it"
 
 
 def test_given_a_key_like_no_field_then_the_warning_lists_the_fields_a_person_sets() -> None:
@@ -373,11 +370,8 @@ def test_given_every_field_of_the_spec_then_no_warning() -> None:
     assert config_module.unknown_fields(every) == []
 
 
-def test_given_an_older_versions_key_when_parsing_then_it_still_parses(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def test_given_an_older_versions_key_when_parsing_then_it_still_parses() -> None:
     """Never a failure: a config saved by an older version must keep syncing after an upgrade."""
-    parse_settings(make_config(legacy_setting=True, oauth_session={"access_token": "a"}))
-    assert [r.getMessage() for r in caplog.records if "Config field" in r.getMessage()] == [
-        config_module.unknown_fields({"legacy_setting": True})[0]
-    ]
+    config = make_config(legacy_setting=True, oauth_session={"access_token": "a"})
+    parse_settings(config)
+    assert len(config_module.unknown_fields(config)) == 1  # oauth_session is the spec's own
