@@ -217,7 +217,9 @@ def test_given_a_grant_with_a_rotated_token_but_no_access_token_then_the_rotatio
     assert config["refresh_token"] == ROTATED_REFRESH_TOKEN
 
 
-@pytest.mark.parametrize("code", ["²", "0x0", "-0", True], ids=repr)
+@pytest.mark.parametrize(
+    "code", ["²", "0x0", "-0", True], ids=["superscript", "hex", "minus", "boolean"]
+)
 def test_given_a_code_no_reader_can_take_then_an_error_not_a_crash(
     requests_mock: Any, code: Any
 ) -> None:
