@@ -210,6 +210,17 @@ def test_given_the_abnormal_state_when_reading_incrementally_then_it_is_named_an
     assert "bypass_reason" in (ROOT / "acceptance-test-config.yml").read_text()
 
 
+def test_the_acceptance_emulator_hands_the_config_files_token_back_unchanged(
+    tiktok: TikTokEmulator,
+) -> None:
+    """So the files need no saving, and a read from a read-only mount warns of nothing."""
+    config = pointed_at(load("config.json"), tiktok.url)
+    for _ in range(2):
+        check = run_connector("check", config)
+        assert check.returncode == 0, check.errors()
+        assert check.latest_config(config)["refresh_token"] == REFRESH_TOKEN
+
+
 def test_given_the_full_refresh_catalog_when_read_twice_then_the_records_repeat(
     tiktok: TikTokEmulator,
 ) -> None:
