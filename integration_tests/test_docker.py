@@ -23,7 +23,7 @@ import pytest
 import yaml
 from airbyte_cdk.models import Type
 
-from integration_tests.cli import Run, catalog_for
+from integration_tests.cli import HANG_SECONDS, Run, catalog_for
 from integration_tests.conftest import config_for
 from source_tiktok_organic.source import SourceTiktokOrganic
 from tiktok_emulator import TikTokEmulator
@@ -81,7 +81,7 @@ def run(client: Any, image: Any, tmp_path: Path) -> Any:
             **(options or {}),
         )
         try:
-            returncode = container.wait(timeout=120)["StatusCode"]
+            returncode = container.wait(timeout=HANG_SECONDS)["StatusCode"]
             stdout = container.logs(stdout=True, stderr=False).decode()
             stderr = container.logs(stdout=False, stderr=True).decode()
         finally:
@@ -200,7 +200,9 @@ def test_the_untagged_name_runs_the_image_just_built_as_the_readme_does(
     folder.mkdir()
     folder.chmod(0o755)
     argv = ["run", "--rm", "--network", "host", "-v", f"{folder}:{MOUNT}", UNTAGGED, "spec"]
-    done = subprocess.run([cli, *argv], capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [cli, *argv], capture_output=True, text=True, timeout=HANG_SECONDS, check=False
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     [spec] = Run.parse(done.returncode, done.stdout, done.stderr).of_type(Type.SPEC)
     assert spec.spec == SourceTiktokOrganic().spec(None), (  # type: ignore[arg-type]
@@ -219,7 +221,7 @@ def run_with_config_file(client: Any, image: Any, config_file: Path, target: str
         detach=True,
     )
     try:
-        returncode = container.wait(timeout=120)["StatusCode"]
+        returncode = container.wait(timeout=HANG_SECONDS)["StatusCode"]
         stdout = container.logs(stdout=True, stderr=False).decode()
     finally:
         container.remove(force=True)

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from integration_tests.cli import HANG_SECONDS
 from integration_tests.conftest import DATASET_NOW, config_for
 from integration_tests.pyairbyte_env import PyAirbyteInstallError, pyairbyte_python
 from tiktok_emulator import TikTokEmulator, generate_dataset
@@ -33,7 +34,6 @@ pytestmark = [pytest.mark.xdist_group("pyairbyte"), pytest.mark.long_running]
 README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = "## Read it from Python (PyAirbyte)"
 STREAMS = ("user_info", "videos", "video_stats", "user_stats")
-RUN_TIMEOUT = 120  # a run takes about 10 s
 MAX_REQUESTS = 200  # per run: beyond that the connector is looping
 NEW_FOLLOWERS = 4_321
 NEW_BIO = "Bio edited between the two syncs ✍️"
@@ -150,7 +150,7 @@ def run_snippet(python: Path, script: Path, work: Path, emu: TikTokEmulator, lab
         text=True,
         start_new_session=True,
     )
-    deadline = time.monotonic() + RUN_TIMEOUT
+    deadline = time.monotonic() + HANG_SECONDS
     while True:
         try:
             stdout, stderr = process.communicate(timeout=1)
@@ -161,7 +161,7 @@ def run_snippet(python: Path, script: Path, work: Path, emu: TikTokEmulator, lab
             if requests > MAX_REQUESTS:
                 problem = f"was stopped after {requests} TikTok requests (a run needs < 10)"
             elif time.monotonic() > deadline:
-                problem = f"did not finish in {RUN_TIMEOUT} s"
+                problem = f"did not finish in {HANG_SECONDS} s"
             else:
                 continue
         os.killpg(process.pid, signal.SIGKILL)
@@ -200,7 +200,7 @@ def inspect_cache(python: Path, work: Path) -> dict[str, Any]:
         [str(python), "-c", INSPECT, str(db)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=HANG_SECONDS,
         check=False,
     )
     assert done.returncode == 0, f"querying {db} failed:\n{done.stderr[-3000:]}"
