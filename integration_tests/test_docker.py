@@ -25,6 +25,7 @@ from airbyte_cdk.models import Type
 
 from integration_tests.cli import HANG_SECONDS, Run, catalog_for
 from integration_tests.conftest import config_for
+from integration_tests.import_audit import normalized, unimported_packages
 from source_tiktok_organic.source import SourceTiktokOrganic
 from tiktok_emulator import TikTokEmulator
 from tiktok_emulator.business import BusinessEmulator
@@ -102,6 +103,32 @@ def test_the_image_is_labelled_with_the_version_of_metadata_and_pyproject(image:
     assert labels["io.airbyte.name"] == metadata_data()["dockerRepository"]
 
 
+def test_the_image_is_at_most_250_mib(image: Any) -> None:
+    """Python and the connector's imports; it was 420 MiB with all of airbyte-cdk's requirements."""
+    assert image.attrs["Size"] <= 250 * 2**20, f"{image.attrs['Size'] / 2**20:.0f} MiB"
+
+
+LIST_INSTALLED = """
+import importlib.metadata, sysconfig
+site = sysconfig.get_paths()["purelib"]
+print(*(d.name for d in importlib.metadata.distributions(path=[site])))
+"""
+
+
+def test_the_image_holds_none_of_the_packages_listed_as_unimported(client: Any, image: Any) -> None:
+    """What the image installed, in its site-packages (the base's own packages aside)."""
+    listed = {normalized(name) for name in unimported_packages()}
+    installed = client.containers.run(
+        image.id,
+        ["-c", LIST_INSTALLED],
+        entrypoint="python",
+        remove=True,
+    ).decode()
+    names = {normalized(name) for name in installed.split()}
+    assert {"airbyte-cdk", "source-tiktok-organic"} <= names
+    assert not names & listed
+
+
 def test_the_image_runs_as_a_non_root_user(image: Any) -> None:
     user = image.attrs["Config"]["User"]
     uid = user.split(":", 1)[0]
@@ -160,22 +187,31 @@ def test_given_a_first_sync_of_every_stream_when_syncing_videos_with_its_state_t
     assert second.states("videos")[-1]["create_time"] == max(v["create_time"] for v in added)
 
 
-def test_given_business_mode_then_the_image_reads_every_business_stream_in_its_schemas(
+def test_given_business_mode_then_the_image_checks_discovers_and_reads_every_business_stream(
     run: Any,
 ) -> None:
     catalog = json.loads(
         (ROOT / "integration_tests" / "configured_catalog_business.json").read_text()
     )
     with BusinessEmulator() as business:
-        config = business.connector_config()
+        original = business.connector_config()
+        check = run("check", config=original)
+        config = check.latest_config(original)
+        discover = run("discover", config=config)
         done = run("read", config=config, catalog=catalog)
         posts = len(business.dataset.post_times_ms)
+    [status] = check.of_type(Type.CONNECTION_STATUS)
+    assert status.connectionStatus.status.name == "SUCCEEDED", check.logs()
+    [discovered] = discover.of_type(Type.CATALOG)
+    assert {s.name for s in discovered.catalog.streams} == {
+        s["stream"]["name"] for s in catalog["streams"]
+    }
     assert done.returncode == 0, done.errors() or done.stderr[-2000:]
     assert len(done.records("videos")) == len(done.records("video_stats")) == posts
     assert len(done.records("daily_metrics")) == 60
     assert done.records("audience_snapshots")
     assert all("missing_fields" in row for row in done.records("video_stats"))
-    assert done.latest_config(config)["refresh_token"] != config["refresh_token"]
+    assert config["refresh_token"] != original["refresh_token"]
 
 
 def test_the_untagged_name_runs_the_image_just_built_as_the_readme_does(
