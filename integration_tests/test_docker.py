@@ -2,8 +2,9 @@
 
 Each test starts containers with the `docker` SDK on the host network, so the container reaches
 the emulator the test runs on 127.0.0.1; config, catalog and state are files in a read-only
-mount, readable by the image's non-root user. Tests skip only when there is no Docker engine or
-the image (`IMAGE`, default source-tiktok-organic:dev; built by .ci/build-image.sh) is missing.
+mount, readable by the image's non-root user. The README's own `docker run` lines run as written
+at the end. Tests skip only when there is no Docker engine or the image (`IMAGE`, default
+source-tiktok-organic:dev; built by .ci/build-image.sh) is missing.
 """
 
 from __future__ import annotations
@@ -23,9 +24,17 @@ import pytest
 import yaml
 from airbyte_cdk.models import Type
 
+from integration_tests.acceptance import acceptance_emulator, pointed_at
 from integration_tests.cli import HANG_SECONDS, Run, catalog_for
 from integration_tests.conftest import config_for
 from integration_tests.import_audit import normalized, unimported_packages
+from integration_tests.test_readme_by_hand import (
+    bash_steps,
+    messages_in,
+    records_by_stream,
+    redirect_target,
+    section_text,
+)
 from source_tiktok_organic.source import SourceTiktokOrganic
 from tiktok_emulator import TikTokEmulator
 from tiktok_emulator.business import BusinessEmulator
@@ -328,3 +337,106 @@ def test_given_a_temporary_folder_too_small_for_the_list_then_it_is_kept_in_memo
     assert sorted(r["video_id"] for r in result.records("video_stats")) == every_id
     warnings = [m.log.message for m in result.of_type(Type.LOG) if m.log.level.name == "WARN"]
     assert any("No space left on device" in w and "in memory" in w for w in warnings)
+
+
+# The README's "Run it as a Docker image" commands, run as written
+
+DOCKER_SECTION = "## Run it as a Docker image"
+# The README's image name is this test's image (IMAGE), whatever else :latest is on this engine.
+DOCKER = (
+    'docker() { local a args=(); for a in "$@"; do [ "$a" = source-tiktok-organic ] '
+    '&& a="$IMAGE"; args+=("$a"); done; command docker "${args[@]}"; }\n'
+)
+
+
+def readme_docker_steps() -> list[str]:
+    return bash_steps(section_text((ROOT / "README.md").read_text(), DOCKER_SECTION))
+
+
+def is_set_up_by_the_test(step: str) -> bool:
+    """The image build (the `image` fixture's) and the acceptance emulator's start."""
+    return "build-image.sh" in step or "integration_tests.acceptance" in step
+
+
+def test_the_readme_docker_commands_are_the_sequence_the_test_below_expects() -> None:
+    steps = readme_docker_steps()
+    assert any("build-image.sh" in step for step in steps)
+    assert any("integration_tests.acceptance" in step for step in steps)
+    runs = [step for step in steps if step.startswith("docker run")]
+    commands = [next(w for w in ("spec", "check", "read") if f" {w}" in step) for step in runs]
+    assert commands == ["spec", "check", "read", "read"], runs
+    for step in runs[1:]:
+        assert "--network host" in step, f"the emulator is on the host's loopback: {step}"
+    for step in runs[1:3]:
+        assert '--user "$(id -u):$(id -g)"' in step, step
+
+
+@pytest.mark.long_running
+def test_the_readme_docker_commands_run_as_written(
+    image: Any, emulator: TikTokEmulator, tmp_path: Path
+) -> None:
+    """In a fresh folder whose `secrets/` the test's user owns (root here, as the emulator's
+    folder was in the issue): each `docker run` must save the rotated token where the next one
+    finds it, as every step refreshes (the emulator kills access tokens and old refresh tokens)."""
+    cli = shutil.which("docker")
+    if cli is None:
+        pytest.skip("No docker command on PATH.")
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    config_file = secrets / "config.json"
+    original = config_for(emulator)
+    config_file.write_text(json.dumps(original))
+    (tmp_path / "integration_tests").mkdir()
+    shutil.copy(
+        ROOT / "integration_tests" / "configured_catalog.json", tmp_path / "integration_tests"
+    )
+    env = {**os.environ, "IMAGE": image.id}
+    env.pop("SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG", None)
+
+    outputs: dict[str, list[dict[str, Any]]] = {}
+    with acceptance_emulator(port=0) as acceptance:
+        acceptance_config = json.loads((ROOT / "integration_tests" / "config.json").read_text())
+        (tmp_path / "integration_tests" / "config.json").write_text(
+            json.dumps(pointed_at(acceptance_config, acceptance.url))
+        )
+        for step in readme_docker_steps():
+            if is_set_up_by_the_test(step):
+                continue
+            emulator.expire_access_tokens()
+            done = subprocess.run(
+                ["bash", "-c", DOCKER + step],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=HANG_SECONDS,
+                check=False,
+            )
+            assert done.returncode == 0, (
+                f"`{step}` exited {done.returncode}:\n{done.stderr[-3000:]}"
+            )
+            if step.startswith("docker run"):
+                target = redirect_target(step)
+                output = (tmp_path / target).read_text() if target else done.stdout
+                outputs[step] = messages_in(output)
+
+    [spec, check, read, acceptance_read] = outputs.values()
+    assert [m["type"] for m in spec if m["type"] != "LOG"] == ["SPEC"]
+    assert {"type": "CONNECTION_STATUS", "connectionStatus": {"status": "SUCCEEDED"}} in check
+    creator = records_by_stream(read)
+    assert set(creator) == {"user_info", "user_stats", "videos", "video_stats"}
+    assert len(creator["videos"]) == len(emulator.dataset.videos)
+    saved = json.loads(config_file.read_text())
+    assert saved["refresh_token"] != original["refresh_token"]
+    assert (
+        saved
+        == [m for m in read if m["type"] == "CONTROL"][-1]["control"]["connectorConfig"]["config"]
+    )
+    assert records_by_stream(acceptance_read)["videos"]
+    for messages in outputs.values():
+        warnings = [
+            m["log"]["message"]
+            for m in messages
+            if m["type"] == "LOG" and m["log"]["level"] in ("WARN", "ERROR", "FATAL")
+        ]
+        assert not warnings
