@@ -3,7 +3,9 @@
 #   docker build -t source-tiktok-organic:dev .
 #   docker run --rm source-tiktok-organic:dev spec
 #
-# Runtime dependencies come from uv.lock (hash-checked), so the image matches the lock.
+# Runtime dependencies come from uv.lock (hash-checked), so the image matches the lock, less
+# the packages .ci/unimported-packages.txt names: airbyte-cdk requires them, the connector never
+# imports them (integration_tests/test_image_contents.py proves it), and they were half the image.
 # Where python:3.11-slim cannot be pulled, .ci/docker-base.sh creates a local stand-in
 # and .ci/build-image.sh builds this file on top of it.
 
@@ -22,10 +24,13 @@ WORKDIR /build
 
 RUN pip install --no-cache-dir "uv==0.13.9"
 
-# Dependencies first: this layer is reused until pyproject.toml or uv.lock change.
-COPY pyproject.toml uv.lock ./
-RUN uv export --frozen --no-dev --no-emit-project --format requirements-txt > requirements.txt \
- && pip install --no-cache-dir --prefix=/install -r requirements.txt
+# Dependencies first: this layer is reused until the lock or the list of unimported packages
+# change. --no-deps: the pruned set is complete for what the connector imports, and pip would
+# otherwise bring the pruned packages back as airbyte-cdk's requirements.
+COPY pyproject.toml uv.lock .ci/prune_requirements.py .ci/unimported-packages.txt ./
+RUN uv export --frozen --no-dev --no-emit-project --format requirements-txt > locked.txt \
+ && python prune_requirements.py unimported-packages.txt < locked.txt > requirements.txt \
+ && pip install --no-cache-dir --no-deps --prefix=/install -r requirements.txt
 
 # Then the connector itself (dependencies are already in /install).
 COPY README.md ./
@@ -52,8 +57,7 @@ RUN groupadd --gid 1000 airbyte \
         --shell /usr/sbin/nologin airbyte \
  && mkdir -p /airbyte/integration_code \
  && chown -R 1000:1000 /airbyte \
- && python -c "import source_tiktok_organic.run" \
- && command -v source-tiktok-organic
+ && source-tiktok-organic spec > /dev/null
 
 WORKDIR /airbyte/integration_code
 USER 1000:1000

@@ -33,6 +33,9 @@ from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from source_tiktok_organic.run import launch
 
 COMMAND = "source-tiktok-organic"
+# What bounds a run in a process or container of its own: long enough for a machine busy with
+# other work (a 10-second run has taken a minute there), so it catches only a run that hangs.
+HANG_SECONDS = 15 * 60
 
 
 @dataclass
@@ -105,7 +108,7 @@ def run_args(
     fails: bool = False,
     installed: bool = False,
     env: dict[str, str] | None = None,
-    timeout: float = 120,
+    timeout: float = HANG_SECONDS,
 ) -> Run:
     """`source-tiktok-organic ARGS...`: a clean run (exit 0, no error) unless the test says it
     `fails`; `timeout` bounds only an installed run."""

@@ -301,6 +301,18 @@ def test_the_abnormal_states_cover_every_incremental_stream_of_both_modes() -> N
     }
 
 
+@pytest.mark.parametrize("name", ["config.json", "business_config.json"])
+def test_the_acceptance_emulators_hand_the_config_files_token_back_unchanged(
+    tiktok: Served, name: str
+) -> None:
+    """So the files need no saving, and a read from a read-only mount warns of nothing."""
+    config = tiktok.aim(load(name))
+    for _ in range(2):
+        check = run_connector("check", config)
+        assert check.returncode == 0, check.errors()
+        assert check.latest_config(config)["refresh_token"] == config["refresh_token"]
+
+
 @pytest.mark.parametrize(
     ("config_name", "catalog_name"),
     [

@@ -16,6 +16,7 @@ import pytest
 from bench import giant_arrays
 from bench.harness import NO_BYTECODE, child_env
 from bench.scenarios import QUICK
+from integration_tests.cli import HANG_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = (
@@ -41,7 +42,7 @@ def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> N
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=HANG_SECONDS,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from airbyte_cdk.models import Status, Type
 
-from integration_tests.cli import run_connector
+from integration_tests.cli import HANG_SECONDS, run_connector
 from tiktok_emulator.business import BusinessEmulator
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "business_grant.py"
@@ -26,7 +26,7 @@ def grant(*args: str, secret: str | None = None) -> subprocess.CompletedProcess[
         [sys.executable, str(SCRIPT), *args],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=HANG_SECONDS,
         check=False,
         env=env,
     )

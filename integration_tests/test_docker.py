@@ -2,8 +2,9 @@
 
 Each test starts containers with the `docker` SDK on the host network, so the container reaches
 the emulator the test runs on 127.0.0.1; config, catalog and state are files in a read-only
-mount, readable by the image's non-root user. Tests skip only when there is no Docker engine or
-the image (`IMAGE`, default source-tiktok-organic:dev; built by .ci/build-image.sh) is missing.
+mount, readable by the image's non-root user. The README's own `docker run` lines run as written
+at the end. Tests skip only when there is no Docker engine or the image (`IMAGE`, default
+source-tiktok-organic:dev; built by .ci/build-image.sh) is missing.
 """
 
 from __future__ import annotations
@@ -23,8 +24,18 @@ import pytest
 import yaml
 from airbyte_cdk.models import Type
 
-from integration_tests.cli import Run, catalog_for
+from integration_tests.acceptance import acceptance_emulator, pointed_at
+from integration_tests.cli import HANG_SECONDS, Run, catalog_for
 from integration_tests.conftest import config_for
+from integration_tests.import_audit import normalized, unimported_packages
+from integration_tests.test_readme_by_hand import (
+    assignment,
+    bash_steps,
+    messages_in,
+    records_by_stream,
+    redirect_target,
+    section_text,
+)
 from source_tiktok_organic.source import SourceTiktokOrganic
 from tiktok_emulator import TikTokEmulator
 from tiktok_emulator.business import BusinessEmulator
@@ -81,7 +92,7 @@ def run(client: Any, image: Any, tmp_path: Path) -> Any:
             **(options or {}),
         )
         try:
-            returncode = container.wait(timeout=120)["StatusCode"]
+            returncode = container.wait(timeout=HANG_SECONDS)["StatusCode"]
             stdout = container.logs(stdout=True, stderr=False).decode()
             stderr = container.logs(stdout=False, stderr=True).decode()
         finally:
@@ -100,6 +111,32 @@ def test_the_image_is_labelled_with_the_version_of_metadata_and_pyproject(image:
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert labels["io.airbyte.version"] == metadata_data()["dockerImageTag"] == version
     assert labels["io.airbyte.name"] == metadata_data()["dockerRepository"]
+
+
+def test_the_image_is_at_most_250_mib(image: Any) -> None:
+    """Python and the connector's imports; it was 420 MiB with all of airbyte-cdk's requirements."""
+    assert image.attrs["Size"] <= 250 * 2**20, f"{image.attrs['Size'] / 2**20:.0f} MiB"
+
+
+LIST_INSTALLED = """
+import importlib.metadata, sysconfig
+site = sysconfig.get_paths()["purelib"]
+print(*(d.name for d in importlib.metadata.distributions(path=[site])))
+"""
+
+
+def test_the_image_holds_none_of_the_packages_listed_as_unimported(client: Any, image: Any) -> None:
+    """What the image installed, in its site-packages (the base's own packages aside)."""
+    listed = {normalized(name) for name in unimported_packages()}
+    installed = client.containers.run(
+        image.id,
+        ["-c", LIST_INSTALLED],
+        entrypoint="python",
+        remove=True,
+    ).decode()
+    names = {normalized(name) for name in installed.split()}
+    assert {"airbyte-cdk", "source-tiktok-organic"} <= names
+    assert not names & listed
 
 
 def test_the_image_runs_as_a_non_root_user(image: Any) -> None:
@@ -160,22 +197,31 @@ def test_given_a_first_sync_of_every_stream_when_syncing_videos_with_its_state_t
     assert second.states("videos")[-1]["create_time"] == max(v["create_time"] for v in added)
 
 
-def test_given_business_mode_then_the_image_reads_every_business_stream_in_its_schemas(
+def test_given_business_mode_then_the_image_checks_discovers_and_reads_every_business_stream(
     run: Any,
 ) -> None:
     catalog = json.loads(
         (ROOT / "integration_tests" / "configured_catalog_business.json").read_text()
     )
     with BusinessEmulator() as business:
-        config = business.connector_config()
+        original = business.connector_config()
+        check = run("check", config=original)
+        config = check.latest_config(original)
+        discover = run("discover", config=config)
         done = run("read", config=config, catalog=catalog)
         posts = len(business.dataset.post_times_ms)
+    [status] = check.of_type(Type.CONNECTION_STATUS)
+    assert status.connectionStatus.status.name == "SUCCEEDED", check.logs()
+    [discovered] = discover.of_type(Type.CATALOG)
+    assert {s.name for s in discovered.catalog.streams} == {
+        s["stream"]["name"] for s in catalog["streams"]
+    }
     assert done.returncode == 0, done.errors() or done.stderr[-2000:]
     assert len(done.records("videos")) == len(done.records("video_stats")) == posts
     assert len(done.records("daily_metrics")) == 60
     assert done.records("audience_snapshots")
     assert all("missing_fields" in row for row in done.records("video_stats"))
-    assert done.latest_config(config)["refresh_token"] != config["refresh_token"]
+    assert config["refresh_token"] != original["refresh_token"]
 
 
 def test_the_untagged_name_runs_the_image_just_built_as_the_readme_does(
@@ -200,7 +246,9 @@ def test_the_untagged_name_runs_the_image_just_built_as_the_readme_does(
     folder.mkdir()
     folder.chmod(0o755)
     argv = ["run", "--rm", "--network", "host", "-v", f"{folder}:{MOUNT}", UNTAGGED, "spec"]
-    done = subprocess.run([cli, *argv], capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [cli, *argv], capture_output=True, text=True, timeout=HANG_SECONDS, check=False
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     [spec] = Run.parse(done.returncode, done.stdout, done.stderr).of_type(Type.SPEC)
     assert spec.spec == SourceTiktokOrganic().spec(None), (  # type: ignore[arg-type]
@@ -219,7 +267,7 @@ def run_with_config_file(client: Any, image: Any, config_file: Path, target: str
         detach=True,
     )
     try:
-        returncode = container.wait(timeout=120)["StatusCode"]
+        returncode = container.wait(timeout=HANG_SECONDS)["StatusCode"]
         stdout = container.logs(stdout=True, stderr=False).decode()
     finally:
         container.remove(force=True)
@@ -290,3 +338,110 @@ def test_given_a_temporary_folder_too_small_for_the_list_then_it_is_kept_in_memo
     assert sorted(r["video_id"] for r in result.records("video_stats")) == every_id
     warnings = [m.log.message for m in result.of_type(Type.LOG) if m.log.level.name == "WARN"]
     assert any("No space left on device" in w and "in memory" in w for w in warnings)
+
+
+# The README's "Run it as a Docker image" commands, run as written
+
+DOCKER_SECTION = "## Run it as a Docker image"
+# The README's image name is this test's image (IMAGE), whatever else :latest is on this engine.
+DOCKER = (
+    'docker() { local a args=(); for a in "$@"; do [ "$a" = source-tiktok-organic ] '
+    '&& a="$IMAGE"; args+=("$a"); done; command docker "${args[@]}"; }\n'
+)
+
+
+def readme_docker_steps() -> list[str]:
+    return bash_steps(section_text((ROOT / "README.md").read_text(), DOCKER_SECTION))
+
+
+def is_set_up_by_the_test(step: str) -> bool:
+    """The image build (the `image` fixture's) and the acceptance emulator's start."""
+    return "build-image.sh" in step or "integration_tests.acceptance" in step
+
+
+def test_the_readme_docker_commands_are_the_sequence_the_test_below_expects() -> None:
+    steps = readme_docker_steps()
+    assert any("build-image.sh" in step for step in steps)
+    assert any("integration_tests.acceptance" in step for step in steps)
+    runs = [step for step in steps if step.startswith("docker run")]
+    commands = [next(w for w in ("spec", "check", "read") if f" {w}" in step) for step in runs]
+    assert commands == ["spec", "check", "read", "read"], runs
+    for step in runs[1:]:
+        assert "--network host" in step, f"the emulator is on the host's loopback: {step}"
+    for step in runs[1:3]:
+        assert '--user "$(id -u):$(id -g)"' in step, step
+
+
+@pytest.mark.long_running
+def test_the_readme_docker_commands_run_as_written(
+    image: Any, emulator: TikTokEmulator, tmp_path: Path
+) -> None:
+    """In a fresh folder whose `secrets/` the test's user owns (root here, as the emulator's
+    folder was in the issue): each `docker run` must save the rotated token where the next one
+    finds it, as every step refreshes (the emulator kills access tokens and old refresh tokens)."""
+    cli = shutil.which("docker")
+    if cli is None:
+        pytest.skip("No docker command on PATH.")
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    config_file = secrets / "emulator_config.json"
+    original = config_for(emulator)
+    config_file.write_text(json.dumps(original))
+    (tmp_path / "integration_tests").mkdir()
+    shutil.copy(
+        ROOT / "integration_tests" / "configured_catalog.json", tmp_path / "integration_tests"
+    )
+    env = {**os.environ, "IMAGE": image.id}
+    env.pop("SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG", None)
+
+    outputs: dict[str, list[dict[str, Any]]] = {}
+    with acceptance_emulator(port=0) as acceptance:
+        acceptance_config = json.loads((ROOT / "integration_tests" / "config.json").read_text())
+        (tmp_path / "integration_tests" / "config.json").write_text(
+            json.dumps(pointed_at(acceptance_config, acceptance.url))
+        )
+        variables = ""
+        for step in readme_docker_steps():
+            if is_set_up_by_the_test(step):
+                continue
+            if assignment(step):
+                variables += step + "\n"
+                continue
+            emulator.expire_access_tokens()
+            done = subprocess.run(
+                ["bash", "-c", DOCKER + variables + step],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=HANG_SECONDS,
+                check=False,
+            )
+            assert done.returncode == 0, (
+                f"`{step}` exited {done.returncode}:\n{done.stderr[-3000:]}"
+            )
+            if step.startswith("docker run"):
+                target = redirect_target(step)
+                output = (tmp_path / target).read_text() if target else done.stdout
+                outputs[step] = messages_in(output)
+
+    [spec, check, read, acceptance_read] = outputs.values()
+    assert [m["type"] for m in spec if m["type"] != "LOG"] == ["SPEC"]
+    assert {"type": "CONNECTION_STATUS", "connectionStatus": {"status": "SUCCEEDED"}} in check
+    creator = records_by_stream(read)
+    assert set(creator) == {"user_info", "user_stats", "videos", "video_stats"}
+    assert len(creator["videos"]) == len(emulator.dataset.videos)
+    saved = json.loads(config_file.read_text())
+    assert saved["refresh_token"] != original["refresh_token"]
+    assert (
+        saved
+        == [m for m in read if m["type"] == "CONTROL"][-1]["control"]["connectorConfig"]["config"]
+    )
+    assert records_by_stream(acceptance_read)["videos"]
+    for messages in outputs.values():
+        warnings = [
+            m["log"]["message"]
+            for m in messages
+            if m["type"] == "LOG" and m["log"]["level"] in ("WARN", "ERROR", "FATAL")
+        ]
+        assert not warnings

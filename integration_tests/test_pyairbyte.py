@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,8 +24,13 @@ from typing import Any
 
 import pytest
 
+from integration_tests.cli import HANG_SECONDS
 from integration_tests.conftest import DATASET_NOW, config_for
-from integration_tests.pyairbyte_env import PyAirbyteInstallError, pyairbyte_python
+from integration_tests.pyairbyte_env import (
+    PYAIRBYTE_VERSION,
+    PyAirbyteInstallError,
+    pyairbyte_python,
+)
 from tiktok_emulator import TikTokEmulator, generate_dataset
 
 # Both syncs are one module-wide fixture: keep every test on one worker so they run once.
@@ -33,7 +39,6 @@ pytestmark = [pytest.mark.xdist_group("pyairbyte"), pytest.mark.long_running]
 README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = "## Read it from Python (PyAirbyte)"
 STREAMS = ("user_info", "videos", "video_stats", "user_stats")
-RUN_TIMEOUT = 120  # a run takes about 10 s
 MAX_REQUESTS = 200  # per run: beyond that the connector is looping
 NEW_FOLLOWERS = 4_321
 NEW_BIO = "Bio edited between the two syncs ✍️"
@@ -103,8 +108,8 @@ class TwoSyncs:
     views_before_second: dict[str, int | None]
 
 
-def readme_snippet() -> str:
-    """The first ```python block of the README's PyAirbyte section, exactly as written."""
+def readme_blocks() -> list[str]:
+    """The ```python blocks of the README's PyAirbyte section, exactly as written."""
     text = README.read_text(encoding="utf-8")
     start = text.find(f"\n{SECTION}\n")
     assert start >= 0, f"README.md has no {SECTION!r} section"
@@ -112,9 +117,28 @@ def readme_snippet() -> str:
     following = re.search(r"^## ", section[len(SECTION) :], flags=re.MULTILINE)
     if following:
         section = section[: len(SECTION) + following.start()]
-    block = re.search(r"^```python\n(.*?)^```$", section, flags=re.MULTILINE | re.DOTALL)
-    assert block, f"README.md's {SECTION!r} section has no ```python block"
-    return block.group(1)
+    blocks = re.findall(r"^```python\n(.*?)^```$", section, flags=re.MULTILINE | re.DOTALL)
+    assert blocks, f"README.md's {SECTION!r} section has no ```python block"
+    return blocks
+
+
+def readme_snippet() -> str:
+    """The first ```python block: the whole program."""
+    return readme_blocks()[0]
+
+
+GET_SOURCE = re.compile(r"^source = ab\.get_source\(.*?^\)\n", flags=re.MULTILINE | re.DOTALL)
+
+
+def readme_docker_snippet(image: str) -> str:
+    """The program with the second block's `ab.get_source(...)` (the image's) in place of its
+    own, naming `image` where the README names the image the build script tags."""
+    snippet, docker_variant = readme_blocks()[:2]
+    [local] = GET_SOURCE.findall(snippet)
+    [docker] = GET_SOURCE.findall(docker_variant)
+    assert "local_executable=" in local
+    assert "local_executable=" not in docker
+    return snippet.replace(local, docker).replace('"source-tiktok-organic:dev"', repr(image))
 
 
 def snippet_env(work: Path) -> dict[str, str]:
@@ -150,7 +174,7 @@ def run_snippet(python: Path, script: Path, work: Path, emu: TikTokEmulator, lab
         text=True,
         start_new_session=True,
     )
-    deadline = time.monotonic() + RUN_TIMEOUT
+    deadline = time.monotonic() + HANG_SECONDS
     while True:
         try:
             stdout, stderr = process.communicate(timeout=1)
@@ -161,7 +185,7 @@ def run_snippet(python: Path, script: Path, work: Path, emu: TikTokEmulator, lab
             if requests > MAX_REQUESTS:
                 problem = f"was stopped after {requests} TikTok requests (a run needs < 10)"
             elif time.monotonic() > deadline:
-                problem = f"did not finish in {RUN_TIMEOUT} s"
+                problem = f"did not finish in {HANG_SECONDS} s"
             else:
                 continue
         os.killpg(process.pid, signal.SIGKILL)
@@ -200,11 +224,17 @@ def inspect_cache(python: Path, work: Path) -> dict[str, Any]:
         [str(python), "-c", INSPECT, str(db)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=HANG_SECONDS,
         check=False,
     )
     assert done.returncode == 0, f"querying {db} failed:\n{done.stderr[-3000:]}"
     return json.loads(done.stdout)
+
+
+def test_the_readme_names_where_the_first_run_installs_pyairbyte() -> None:
+    said = f"`~/.cache/source-tiktok-organic/pyairbyte-{PYAIRBYTE_VERSION}`"
+    assert said in " ".join(README.read_text(encoding="utf-8").split())
+    assert f"pip install airbyte=={PYAIRBYTE_VERSION}" in README.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -327,3 +357,27 @@ def test_profile_is_refreshed_by_the_second_read(syncs: TwoSyncs) -> None:
         f" (the user_info state PyAirbyte keeps and passes back: {state})"
     )
     assert profile["bio_description"] == NEW_BIO
+
+
+@pytest.mark.docker
+def test_the_readme_docker_variant_reads_through_the_image_and_saves_the_rotated_token(
+    pyairbyte: Path, tmp_path: Path
+) -> None:
+    """PyAirbyte runs the image on Docker's network unless told otherwise: the README's
+    `use_host_network=True` is what lets the container reach the emulator on 127.0.0.1."""
+    image = os.environ.get("IMAGE", "source-tiktok-organic:dev")
+    docker = shutil.which("docker")
+    if docker is None:
+        pytest.skip("No docker command on PATH.")
+    probe = subprocess.run([docker, "image", "inspect", image], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"Image {image} is not built: run `bash .ci/build-image.sh`.")
+    (tmp_path / "secrets").mkdir()
+    script = tmp_path / "pyairbyte_docker_snippet.py"
+    script.write_text(readme_docker_snippet(image))
+    with TikTokEmulator(dataset=generate_dataset(videos=45, seed=7, now=DATASET_NOW)) as emu:
+        original = config_for(emu)
+        (tmp_path / "secrets" / "config.json").write_text(json.dumps(original, indent=2))
+        sync = run_snippet(pyairbyte, script, tmp_path, emu, "the Docker variant")
+    assert f"videos: {len(emu.dataset.videos)} rows" in sync.stdout, sync.stdout
+    assert sync.config["refresh_token"] != original["refresh_token"]

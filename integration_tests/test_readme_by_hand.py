@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from airbyte_cdk.models import Status, Type
 
-from integration_tests.cli import catalog_for, run_args, run_connector
+from integration_tests.cli import HANG_SECONDS, catalog_for, run_args, run_connector
 from integration_tests.conftest import config_for
 from tiktok_emulator import TikTokEmulator, generate_dataset
 from tiktok_emulator.__main__ import DEFAULT_PORT, PortUnavailableError, start_emulator
@@ -173,7 +173,7 @@ def run_as_written(
             env=env,
             capture_output=True,
             text=True,
-            timeout=180,
+            timeout=HANG_SECONDS,
             check=False,
         )
         assert done.returncode == 0, f"`{step}` exited {done.returncode}:\n{done.stderr[-3000:]}"

@@ -42,6 +42,14 @@ class ConfigFile:
         try:
             write_atomically(self._path, text)
         except OSError as error:
+            if self._holds_refresh_token(config.get("refresh_token")):
+                self._logger.info(
+                    "%s could not be updated (%s), but it already holds the current refresh "
+                    "token: nothing is lost, the next run refreshes its access token again.",
+                    self._path,
+                    error.strerror or type(error).__name__,
+                )
+                return
             self._logger.warning(
                 "The refresh token was rotated but %s could not be updated (%s). TikTok has "
                 "already retired the old token: before the next run, replace the file's content "
@@ -52,6 +60,14 @@ class ConfigFile:
             )
             return
         self._logger.info("Saved the rotated refresh token to %s.", self._path)
+
+    def _holds_refresh_token(self, refresh_token: object) -> bool:
+        """Whether the file as it stands carries `refresh_token`: then a failed save loses nothing."""
+        try:
+            saved = json.loads(self._path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(saved, dict) and saved.get("refresh_token") == refresh_token
 
 
 def saving_enabled() -> bool:

@@ -134,6 +134,51 @@ def test_given_writing_fails_then_it_is_left_alone_and_the_log_says_how_to_recov
     assert "invalid_grant" in warning.getMessage()
 
 
+def test_given_writing_fails_but_the_file_holds_the_same_refresh_token_then_it_says_nothing_is_lost(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A read-only config whose token TikTok handed back unchanged: the next run works as is."""
+
+    def read_only(*_: object, **__: object) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(config_file, "write_atomically", read_only)
+    same_token = {**OLD, "oauth_session": {"scope": "video.list"}}
+    with caplog.at_level(logging.DEBUG):
+        ConfigFile(str(config_path), LOGGER).save(same_token)
+    assert json.loads(config_path.read_text()) == OLD
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    [said] = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert str(config_path) in said
+    assert "Read-only file system" in said
+    assert "nothing is lost" in said
+    assert "invalid_grant" not in said
+
+
+@pytest.mark.parametrize(
+    "content",
+    [json.dumps({"refresh_token": "older"}), "{not json", json.dumps(["old"]), None],
+    ids=["another-token", "not-json", "not-an-object", "no-file"],
+)
+def test_given_writing_fails_and_the_file_lacks_the_token_then_it_warns_of_invalid_grant(
+    config_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    content: str | None,
+) -> None:
+    def read_only(*_: object, **__: object) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(config_file, "write_atomically", read_only)
+    if content is None:
+        config_path.unlink()
+    else:
+        config_path.write_text(content)
+    ConfigFile(str(config_path), LOGGER).save({**OLD, "oauth_session": {"scope": "video.list"}})
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "invalid_grant" in warning.getMessage()
+
+
 @pytest.mark.parametrize("off", ["0", "false", "No"])
 def test_given_saving_turned_off_then_the_file_is_untouched_and_the_log_says_where_the_config_is(
     config_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, off: str

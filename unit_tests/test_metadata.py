@@ -93,6 +93,51 @@ def test_the_documentation_page_exists_under_the_name_the_url_gives(data: dict[s
     assert f"| {data['dockerImageTag']} " in page.read_text(), "changelog lacks the version"
 
 
+def test_the_spec_names_no_documentation_page_that_does_not_exist(data: dict[str, Any]) -> None:
+    """The metadata's URL is where Airbyte's registry would publish the docs page; the connector is
+    in none, so the spec, which every Airbyte and PyAirbyte shows, must not link there. PyAirbyte's
+    model refuses a relative URL, so the repository's page cannot be named either."""
+    url = SourceTiktokOrganic().spec(None).documentationUrl  # type: ignore[arg-type]
+    assert url is None or (
+        urlsplit(url).scheme == "https" and url.rstrip("/") != data["documentationUrl"].rstrip("/")
+    )
+
+
+def built_images() -> set[str]:
+    """The tags .ci/build-image.sh gives the image it builds."""
+    script = (ROOT / ".ci" / "build-image.sh").read_text()
+    default = re.search(r'^IMAGE="\$\{IMAGE:-([^}]+)\}"', script, re.M)
+    latest = re.search(r'^LATEST="([^"]+)"', script, re.M)
+    assert default
+    assert latest
+    return {default.group(1), latest.group(1)}
+
+
+def image_references(text: str) -> list[str]:
+    """Every image a `docker run`, `kind load` or PyAirbyte `docker_image=` in `text` names."""
+    commands = re.sub(r"\\\n\s*", " ", text)
+    found = re.findall(r'docker_image="([^"]+)"', commands)
+    for line in re.findall(r"(?:docker run|kind load docker-image) [^\n`]*", commands):
+        found += re.findall(r"(?<![\w/.-])((?:[\w.-]+/)?source-tiktok-organic(?::[\w.-]+)?)", line)
+    return found
+
+
+def with_tag(image: str) -> str:
+    return image if ":" in image.rsplit("/", 1)[-1] else f"{image}:latest"
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/tiktok-organic.md"])
+def test_every_image_the_docs_run_is_one_the_build_script_tags(page: str) -> None:
+    references = image_references((ROOT / page).read_text())
+    assert references
+    assert {with_tag(image) for image in references} <= built_images(), references
+
+
+def test_the_acceptance_tests_image_is_the_one_the_build_script_tags() -> None:
+    config = yaml.safe_load((ROOT / "acceptance-test-config.yml").read_text())
+    assert config["connector_image"] in built_images()
+
+
 def test_allowed_hosts_cover_every_host_the_connector_calls(data: dict[str, Any]) -> None:
     spec = SourceTiktokOrganic().spec(None)  # type: ignore[arg-type]
     oauth = spec.advanced_auth.oauth_config_specification.oauth_connector_input_specification
