@@ -2,10 +2,12 @@
 
 The image leaves out the distributions named in `.ci/unimported-packages.txt`: airbyte-cdk
 requires them, but the connector never imports them. `audit` is the proof: it runs the
-connector, each command in a fresh interpreter, through spec, check, discover, a read of every
-stream and an incremental read from its state, in both account modes, plus a read through
-TikTok's retried errors, a failed check and a `--debug` read; then it maps every module those
-processes imported onto the distribution that installed it.
+connector through spec, check, discover, a read of every stream and an incremental read from
+its state, in both account modes, plus a read through TikTok's retried errors, a failed check and
+a `--debug` read; then it maps every module imported onto the distribution that installed it.
+The commands run one after another in one fresh interpreter, the console script's own `launch`
+each time: what any of them imports stays imported, so the union is what the image needs, at
+the cost of one interpreter's start instead of one per command.
 """
 
 from __future__ import annotations
@@ -27,17 +29,21 @@ UNIMPORTED_LIST = ROOT / ".ci" / "unimported-packages.txt"
 BUSINESS_CATALOG = ROOT / "integration_tests" / "configured_catalog_business.json"
 CREATOR_STREAMS = ("user_info", "user_stats", "videos", "video_stats")
 
-# The console script's `run()`, recording what it imports beyond the interpreter's own start-up.
+# The console script's `launch`, once per command read from stdin (a JSON argv a line); after
+# each, a DONE line with its exit code; at the end, what was imported beyond start-up.
+DONE = "AUDIT-DONE"
 RUN_AND_RECORD = """
-import atexit, json, sys
+import json, sys
 before = set(sys.modules)
-record, sys.argv = sys.argv[1], ["source-tiktok-organic", *sys.argv[2:]]
-def dump():
-    with open(record, "w") as out:
-        json.dump(sorted(set(sys.modules) - before), out)
-atexit.register(dump)
-from source_tiktok_organic.run import run
-run()
+from source_tiktok_organic.run import launch
+for line in sys.stdin:
+    try:
+        code = launch(json.loads(line), lambda message: print(message, flush=True))
+    except BaseException as error:  # the real command would end here, exit 1
+        print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
+        code = 1
+    print(f"AUDIT-DONE {code}", flush=True)
+print(json.dumps(sorted(set(sys.modules) - before)), flush=True)
 """
 
 
@@ -55,6 +61,21 @@ class Audit:
     modules: set[str] = field(default_factory=set)
     records: dict[str, int] = field(default_factory=dict)
     commands: list[str] = field(default_factory=list)
+    _process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> Audit:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", RUN_AND_RECORD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        assert self._process is not None
+        output, _ = self._process.communicate(timeout=HANG_SECONDS)
+        self.modules = set(json.loads(output.splitlines()[-1]))
 
     def run(self, *args: str, fails: bool = False, **files: Any) -> list[dict[str, Any]]:
         """`source-tiktok-organic ARGS` with each of `files` as --NAME FILE (a path or content)."""
@@ -64,19 +85,24 @@ class Audit:
             if not isinstance(content, Path):
                 path.write_text(json.dumps(content))
             argv += [f"--{name}", str(path)]
-        record = self.folder / "imported.json"
-        done = subprocess.run(
-            [sys.executable, "-c", RUN_AND_RECORD, str(record), *argv],
-            capture_output=True,
-            text=True,
-            timeout=HANG_SECONDS,
-            check=False,
-        )
-        messages = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+        process = self._process
+        assert process is not None
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write(json.dumps(argv) + "\n")
+        process.stdin.flush()
+        lines = []
+        for line in process.stdout:
+            if line.startswith(DONE):
+                code = int(line.split()[1])
+                break
+            lines.append(line)
+        else:
+            raise AssertionError(f"{argv}: the audit's interpreter ended")
+        messages = [json.loads(line) for line in lines if line.startswith("{")]
         errors = [m for m in messages if m["type"] == "TRACE" and m["trace"].get("error")]
-        failed = done.returncode != 0 or bool(errors) or failed_check(messages)
-        assert failed == fails, f"{argv}: exit {done.returncode}, {errors}, {done.stderr[-2000:]}"
-        self.modules |= set(json.loads(record.read_text()))
+        failed = code != 0 or bool(errors) or failed_check(messages)
+        assert failed == fails, f"{argv}: exit {code}, {errors}"
         self.commands.append(" ".join(args))
         for message in messages:
             if message["type"] == "RECORD":
@@ -117,7 +143,12 @@ def last_states(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def audit(folder: Path) -> Audit:
     """Every command of both modes, on one config file each that the connector keeps updated."""
-    done = Audit(folder)
+    with Audit(folder) as done:
+        _every_command(done, folder)
+    return done
+
+
+def _every_command(done: Audit, folder: Path) -> None:
     done.run("spec")
     with TikTokEmulator(dataset=generate_dataset(videos=45, seed=7)) as creator:
         config = folder / "creator.json"
@@ -147,4 +178,3 @@ def audit(folder: Path) -> Audit:
         done.run("discover", config=config)
         first = done.run("read", config=config, catalog=catalog)
         done.run("read", config=config, catalog=catalog, state=last_states(first))
-    return done
