@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from integration_tests.cli import catalog_for, command_path, run_connector
+from integration_tests.cli import HANG_SECONDS, catalog_for, command_path, run_connector
 from integration_tests.conftest import DATASET_NOW, config_for
 from tiktok_emulator import TikTokEmulator, generate_dataset
 
@@ -102,3 +103,47 @@ def test_given_read_killed_at_random_point_when_resumed_then_union_is_the_datase
         assert len(second) == len({r["id"] for r in second}), "duplicates within one sync"
         # the resumed sync re-reads at most the part after the last checkpoint (plus overlap)
         assert len(second) <= VIDEOS - len(first.records) + 40
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
+def test_given_a_read_stopped_by_a_signal_then_one_line_no_traceback_and_the_resume_is_whole(
+    signum: int,
+) -> None:
+    dataset = generate_dataset(videos=VIDEOS, seed=31, now=DATASET_NOW)
+    with TikTokEmulator(dataset=dataset) as emu, tempfile.TemporaryDirectory() as folder:
+        emu.latency_ms = 20  # a read long enough to be stopped in the middle
+        catalog = catalog_for({"videos": "incremental", "video_stats": "incremental"})
+        paths = {name: Path(folder) / f"{name}.json" for name in ("config", "catalog")}
+        paths["config"].write_text(json.dumps(config_for(emu)))
+        paths["catalog"].write_text(json.dumps(catalog))
+        args = [command_path(), "read", "--config", str(paths["config"])]
+        args += ["--catalog", str(paths["catalog"])]
+        received = Received(config_for(emu))
+        with subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        ) as proc:
+            assert proc.stdout is not None
+            assert proc.stderr is not None
+            assert received.take(proc.stdout, 30), "the read ended before the signal"
+            proc.send_signal(signum)
+            rest = proc.stdout.read().splitlines()
+            errors = proc.stderr.read()
+            proc.wait(timeout=HANG_SECONDS)
+        received.take(rest, VIDEOS * 3)  # what arrived before the signal was handled counts too
+        resumed = run_connector(
+            "read", received.config, catalog, list(received.states.values()) or None
+        )
+
+    name = signal.Signals(signum).name
+    assert proc.returncode == 128 + signum
+    assert "Traceback" not in errors
+    assert errors.count("\n") == 1, errors  # the one line, for a person whose stdout is a file
+    logs = [json.loads(line)["log"]["message"] for line in rest if '"type": "LOG"' in line]
+    assert [log for log in logs if log.startswith("Stopped by")] == [
+        f"Stopped by {name}: the command did not finish. A read resumes from the last STATE "
+        "message it printed, losing nothing."
+    ]
+    assert not [line for line in rest if "Finished syncing" in line]
+    every = {video["id"] for video in dataset.videos}
+    taken = {r["id"] for r in received.records if "id" in r}
+    assert taken | {r["id"] for r in resumed.records("videos")} == every

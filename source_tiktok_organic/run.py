@@ -1,8 +1,12 @@
 """Console entry point: `source-tiktok-organic spec|check|discover|read ...`."""
 
+import json
+import os
+import signal
 import sys
 from argparse import Namespace
 from collections.abc import Callable, Iterable, Sequence
+from types import FrameType
 from typing import Any
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
@@ -66,8 +70,37 @@ def launch(argv: Sequence[str], write: Callable[[str], None]) -> int:
 FLUSH_INTERVAL_S = 0.01
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def stop_now(buffer: PrintBuffer) -> Callable[[int, FrameType | None], None]:
+    """Ctrl-C or SIGTERM: what was printed is flushed, one line says so, the process ends.
+
+    No exception unwinds through the CDK on the way out: that would print a traceback per
+    thread and log the interrupted stream as finished. Every STATE message already out stands,
+    so a read resumes from the last one; the exit code is the shell's 128 + the signal.
+    """
+
+    def handle(signum: int, _frame: FrameType | None) -> None:
+        said = (
+            f"Stopped by {signal.Signals(signum).name}: the command did not finish. A read "
+            "resumes from the last STATE message it printed, losing nothing."
+        )
+        line = json.dumps({"type": "LOG", "log": {"level": "WARN", "message": said}})
+        buffer.write(f"{line}\n")
+        buffer.flush()
+        if not (sys.__stdout__ and sys.__stdout__.isatty()) and sys.__stderr__:
+            sys.__stderr__.write(f"{said}\n")  # stdout goes to a file: the person sees this
+            sys.__stderr__.flush()
+        os._exit(128 + signum)
+
+    return handle
+
+
 def run() -> None:
-    with PrintBuffer(flush_interval=FLUSH_INTERVAL_S):
+    with PrintBuffer(flush_interval=FLUSH_INTERVAL_S) as buffer:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, stop_now(buffer))
         code = launch(sys.argv[1:], lambda message: print(f"{message}\n", end=""))
     if code:
         sys.exit(code)
