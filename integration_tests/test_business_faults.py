@@ -110,7 +110,7 @@ def test_given_a_rate_limit_code_then_the_listing_counts_the_wait(
     business.faults.rate_limit_burst = 1  # on user_info's call, whose answer feeds the estimate
     catalog = catalog_for({"user_info": "full_refresh", "videos": "full_refresh"})
     run = run_connector("read", config_of(business), catalog)
-    assert "1 rate-limit waits" in run.logs()
+    assert "1 rate-limit answers" in run.logs()
 
 
 def test_given_the_business_host_stops_answering_then_the_error_names_the_host_field(

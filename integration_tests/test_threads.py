@@ -13,10 +13,10 @@ from threading import Barrier
 from typing import Any, TypeVar
 
 from source_tiktok_organic.auth import TikTokAuthenticator
+from source_tiktok_organic.budget import tiktok_api_budget
 from source_tiktok_organic.config import parse_settings
 from source_tiktok_organic.profile_counters import ProfileCounters
 from source_tiktok_organic.progress import Progress
-from source_tiktok_organic.streams.base import tiktok_api_budget
 from tiktok_emulator import TikTokEmulator
 
 THREADS = 8
@@ -56,7 +56,7 @@ def test_given_threads_asking_for_the_counters_at_once_then_one_profile_call(
     emulator.latency_ms = 200
     logger = logging.getLogger("test")
     counters = ProfileCounters(
-        settings, auth, tiktok_api_budget(settings), Progress(logger), logger
+        settings, auth, tiktok_api_budget(settings, lambda _: None), Progress(logger), logger
     )
     readings = all_at_once(counters.read)
     assert all(reading == readings[0] for reading in readings)

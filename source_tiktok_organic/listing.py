@@ -217,7 +217,7 @@ class VideoListing:
                 resume = stretch.pager.cursor
             stretch.entries.append(self._store.add([kept, resume]))
             self._awaited = False
-            self._progress.page(len(kept))
+            self._progress.page()
             self._for_reader.notify_all()
             # a cut may be worth it now (a stretch that ended wakes them on its release)
             if density_moved(density, stretch.recent_density):

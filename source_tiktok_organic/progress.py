@@ -1,17 +1,24 @@
-"""Progress of a long video listing, logged at a steady, low rate."""
+"""Progress of a long read, logged at a steady, low rate, with what each stream has emitted.
+
+The list's pages are fetched once and may serve two streams, so pages are counted once and
+videos per stream: a resumed read of both list streams never adds them up into one count.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 
 LOG_EVERY_SECONDS = 30.0
+# While the rate budget waits (in steps of budget.STEP_SECONDS) each step may say so sooner.
+WAIT_LOG_EVERY_SECONDS = 20.0
 
 
 class Progress:
-    """Counts pages, videos and rate-limit waits; says so at most every 30 seconds.
+    """Counts pages, records per stream and every kind of wait; says so at most every 30 s.
 
     The listing's workers report from several threads at once.
     """
@@ -22,32 +29,55 @@ class Progress:
         self._started = clock()
         self._last_log = self._started
         self.pages = 0
-        self.videos = 0
-        self.rate_limit_waits = 0
+        self.emitted: Counter[str] = Counter()
+        self.rate_limit_waits = 0  # TikTok's own rate-limit answers
+        self.budget_seconds = 0.0  # the client-side rate budget's waits
         self._lock = threading.RLock()
 
     def rate_limited(self) -> None:
         with self._lock:
             self.rate_limit_waits += 1
 
-    def page(self, videos: int) -> None:
+    def page(self) -> None:
+        """One list page fetched."""
         with self._lock:
             self.pages += 1
-            self.videos += videos
-            if self._clock() - self._last_log >= LOG_EVERY_SECONDS:
-                self.log("Still listing videos")
+            self._now_and_then("Still listing videos")
+
+    def took(self, stream: str, records: int) -> None:
+        """Records a stream emitted."""
+        with self._lock:
+            self.emitted[stream] += records
+            self._now_and_then("Still listing videos")
+
+    def waiting_for_budget(self, seconds: float) -> None:
+        """A wait of the client-side rate budget (budget.py), said while it lasts."""
+        with self._lock:
+            self.budget_seconds += seconds
+            self._now_and_then(
+                f"Waiting {seconds:.0f} s for the client-side rate budget (TikTok's per-endpoint "
+                "window, 'requests_per_minute')",
+                WAIT_LOG_EVERY_SECONDS,
+            )
 
     def log(self, prefix: str) -> None:
         with self._lock:
             self._log(prefix)
 
+    def _now_and_then(self, prefix: str, every: float = LOG_EVERY_SECONDS) -> None:
+        if self._clock() - self._last_log >= every:
+            self._log(prefix)
+
     def _log(self, prefix: str) -> None:
         self._last_log = self._clock()
+        streams = ", ".join(f"{name} {count}" for name, count in sorted(self.emitted.items()))
         self._logger.info(
-            "%s: %d pages, %d videos, %d rate-limit waits in %.0f s.",
+            "%s: %d list pages; records emitted: %s; %d rate-limit answers; %.0f s waited for "
+            "the rate budget; %.0f s in.",
             prefix,
             self.pages,
-            self.videos,
+            streams or "none yet",
             self.rate_limit_waits,
+            self.budget_seconds,
             self._last_log - self._started,
         )

@@ -25,6 +25,7 @@ from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
 from source_tiktok_organic.backoff import reword_cdk_waits
+from source_tiktok_organic.budget import tiktok_api_budget
 from source_tiktok_organic.config import parse_settings, unknown_fields
 from source_tiktok_organic.config_file import ConfigFile
 from source_tiktok_organic.config_recovery import recover_config
@@ -33,7 +34,7 @@ from source_tiktok_organic.inputs import check_catalog, read_input
 from source_tiktok_organic.listing import VideoListing
 from source_tiktok_organic.modes import MODES
 from source_tiktok_organic.progress import Progress
-from source_tiktok_organic.streams import UserInfo, UserStats, tiktok_api_budget
+from source_tiktok_organic.streams import UserInfo, UserStats
 from source_tiktok_organic.streams.base import SyncContext
 from source_tiktok_organic.waiting import WaitAllowance
 
@@ -131,8 +132,8 @@ class SourceTiktokOrganic(AbstractSource):
             settings.request_timeout,
             save_config=self._config_file.save if self._config_file else None,
         )
-        budget = tiktok_api_budget(settings)
         progress = Progress(logging.getLogger("airbyte.streams.videos"))
+        budget = tiktok_api_budget(settings, progress.waiting_for_budget)
         waiting = WaitAllowance()
         context = SyncContext(
             settings=settings,

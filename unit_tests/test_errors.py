@@ -623,7 +623,9 @@ def test_given_a_429_on_the_list_then_the_listing_summary_counts_the_wait(tiktok
         ],
     )
     output = read_videos()
-    assert output.is_in_logs("Listing done for videos: 1 pages, 1 videos, 1 rate-limit waits")
+    assert output.is_in_logs(
+        "Listing done for videos: 1 list pages; records emitted: videos 1; 1 rate-limit answers"
+    )
 
 
 def test_given_429s_forever_then_the_sync_stops_once_the_next_wait_would_pass_twenty_minutes(

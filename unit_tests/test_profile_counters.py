@@ -7,10 +7,10 @@ from airbyte_cdk.utils import AirbyteTracedException
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from source_tiktok_organic.auth import TikTokAuthenticator
+from source_tiktok_organic.budget import tiktok_api_budget
 from source_tiktok_organic.config import parse_settings
 from source_tiktok_organic.profile_counters import ProfileCounters
 from source_tiktok_organic.progress import Progress
-from source_tiktok_organic.streams.base import tiktok_api_budget
 from unit_tests.conftest import USER_URL, envelope, make_config, profile
 
 LOGGER = logging.getLogger("test")
@@ -21,7 +21,7 @@ def counters_for(**overrides: Any) -> tuple[ProfileCounters, Progress]:
     settings = parse_settings(config)
     auth = TikTokAuthenticator(config, settings.api_base_url, settings.request_timeout)
     progress = Progress(LOGGER)
-    budget = tiktok_api_budget(settings)
+    budget = tiktok_api_budget(settings, lambda _: None)
     return ProfileCounters(settings, auth, budget, progress, LOGGER), progress
 
 

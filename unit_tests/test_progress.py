@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from source_tiktok_organic.progress import LOG_EVERY_SECONDS, Progress
+from source_tiktok_organic.progress import LOG_EVERY_SECONDS, WAIT_LOG_EVERY_SECONDS, Progress
 
 
 def test_given_pages_when_time_passes_then_logs_at_most_every_interval(
@@ -13,9 +13,44 @@ def test_given_pages_when_time_passes_then_logs_at_most_every_interval(
     with caplog.at_level(logging.INFO, logger="progress-test"):
         for second in range(95):
             now[0] = float(second)
-            progress.page(20)
+            progress.page()
+            progress.took("videos", 20)
         progress.rate_limited()
         progress.log("Done")
     lines = [record.getMessage() for record in caplog.records]
     assert len(lines) == 1 + int(94 // LOG_EVERY_SECONDS)
-    assert lines[-1] == "Done: 95 pages, 1900 videos, 1 rate-limit waits in 94 s."
+    assert lines[-1] == (
+        "Done: 95 list pages; records emitted: videos 1900; 1 rate-limit answers; 0 s waited for "
+        "the rate budget; 94 s in."
+    )
+
+
+def test_given_two_streams_reading_one_walk_then_each_is_counted_apart_not_added_up(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A resumed read once said 39,403 videos for a 20,000-video account."""
+    progress = Progress(logging.getLogger("progress-test"))
+    for _ in range(1000):
+        progress.page()
+        progress.took("videos", 20)
+        progress.took("video_stats", 20)
+    with caplog.at_level(logging.INFO, logger="progress-test"):
+        progress.log("Listing done")
+    assert "1000 list pages; records emitted: video_stats 20000, videos 20000;" in caplog.text
+
+
+def test_given_a_long_budget_wait_then_it_is_said_while_it_lasts(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A two-minute wait in the budget's 20 s steps: a line every step, none a minute apart."""
+    now = [0.0]
+    progress = Progress(logging.getLogger("progress-test"), clock=lambda: now[0])
+    with caplog.at_level(logging.INFO, logger="progress-test"):
+        for step in range(6):
+            now[0] = 20.0 * step
+            progress.waiting_for_budget(20)
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 5  # at 20, 40, ... 100 s: the first step comes right after the start
+    assert all(line.startswith("Waiting 20 s for the client-side rate budget") for line in said)
+    assert said[-1].endswith("120 s waited for the rate budget; 100 s in.")
+    assert WAIT_LOG_EVERY_SECONDS < LOG_EVERY_SECONDS

@@ -1,7 +1,7 @@
 """The streams: a base that knows TikTok's envelope, errors and limits, and thin streams on it."""
 
-from source_tiktok_organic.streams.base import TikTokStream, tiktok_api_budget
+from source_tiktok_organic.streams.base import TikTokStream
 from source_tiktok_organic.streams.profile import UserInfo, UserStats
 from source_tiktok_organic.streams.videos import Videos, VideoStats
 
-__all__ = ["TikTokStream", "UserInfo", "UserStats", "VideoStats", "Videos", "tiktok_api_budget"]
+__all__ = ["TikTokStream", "UserInfo", "UserStats", "VideoStats", "Videos"]

@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.call_rate import (
     APIBudget,
-    HttpRequestRegexMatcher,
-    MovingWindowCallRatePolicy,
-    Rate,
 )
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 
 from source_tiktok_organic.auth import TikTokAuthenticator
 from source_tiktok_organic.backoff import TikTokBackoff
-from source_tiktok_organic.config import BUSINESS, CREATOR, Settings
+from source_tiktok_organic.config import Settings
 from source_tiktok_organic.cursor import EVER, ISO_DATETIME, CursorGuard, CursorKind, StateCursors
 from source_tiktok_organic.deadlines import bound_answers
 from source_tiktok_organic.errors import TikTokErrorHandler, config_error
@@ -35,12 +30,6 @@ from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.state import SNAPSHOT_FIELD, parse_snapshot_state
 from source_tiktok_organic.transport import request_kwargs
 from source_tiktok_organic.waiting import WaitAllowance
-
-RATE_LIMITED_ENDPOINTS = {
-    CREATOR: ("/v2/user/info/", "/v2/video/list/"),
-    BUSINESS: ("/open_api/v1.3/business/get/", "/open_api/v1.3/business/video/list/"),
-}
-RATE_WINDOW = timedelta(seconds=61)
 
 
 @dataclass(frozen=True)
@@ -60,32 +49,6 @@ class SyncContext:
     def guard(self) -> CursorGuard:
         """What every cursor of this sync is held to: nothing past the sync's start."""
         return CursorGuard(datetime.fromisoformat(self.snapshot_at))
-
-
-def tiktok_api_budget(settings: Settings) -> APIBudget:
-    """Stay under TikTok's per-endpoint window instead of provoking 429s (0 turns it off).
-
-    The window is one second longer than TikTok's minute, so our count can never run ahead of
-    theirs when a request's time in flight straddles the edge of the window.
-    """
-    if not settings.requests_per_minute:
-        return APIBudget(policies=[])
-    parts = urlsplit(settings.api_base_url)
-    return APIBudget(
-        policies=[
-            MovingWindowCallRatePolicy(
-                rates=[Rate(limit=settings.requests_per_minute, interval=RATE_WINDOW)],
-                matchers=[
-                    HttpRequestRegexMatcher(
-                        url_base=f"{parts.scheme}://{parts.netloc}",
-                        # the CDK strips the request path's trailing slash before matching
-                        url_path_pattern=f"^{re.escape(parts.path + endpoint.rstrip('/'))}$",
-                    )
-                ],
-            )
-            for endpoint in RATE_LIMITED_ENDPOINTS[settings.account_mode]
-        ]
-    )
 
 
 class TikTokStream(HttpStream, ABC):

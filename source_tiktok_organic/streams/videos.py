@@ -144,7 +144,11 @@ class VideoListStream(TikTokStream, ABC):
             video_count=count,
         )
         for page in walk.pages():
-            yield from self.take(page, walk)
+            taken = 0
+            for record in self.take(page, walk):
+                taken += 1
+                yield record
+            self._context.progress.took(self.name, taken)
         self._context.progress.log(f"Listing done for {self.name}")
         self.finish()
 
