@@ -80,7 +80,7 @@ class CursorGuard:
     ) -> str | None:
         """What in the state lies past now or before `earliest`, if anything."""
         for name, kind in cursors.items():
-            moment = kind.read(state.get(name)) if state.get(name) is not None else None
+            moment = kind.read(state.get(name))
             if moment is None:
                 continue  # absent, or for the stream's own parser to refuse by name
             if moment > self.latest:

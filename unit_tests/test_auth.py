@@ -653,3 +653,12 @@ def test_given_a_session_of_one_account_when_a_token_for_another_comes_then_it_i
 def test_given_no_session_then_any_account_is_taken(requests_mock: Any) -> None:
     requests_mock.post(TOKEN_URL, json=token_body(open_id="open-id-b"))
     assert TikTokAuthenticator(make_config(), API, 5).open_id() == "open-id-b"
+
+
+@pytest.mark.parametrize("saved", ["", 12345, None], ids=["empty", "number", "none"])
+def test_given_a_session_without_a_readable_account_then_any_account_is_taken(
+    requests_mock: Any, saved: Any
+) -> None:
+    requests_mock.post(TOKEN_URL, json=token_body(open_id="open-id-b"))
+    config = make_config(oauth_session={"open_id": saved})
+    assert TikTokAuthenticator(config, API, 5).open_id() == "open-id-b"

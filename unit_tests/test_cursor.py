@@ -116,3 +116,15 @@ def test_given_a_state_held_back_again_and_again_then_it_is_said_once(
     for _ in range(5):
         assert videos.state == {"create_time": 1_700_000_000}
     assert caplog.text.count("keeps its saved state") == 1
+
+
+def test_given_a_later_cursor_out_of_range_after_an_absent_one_then_it_is_named() -> None:
+    cursors = {"create_time": EPOCH_SECONDS, "resume_before_ms": EPOCH_MILLISECONDS}
+    wrong = GUARD.out_of_range({"resume_before_ms": 9_999_999_999_000}, cursors)
+    assert wrong is not None
+    assert "resume_before_ms" in wrong
+
+
+@pytest.mark.parametrize("raw", ["9" * 30, 10**30, -(10**30)], ids=["30 digits", "1e30", "-1e30"])
+def test_given_an_epoch_beyond_any_calendar_then_it_is_named_not_a_crash(raw: Any) -> None:
+    assert GUARD.out_of_range({"c": raw}, {"c": EPOCH_SECONDS}) is not None

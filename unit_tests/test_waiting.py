@@ -41,3 +41,9 @@ def test_the_refusal_says_how_long_the_sync_waited_and_its_bound() -> None:
     refusal = waiting.refusal()
     assert "waited 15 minutes in all before retrying TikTok" in refusal
     assert "past the 20 minutes a sync waits at most" in refusal
+
+
+def test_the_refusal_counts_whole_minutes_of_sixty_seconds() -> None:
+    waiting = WaitAllowance()
+    waiting.spend(30 * 60)
+    assert "waited 30 minutes" in waiting.refusal()
