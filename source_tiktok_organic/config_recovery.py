@@ -39,9 +39,9 @@ class Leftover:
     """A temp file of the config's write-back; `config` is None unless it is a whole config."""
 
     path: Path
-    modified_ns: int
-    text: str
-    config: dict[str, Any] | None
+    modified_ns: int = 0
+    text: str = ""
+    config: dict[str, Any] | None = None
     owner: int = -1
     mode: int = 0
 
@@ -107,7 +107,7 @@ def _inspect(path: Path) -> Leftover | None:
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
-        return None if error.errno == errno.ELOOP else Leftover(path, 0, "", None)
+        return None if error.errno == errno.ELOOP else Leftover(path)
     try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
@@ -115,14 +115,14 @@ def _inspect(path: Path) -> Leftover | None:
         with open(descriptor, "rb", closefd=False) as file:
             raw = file.read()
     except OSError:
-        return Leftover(path, 0, "", None)
+        return Leftover(path)
     finally:
         os.close(descriptor)
     try:
         text = raw.decode("utf-8")
         config = _whole(json.loads(text))
     except ValueError:
-        return Leftover(path, status.st_mtime_ns, "", None)
+        return Leftover(path)
     return Leftover(path, status.st_mtime_ns, text, config, status.st_uid, status.st_mode)
 
 

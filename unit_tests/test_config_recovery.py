@@ -5,10 +5,11 @@ import os
 import signal
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from source_tiktok_organic import config_file
+from source_tiktok_organic import config_file, config_recovery
 from source_tiktok_organic.config_file import SAVE_CONFIG_ENV, write_atomically
 from source_tiktok_organic.config_recovery import recover_config
 
@@ -309,3 +310,52 @@ def test_given_a_write_back_killed_midway_then_the_next_read_finds_old_or_new_wh
     assert recover_config(config_path, LOGGER) == config_path
     assert config_in(config_path) == then
     assert names(config_path.parent) == ["config.json"]
+
+
+@pytest.mark.parametrize("failing", ["open", "read"])
+def test_given_a_leftover_that_cannot_be_read_then_it_is_removed_as_not_a_whole_config(
+    config_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    failing: str,
+) -> None:
+    leftover = leave(config_path, json.dumps(NEW), 5)
+    real_open = os.open
+
+    def refusing_open(path: Any, *args: Any) -> int:
+        if Path(path) == leftover and failing == "open":
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args)
+
+    def refusing_fstat(_: int) -> os.stat_result:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(config_recovery.os, "open", refusing_open)
+    if failing == "read":
+        monkeypatch.setattr(config_recovery.os, "fstat", refusing_fstat)
+    with caplog.at_level(logging.INFO):
+        assert recover_config(config_path, LOGGER) == config_path
+    assert config_in(config_path) == OLD
+    assert names(config_path.parent) == ["config.json"]
+    assert (
+        f"Removed {leftover}, left by a run stopped while saving the config: it is not a whole config"
+        in caplog.text
+    )
+
+
+def test_given_a_leftover_that_cannot_be_removed_then_a_warning_names_it_and_why(
+    config_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    leftover = leave(config_path, b"{", 5)
+
+    def refuse(self: Path, *_: Any, **__: Any) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    with caplog.at_level(logging.INFO):
+        recover_config(config_path, LOGGER)
+    assert leftover.exists()
+    assert (
+        f"{leftover} is not used (it is not a whole config (empty, cut short or unreadable)) and "
+        "cannot be removed: Permission denied." in caplog.text
+    )
