@@ -29,11 +29,10 @@ from integration_tests.cli import HANG_SECONDS, Run, catalog_for
 from integration_tests.conftest import config_for
 from integration_tests.import_audit import normalized, unimported_packages
 from integration_tests.test_readme_by_hand import (
-    assignment,
     bash_steps,
     messages_in,
     records_by_stream,
-    redirect_target,
+    run_steps,
     section_text,
 )
 from source_tiktok_organic.source import SourceTiktokOrganic
@@ -400,29 +399,9 @@ def test_the_readme_docker_commands_run_as_written(
         (tmp_path / "integration_tests" / "config.json").write_text(
             json.dumps(pointed_at(acceptance_config, acceptance.url))
         )
-        variables = ""
-        for step in readme_docker_steps():
-            if is_set_up_by_the_test(step):
-                continue
-            if assignment(step):
-                variables += step + "\n"
-                continue
-            emulator.expire_access_tokens()
-            done = subprocess.run(
-                ["bash", "-c", DOCKER + variables + step],
-                cwd=tmp_path,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=HANG_SECONDS,
-                check=False,
-            )
-            assert done.returncode == 0, (
-                f"`{step}` exited {done.returncode}:\n{done.stderr[-3000:]}"
-            )
+        steps = [step for step in readme_docker_steps() if not is_set_up_by_the_test(step)]
+        for step, output in run_steps(steps, DOCKER, tmp_path, env, emulator.expire_access_tokens):
             if step.startswith("docker run"):
-                target = redirect_target(step)
-                output = (tmp_path / target).read_text() if target else done.stdout
                 outputs[step] = messages_in(output)
 
     [spec, check, read, acceptance_read] = outputs.values()

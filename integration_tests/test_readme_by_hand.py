@@ -20,7 +20,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -161,15 +161,31 @@ def run_as_written(
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     env.pop("SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG", None)
 
-    reads: list[tuple[str, list[dict[str, Any]]]] = []
+    return [
+        (step, messages_in(output))
+        for step, output in run_steps(steps, UV, tmp_path, env)
+        if " read " in f" {step} "
+    ]
+
+
+def run_steps(
+    steps: list[str],
+    prelude: str,
+    cwd: Path,
+    env: dict[str, str],
+    before_each: Callable[[], None] = lambda: None,
+) -> Iterator[tuple[str, str]]:
+    """Each step in bash, in order, as a user types them: a shell variable a step sets carries
+    on to the next. Yields each command with what it printed, or wrote where it sends it."""
     variables = ""
     for step in steps:
         if assignment(step):
             variables += step + "\n"
             continue
+        before_each()
         done = subprocess.run(
-            ["bash", "-c", UV + variables + step],
-            cwd=tmp_path,
+            ["bash", "-c", prelude + variables + step],
+            cwd=cwd,
             env=env,
             capture_output=True,
             text=True,
@@ -177,11 +193,8 @@ def run_as_written(
             check=False,
         )
         assert done.returncode == 0, f"`{step}` exited {done.returncode}:\n{done.stderr[-3000:]}"
-        if " read " in f" {step} ":
-            target = redirect_target(step)
-            output = (tmp_path / target).read_text() if target else done.stdout
-            reads.append((step, messages_in(output)))
-    return reads
+        target = redirect_target(step)
+        yield step, (cwd / target).read_text() if target else done.stdout
 
 
 def state_of(tmp_path: Path, step: str) -> list[dict[str, Any]]:
