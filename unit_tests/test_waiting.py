@@ -45,5 +45,5 @@ def test_the_refusal_says_how_long_the_sync_waited_and_its_bound() -> None:
 
 def test_the_refusal_counts_whole_minutes_of_sixty_seconds() -> None:
     waiting = WaitAllowance()
-    waiting.spend(30 * 60)
-    assert "waited 30 minutes" in waiting.refusal()
+    waiting.spend(60 * 60)
+    assert "waited 60 minutes" in waiting.refusal()
