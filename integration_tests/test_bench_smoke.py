@@ -139,6 +139,16 @@ def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> N
         assert (tmp_path / link).read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), link
 
 
+def test_the_committed_report_quotes_only_its_own_tables_and_links_its_charts() -> None:
+    """BENCHMARKS.md as committed is a full run's, untouched by hand since."""
+    text = (ROOT / "BENCHMARKS.md").read_text(encoding="utf-8")
+    assert "\n    uv run --frozen python -m bench\n" in text, "not a full run's report"
+    assert not unquoted_numbers(text), unquoted_numbers(text)
+    assert not figures_outside_code(analysis(text)), "the analysis quotes figures"
+    for link in re.findall(r"!\[[^\]]+\]\(([^)]+)\)", text):
+        assert (ROOT / link).read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), link
+
+
 def test_the_report_check_finds_a_figure_typed_into_a_sentence() -> None:
     report = (
         "# Benchmarks\n\n## 1. Throughput: 400 videos\n\n| program | videos | wall s |\n|---|---|---|\n"
