@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import business, report, scenarios
+from bench import business, giant_arrays, report, scenarios
 from bench.harness import ROOT
 from bench.profiling import profile_connector
 
@@ -27,6 +27,7 @@ def run(quick: bool, output: Path) -> report.Results:
     sizes = scenarios.QUICK if quick else scenarios.Sizes()
     started = time.perf_counter()
     started_utc = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
+    measured = report.git_description()
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="tiktok-bench-") as folder:
         work = Path(folder)
@@ -46,12 +47,14 @@ def run(quick: bool, output: Path) -> report.Results:
             "profile": lambda at: profile_connector(sizes.profile_videos, at, progress),
             "waits": lambda at: scenarios.waits(sizes, at, progress),
             "business": lambda at: business.business(sizes, at, progress),
+            "giant": lambda at: giant_arrays.giant(sizes, at, progress),
         }
         done = run_sections(sections, work, side_by_side=quick)
     results = report.Results(
         command="uv run --frozen python -m bench" + (" --quick" if quick else ""),
         quick=quick,
         sizes=sizes,
+        measured=measured,
         started_utc=started_utc,
         elapsed_s=time.perf_counter() - started,
         load_before=load_before,
@@ -65,9 +68,10 @@ def run(quick: bool, output: Path) -> report.Results:
         profile=done["profile"],
         waits=done["waits"],
         business=done["business"],
+        giant=done["giant"],
     )
-    report.write(results, output)
-    progress(f"wrote {output} in {results.elapsed_s:.0f} s")
+    drawn = report.write(results, output)
+    progress(f"wrote {output} and {len(drawn)} charts beside it in {results.elapsed_s:.0f} s")
     return results
 
 
@@ -98,7 +102,12 @@ def run_sections(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one run each")
-    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=ROOT / "BENCHMARKS.md",
+        help="the report; its charts go to bench/charts/ beside it",
+    )
     args = parser.parse_args(argv)
     run(args.quick, args.output)
     return 0

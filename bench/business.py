@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.harness import SEED
 from bench.scenarios import Progress, Runs, Sizes, measure, read_argv, read_files
 from tiktok_emulator.business import BusinessEmulator, generate_business_dataset
 from tiktok_emulator.business.api import PROFILE_PATH, VIDEO_LIST_PATH
@@ -50,7 +51,7 @@ def business(sizes: Sizes, work: Path, progress: Progress) -> BusinessRun:
     """The installed command at its defaults against a 40/minute API for Business emulator."""
     posts, latency_ms = sizes.business_posts, sizes.business_latency_ms
     progress(f"business: {posts} posts, {latency_ms} ms latency, {WINDOW}/min window")
-    dataset = generate_business_dataset(posts=posts, seed=7, now=int(time.time()))
+    dataset = generate_business_dataset(posts=posts, seed=SEED, now=int(time.time()))
     with BusinessEmulator(dataset=dataset, rate_limit_per_minute=WINDOW) as emulator:
         emulator.faults.slow_ms = latency_ms
         files = read_files(work, "business", emulator.connector_config(), STREAMS)

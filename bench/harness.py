@@ -29,6 +29,7 @@ BYTECODE_CACHE = (
     Path(tempfile.gettempdir()) / f"tiktok-bench-pycache-{sys.version_info[0]}{sys.version_info[1]}"
 )
 NO_BYTECODE = Path(tempfile.gettempdir()) / "tiktok-bench-no-pycache"  # stays empty
+SEED = 7  # every emulator's dataset, so every run reads the same account
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ class EmulatorProcess:
         self.argv = [
             PYTHON,
             *("-m", "tiktok_emulator", "--host", "127.0.0.1", "--port", "0"),
-            *("--videos", str(videos), "--seed", "7", "--latency-ms", str(latency_ms)),
+            *("--videos", str(videos), "--seed", str(SEED), "--latency-ms", str(latency_ms)),
             *("--rate-limit", str(rate_limit), "--rotation", rotation),
         ]
         self._process: subprocess.Popen[str] | None = None

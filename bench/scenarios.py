@@ -17,6 +17,7 @@ from typing import Any
 from bench.harness import (
     CONNECTOR,
     PYTHON,
+    SEED,
     EmulatorProcess,
     Measurement,
     Spread,
@@ -35,7 +36,9 @@ TOKEN_PATH = "/v2/oauth/token/"
 PROFILE_PATH = "/v2/user/info/"
 UNLIMITED = 0  # requests_per_minute 0: the connector does no client-side throttling
 TIKTOK_RATE = 600  # TikTok's documented window, per endpoint and minute
-DEFAULT_WORKERS: int = connection_specification()["properties"]["num_workers"]["default"]
+SPEC_PROPERTIES = connection_specification()["properties"]
+DEFAULT_WORKERS: int = SPEC_PROPERTIES["num_workers"]["default"]
+DEFAULT_RATE: int = SPEC_PROPERTIES["requests_per_minute"]["default"]
 ECONOMY_NOW = 1_760_000_000
 FULL_REFRESH = {"user_info": "full_refresh", "videos": "full_refresh"}
 INCREMENTAL = {"user_info": "full_refresh", "videos": "incremental"}
@@ -66,6 +69,10 @@ class Sizes:
     wait_one_worker_max: int = 2_000  # one worker too, up to this size (20,000 takes 8 min)
     business_posts: int = 1_000  # 50 list calls: over one 40-call window, so it binds
     business_latency_ms: int = 150
+    giant_posts: int = 45
+    # a post's retention entries: the emulator's own (None), over the array cut, the most one
+    # answer holds under the size limit, and an answer past it
+    giant_entries: tuple[int | None, ...] = (None, 5_000, 21_700, 100_000)
 
 
 QUICK = Sizes(
@@ -86,6 +93,8 @@ QUICK = Sizes(
     wait_latencies_ms=(20,),
     business_posts=60,
     business_latency_ms=20,
+    giant_posts=3,
+    giant_entries=(None, 4_000),
 )
 
 
@@ -207,6 +216,10 @@ def read_files(
 class Throughput:
     videos: int
     runs: dict[str, Runs]
+
+    @property
+    def fewest_list_requests(self) -> int:
+        return max(1, math.ceil(self.videos / PAGE_SIZE))
 
 
 def throughput(sizes: Sizes, work: Path, progress: Progress) -> Throughput:
@@ -389,7 +402,7 @@ def economy(sizes: Sizes, work: Path, progress: Progress) -> list[EconomyRow]:
     progress(f"request economy: {n} videos, lookback {lookbacks} days, k = {sizes.economy_new}")
     rows: list[EconomyRow] = []
     for lookback in sizes.economy_lookbacks:
-        dataset = generate_dataset(videos=n, seed=7, now=ECONOMY_NOW)
+        dataset = generate_dataset(videos=n, seed=SEED, now=ECONOMY_NOW)
         with TikTokEmulator(dataset=dataset, rate_limit_per_minute=None) as emulator:
             driver = EconomyDriver(emulator, lookback, work)
             driver.sync("full refresh", FULL_REFRESH, n)
