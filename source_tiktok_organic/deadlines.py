@@ -31,7 +31,8 @@ BODY_CHUNK = 64 * 1024
 MIB = 1024 * 1024
 # The largest answer read. TikTok's largest plausible one is a page of 20 posts, each with two
 # curves of one entry a second of a 60-minute video: about 6 MiB. Parsed, arrays of objects take
-# 7 (TikTok's) to 25 (empty ones) times their size, so a read stays under 500 MiB (bench/NOTES.md).
+# several times their size; the bench's giant-array reads (BENCHMARKS.md, section 7) hold a read
+# under 500 MiB with answers up to this limit.
 MAX_BODY_BYTES = 16 * MIB
 
 

@@ -118,3 +118,26 @@ def test_given_no_blocking_then_a_full_window_is_refused_unsaid() -> None:
     with pytest.raises(CallRateLimitHit):
         budget.acquire_call(request, block=False)
     assert said == []
+
+
+def test_given_a_window_already_free_again_then_no_negative_sleep() -> None:
+    """A call the window frees while being refused is retried at once, not after a second."""
+    calls = [0]
+    slept: list[float] = []
+
+    class Window(MovingWindowCallRatePolicy):
+        def try_acquire(self, request: object, weight: int) -> None:
+            calls[0] += 1
+            if calls[0] == 1:
+                raise CallRateLimitHit("full", request, weight, "1/61s", timedelta(seconds=-3))
+
+    policy = Window(rates=[Rate(limit=1, interval=timedelta(seconds=61))], matchers=[])
+    SaidBudget([policy], lambda _: None, slept.append).acquire_call(
+        prepared("https://open.tiktokapis.com/v2/video/list/")
+    )
+    assert slept == [0.0]
+
+
+def test_given_another_host_then_its_calls_are_not_counted_against_tiktoks_window() -> None:
+    budget = tiktok_api_budget(parse_settings(make_config()), lambda _: None)
+    assert budget.get_matching_policy(prepared("https://elsewhere.example/v2/video/list/")) is None

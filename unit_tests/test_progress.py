@@ -52,5 +52,47 @@ def test_given_a_long_budget_wait_then_it_is_said_while_it_lasts(
     said = [r.getMessage() for r in caplog.records]
     assert len(said) == 5  # at 20, 40, ... 100 s: the first step comes right after the start
     assert all(line.startswith("Waiting 20 s for the client-side rate budget") for line in said)
-    assert said[-1].endswith("120 s waited for the rate budget; 100 s in.")
+    assert said[-1].endswith(
+        "records emitted: none yet; 0 rate-limit answers; 120 s waited for the rate budget; "
+        "100 s in."
+    )
     assert WAIT_LOG_EVERY_SECONDS < LOG_EVERY_SECONDS
+
+
+def test_each_count_adds_exactly_what_it_is_told(caplog: pytest.LogCaptureFixture) -> None:
+    progress = Progress(logging.getLogger("progress-test"))
+    for _ in range(3):
+        progress.page()
+        progress.rate_limited()
+    progress.took("videos", 7)
+    progress.took("videos", 5)
+    progress.waiting_for_budget(2.5)
+    progress.waiting_for_budget(2.5)
+    assert (progress.pages, progress.rate_limit_waits, progress.budget_seconds) == (3, 3, 5.0)
+    assert progress.emitted == {"videos": 12}
+    with caplog.at_level(logging.INFO, logger="progress-test"):
+        progress.log("Now")
+    assert (
+        caplog.records[0]
+        .getMessage()
+        .startswith(
+            "Now: 3 list pages; records emitted: videos 12; 3 rate-limit answers; 5 s waited"
+        )
+    )
+
+
+@pytest.mark.parametrize("event", ["page", "took"])
+def test_given_half_a_minute_of_pages_or_records_then_a_line_and_not_before(
+    caplog: pytest.LogCaptureFixture, event: str
+) -> None:
+    now = [0.0]
+    progress = Progress(logging.getLogger("progress-test"), clock=lambda: now[0])
+    report = progress.page if event == "page" else lambda: progress.took("videos", 1)
+    with caplog.at_level(logging.INFO, logger="progress-test"):
+        now[0] = LOG_EVERY_SECONDS - 0.5
+        report()
+        assert caplog.records == []
+        now[0] = LOG_EVERY_SECONDS
+        report()
+    [line] = caplog.records
+    assert line.getMessage().startswith("Still listing videos: ")
