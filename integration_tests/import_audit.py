@@ -30,7 +30,8 @@ BUSINESS_CATALOG = ROOT / "integration_tests" / "configured_catalog_business.jso
 CREATOR_STREAMS = ("user_info", "user_stats", "videos", "video_stats")
 
 # The console script's `launch`, once per command read from stdin (a JSON argv a line); after
-# each, a DONE line with its exit code; at the end, what was imported beyond start-up.
+# each, a DONE line with its exit code; at the end, what was imported beyond start-up. Each
+# message goes out in one write, as the console script's do, so no thread's line splits it.
 DONE = "AUDIT-DONE"
 RUN_AND_RECORD = """
 import json, sys
@@ -38,11 +39,12 @@ before = set(sys.modules)
 from source_tiktok_organic.run import launch
 for line in sys.stdin:
     try:
-        code = launch(json.loads(line), lambda message: print(message, flush=True))
+        code = launch(json.loads(line), lambda message: sys.stdout.write(message + "\\n"))
     except BaseException as error:  # the real command would end here, exit 1
         print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
         code = 1
-    print(f"AUDIT-DONE {code}", flush=True)
+    sys.stdout.write(f"AUDIT-DONE {code}\\n")
+    sys.stdout.flush()
 print(json.dumps(sorted(set(sys.modules) - before)), flush=True)
 """
 
