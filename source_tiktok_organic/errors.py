@@ -303,7 +303,7 @@ class TikTokErrorHandler(ErrorHandler):
         backoff: TikTokBackoff | None = None,
     ) -> None:
         self._logger = logger
-        self._backoff = backoff  # the sync's rate-limit waiting, when given
+        self._backoff = backoff  # draws on the sync's allowance of waiting, when given
         self._request_timeout = request_timeout
         self._api_base_url = api_base_url
         self._on_rate_limit = on_rate_limit
@@ -332,7 +332,6 @@ class TikTokErrorHandler(ErrorHandler):
             policy = self.policy_for(response_or_exception)
             if policy is None:
                 self._rejected_token = None
-                self.accepted(response_or_exception)
                 return ErrorResolution(ResponseAction.SUCCESS)
             if policy.action is ResponseAction.REFRESH_TOKEN_THEN_RETRY:
                 sent = sent_credential(response_or_exception, self.credential_header)
@@ -359,9 +358,6 @@ class TikTokErrorHandler(ErrorHandler):
 
     def policy_for(self, response: requests.Response) -> Policy | None:
         return policy_for(response)
-
-    def accepted(self, response: requests.Response) -> None:
-        """An answer the policy took, once each: what a mode has to say of it besides."""
 
     def explain(self, response: requests.Response, policy: Policy) -> str:
         return explain(response, policy, self.base_url_field)

@@ -9,7 +9,12 @@ import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 
-from source_tiktok_organic.business.envelope import OK, PARTIAL_SUCCESS, read_business_envelope
+from source_tiktok_organic.business.envelope import (
+    OK,
+    PARTIAL_SUCCESS,
+    BusinessEnvelope,
+    read_business_envelope,
+)
 from source_tiktok_organic.errors import (
     INVALID_TEXT,
     MALFORMED,
@@ -101,11 +106,10 @@ FRESH_TOKEN_REJECTED = Policy(
 )
 
 
-def business_policy_for(response: requests.Response) -> Policy | None:
+def business_policy_for(response: requests.Response, envelope: BusinessEnvelope) -> Policy | None:
     """None means success: code 0 (or partial success) with a `data` object."""
     if 300 <= response.status_code < 400:
         return REDIRECT
-    envelope = read_business_envelope(response)
     if envelope.bad_text_at is not None:
         return INVALID_TEXT
     code = envelope.code
@@ -151,15 +155,10 @@ class BusinessErrorHandler(TikTokErrorHandler):
     fresh_token_rejected = FRESH_TOKEN_REJECTED
 
     def policy_for(self, response: requests.Response) -> Policy | None:
-        return business_policy_for(response)
-
-    def explain(self, response: requests.Response, policy: Policy) -> str:
-        return explain_business(response, policy, self.base_url_field)
-
-    def accepted(self, response: requests.Response) -> None:
-        """A partial success (code 20001) is taken, its data kept, and said so, once an answer."""
+        """The answer's policy, from its one reading; a partial success is taken and said so."""
         envelope = read_business_envelope(response)
-        if envelope.code == PARTIAL_SUCCESS:
+        policy = business_policy_for(response, envelope)
+        if policy is None and envelope.code == PARTIAL_SUCCESS:
             message = f": {envelope.message}" if envelope.message else ""
             self._logger.warning(
                 "TikTok answered %s with a partial success (code %d%s). Its records are kept, "
@@ -169,3 +168,7 @@ class BusinessErrorHandler(TikTokErrorHandler):
                 message,
                 envelope.ids,
             )
+        return policy
+
+    def explain(self, response: requests.Response, policy: Policy) -> str:
+        return explain_business(response, policy, self.base_url_field)
