@@ -102,8 +102,9 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
 
     TikTok rotates the refresh token on refresh and kills the old one; the new one is written into
     the config, emitted as a CONNECTOR_CONFIG control message and saved to the user's file before
-    the rest of the answer is read. This class adds TikTok's quirks: `client_key` instead of `client_id`, errors answered with HTTP 200, and the
-    granted scopes, which decide the fields the streams may ask for. The class attributes and
+    the rest of the answer is read. This class adds TikTok's quirks: `client_key` instead of
+    `client_id`, errors answered with HTTP 200, and the granted scopes, which decide the fields
+    the streams may ask for. The class attributes and
     `token_request` / `token_grant` are the Display API's; business mode overrides them.
     """
 

@@ -50,18 +50,21 @@ class TikTokBackoff(BackoffStrategy):
         response_or_exception: requests.Response | requests.RequestException | None,
         attempt_count: int,
     ) -> float:
-        if isinstance(response_or_exception, requests.Response):
-            retry_after = parse_retry_after(response_or_exception.headers.get("Retry-After"))
-            if retry_after is not None:
-                return min(retry_after, MAX_RETRY_AFTER_SECONDS)
-        return doubling_wait(attempt_count, self._rng)
+        told = told_wait(response_or_exception)
+        return doubling_wait(attempt_count, self._rng) if told is None else told
 
     def longest_wait(self, answer: object) -> float:
         """The most `wait` asks for after this answer (or failure), whichever attempt it is."""
-        if not isinstance(answer, requests.Response):
-            return CAP_SECONDS
-        retry_after = parse_retry_after(answer.headers.get("Retry-After"))
-        return CAP_SECONDS if retry_after is None else min(retry_after, MAX_RETRY_AFTER_SECONDS)
+        told = told_wait(answer)
+        return CAP_SECONDS if told is None else told
+
+
+def told_wait(answer: object) -> float | None:
+    """The wait an answer's Retry-After asks for, at most MAX_RETRY_AFTER_SECONDS."""
+    if not isinstance(answer, requests.Response):
+        return None
+    retry_after = parse_retry_after(answer.headers.get("Retry-After"))
+    return None if retry_after is None else min(retry_after, MAX_RETRY_AFTER_SECONDS)
 
 
 def doubling_wait(attempt: int, rng: random.Random | None = None) -> float:

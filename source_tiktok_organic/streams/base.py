@@ -6,14 +6,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
 import requests
 from airbyte_cdk.sources.streams import Stream
-from airbyte_cdk.sources.streams.call_rate import (
-    APIBudget,
-)
+from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 
@@ -43,9 +42,9 @@ class SyncContext:
     snapshot_at: str
     listing: VideoListing  # the sync's one walk down the video list, for videos and video_stats
     counters: ProfileCounters  # the sync's one reading of the profile's counters
-    waiting: WaitAllowance  # how long the sync may still wait out rate limits, in all
+    waiting: WaitAllowance  # how long the sync may still wait before retrying, in all
 
-    @property
+    @cached_property
     def guard(self) -> CursorGuard:
         """What every cursor of this sync is held to: nothing past the sync's start."""
         return CursorGuard(datetime.fromisoformat(self.snapshot_at))
