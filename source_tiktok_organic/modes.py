@@ -5,21 +5,20 @@ The streams keep their names in both modes, so a connection's tables stay the sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from source_tiktok_organic.auth import TikTokAuthenticator
 from source_tiktok_organic.business.auth import BusinessAuthenticator
 from source_tiktok_organic.business.counters import BusinessProfileCounters
 from source_tiktok_organic.business.insights import AudienceSnapshots, DailyMetrics
-from source_tiktok_organic.business.streams import (
-    BusinessStream,
-    BusinessUserInfo,
-    BusinessVideos,
-    BusinessVideoStats,
-)
+from source_tiktok_organic.business.streams import BusinessStream, BusinessUserInfo, business_list
 from source_tiktok_organic.config import BUSINESS, CREATOR
+from source_tiktok_organic.list_streams import ListSource
 from source_tiktok_organic.profile_counters import ProfileCounters
-from source_tiktok_organic.streams import UserInfo, Videos, VideoStats
+from source_tiktok_organic.streams import UserInfo
+from source_tiktok_organic.streams.base import SyncContext
+from source_tiktok_organic.streams.videos import creator_list
 
 
 @dataclass(frozen=True)
@@ -27,19 +26,17 @@ class AccountMode:
     authenticator: type[TikTokAuthenticator]
     counters: type[ProfileCounters]
     user_info: type[UserInfo]
-    videos: type[Videos]
-    video_stats: type[VideoStats]
+    video_list: Callable[[SyncContext], ListSource]
     own_streams: tuple[type[BusinessStream], ...] = ()  # streams only this mode has
 
 
 MODES = {
-    CREATOR: AccountMode(TikTokAuthenticator, ProfileCounters, UserInfo, Videos, VideoStats),
+    CREATOR: AccountMode(TikTokAuthenticator, ProfileCounters, UserInfo, creator_list),
     BUSINESS: AccountMode(
         BusinessAuthenticator,
         BusinessProfileCounters,
         BusinessUserInfo,
-        BusinessVideos,
-        BusinessVideoStats,
+        business_list,
         (DailyMetrics, AudienceSnapshots),
     ),
 }

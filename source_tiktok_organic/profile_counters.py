@@ -12,14 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
-from airbyte_cdk.sources.streams.call_rate import APIBudget, LimiterSession
-from airbyte_cdk.sources.streams.http.http_client import HttpClient
+from airbyte_cdk.sources.streams.call_rate import APIBudget
 
 from source_tiktok_organic.answers import profile_user, read_answer
 from source_tiktok_organic.auth import TikTokAuthenticator
 from source_tiktok_organic.backoff import TikTokBackoff
+from source_tiktok_organic.client import owned_client
 from source_tiktok_organic.config import Settings
-from source_tiktok_organic.deadlines import bound_answers
 from source_tiktok_organic.errors import TikTokErrorHandler
 from source_tiktok_organic.fields import STATS_FIELDS, STATS_SCOPE
 from source_tiktok_organic.progress import Progress
@@ -83,21 +82,15 @@ class ProfileCounters:
         params: Mapping[str, Any],
     ) -> requests.Response:
         """One GET through the CDK's HTTP client, with the streams' retries, budget and deadlines."""
-        session = LimiterSession(api_budget=self._budget)
-        bound_answers(session)
-        client = HttpClient(
-            name=READER,
-            logger=self._logger,
-            error_handler=handler(
-                self._logger,
-                api_base_url=self._settings.api_base_url,
-                on_rate_limit=self._progress.rate_limited,
-                request_timeout=self._settings.request_timeout,
-                backoff=backoff,
-            ),
-            session=session,
-            authenticator=self._auth,
-            backoff_strategy=backoff,
+        error_handler = handler(
+            self._logger,
+            api_base_url=self._settings.api_base_url,
+            on_rate_limit=self._progress.rate_limited,
+            request_timeout=self._settings.request_timeout,
+            backoff=backoff,
+        )
+        client = owned_client(
+            READER, self._logger, error_handler, backoff, self._budget, self._auth
         )
         _, response = client.send_request(
             http_method="GET",

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator, Mapping, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from queue import Queue
 from typing import Any
 
 from airbyte_cdk.models import (
+    AirbyteCatalog,
     AirbyteConnectionStatus,
     AirbyteMessage,
     AirbyteStateMessage,
+    AirbyteStream,
     ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteStream,
     FailureType,
     Status,
     SyncMode,
@@ -20,7 +26,13 @@ from airbyte_cdk.models import (
     Type,
 )
 from airbyte_cdk.sources import AbstractSource
+from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
+from airbyte_cdk.sources.concurrent_source.thread_pool_manager import ThreadPoolManager
+from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
+from airbyte_cdk.sources.message import NoopMessageRepository
 from airbyte_cdk.sources.streams import Stream
+from airbyte_cdk.sources.streams.concurrent.partitions.types import QueueItem
+from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
@@ -31,8 +43,9 @@ from source_tiktok_organic.config_file import ConfigFile
 from source_tiktok_organic.config_recovery import recover_config
 from source_tiktok_organic.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
 from source_tiktok_organic.inputs import check_catalog, read_input
-from source_tiktok_organic.listing import VideoListing
-from source_tiktok_organic.modes import MODES
+from source_tiktok_organic.list_state import InOrderMessages
+from source_tiktok_organic.list_streams import LIST_STREAMS, ListStreams
+from source_tiktok_organic.modes import MODES, AccountMode
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.streams import UserInfo, UserStats
 from source_tiktok_organic.streams.base import SyncContext
@@ -48,6 +61,7 @@ class SourceTiktokOrganic(AbstractSource):
     def __init__(self) -> None:
         super().__init__()
         self._config_file: ConfigFile | None = None
+        self._this_read: tuple[SyncContext, AccountMode] | None = None
         reword_cdk_waits(logging.getLogger("airbyte"))
 
     def configure(self, config: Mapping[str, Any], temp_dir: str) -> Mapping[str, Any]:
@@ -114,16 +128,115 @@ class SourceTiktokOrganic(AbstractSource):
         The first config error ends the sync: the CDK would report it again for every stream
         (a dead refresh token fails them all), so it is raised once, as the sync's one error.
         """
-        check_catalog(
-            catalog, (stream.as_airbyte_stream() for stream in self.streams(config)), logger
+        self._this_read = None
+        check_catalog(catalog, self._airbyte_streams(config), logger)
+        self._this_read = self._sync(config)  # one context for every stream this read builds
+        try:
+            yield from self._read_parts(logger, config, catalog, state)
+        finally:
+            self._this_read = None
+
+    def _read_parts(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: list[AirbyteStateMessage] | None,
+    ) -> Iterator[AirbyteMessage]:
+        """The streams read one after the other, then the list streams at once; a stream that
+        fails is reported after the others are read."""
+        listed = [stream for stream in catalog.streams if stream.stream.name in LIST_STREAMS]
+        rest = [stream for stream in catalog.streams if stream.stream.name not in LIST_STREAMS]
+        parts: list[Iterator[AirbyteMessage]] = []
+        if rest:
+            parts.append(
+                super().read(logger, config, ConfiguredAirbyteCatalog(streams=rest), state)
+            )
+        if listed:
+            parts.append(self._read_list(logger, config, listed, state))
+        failures: list[AirbyteTracedException] = []
+        for messages in parts:
+            try:
+                for message in messages:
+                    failure = config_failure(message)
+                    if failure is not None:
+                        raise failure
+                    yield sanitized(message)
+            except AirbyteTracedException as error:
+                if isinstance(error, StreamConfigError):
+                    raise  # a config error of one stream: the sync's one error
+                failures.append(error)  # the streams that failed: the others are read first
+        if failures:
+            raise failures[-1] if len(failures) == 1 else _joined(failures)
+
+    def _read_list(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        listed: list[ConfiguredAirbyteStream],
+        state: list[AirbyteStateMessage] | None,
+    ) -> Iterator[AirbyteMessage]:
+        """The list streams on the CDK's concurrent framework, their windows on its thread pool."""
+        context, mode = self._sync(config)
+        queue: Queue[QueueItem] = Queue(maxsize=10_000)
+        messages = InOrderMessages(queue)
+        stopped = threading.Event()
+        builder = ListStreams(
+            context, mode.video_list(context), messages, ConnectorStateManager(state), stopped
         )
-        for message in super().read(logger, config, catalog, state):
-            failure = config_failure(message)
-            if failure is not None:
-                raise failure
-            yield message
+        streams = [builder.build(stream.stream.name, stream.sync_mode) for stream in listed]
+        # one more thread than workers: it plans a stream's windows while the workers walk them
+        pool = ThreadPoolExecutor(context.settings.num_workers + 1, thread_name_prefix="videos")
+        concurrent = ConcurrentSource(
+            threadpool=ThreadPoolManager(pool, logger),
+            logger=logger,
+            slice_logger=DebugSliceLogger(),
+            queue=queue,
+            message_repository=messages,
+        )
+        try:
+            yield from concurrent.read(list(streams))
+        finally:  # a sync that ends early leaves no walk going
+            stopped.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            context.progress.log("Listing done")
+
+    def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
+        return AirbyteCatalog(streams=self._airbyte_streams(config))
+
+    def _airbyte_streams(self, config: Mapping[str, Any]) -> list[AirbyteStream]:
+        """Every stream of the mode, in the order the docs list them."""
+        context, mode = self._sync(config)
+        builder = ListStreams(
+            context,
+            mode.video_list(context),
+            NoopMessageRepository(),
+            ConnectorStateManager(),
+            threading.Event(),
+        )
+        profile, stats, *own = self.streams(config)
+        listed = [builder.build(name).as_airbyte_stream() for name in LIST_STREAMS]
+        return [
+            profile.as_airbyte_stream(),
+            stats.as_airbyte_stream(),
+            *listed,
+            *(stream.as_airbyte_stream() for stream in own),
+        ]
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
+        """The streams read one after the other: the profile, its history and the insights."""
+        context, mode = self._sync(config)
+        return [
+            mode.user_info(context),
+            UserStats(context),
+            *(stream(context) for stream in mode.own_streams),
+        ]
+
+    def _sync(self, config: Mapping[str, Any]) -> tuple[SyncContext, AccountMode]:
+        """What the streams of one command share; a read builds it once, so its streams share
+        one token, one rate budget and one reading of the profile's counters."""
+        if self._this_read is not None:  # the CDK passes the read a copy of its config
+            return self._this_read
         settings = parse_settings(config)
         mode = MODES[settings.account_mode]
         auth = mode.authenticator(
@@ -141,7 +254,6 @@ class SourceTiktokOrganic(AbstractSource):
             budget=budget,
             progress=progress,
             snapshot_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
-            listing=VideoListing(progress),
             counters=mode.counters(
                 settings,
                 auth,
@@ -152,18 +264,35 @@ class SourceTiktokOrganic(AbstractSource):
             ),
             waiting=waiting,
         )
-        return [
-            mode.user_info(context),
-            UserStats(context),
-            mode.videos(context),
-            mode.video_stats(context),
-            *(stream(context) for stream in mode.own_streams),
-        ]
+        return context, mode
 
 
 def _mutable(config: Mapping[str, Any]) -> MutableMapping[str, Any]:
     """The authenticator writes the rotated token into the config it emits, so it needs a dict."""
     return config if isinstance(config, MutableMapping) else dict(config)
+
+
+def _joined(failures: list[AirbyteTracedException]) -> AirbyteTracedException:
+    said = " ".join(str(error.message) for error in failures)
+    return AirbyteTracedException(
+        message=said, internal_message=said, failure_type=failures[-1].failure_type
+    )
+
+
+def sanitized(message: AirbyteMessage) -> AirbyteMessage:
+    """An error's words without a secret: the concurrent framework reports them as raised."""
+    error = message.trace.error if message.type == Type.TRACE and message.trace else None
+    if error is not None:
+        error.message = filter_secrets(error.message)
+        if error.internal_message is not None:
+            error.internal_message = filter_secrets(error.internal_message)
+        if error.stack_trace is not None:
+            error.stack_trace = filter_secrets(error.stack_trace)
+    return message
+
+
+class StreamConfigError(AirbyteTracedException):
+    """A config error a stream reported, raised again to end the sync."""
 
 
 def config_failure(message: AirbyteMessage) -> AirbyteTracedException | None:
@@ -173,7 +302,7 @@ def config_failure(message: AirbyteMessage) -> AirbyteTracedException | None:
     error = message.trace.error
     if error is None or error.failure_type != FailureType.config_error:
         return None
-    return AirbyteTracedException(
+    return StreamConfigError(
         message=error.message,
         internal_message=error.internal_message,
         failure_type=FailureType.config_error,

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
+from airbyte_cdk.sources.message import NoopMessageRepository
 
 from source_tiktok_organic import SourceTiktokOrganic
 from source_tiktok_organic.cursor import (
@@ -18,6 +22,8 @@ from source_tiktok_organic.cursor import (
     CursorGuard,
     CursorKind,
 )
+from source_tiktok_organic.list_state import SnapshotCursor, VideoCursor
+from source_tiktok_organic.list_streams import ListStreams
 from source_tiktok_organic.streams.base import GuardedState
 from unit_tests.conftest import make_config
 
@@ -98,23 +104,35 @@ def test_given_a_records_cursor_then_one_past_now_does_not_move_it(
 def test_every_stream_with_a_cursor_passes_the_one_guard(mode: str) -> None:
     """A stream gets the guard by being a stateful stream: none may keep a cursor it skips."""
     config = make_config(account_mode=mode)
-    stateful = [s for s in SourceTiktokOrganic().streams(config) if s.cursor_field]
-    assert {s.name for s in stateful} >= {"videos", "video_stats", "user_stats"}
+    source = SourceTiktokOrganic()
+    stateful = [s for s in source.streams(config) if s.cursor_field]
+    assert {s.name for s in stateful} >= {"user_stats"}
     for stream in stateful:
         assert isinstance(stream, GuardedState), stream.name
         assert stream.cursor_field in stream.state_cursors, stream.name
         assert type(stream).state is GuardedState.state, stream.name
+    context, mode_parts = source._sync(config)
+    builder = ListStreams(
+        context,
+        mode_parts.video_list(context),
+        NoopMessageRepository(),
+        ConnectorStateManager(),
+        threading.Event(),
+    )
+    assert isinstance(builder.build("videos", SyncMode.incremental).cursor, VideoCursor)
+    assert isinstance(builder.build("video_stats", SyncMode.incremental).cursor, SnapshotCursor)
 
 
 def test_given_a_state_held_back_again_and_again_then_it_is_said_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    [videos] = [s for s in SourceTiktokOrganic().streams(make_config()) if s.name == "videos"]
-    assert isinstance(videos, GuardedState)
-    videos.state = {"create_time": 1_700_000_000}
-    videos.current_state = lambda: {"create_time": 4_102_444_800}  # type: ignore[method-assign]
+    [stats] = [s for s in SourceTiktokOrganic().streams(make_config()) if s.name == "user_stats"]
+    assert isinstance(stats, GuardedState)
+    saved = {"snapshot_at": "2023-11-14T22:13:20+00:00"}
+    stats.state = saved
+    stats.current_state = lambda: {"snapshot_at": "2100-01-01T00:00:00+00:00"}  # type: ignore[method-assign]
     for _ in range(5):
-        assert videos.state == {"create_time": 1_700_000_000}
+        assert stats.state == saved
     assert caplog.text.count("keeps its saved state") == 1
 
 

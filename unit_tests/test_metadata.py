@@ -8,6 +8,7 @@ the models cannot: that the file agrees with the rest of the repository. None re
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 import uuid
@@ -162,7 +163,8 @@ def test_the_base_image_is_pinned_and_runs_the_dockerfiles_python(data: dict[str
 
 def test_suggested_streams_are_streams_the_source_has(data: dict[str, Any]) -> None:
     config = {"client_id": "key", "client_secret": "secret", "refresh_token": "token"}
-    names = {stream.name for stream in SourceTiktokOrganic().streams(config)}
+    catalog = SourceTiktokOrganic().discover(logging.getLogger("airbyte"), config)
+    names = {stream.name for stream in catalog.streams}
     assert set(data["suggestedStreams"]["streams"]) <= names
 
 

@@ -135,17 +135,13 @@ def test_when_discovering_then_streams_keys_and_cursor_without_any_request(
 
 
 def test_schemas_make_every_field_nullable_but_the_primary_key() -> None:
-    for stream in SourceTiktokOrganic().streams(make_config()):
-        schema = stream.get_json_schema()
-        keys = stream.primary_key if isinstance(stream.primary_key, list) else [stream.primary_key]
-        for name, field in schema["properties"].items():
+    catalog = SourceTiktokOrganic().discover(logging.getLogger("airbyte"), make_config())
+    for stream in catalog.streams:
+        keys = [key for path in stream.source_defined_primary_key or [] for key in path]
+        for name, field in stream.json_schema["properties"].items():
             nullable = "null" in field["type"]
             assert nullable != (name in keys), (stream.name, name)
-    [videos] = [
-        stream.get_json_schema()
-        for stream in SourceTiktokOrganic().streams(make_config())
-        if stream.name == "videos"
-    ]
+    [videos] = [stream.json_schema for stream in catalog.streams if stream.name == "videos"]
     assert videos["properties"]["create_time"]["type"] == ["null", "integer"]
 
 

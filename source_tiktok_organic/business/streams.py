@@ -3,6 +3,7 @@ business/video/list, in the common columns (records.py), on the shared read loop
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, MutableMapping
 from functools import cache
 from typing import Any
@@ -12,19 +13,20 @@ from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 from airbyte_cdk.sources.utils import casing
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
-from source_tiktok_organic.business.auth import business_id
+from source_tiktok_organic.business.auth import BusinessAuthenticator, business_id
 from source_tiktok_organic.business.backoff import BusinessBackoff
 from source_tiktok_organic.business.envelope import business_data
 from source_tiktok_organic.business.errors import BusinessErrorHandler
 from source_tiktok_organic.business.fields import POST_FIELD_SCOPES, PROFILE_FIELD_SCOPES, json_list
 from source_tiktok_organic.business.records import VIDEO_COLUMNS, to_profile, to_video
 from source_tiktok_organic.errors import naming
-from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS
+from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, VIDEO_LIST_SCOPE, granted_fields
+from source_tiktok_organic.list_streams import VIDEO_STATS, VIDEOS, ListSource
 from source_tiktok_organic.pagination import VideoPage, to_video_page
-from source_tiktok_organic.slicing import PAGE_SIZE
-from source_tiktok_organic.streams.base import TikTokStream
+from source_tiktok_organic.streams.base import SyncContext, TikTokStream
 from source_tiktok_organic.streams.profile import UserInfo
-from source_tiktok_organic.streams.videos import VideoListStream, Videos, VideoStats, stretch_of
+from source_tiktok_organic.video_list import PageRequest
+from source_tiktok_organic.windows import PAGE_SIZE
 
 API_PREFIX = "/open_api/v1.3/"
 # What a post's history keeps: the common counts, then the insights that change over time.
@@ -96,45 +98,41 @@ class BusinessUserInfo(BusinessStream, UserInfo):
         yield user
 
 
-class BusinessVideoList(BusinessStream, VideoListStream):
+class BusinessVideoList:
     """GET /open_api/v1.3/business/video/list/ ("Get data of TikTok posts"), cursor in the query.
 
-    Both list streams share one walk, so both ask for the same fields: all the grant allows.
+    Asks for every field the grant allows, worked out (and its gaps logged) once per stream.
     """
 
-    http_method = "GET"
-    _post_fields: list[str] | None = None
+    def __init__(self, auth: BusinessAuthenticator, logger: logging.Logger) -> None:
+        self._auth = auth
+        self._logger = logger
+        self._fields: list[str] | None = None
 
-    def path(self, **_: Any) -> str:
-        return "business/video/list/"
+    def post_fields(self) -> list[str]:
+        if self._fields is None:
+            fields, withheld = granted_fields(POST_FIELD_SCOPES, self._auth.granted_scopes())
+            for scope, names in withheld.items():
+                self._logger.warning(
+                    "Scope '%s' is not granted, so the video list leaves out: %s.",
+                    scope,
+                    ", ".join(names),
+                )
+            self._fields = fields
+        return self._fields
 
-    def request_params(
-        self, *_: Any, stream_slice: Mapping[str, Any] | None = None, **__: Any
-    ) -> MutableMapping[str, Any]:
+    def page_request(self, cursor: int | None) -> PageRequest:
         params: dict[str, Any] = {
-            "business_id": self.business_id(),
+            "business_id": business_id(self._auth),
             "fields": json_list(self.post_fields()),
             "max_count": PAGE_SIZE,
         }
-        cursor = stretch_of(stream_slice).cursor
         if cursor is not None:
             params["cursor"] = cursor
-        return params
-
-    def post_fields(self) -> list[str]:
-        """What the list asks for, worked out (and its gaps logged) once per stream."""
-        if self._post_fields is None:
-            self._post_fields = self.granted(POST_FIELD_SCOPES, "the video list")
-        return self._post_fields
-
-    def request_body_json(
-        self, *_: Any, stream_slice: Mapping[str, Any] | None = None, **__: Any
-    ) -> Mapping[str, Any] | None:
-        """A GET: the cursor goes in the query string."""
-        return None
+        return PageRequest("GET", API_PREFIX + "business/video/list/", params)
 
     def read_page(self, response: requests.Response) -> VideoPage:
-        data, envelope = business_data(response, self.name)
+        data, envelope = business_data(response, "the video list")
         with naming(envelope.ids):
             posts = data.get("videos")
             if isinstance(posts, list) and all(isinstance(post, dict) for post in posts):
@@ -142,25 +140,46 @@ class BusinessVideoList(BusinessStream, VideoListStream):
             return to_video_page(data, envelope.request_id)
 
 
-class BusinessVideos(BusinessVideoList, Videos):
-    """The account's posts in the common columns plus TikTok's insight columns."""
-
-    schema_name = "business/videos"
-
-
-class BusinessVideoStats(BusinessVideoList, VideoStats):
-    """One row per post per sync: the four common counts, then the insights that change.
+def snapshot_of(video: Mapping[str, Any], asked: frozenset[str]) -> dict[str, Any]:
+    """One post's history row: the four common counts, then the insights that change.
 
     After 7 idle days TikTok may stop sending a post's reach, watch times and more; a row then
     holds null for them and names them in `missing_fields`, so "not sent" is told from zero.
     """
+    values = {field: video.get(field) for field in HISTORY_FIELDS}
+    values["missing_fields"] = [
+        field for field in HISTORY_FIELDS if field in asked and values[field] is None
+    ]
+    return values
 
-    schema_name = "business/video_stats"
 
-    def snapshot_of(self, video: Mapping[str, Any]) -> dict[str, Any]:
-        values = {field: video.get(field) for field in HISTORY_FIELDS}
-        asked = {VIDEO_COLUMNS.get(field, field) for field in self.post_fields()}
-        values["missing_fields"] = [
-            field for field in HISTORY_FIELDS if field in asked and values[field] is None
-        ]
-        return values
+def business_list(context: SyncContext) -> ListSource:
+    settings = context.settings
+    auth = context.auth
+    assert isinstance(auth, BusinessAuthenticator)
+    asked: list[frozenset[str]] = []  # the columns video_stats asks for, once the grant is known
+
+    def handler(logger: logging.Logger, backoff: Any) -> BusinessErrorHandler:
+        return BusinessErrorHandler(
+            logger,
+            api_base_url=settings.api_base_url,
+            on_rate_limit=context.progress.rate_limited,
+            request_timeout=settings.request_timeout,
+            backoff=backoff,
+        )
+
+    def history(video: Mapping[str, Any]) -> dict[str, Any]:
+        if not asked:
+            fields, _ = granted_fields(POST_FIELD_SCOPES, auth.granted_scopes())
+            asked.append(frozenset(VIDEO_COLUMNS.get(field, field) for field in fields))
+        return snapshot_of(video, asked[0])
+
+    return ListSource(
+        api=lambda logger: BusinessVideoList(auth, logger),
+        base_url=settings.api_base_url,
+        handler=handler,
+        backoff=lambda: BusinessBackoff(waiting=context.waiting),
+        schemas={VIDEOS: "business/videos", VIDEO_STATS: "business/video_stats"},
+        snapshot_of=history,
+        scope=VIDEO_LIST_SCOPE,
+    )

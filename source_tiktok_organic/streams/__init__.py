@@ -2,6 +2,5 @@
 
 from source_tiktok_organic.streams.base import TikTokStream
 from source_tiktok_organic.streams.profile import UserInfo, UserStats
-from source_tiktok_organic.streams.videos import Videos, VideoStats
 
-__all__ = ["TikTokStream", "UserInfo", "UserStats", "VideoStats", "Videos"]
+__all__ = ["TikTokStream", "UserInfo", "UserStats"]

@@ -23,7 +23,6 @@ from source_tiktok_organic.cursor import EVER, ISO_DATETIME, CursorGuard, Cursor
 from source_tiktok_organic.deadlines import bound_answers
 from source_tiktok_organic.errors import TikTokErrorHandler, config_error
 from source_tiktok_organic.fields import granted_fields
-from source_tiktok_organic.listing import VideoListing
 from source_tiktok_organic.profile_counters import ProfileCounters
 from source_tiktok_organic.progress import Progress
 from source_tiktok_organic.state import SNAPSHOT_FIELD, parse_snapshot_state
@@ -40,7 +39,6 @@ class SyncContext:
     budget: APIBudget
     progress: Progress
     snapshot_at: str
-    listing: VideoListing  # the sync's one walk down the video list, for videos and video_stats
     counters: ProfileCounters  # the sync's one reading of the profile's counters
     waiting: WaitAllowance  # how long the sync may still wait before retrying, in all
 
