@@ -22,6 +22,7 @@ from bench.harness import (
     Measurement,
     Spread,
     count_records,
+    count_videos,
     require_success,
     run_measured,
     write_json,
@@ -107,6 +108,7 @@ class Runs:
     records: list[int] = field(default_factory=list)
     requests: list[dict[str, int]] = field(default_factory=list)
     statuses: list[dict[str, int]] = field(default_factory=list)
+    videos: list[tuple[int, int]] = field(default_factory=list)  # records, distinct ids
 
     def spread(self, metric: Callable[[Measurement], float]) -> Spread:
         return Spread.of([metric(m) for m in self.measurements])
@@ -132,6 +134,16 @@ class Runs:
         """Requests of the last run (they do not vary between runs of a deterministic program)."""
         return self.requests[-1].get(path, 0) if self.requests else 0
 
+    def lost(self, account: int) -> int:
+        """Videos of the account the last run never wrote."""
+        return account - self.videos[-1][1]
+
+    @property
+    def duplicated(self) -> int:
+        """Video records of the last run beyond the first of each id."""
+        written, distinct = self.videos[-1]
+        return written - distinct
+
     def status_count(self, status: int) -> int:
         return sum(n for key, n in self.statuses[-1].items() if key.endswith(f" {status}"))
 
@@ -151,6 +163,7 @@ def measure(
     require_success(runs.name, measurement, out)
     runs.measurements.append(measurement)
     runs.records.append(count_records(out))
+    runs.videos.append(count_videos(out))
     if emulator is not None:
         stats = emulator.stats()
         runs.requests.append(stats["counts"])
