@@ -43,6 +43,8 @@ DEFAULT_RATE: int = SPEC_PROPERTIES["requests_per_minute"]["default"]
 ECONOMY_NOW = 1_760_000_000
 FULL_REFRESH = {"user_info": "full_refresh", "videos": "full_refresh"}
 INCREMENTAL = {"user_info": "full_refresh", "videos": "incremental"}
+WINDOW_PEER = "window peer"
+THROUGHPUT = ("connector", "floor", "peer", WINDOW_PEER)
 
 Progress = Callable[[str], None]
 
@@ -197,6 +199,7 @@ def warm_up(work: Path, progress: Progress) -> None:
         [PYTHON, "-m", "bench.bare", "spec"],
         [PYTHON, "-m", "bench.peer", "spec"],
         [PYTHON, "-m", "bench.floor", "--help"],
+        [PYTHON, "-m", "bench.window_peer", "--help"],
         [PYTHON, "-c", "import tiktok_emulator.__main__"],
     ):
         out = work / "warm-up.jsonl"
@@ -208,6 +211,7 @@ def read_argv(program: str, config: Path, catalog: Path) -> list[str]:
         "connector": [CONNECTOR],
         "floor": [PYTHON, "-m", "bench.floor"],
         "peer": [PYTHON, "-m", "bench.peer"],
+        "window peer": [PYTHON, "-m", "bench.window_peer"],
     }
     return [*heads[program], "read", "--config", str(config), "--catalog", str(catalog)]
 
@@ -236,16 +240,17 @@ class Throughput:
 
 
 def throughput(sizes: Sizes, work: Path, progress: Progress) -> Throughput:
-    """Full read of the `videos` stream into a file by the connector, the floor and the peer."""
+    """Full read of the `videos` stream into a file by the connector, the floor and both peers."""
     n = sizes.throughput_videos
-    progress(f"throughput: {n} videos x {sizes.throughput_runs} runs x 3 programs")
+    progress(f"throughput: {n} videos x {sizes.throughput_runs} runs x {len(THROUGHPUT)} programs")
     with EmulatorProcess(n) as emulator:
         config = emulator.config(requests_per_minute=UNLIMITED)
         programs = {
             program: read_argv(
-                program, *read_files(work, program, config, {"videos": "full_refresh"})
+                program,
+                *read_files(work, program.replace(" ", "-"), config, {"videos": "full_refresh"}),
             )
-            for program in ("connector", "floor", "peer")
+            for program in THROUGHPUT
         }
         return Throughput(n, alternate(programs, sizes.throughput_runs, work, emulator))
 
@@ -481,12 +486,14 @@ def conditions(
 
 @dataclass
 class WaitRow:
-    """One whole-account read (user_info and videos) at TikTok's latency and 600/min window."""
+    """One whole-account read at TikTok's latency and 600/min window: the connector's (user_info
+    and videos) or the window peer's (videos), the bar the connector's slicing is held to."""
 
     videos: int
     latency_ms: int
     workers: int
     runs: Runs
+    program: str = "connector"
 
     @property
     def pages(self) -> int:
@@ -503,21 +510,24 @@ class WaitRow:
 
 
 def waits(sizes: Sizes, work: Path, progress: Progress) -> list[WaitRow]:
-    """Default workers at every size and latency; one worker beside them where it is quick.
+    """Default workers at every size and latency; one worker beside them where it is quick; the
+    window peer at the default workers after them.
 
     A fresh emulator per run, so no run's requests fill the next one's window.
     """
     rows = []
     for latency in sizes.wait_latencies_ms:
         for videos in sizes.wait_videos:
-            for workers in (
-                (1, DEFAULT_WORKERS) if videos <= sizes.wait_one_worker_max else (DEFAULT_WORKERS,)
-            ):
-                progress(f"wait: {videos} videos, {latency} ms, {workers} worker(s)")
-                name = f"wait-{videos}-{latency}-{workers}"
+            reads = [("connector", DEFAULT_WORKERS, FULL_REFRESH)]
+            if videos <= sizes.wait_one_worker_max:
+                reads.insert(0, ("connector", 1, FULL_REFRESH))
+            reads.append((WINDOW_PEER, DEFAULT_WORKERS, {"videos": "full_refresh"}))
+            for program, workers, streams in reads:
+                progress(f"wait: {videos} videos, {latency} ms, {program}, {workers} worker(s)")
+                name = f"wait-{videos}-{latency}-{program.replace(' ', '-')}-{workers}"
                 with EmulatorProcess(videos, latency_ms=latency, rate_limit=TIKTOK_RATE) as emu:
-                    files = read_files(work, name, emu.config(num_workers=workers), FULL_REFRESH)
+                    files = read_files(work, name, emu.config(num_workers=workers), streams)
                     runs = Runs(name)
-                    measure(runs, read_argv("connector", *files), work, emu)
-                rows.append(WaitRow(videos, latency, workers, runs))
+                    measure(runs, read_argv(program, *files), work, emu)
+                rows.append(WaitRow(videos, latency, workers, runs, program))
     return rows
