@@ -391,7 +391,7 @@ def targets(results: Results) -> list[Target]:
         Target(
             f"Requests ≤ minimum + {TARGET_EXTRA_REQUESTS} (every request-economy row)",
             f"worst: {worst_cells['vs min']} ({worst.sync}, lookback {worst.lookback_days} d: "
-            f"{worst_cells['total']} vs {worst.minimum})",
+            f"{worst_cells['requests per sync']} vs {worst.minimum})",
             worst.total - worst.minimum <= TARGET_EXTRA_REQUESTS,
         ),
         Target(
@@ -732,7 +732,7 @@ def economy_cells(row: EconomyRow) -> dict[str, str]:
         "token": str(row.counts.get(TOKEN_PATH, 0)),
         "profile": str(row.counts.get(PROFILE_PATH, 0)),
         "list": str(row.counts.get(LIST_PATH, 0)),
-        "total": str(row.total),
+        "requests per sync": str(row.total),
         "minimum": f"{row.minimum} ({row.minimum_pages} {pages})",
         "vs min": f"{row.total - row.minimum:+d}",
     }

@@ -62,7 +62,7 @@ class Sizes:
     startup_uncached: bool = True  # also start without .pyc files (each run recompiles the CDK)
     economy_videos: int = 2_000
     economy_lookbacks: tuple[int, ...] = (0, 7)
-    economy_new: tuple[int, ...] = (5, 50)
+    economy_new: tuple[int, ...] = (5, 20, 50, 200)
     conditions_videos: int = 2_000
     conditions_latency_ms: int = 150
     binding_videos: int | None = 15_000  # None: the rate-limit-binding run is not made
