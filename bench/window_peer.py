@@ -5,7 +5,8 @@
 The floor's token refresh, a probe for the newest create_time, then [2014-01-01, newest] cut into
 4 x num_workers equal windows, each walked newest-first by a pool thread. Like the connector it
 re-reads each page's oldest second (the emulator's cursor splits seconds) and keeps to
-`requests_per_minute` over 61 s, so TikTok's window, not 429s, paces both. No CDK, no retries.
+`requests_per_minute` over 61 s, so TikTok's window, not 429s, paces both. No CDK; a 429 is
+waited out for a second and asked again, no other answer is retried.
 """
 
 from __future__ import annotations
