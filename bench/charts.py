@@ -73,13 +73,14 @@ def waits_chart(rows: list[WaitRow]) -> Figure:
             marker="_",
             label="one-at-a-time floor (pages x latency)",
         )
-        for workers, marker in zip(sorted({row.workers for row in at}), "sox^", strict=False):
-            mine = [row for row in at if row.workers == workers]
+        series = sorted({(row.program, row.workers) for row in at})
+        for (program, workers), marker in zip(series, "sox^", strict=False):
+            mine = [row for row in at if (row.program, row.workers) == (program, workers)]
             axes.plot(
                 [row.videos for row in mine],
                 [row.runs.wall.median for row in mine],
                 marker=marker,
-                label=f"connector, num_workers {workers}",
+                label=f"{program}, num_workers {workers}",
             )
         axes.set_xscale("log")
         axes.set_yscale("log")

@@ -17,6 +17,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import requests
@@ -26,6 +27,28 @@ FIELDS = (
     "embed_html,embed_link,like_count,comment_count,share_count,view_count"
 )
 PAGE_SIZE = 20
+RECORD_HEAD = b'{"type":"RECORD","record":{"stream":"videos","data":'
+
+
+def authorize(session: requests.Session, config: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """One token refresh: the open_id records carry and the headers every list request sends."""
+    token = session.post(
+        config["api_base_url"].rstrip("/") + "/v2/oauth/token/",
+        data={
+            "client_key": config["client_id"],
+            "client_secret": config["client_secret"],
+            "grant_type": "refresh_token",
+            "refresh_token": config["refresh_token"],
+        },
+        timeout=60,
+    )
+    token.raise_for_status()
+    grant = orjson.loads(token.content)
+    headers = {
+        "Authorization": "Bearer " + grant["access_token"],
+        "Content-Type": "application/json",
+    }
+    return grant["open_id"], headers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,24 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     out = sys.stdout.buffer
 
     session = requests.Session()
-    token = session.post(
-        base + "/v2/oauth/token/",
-        data={
-            "client_key": config["client_id"],
-            "client_secret": config["client_secret"],
-            "grant_type": "refresh_token",
-            "refresh_token": config["refresh_token"],
-        },
-        timeout=60,
-    )
-    token.raise_for_status()
-    grant = orjson.loads(token.content)
-    open_id = grant["open_id"]
-    headers = {
-        "Authorization": "Bearer " + grant["access_token"],
-        "Content-Type": "application/json",
-    }
-
+    open_id, headers = authorize(session, config)
     body: dict[str, int] = {"max_count": PAGE_SIZE}
     while True:
         response = session.post(
@@ -71,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         emitted_at = b',"emitted_at":%d}}\n' % int(time.time() * 1000)
         for video in data["videos"]:
             video["open_id"] = open_id
-            out.write(b'{"type":"RECORD","record":{"stream":"videos","data":')
+            out.write(RECORD_HEAD)
             out.write(orjson.dumps(video))
             out.write(emitted_at)
         if not data["has_more"]:

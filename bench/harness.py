@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 CONNECTOR = str(Path(sys.executable).with_name("source-tiktok-organic"))
@@ -123,6 +125,19 @@ def require_success(name: str, measurement: Measurement, stdout: Path) -> None:
 def count_records(path: Path) -> int:
     with path.open("rb") as lines:
         return sum(1 for line in lines if line.startswith(RECORD_PREFIX))
+
+
+def count_videos(path: Path) -> tuple[int, int]:
+    """`videos` records with an id, and distinct ids among them: lost and duplicated come from
+    these, since an emulator serves every id of its account and no other."""
+    ids = []
+    with path.open("rb") as lines:
+        for line in lines:
+            if line.startswith(RECORD_PREFIX):
+                record = orjson.loads(line)["record"]
+                if record["stream"] == "videos" and "id" in record["data"]:
+                    ids.append(record["data"]["id"])
+    return len(ids), len(set(ids))
 
 
 def write_json(path: Path, value: Any) -> Path:

@@ -30,6 +30,7 @@ from bench.scenarios import (
     TIKTOK_RATE,
     TOKEN_PATH,
     UNLIMITED,
+    WINDOW_PEER,
     Conditions,
     EconomyRow,
     Runs,
@@ -48,6 +49,7 @@ TARGET_MEMORY_GROWTH = 0.10
 TARGET_SPEC_RATIO = 1.1
 TARGET_EXTRA_REQUESTS = 2
 TARGET_WINDOW_RATIO = 1.3
+TARGET_WINDOW_PEER_RATIO = 1.1  # the largest account's read against the window peer's
 TARGET_SMALL_SLOWDOWN = 1.1  # a small account with the default workers against one worker
 TARGET_GIANT_RSS_MIB = 500
 
@@ -193,14 +195,15 @@ set-up states; programs were run alternately (A B C A B C ...).{quick}
 def headline(results: Results, goals: list[Target]) -> str:
     lines = []
     largest = max(row.videos for row in results.waits)
-    for row in results.waits:
-        if row.videos == largest and row.workers > 1:
-            cells = wait_cells(row)
+    for connector, peer in window_pairs(results.waits):
+        if connector.videos == largest:
+            cells, versus = wait_cells(connector), versus_cells(connector, peer)
             lines.append(
                 f"- **A whole account under TikTok's conditions**: {cells['videos']} videos at "
                 f"{cells['latency ms']} ms a request read in {cells['wall s']} s, "
-                f"{cells['vs window floor']} the window floor; one page at a time could not go "
-                f"under {cells['one-at-a-time floor s']} s."
+                f"{cells['vs window floor']} the window floor and "
+                f"{versus['connector / window peer']} the window peer's time; one page at a "
+                f"time could not go under {cells['one-at-a-time floor s']} s."
             )
     figures = throughput_figures(results.throughput, results.startup["bare spec"])
     cells = throughput_cells(results.throughput)["connector"]
@@ -282,6 +285,7 @@ def setup(sizes: Sizes) -> str:
         "What users wait for: videos": sized(sizes.wait_videos),
         "What users wait for: latency, ms": sized(sizes.wait_latencies_ms),
         "What users wait for: one worker too, up to videos": f"{sizes.wait_one_worker_max:,}",
+        "Window peer: create_time windows": "4 x num_workers, equal, 2014-01-01 to the newest",
         "1. Throughput: videos": f"{sizes.throughput_videos:,}",
         "1. Throughput: runs per program": str(sizes.throughput_runs),
         "2. Memory: videos": sized(sizes.memory_videos),
@@ -362,6 +366,7 @@ def targets(results: Results) -> list[Target]:
     giant = max(results.giant, key=lambda read: read.runs.rss_mib.median)
     return [
         *wait_targets(results.waits),
+        lost_target(results),
         Target(
             f"Throughput: connector ≤ {TARGET_FLOOR_RATIO}x floor (wall time)",
             f"{figures[FLOOR_WALL]} (CPU {figures[FLOOR_CPU]})",
@@ -386,7 +391,7 @@ def targets(results: Results) -> list[Target]:
         Target(
             f"Requests ≤ minimum + {TARGET_EXTRA_REQUESTS} (every request-economy row)",
             f"worst: {worst_cells['vs min']} ({worst.sync}, lookback {worst.lookback_days} d: "
-            f"{worst_cells['total']} vs {worst.minimum})",
+            f"{worst_cells['requests per sync']} vs {worst.minimum})",
             worst.total - worst.minimum <= TARGET_EXTRA_REQUESTS,
         ),
         Target(
@@ -410,7 +415,10 @@ def targets(results: Results) -> list[Target]:
 
 
 def wait_targets(rows: list[WaitRow]) -> list[Target]:
-    """The largest account against the window's floor; the smallest against one worker."""
+    """The largest account against the window's floor and the window peer; the smallest against
+    one worker, the sequential walk."""
+    peers = {id(connector): peer for connector, peer in window_pairs(rows)}
+    rows = [row for row in rows if row.program == "connector"]
     largest = max(row.videos for row in rows)
     smallest = min(row.videos for row in rows)
     found = []
@@ -426,6 +434,17 @@ def wait_targets(rows: list[WaitRow]) -> list[Target]:
                     row.runs.wall.median / row.window_floor_s <= TARGET_WINDOW_RATIO,
                 )
             )
+            if id(row) in peers:
+                versus = versus_cells(row, peers[id(row)])
+                found.append(
+                    Target(
+                        f"{cells['videos']} videos at {row.latency_ms} ms: within "
+                        f"{TARGET_WINDOW_PEER_RATIO}x of the window peer",
+                        f"{versus['connector / window peer']} ({versus['connector wall s']} s "
+                        f"vs {versus['window peer wall s']} s)",
+                        _peer_ratio(row, peers[id(row)]) <= TARGET_WINDOW_PEER_RATIO,
+                    )
+                )
     for alone in (r for r in rows if r.videos == smallest and r.workers == 1):
         together = next(
             r
@@ -443,8 +462,21 @@ def wait_targets(rows: list[WaitRow]) -> list[Target]:
             )
         )
     throttled = sum(row.runs.status_count(429) for row in rows)
-    found.append(Target("No 429 in the wait-time runs", str(throttled), throttled == 0))
+    found.append(Target("No 429 in the connector's wait-time runs", str(throttled), throttled == 0))
     return found
+
+
+def lost_target(results: Results) -> Target:
+    """Every video of the account written once, by every run of the connector that counts them."""
+    runs = [(row.videos, row.runs) for row in results.waits if row.program == "connector"]
+    runs.append((results.throughput.videos, results.throughput.runs["connector"]))
+    lost = sum(each.lost(videos) for videos, each in runs)
+    duplicated = sum(each.duplicated for _, each in runs)
+    return Target(
+        "No video lost or written twice by the connector (wait-time runs and section 1)",
+        f"{lost} lost, {duplicated} duplicated in {len(runs)} reads",
+        lost == duplicated == 0,
+    )
 
 
 def _condition_runs(results: Results) -> list[tuple[str, Runs]]:
@@ -459,16 +491,48 @@ def _condition_runs(results: Results) -> list[tuple[str, Runs]]:
 
 def wait_cells(row: WaitRow) -> dict[str, str]:
     return {
+        "program": row.program,
         "videos": f"{row.videos:,}",
         "latency ms": str(row.latency_ms),
         "workers": str(row.workers),
         "records": f"{row.runs.records[-1]:,}",
+        "lost": f"{row.runs.lost(row.videos):,}",
+        "duplicated": f"{row.runs.duplicated:,}",
         "list requests": f"{row.runs.requests_to(LIST_PATH):,}",
         "429s": str(row.runs.status_count(429)),
         "wall s": f"{row.runs.wall.median:.1f}",
         "window floor s": f"{row.window_floor_s:.1f}",
         "one-at-a-time floor s": f"{row.sequential_floor_s:.1f}",
         "vs window floor": f"{row.runs.wall.median / row.window_floor_s:.2f}x",
+    }
+
+
+def window_pairs(rows: list[WaitRow]) -> list[tuple[WaitRow, WaitRow]]:
+    """Each window peer's read with the connector's of the same account, latency and workers."""
+    return [
+        (connector, peer)
+        for peer in rows
+        if peer.program == WINDOW_PEER
+        for connector in rows
+        if connector.program == "connector"
+        and (connector.videos, connector.latency_ms, connector.workers)
+        == (peer.videos, peer.latency_ms, peer.workers)
+    ]
+
+
+def _peer_ratio(connector: WaitRow, peer: WaitRow) -> float:
+    return connector.runs.wall.median / peer.runs.wall.median
+
+
+def versus_cells(connector: WaitRow, peer: WaitRow) -> dict[str, str]:
+    return {
+        "videos": f"{connector.videos:,}",
+        "latency ms": str(connector.latency_ms),
+        "connector wall s": f"{connector.runs.wall.median:.1f}",
+        "window peer wall s": f"{peer.runs.wall.median:.1f}",
+        "connector / window peer": f"{_peer_ratio(connector, peer):.2f}x",
+        "connector list requests": f"{connector.runs.requests_to(LIST_PATH):,}",
+        "window peer list requests": f"{peer.runs.requests_to(LIST_PATH):,}",
     }
 
 
@@ -484,11 +548,19 @@ account takes (videos ÷ {PAGE_SIZE}, rounded up): the **window floor** is those
 {TIKTOK_RATE} a minute, the **one-at-a-time floor** pages x latency. A sliding window lets the
 first {TIKTOK_RATE} requests of a minute through at once, so a concurrent read can finish under
 the window floor. `workers` is `num_workers`: one walks the list one page at a time, as every
-version before slicing did; the default is {DEFAULT_WORKERS}.
+version before slicing did; the default is {DEFAULT_WORKERS}. The **window peer**
+(bench/window_peer.py) reads `videos` alone as a plain thread pool would: it cuts the account's
+time into equal create_time windows (set-up) that its workers walk at once, re-reads each page's
+oldest second as the connector does, and keeps to the connector's default budget. It is the bar
+for the connector's slicing; `lost` and `duplicated` count video ids against the account.
 
 {chart("waits", "Wall time of a whole-account read against account size, one panel per latency, with the window floor and the one-at-a-time floor")}
 
 {cells_table([wait_cells(row) for row in rows])}
+
+The connector against the window peer, at the same workers:
+
+{cells_table([versus_cells(*pair) for pair in window_pairs(rows)])}
 """
 
 
@@ -498,6 +570,8 @@ FLOOR_WALL = "connector / floor, wall time"
 FLOOR_CPU = "connector / floor, CPU time"
 PEER_WALL = "connector / peer, wall time"
 PEER_CPU = "connector / peer, CPU time"
+WINDOW_PEER_WALL = "connector / window peer, wall time"
+WINDOW_PEER_CPU = "connector / window peer, CPU time"
 FEWEST = "fewest list requests (videos ÷ page size, rounded up)"
 OVER_FEWEST = "connector's list requests over the fewest"
 BARE_CPU = "CPU of the bare CDK source's `spec` (section 3)"
@@ -511,6 +585,8 @@ def throughput_cells(result: Throughput) -> dict[str, dict[str, str]]:
         name: {
             "program": name,
             "records": f"{runs.records[-1]:,}",
+            "lost": f"{runs.lost(result.videos):,}",
+            "duplicated": f"{runs.duplicated:,}",
             "list requests": f"{runs.requests_to(LIST_PATH):,}",
             "wall s": spread(runs.wall),
             "CPU s (user+sys)": spread(runs.cpu),
@@ -524,12 +600,15 @@ def throughput_cells(result: Throughput) -> dict[str, dict[str, str]]:
 def throughput_figures(result: Throughput, bare: Runs) -> dict[str, str]:
     """What the comparisons come to, formatted once for the table and the sentences."""
     connector, floor, peer = (result.runs[name] for name in ("connector", "floor", "peer"))
+    window_peer = result.runs[WINDOW_PEER]
     fewest = result.fewest_list_requests
     return {
         FLOOR_WALL: f"{ratio(connector.wall, floor.wall):.2f}x",
         FLOOR_CPU: f"{ratio(connector.cpu, floor.cpu):.2f}x",
         PEER_WALL: f"{ratio(connector.wall, peer.wall):.2f}x",
         PEER_CPU: f"{ratio(connector.cpu, peer.cpu):.2f}x",
+        WINDOW_PEER_WALL: f"{ratio(connector.wall, window_peer.wall):.2f}x",
+        WINDOW_PEER_CPU: f"{ratio(connector.cpu, window_peer.cpu):.2f}x",
         FEWEST: f"{fewest:,}",
         OVER_FEWEST: f"{connector.requests_to(LIST_PATH) / fewest - 1:+.1%}",
         BARE_CPU: f"{bare.cpu.median:.2f} s",
@@ -551,7 +630,8 @@ Stream `videos` only (full refresh), stdout to a file, emulator without rate lim
 connector with `requests_per_minute` {UNLIMITED} (no client-side throttle). The **floor**
 (bench/floor.py) is requests + orjson following TikTok's cursor; the **peer**
 (bench/peer/manifest.yaml) is the same API as a low-code manifest run by the CDK's declarative
-source (concurrent, default settings).
+source (concurrent, default settings); the **window peer** (bench/window_peer.py) is requests +
+orjson over create_time windows walked by a thread pool, as in "What users wait for".
 
 {cells_table(list(cells.values()))}
 
@@ -562,7 +642,8 @@ source (concurrent, default settings).
   requests, {figures[OVER_FEWEST]} over the fewest. The floor and the peer follow the API
   cursor, make the fewest, and (against the emulator's pessimistic cursor) lose the videos of
   every second split across pages: they wrote {floor["records"]} and {peer["records"]} records
-  where the connector wrote {connector["records"]}.
+  where the connector wrote {connector["records"]} and the window peer, which re-reads as the
+  connector does, {cells[WINDOW_PEER]["records"]}.
 - What the CDK costs before any work: the bare CDK source's `spec` takes {figures[BARE_CPU]}
   CPU, {figures[BARE_SHARE]} of the connector's read. Even with no per-page or per-record cost
   beyond the floor's, a CDK connector would sit at {figures[CDK_FLOOR]} the floor.
@@ -651,7 +732,7 @@ def economy_cells(row: EconomyRow) -> dict[str, str]:
         "token": str(row.counts.get(TOKEN_PATH, 0)),
         "profile": str(row.counts.get(PROFILE_PATH, 0)),
         "list": str(row.counts.get(LIST_PATH, 0)),
-        "total": str(row.total),
+        "requests per sync": str(row.total),
         "minimum": f"{row.minimum} ({row.minimum_pages} {pages})",
         "vs min": f"{row.total - row.minimum:+d}",
     }
@@ -878,7 +959,8 @@ def method() -> str:
 - `uv run --frozen python -m bench` (`--quick` for a smoke run, `--output PATH` to write the
   report elsewhere; its charts go to `bench/charts/` beside it). Code: bench/harness.py
   (process runner, emulator process), bench/launch.py, bench/scenarios.py, bench/business.py,
-  bench/giant_arrays.py, bench/floor.py, bench/peer/ (manifest + runner), bench/bare.py,
+  bench/giant_arrays.py, bench/floor.py, bench/peer/ (manifest + runner), bench/window_peer.py,
+  bench/bare.py,
   bench/profiling.py (bench/profiled.py), bench/report.py and bench/charts.py (matplotlib).
 - Every measured program is started by bench/launch.py, a stdlib-only `python -S` process that
   forks, execs the program and reads its `rusage` with `os.wait4`: wall time around fork and

@@ -22,6 +22,7 @@ from bench.harness import (
     Measurement,
     Spread,
     count_records,
+    count_videos,
     require_success,
     run_measured,
     write_json,
@@ -42,6 +43,8 @@ DEFAULT_RATE: int = SPEC_PROPERTIES["requests_per_minute"]["default"]
 ECONOMY_NOW = 1_760_000_000
 FULL_REFRESH = {"user_info": "full_refresh", "videos": "full_refresh"}
 INCREMENTAL = {"user_info": "full_refresh", "videos": "incremental"}
+WINDOW_PEER = "window peer"
+THROUGHPUT = ("connector", "floor", "peer", WINDOW_PEER)
 
 Progress = Callable[[str], None]
 
@@ -59,7 +62,7 @@ class Sizes:
     startup_uncached: bool = True  # also start without .pyc files (each run recompiles the CDK)
     economy_videos: int = 2_000
     economy_lookbacks: tuple[int, ...] = (0, 7)
-    economy_new: tuple[int, ...] = (5, 50)
+    economy_new: tuple[int, ...] = (5, 20, 50, 200)
     conditions_videos: int = 2_000
     conditions_latency_ms: int = 150
     binding_videos: int | None = 15_000  # None: the rate-limit-binding run is not made
@@ -107,6 +110,7 @@ class Runs:
     records: list[int] = field(default_factory=list)
     requests: list[dict[str, int]] = field(default_factory=list)
     statuses: list[dict[str, int]] = field(default_factory=list)
+    videos: list[tuple[int, int]] = field(default_factory=list)  # records, distinct ids
 
     def spread(self, metric: Callable[[Measurement], float]) -> Spread:
         return Spread.of([metric(m) for m in self.measurements])
@@ -132,6 +136,16 @@ class Runs:
         """Requests of the last run (they do not vary between runs of a deterministic program)."""
         return self.requests[-1].get(path, 0) if self.requests else 0
 
+    def lost(self, account: int) -> int:
+        """Videos of the account the last run never wrote."""
+        return account - self.videos[-1][1]
+
+    @property
+    def duplicated(self) -> int:
+        """Video records of the last run beyond the first of each id."""
+        written, distinct = self.videos[-1]
+        return written - distinct
+
     def status_count(self, status: int) -> int:
         return sum(n for key, n in self.statuses[-1].items() if key.endswith(f" {status}"))
 
@@ -151,6 +165,7 @@ def measure(
     require_success(runs.name, measurement, out)
     runs.measurements.append(measurement)
     runs.records.append(count_records(out))
+    runs.videos.append(count_videos(out))
     if emulator is not None:
         stats = emulator.stats()
         runs.requests.append(stats["counts"])
@@ -184,6 +199,7 @@ def warm_up(work: Path, progress: Progress) -> None:
         [PYTHON, "-m", "bench.bare", "spec"],
         [PYTHON, "-m", "bench.peer", "spec"],
         [PYTHON, "-m", "bench.floor", "--help"],
+        [PYTHON, "-m", "bench.window_peer", "--help"],
         [PYTHON, "-c", "import tiktok_emulator.__main__"],
     ):
         out = work / "warm-up.jsonl"
@@ -195,6 +211,7 @@ def read_argv(program: str, config: Path, catalog: Path) -> list[str]:
         "connector": [CONNECTOR],
         "floor": [PYTHON, "-m", "bench.floor"],
         "peer": [PYTHON, "-m", "bench.peer"],
+        "window peer": [PYTHON, "-m", "bench.window_peer"],
     }
     return [*heads[program], "read", "--config", str(config), "--catalog", str(catalog)]
 
@@ -223,16 +240,17 @@ class Throughput:
 
 
 def throughput(sizes: Sizes, work: Path, progress: Progress) -> Throughput:
-    """Full read of the `videos` stream into a file by the connector, the floor and the peer."""
+    """Full read of the `videos` stream into a file by the connector, the floor and both peers."""
     n = sizes.throughput_videos
-    progress(f"throughput: {n} videos x {sizes.throughput_runs} runs x 3 programs")
+    progress(f"throughput: {n} videos x {sizes.throughput_runs} runs x {len(THROUGHPUT)} programs")
     with EmulatorProcess(n) as emulator:
         config = emulator.config(requests_per_minute=UNLIMITED)
         programs = {
             program: read_argv(
-                program, *read_files(work, program, config, {"videos": "full_refresh"})
+                program,
+                *read_files(work, program.replace(" ", "-"), config, {"videos": "full_refresh"}),
             )
-            for program in ("connector", "floor", "peer")
+            for program in THROUGHPUT
         }
         return Throughput(n, alternate(programs, sizes.throughput_runs, work, emulator))
 
@@ -468,12 +486,14 @@ def conditions(
 
 @dataclass
 class WaitRow:
-    """One whole-account read (user_info and videos) at TikTok's latency and 600/min window."""
+    """One whole-account read at TikTok's latency and 600/min window: the connector's (user_info
+    and videos) or the window peer's (videos), the bar the connector's slicing is held to."""
 
     videos: int
     latency_ms: int
     workers: int
     runs: Runs
+    program: str = "connector"
 
     @property
     def pages(self) -> int:
@@ -490,21 +510,24 @@ class WaitRow:
 
 
 def waits(sizes: Sizes, work: Path, progress: Progress) -> list[WaitRow]:
-    """Default workers at every size and latency; one worker beside them where it is quick.
+    """Default workers at every size and latency; one worker beside them where it is quick; the
+    window peer at the default workers after them.
 
     A fresh emulator per run, so no run's requests fill the next one's window.
     """
     rows = []
     for latency in sizes.wait_latencies_ms:
         for videos in sizes.wait_videos:
-            for workers in (
-                (1, DEFAULT_WORKERS) if videos <= sizes.wait_one_worker_max else (DEFAULT_WORKERS,)
-            ):
-                progress(f"wait: {videos} videos, {latency} ms, {workers} worker(s)")
-                name = f"wait-{videos}-{latency}-{workers}"
+            reads = [("connector", DEFAULT_WORKERS, FULL_REFRESH)]
+            if videos <= sizes.wait_one_worker_max:
+                reads.insert(0, ("connector", 1, FULL_REFRESH))
+            reads.append((WINDOW_PEER, DEFAULT_WORKERS, {"videos": "full_refresh"}))
+            for program, workers, streams in reads:
+                progress(f"wait: {videos} videos, {latency} ms, {program}, {workers} worker(s)")
+                name = f"wait-{videos}-{latency}-{program.replace(' ', '-')}-{workers}"
                 with EmulatorProcess(videos, latency_ms=latency, rate_limit=TIKTOK_RATE) as emu:
-                    files = read_files(work, name, emu.config(num_workers=workers), FULL_REFRESH)
+                    files = read_files(work, name, emu.config(num_workers=workers), streams)
                     runs = Runs(name)
-                    measure(runs, read_argv("connector", *files), work, emu)
-                rows.append(WaitRow(videos, latency, workers, runs))
+                    measure(runs, read_argv(program, *files), work, emu)
+                rows.append(WaitRow(videos, latency, workers, runs, program))
     return rows

@@ -8,6 +8,7 @@ benchmark measures: those live in BENCHMARKS.md alone, where each run rewrites t
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -16,10 +17,12 @@ from pathlib import Path
 import pytest
 
 from bench import giant_arrays
+from bench.floor import RECORD_HEAD
 from bench.harness import NO_BYTECODE, child_env
 from bench.report import CHARTS
 from bench.scenarios import QUICK
 from integration_tests.cli import HANG_SECONDS
+from tiktok_emulator import TikTokEmulator, generate_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = (
@@ -101,10 +104,11 @@ def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> N
     assert "    uv run --frozen python -m bench --quick\n" in text, "the command is not named"
     targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0]
     verdicts = [line for line in targets.splitlines() if line.startswith("| ") and "**" in line]
-    assert len(verdicts) == 8 + len(QUICK.wait_latencies_ms) * 2 + 1
+    assert len(verdicts) == 8 + len(QUICK.wait_latencies_ms) * 3 + 2
     assert all("**met**" in line or "**missed**" in line for line in verdicts)
     # Counted by real runs: every video read, and the requests the emulator saw.
     assert f"| connector | {QUICK.throughput_videos} | " in text
+    assert f"| window peer | {QUICK.throughput_videos} | 0 | 0 | " in text
     assert f"| {QUICK.memory_videos[1]:,} | {QUICK.memory_videos[1] + 1:,} | " in text
     [lookback] = QUICK.economy_lookbacks
     assert f"| {lookback} | full refresh | {QUICK.economy_videos} | 1 | 1 | " in text
@@ -121,7 +125,8 @@ def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> N
     assert float(profiled.group(1)) > 0, "the profile holds no read"
     for latency in QUICK.wait_latencies_ms:
         for videos in QUICK.wait_videos:
-            assert f"| {videos:,} | {latency} | 8 | {videos + 1:,} | " in text
+            assert f"| {videos:,} | {latency} | 8 | {videos + 1:,} | 0 | 0 | " in text
+            assert f"| window peer | {videos:,} | {latency} | 8 | {videos:,} | 0 | 0 | " in text
     for entries in QUICK.giant_entries:
         label = f"{entries:,}" if entries else "the emulator's own"
         posts = QUICK.giant_posts
@@ -197,3 +202,27 @@ def test_giant_arrays_measures_a_real_read_of_long_retention_curves(tmp_path: Pa
         r"3 posts x 4000 retention entries: peak RSS \d+ MiB, 6 records, exit 0, [\d.]+ s",
         summary,
     ), summary
+
+
+def test_window_peer_reads_every_video_once_with_at_most_its_workers_in_flight(
+    tmp_path: Path,
+) -> None:
+    dataset = generate_dataset(videos=300, seed=7)
+    with TikTokEmulator(dataset=dataset, rate_limit_per_minute=600, latency_ms=5) as emulator:
+        config = tmp_path / "config.json"
+        config.write_text(json.dumps(emulator.connector_config(num_workers=2)))
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.window_peer", "read", "--config", str(config)],
+            cwd=ROOT,
+            env=child_env(),
+            capture_output=True,
+            timeout=30,
+            check=True,
+        )
+        stats = emulator.stats()
+    lines = done.stdout.splitlines()
+    assert all(line.startswith(RECORD_HEAD) for line in lines)
+    ids = [json.loads(line)["record"]["data"]["id"] for line in lines]
+    assert sorted(ids) == sorted(video["id"] for video in dataset.videos)
+    assert stats["most_in_flight"]["/v2/video/list/"] <= 2
+    assert not [key for key in stats["status_counts"] if not key.endswith(" 200")]
