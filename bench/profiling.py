@@ -21,10 +21,10 @@ LIBRARY_PREFIX = re.compile(r"^.*/(site-packages|lib/python3\.\d+)/")
 
 # (label, file suffix, function): cumulative time of each, when the function exists in this build.
 PHASES: tuple[tuple[str, str, str], ...] = (
-    ("whole run", "~", "<built-in method builtins.exec>"),
+    ("whole run (main thread)", "run.py", "run"),
     ("imports during the read (start-up is not profiled)", "<frozen importlib._bootstrap>", "_find_and_load"),
-    ("reading the stream (AbstractSource._read_stream)", "abstract_source.py", "_read_stream"),
-    ("one page: request to parsed data (HttpStream._fetch_next_page)", "http.py", "_fetch_next_page"),
+    ("reading the windows, summed over threads (WindowPartition.read)", "video_list.py", "read"),
+    ("one page: request to parsed data (ListWalk.fetch)", "video_list.py", "fetch"),
     ("  building the request (HttpClient._create_prepared_request)", "http_client.py", "_create_prepared_request"),
     ("    token validity check per request (get_access_token)", "oauth.py", "get_access_token"),
     ("      expiry date re-parsed per request (get_token_expiry_date)", "oauth.py", "get_token_expiry_date"),

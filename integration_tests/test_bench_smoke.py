@@ -119,7 +119,9 @@ def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> N
     )
     # the profile is of a real read: the stream's reading took measurable time
     profiled = re.search(
-        r"^\| reading the stream \(AbstractSource\._read_stream\) \| (\S+) \|", text, re.M
+        r"^\| reading the windows, summed over threads \(WindowPartition\.read\) \| (\S+) \|",
+        text,
+        re.M,
     )
     assert profiled, "no profile row for the stream's read"
     assert float(profiled.group(1)) > 0, "the profile holds no read"

@@ -86,7 +86,7 @@ def test_given_video_stats_when_syncing_twice_then_one_row_per_video_per_sync_ap
     assert second.states("video_stats")[-1] == {"snapshot_at": second.records()[0]["snapshot_at"]}
 
 
-def test_given_videos_and_video_stats_selected_then_list_pages_are_fetched_once(
+def test_given_videos_and_video_stats_selected_then_each_walks_the_list_once(
     emulator: TikTokEmulator, config: dict[str, Any]
 ) -> None:
     alone = run_connector("read", config, catalog_for({"videos": "full_refresh"}))
@@ -98,7 +98,7 @@ def test_given_videos_and_video_stats_selected_then_list_pages_are_fetched_once(
         catalog_for({"videos": "full_refresh", "video_stats": "full_refresh"}),
     )
     assert both.returncode == 0, both.errors()
-    assert emulator.counts[LIST] == alone_requests
+    assert emulator.counts[LIST] == 2 * alone_requests  # no page is shared between the two
     assert len(both.records("videos")) == len(both.records("video_stats")) == 45
 
 
@@ -156,7 +156,7 @@ def test_given_whole_account_reads_then_estimates_are_emitted_for_progress(
     assert estimates(run) == {"videos": 45, "video_stats": 45}
 
 
-def test_given_videos_incremental_and_stats_in_its_window_then_no_extra_list_requests(
+def test_given_videos_incremental_and_stats_in_its_window_then_each_reads_only_its_window(
     emulator: TikTokEmulator,
 ) -> None:
     config = config_for(emulator, lookback_days=7, video_stats_scope="lookback")
@@ -167,15 +167,19 @@ def test_given_videos_incremental_and_stats_in_its_window_then_no_extra_list_req
     emulator.reset_counts()
     alone = run_connector("read", config, catalog_for({"videos": "incremental"}), state)
     alone_requests = emulator.counts[LIST]
+    config = alone.latest_config(config)
+    emulator.reset_counts()
+    stats = run_connector("read", config, catalog_for({"video_stats": "full_refresh"}))
+    stats_requests = emulator.counts[LIST]
     emulator.reset_counts()
     both = run_connector(
         "read",
-        alone.latest_config(config),
+        stats.latest_config(config),
         catalog_for({"video_stats": "full_refresh", "videos": "incremental"}),
         state,
     )
     assert both.returncode == 0, both.errors()
-    assert emulator.counts[LIST] == alone_requests
+    assert emulator.counts[LIST] == alone_requests + stats_requests <= 4
     assert both.records("video_stats")
 
 
