@@ -26,7 +26,7 @@ def _profiled_run(thread: threading.Thread) -> None:
 def main() -> None:
     dump, *argv = sys.argv[1:]
     sys.argv = [sys.argv[0], *argv]
-    threading.Thread.run = _profiled_run  # type: ignore[method-assign]
+    threading.Thread.run = _profiled_run  # type: ignore[assignment,method-assign]
     main_profile = cProfile.Profile()
     main_profile.runcall(run)
     for thread in threading.enumerate():
