@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from airbyte_cdk.models import Type
 
 from integration_tests.cli import Run, catalog_for, run_connector
 from integration_tests.conftest import DATASET_NOW, config_for
@@ -86,3 +87,21 @@ def test_given_the_previous_versions_resume_state_then_the_interrupted_walk_is_r
     ids = [r["id"] for r in resumed.records()]
     assert sorted(ids) == sorted(v["id"] for v in large.dataset.videos)
     assert resumed.states()[-1] == {"create_time": newest[0]}
+
+
+def test_given_windows_closing_while_records_wait_then_no_state_precedes_a_video_it_claims(
+    large: TikTokEmulator,
+) -> None:
+    """A window's STATE is printed behind the window's records, never before the last of them."""
+    run = read(large, {"videos": "incremental"}, workers=8)
+    created = {v["id"]: v["create_time"] for v in large.dataset.videos}
+    emitted: set[str] = set()
+    states = 0
+    for message in run.messages:
+        if message.type == Type.RECORD:
+            emitted.add(message.record.data["id"])
+        elif message.type == Type.STATE:
+            claimed = message.state.stream.stream_state.__dict__.get("create_time", 0)
+            assert {i for i, moment in created.items() if moment <= claimed} <= emitted
+            states += 1
+    assert states > 2, "the windows each closed with a STATE of their own"
