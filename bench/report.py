@@ -39,7 +39,7 @@ from bench.scenarios import (
     WaitRow,
 )
 from source_tiktok_organic.business.records import MAX_ARRAY_ENTRIES
-from source_tiktok_organic.deadlines import MAX_BODY_BYTES, MIB
+from source_tiktok_organic.core.deadlines import MAX_BODY_BYTES, MIB
 
 NOTES = Path(__file__).with_name("NOTES.md")
 CHARTS = Path("bench", "charts")  # beside the report, so its relative links work where it lands

@@ -28,7 +28,7 @@ from bench.harness import (
     write_json,
 )
 from integration_tests.cli import catalog_for
-from source_tiktok_organic.config import connection_specification
+from source_tiktok_organic.core.config import connection_specification
 from tiktok_emulator import TikTokEmulator, generate_dataset
 
 PAGE_SIZE = 20

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from airbyte_cdk.sources.streams.http import rate_limiting
 
-from source_tiktok_organic import backoff
+from source_tiktok_organic.core import backoff
 from tiktok_emulator import TikTokEmulator, generate_dataset
 from tiktok_emulator.business import BusinessEmulator, generate_business_dataset
 

@@ -21,7 +21,7 @@ from airbyte_cdk.models import FailureType, Status, Type
 
 from integration_tests.cli import Run, catalog_for, run_connector
 from integration_tests.test_faults import assert_no_secret_printed
-from source_tiktok_organic import deadlines
+from source_tiktok_organic.core import deadlines
 from tiktok_emulator.business import BusinessEmulator
 from tiktok_emulator.business.api import FRESH_SECONDS
 

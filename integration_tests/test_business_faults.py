@@ -24,7 +24,7 @@ from integration_tests.test_interruption import (
     cut_in_process_read,
     killed_installed_read,
 )
-from source_tiktok_organic.waiting import MOST_WAITING_SECONDS
+from source_tiktok_organic.core.waiting import MOST_WAITING_SECONDS
 from tiktok_emulator.business import BusinessEmulator, generate_business_dataset
 
 TRANSIENT: dict[str, dict[str, Any]] = {

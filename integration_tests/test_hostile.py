@@ -17,8 +17,8 @@ from airbyte_cdk.utils import AirbyteTracedException
 
 from integration_tests.cli import Run, catalog_for, command_path, run_args, run_connector
 from integration_tests.conftest import config_for
-from source_tiktok_organic import auth as auth_module
-from source_tiktok_organic.auth import TikTokAuthenticator
+from source_tiktok_organic.core import auth as auth_module
+from source_tiktok_organic.core.auth import TikTokAuthenticator
 from tiktok_emulator import TikTokEmulator, generate_dataset
 
 

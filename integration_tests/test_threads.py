@@ -12,11 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 from typing import Any, TypeVar
 
-from source_tiktok_organic.auth import TikTokAuthenticator
-from source_tiktok_organic.budget import tiktok_api_budget
-from source_tiktok_organic.config import parse_settings
-from source_tiktok_organic.profile_counters import ProfileCounters
-from source_tiktok_organic.progress import Progress
+from source_tiktok_organic.core.auth import TikTokAuthenticator
+from source_tiktok_organic.core.budget import tiktok_api_budget
+from source_tiktok_organic.core.config import parse_settings
+from source_tiktok_organic.core.counters import ProfileCounters
+from source_tiktok_organic.core.progress import Progress
 from tiktok_emulator import TikTokEmulator
 
 THREADS = 8

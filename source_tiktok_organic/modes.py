@@ -8,17 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from source_tiktok_organic.auth import TikTokAuthenticator
 from source_tiktok_organic.business.auth import BusinessAuthenticator
 from source_tiktok_organic.business.counters import BusinessProfileCounters
 from source_tiktok_organic.business.insights import AudienceSnapshots, DailyMetrics
 from source_tiktok_organic.business.streams import BusinessStream, BusinessUserInfo, business_list
-from source_tiktok_organic.config import BUSINESS, CREATOR
-from source_tiktok_organic.list_streams import ListSource
-from source_tiktok_organic.profile_counters import ProfileCounters
-from source_tiktok_organic.streams import UserInfo
-from source_tiktok_organic.streams.base import SyncContext
-from source_tiktok_organic.streams.videos import creator_list
+from source_tiktok_organic.core.auth import TikTokAuthenticator
+from source_tiktok_organic.core.config import BUSINESS, CREATOR
+from source_tiktok_organic.core.counters import ProfileCounters
+from source_tiktok_organic.core.list_streams import ListSource
+from source_tiktok_organic.core.streams import SyncContext
+from source_tiktok_organic.creator.profile import UserInfo
+from source_tiktok_organic.creator.videos import creator_list
 
 
 @dataclass(frozen=True)

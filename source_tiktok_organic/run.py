@@ -15,7 +15,7 @@ from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from airbyte_cdk.utils.print_buffer import PrintBuffer
 
-from source_tiktok_organic.errors import traced_error
+from source_tiktok_organic.core.errors import traced_error
 from source_tiktok_organic.source import SourceTiktokOrganic
 
 

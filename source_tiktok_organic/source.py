@@ -36,20 +36,20 @@ from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
-from source_tiktok_organic.backoff import reword_cdk_waits
-from source_tiktok_organic.budget import tiktok_api_budget
-from source_tiktok_organic.config import parse_settings, unknown_fields
-from source_tiktok_organic.config_file import ConfigFile
-from source_tiktok_organic.config_recovery import recover_config
-from source_tiktok_organic.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
-from source_tiktok_organic.inputs import check_catalog, read_input
-from source_tiktok_organic.list_state import InOrderMessages
-from source_tiktok_organic.list_streams import LIST_STREAMS, ListStreams
+from source_tiktok_organic.core.backoff import reword_cdk_waits
+from source_tiktok_organic.core.budget import tiktok_api_budget
+from source_tiktok_organic.core.config import parse_settings, unknown_fields
+from source_tiktok_organic.core.config_file import ConfigFile
+from source_tiktok_organic.core.config_recovery import recover_config
+from source_tiktok_organic.core.inputs import check_catalog, read_input
+from source_tiktok_organic.core.list_state import InOrderMessages
+from source_tiktok_organic.core.list_streams import LIST_STREAMS, ListStreams
+from source_tiktok_organic.core.progress import Progress
+from source_tiktok_organic.core.streams import SyncContext
+from source_tiktok_organic.core.waiting import WaitAllowance
+from source_tiktok_organic.creator.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
+from source_tiktok_organic.creator.profile import UserInfo, UserStats
 from source_tiktok_organic.modes import MODES, AccountMode
-from source_tiktok_organic.progress import Progress
-from source_tiktok_organic.streams import UserInfo, UserStats
-from source_tiktok_organic.streams.base import SyncContext
-from source_tiktok_organic.waiting import WaitAllowance
 
 REQUIRED_SCOPES = (BASIC_SCOPE, VIDEO_LIST_SCOPE)
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from airbyte_cdk.sources.streams.http import rate_limiting
 
-from source_tiktok_organic import auth
-from source_tiktok_organic.session import fingerprint
+from source_tiktok_organic.core import auth
+from source_tiktok_organic.core.session import fingerprint
 
 API = "https://open.tiktokapis.com"
 TOKEN_URL = f"{API}/v2/oauth/token/"

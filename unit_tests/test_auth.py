@@ -12,14 +12,14 @@ from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from source_tiktok_organic import auth as auth_module
-from source_tiktok_organic.auth import (
+from source_tiktok_organic.core import auth as auth_module
+from source_tiktok_organic.core.auth import (
     TOKEN_ANSWER_SECONDS,
     TOKEN_ATTEMPTS,
     TikTokAuthenticator,
     token_error,
 )
-from source_tiktok_organic.grant import parse_scopes
+from source_tiktok_organic.core.grant import parse_scopes
 from unit_tests.conftest import (
     ACCESS_TOKEN,
     API,

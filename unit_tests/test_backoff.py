@@ -5,7 +5,7 @@ from email.utils import format_datetime
 import pytest
 import requests
 
-from source_tiktok_organic.backoff import (
+from source_tiktok_organic.core.backoff import (
     CAP_SECONDS,
     MAX_RETRY_AFTER_SECONDS,
     TikTokBackoff,

@@ -8,13 +8,13 @@ from airbyte_cdk.sources.streams.call_rate import (
     Rate,
 )
 
-from source_tiktok_organic.budget import (
+from source_tiktok_organic.core.budget import (
     RATE_LIMITED_ENDPOINTS,
     STEP_SECONDS,
     SaidBudget,
     tiktok_api_budget,
 )
-from source_tiktok_organic.config import parse_settings
+from source_tiktok_organic.core.config import parse_settings
 from unit_tests.conftest import make_config
 
 

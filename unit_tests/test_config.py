@@ -8,8 +8,8 @@ import pytest
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic import config as config_module
-from source_tiktok_organic.config import (
+from source_tiktok_organic.core import config as config_module
+from source_tiktok_organic.core.config import (
     Settings,
     parse_api_base_url,
     parse_settings,
@@ -287,7 +287,7 @@ def test_every_spec_field_has_a_type_and_both_bounds_or_none_as_the_error_wordin
             yield name, field
             yield from fields(field)
 
-    spec = json.loads((Path(config_module.__file__).parent / "spec.json").read_text())
+    spec = json.loads((Path(config_module.__file__).parent.parent / "spec.json").read_text())
     for name, field in fields(spec["connectionSpecification"]):
         assert "type" in field, name
         assert ("minimum" in field) == ("maximum" in field), name

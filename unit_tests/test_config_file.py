@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from source_tiktok_organic import config_file
-from source_tiktok_organic.config_file import SAVE_CONFIG_ENV, ConfigFile
+from source_tiktok_organic.core import config_file
+from source_tiktok_organic.core.config_file import SAVE_CONFIG_ENV, ConfigFile
 
 LOGGER = logging.getLogger("test_config_file")
 OLD = {"client_id": "k", "refresh_token": "old"}

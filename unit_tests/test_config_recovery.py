@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from source_tiktok_organic import config_file, config_recovery
-from source_tiktok_organic.config_file import SAVE_CONFIG_ENV, write_atomically
-from source_tiktok_organic.config_recovery import recover_config
+from source_tiktok_organic.core import config_file, config_recovery
+from source_tiktok_organic.core.config_file import SAVE_CONFIG_ENV, write_atomically
+from source_tiktok_organic.core.config_recovery import recover_config
 
 LOGGER = logging.getLogger("test_config_recovery")
 OLD = {"client_id": "k", "client_secret": "s3cret-app", "refresh_token": "rft.dead-0"}

@@ -13,7 +13,7 @@ from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.message import NoopMessageRepository
 
 from source_tiktok_organic import SourceTiktokOrganic
-from source_tiktok_organic.cursor import (
+from source_tiktok_organic.core.cursor import (
     EPOCH_MILLISECONDS,
     EPOCH_SECONDS,
     EVER,
@@ -22,9 +22,9 @@ from source_tiktok_organic.cursor import (
     CursorGuard,
     CursorKind,
 )
-from source_tiktok_organic.list_state import SnapshotCursor, VideoCursor
-from source_tiktok_organic.list_streams import ListStreams
-from source_tiktok_organic.streams.base import GuardedState
+from source_tiktok_organic.core.list_state import SnapshotCursor, VideoCursor
+from source_tiktok_organic.core.list_streams import ListStreams
+from source_tiktok_organic.core.streams import GuardedState
 from unit_tests.conftest import make_config
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

@@ -13,7 +13,12 @@ import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.deadlines import BODY_CHUNK, MAX_BODY_BYTES, bounded_session, read_body
+from source_tiktok_organic.core.deadlines import (
+    BODY_CHUNK,
+    MAX_BODY_BYTES,
+    bounded_session,
+    read_body,
+)
 
 LIST_URL = "https://business-api.tiktok.com/open_api/v1.3/business/video/list/?max_count=20"
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"

@@ -16,15 +16,15 @@ from airbyte_cdk.utils import AirbyteTracedException
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
 from source_tiktok_organic import SourceTiktokOrganic
-from source_tiktok_organic.backoff import CAP_SECONDS, TikTokBackoff
-from source_tiktok_organic.errors import (
+from source_tiktok_organic.core.backoff import CAP_SECONDS, TikTokBackoff
+from source_tiktok_organic.core.errors import (
     UNREACHABLE_ATTEMPTS,
     TikTokErrorHandler,
     read_envelope,
     traced_error,
     unencodable_text_at,
 )
-from source_tiktok_organic.waiting import MOST_WAITING_SECONDS, WaitAllowance
+from source_tiktok_organic.core.waiting import MOST_WAITING_SECONDS, WaitAllowance
 from unit_tests.conftest import (
     LIST_URL,
     SECRETS,

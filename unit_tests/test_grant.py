@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from source_tiktok_organic.grant import (
+from source_tiktok_organic.core.grant import (
     DEFAULT_TOKEN_LIFE,
     TOKEN_LIFE_RANGE,
     account_id,

@@ -8,7 +8,7 @@ from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic import SourceTiktokOrganic
-from source_tiktok_organic.inputs import check_catalog
+from source_tiktok_organic.core.inputs import check_catalog
 
 READERS = {
     "config": SourceTiktokOrganic().read_config,

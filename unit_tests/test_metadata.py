@@ -21,7 +21,7 @@ import pytest
 import yaml
 from airbyte_cdk.models.connector_metadata import ConnectorLanguage, MetadataFile
 
-from source_tiktok_organic.config import BASE_URL_FIELDS, connection_specification
+from source_tiktok_organic.core.config import BASE_URL_FIELDS, connection_specification
 from source_tiktok_organic.source import SourceTiktokOrganic
 
 ROOT = Path(__file__).resolve().parent.parent

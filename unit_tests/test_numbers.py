@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from source_tiktok_organic.numbers import whole_number
+from source_tiktok_organic.core.numbers import whole_number
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import pytest
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.pagination import (
+from source_tiktok_organic.core.pagination import (
     CLOCK_SKEW_SECONDS,
     EARLIEST_VIDEO,
     MAX_BARREN_PAGES,

@@ -6,11 +6,11 @@ import requests
 from airbyte_cdk.utils import AirbyteTracedException
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from source_tiktok_organic.auth import TikTokAuthenticator
-from source_tiktok_organic.budget import tiktok_api_budget
-from source_tiktok_organic.config import parse_settings
-from source_tiktok_organic.profile_counters import ProfileCounters
-from source_tiktok_organic.progress import Progress
+from source_tiktok_organic.core.auth import TikTokAuthenticator
+from source_tiktok_organic.core.budget import tiktok_api_budget
+from source_tiktok_organic.core.config import parse_settings
+from source_tiktok_organic.core.counters import ProfileCounters
+from source_tiktok_organic.core.progress import Progress
 from unit_tests.conftest import USER_URL, envelope, make_config, profile
 
 LOGGER = logging.getLogger("test")

@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from source_tiktok_organic.progress import LOG_EVERY_SECONDS, WAIT_LOG_EVERY_SECONDS, Progress
+from source_tiktok_organic.core.progress import LOG_EVERY_SECONDS, WAIT_LOG_EVERY_SECONDS, Progress
 
 
 def test_given_pages_when_time_passes_then_logs_at_most_every_interval(

@@ -1,7 +1,7 @@
 import pytest
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.records import conform, field_types
+from source_tiktok_organic.core.records import conform, field_types
 
 
 def test_field_types_come_from_the_schema_files() -> None:

@@ -8,7 +8,7 @@ import pytest
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.state import parse_snapshot_state, parse_video_state
+from source_tiktok_organic.core.state import parse_snapshot_state, parse_video_state
 
 
 @pytest.mark.parametrize(

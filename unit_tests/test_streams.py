@@ -12,10 +12,10 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from source_tiktok_organic import SourceTiktokOrganic
-from source_tiktok_organic import budget as budget_module
 from source_tiktok_organic import source as source_module
-from source_tiktok_organic.budget import STEP_SECONDS
-from source_tiktok_organic.streams.videos import PAGE_SIZE
+from source_tiktok_organic.core import budget as budget_module
+from source_tiktok_organic.core.budget import STEP_SECONDS
+from source_tiktok_organic.creator.videos import PAGE_SIZE
 from unit_tests.conftest import (
     LIST_URL,
     USER_URL,

@@ -2,7 +2,7 @@
 
 import threading
 
-from source_tiktok_organic.waiting import MOST_WAITING_SECONDS, WaitAllowance
+from source_tiktok_organic.core.waiting import MOST_WAITING_SECONDS, WaitAllowance
 
 
 def test_the_allowance_is_twenty_minutes() -> None:

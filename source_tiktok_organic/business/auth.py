@@ -12,9 +12,9 @@ from typing import Any
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.auth import TikTokAuthenticator
 from source_tiktok_organic.business.envelope import read_code
-from source_tiktok_organic.errors import config_error, safe_text, traced_error
+from source_tiktok_organic.core.auth import TikTokAuthenticator
+from source_tiktok_organic.core.errors import config_error, safe_text, traced_error
 
 REFRESH_PATH = "/open_api/v1.3/tt_user/oauth2/refresh_token/"
 TOKEN_CODE_ADVICE = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from source_tiktok_organic.backoff import TikTokBackoff
 from source_tiktok_organic.business.errors import is_rate_limited
+from source_tiktok_organic.core.backoff import TikTokBackoff
 
 # "Rate limit" page of the API for Business docs: after code 40100 wait about 5 minutes.
 RATE_LIMIT_WAIT_SECONDS = 300.0

@@ -11,8 +11,8 @@ from source_tiktok_organic.business.errors import BusinessErrorHandler
 from source_tiktok_organic.business.fields import PROFILE_STATS_FIELDS, json_list
 from source_tiktok_organic.business.records import to_profile
 from source_tiktok_organic.business.streams import API_PREFIX
-from source_tiktok_organic.errors import naming
-from source_tiktok_organic.profile_counters import READER, ProfileCounters
+from source_tiktok_organic.core.counters import READER, ProfileCounters
+from source_tiktok_organic.core.errors import naming
 
 
 class BusinessProfileCounters(ProfileCounters):

@@ -8,8 +8,8 @@ from typing import Any
 
 import requests
 
-from source_tiktok_organic.errors import safe_text, traced_error, unencodable_text_at
-from source_tiktok_organic.numbers import whole_number
+from source_tiktok_organic.core.errors import safe_text, traced_error, unencodable_text_at
+from source_tiktok_organic.core.numbers import whole_number
 
 LOG_ID_HEADER = "X-Tt-Logid"
 OK = 0

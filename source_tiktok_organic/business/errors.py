@@ -15,7 +15,7 @@ from source_tiktok_organic.business.envelope import (
     BusinessEnvelope,
     read_business_envelope,
 )
-from source_tiktok_organic.errors import (
+from source_tiktok_organic.core.errors import (
     INVALID_TEXT,
     MALFORMED,
     RATE_LIMITED,
@@ -25,7 +25,7 @@ from source_tiktok_organic.errors import (
     Policy,
     TikTokErrorHandler,
 )
-from source_tiktok_organic.transport import redirect_target
+from source_tiktok_organic.core.transport import redirect_target
 
 REAUTHORIZE = (
     "re-authorize the account in your TikTok API for Business app and paste the new refresh "

@@ -20,10 +20,10 @@ from source_tiktok_organic.business.fields import json_list
 from source_tiktok_organic.business.records import insight_array
 from source_tiktok_organic.business.streams import BusinessStream
 from source_tiktok_organic.business.unavailable import honest_row
-from source_tiktok_organic.cursor import ISO_DATE
-from source_tiktok_organic.errors import config_error, naming, traced_error
-from source_tiktok_organic.records import conform
-from source_tiktok_organic.streams.base import SNAPSHOT_FIELD, GuardedState, SnapshotStream
+from source_tiktok_organic.core.cursor import ISO_DATE
+from source_tiktok_organic.core.errors import config_error, naming, traced_error
+from source_tiktok_organic.core.records import conform
+from source_tiktok_organic.core.streams import SNAPSHOT_FIELD, GuardedState, SnapshotStream
 
 INSIGHTS_SCOPE = "user.insights"
 # business/get reaches at most 60 days back; TikTok fills a day in 24-48 h late, so each sync

@@ -12,7 +12,7 @@ from typing import Any
 
 from source_tiktok_organic.business.shares import SHARE_FIELDS, checked_share, on_one_scale
 from source_tiktok_organic.business.unavailable import honest_row
-from source_tiktok_organic.records import conform
+from source_tiktok_organic.core.records import conform
 
 PROFILE_COLUMNS = {
     "profile_image": "avatar_url",

@@ -19,14 +19,18 @@ from source_tiktok_organic.business.envelope import business_data
 from source_tiktok_organic.business.errors import BusinessErrorHandler
 from source_tiktok_organic.business.fields import POST_FIELD_SCOPES, PROFILE_FIELD_SCOPES, json_list
 from source_tiktok_organic.business.records import VIDEO_COLUMNS, to_profile, to_video
-from source_tiktok_organic.errors import naming
-from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, VIDEO_LIST_SCOPE, granted_fields
-from source_tiktok_organic.list_streams import VIDEO_STATS, VIDEOS, ListSource
-from source_tiktok_organic.pagination import VideoPage, to_video_page
-from source_tiktok_organic.streams.base import SyncContext, TikTokStream
-from source_tiktok_organic.streams.profile import UserInfo
-from source_tiktok_organic.video_list import PageRequest
-from source_tiktok_organic.windows import PAGE_SIZE
+from source_tiktok_organic.core.errors import naming
+from source_tiktok_organic.core.list_streams import VIDEO_STATS, VIDEOS, ListSource
+from source_tiktok_organic.core.pagination import VideoPage, to_video_page
+from source_tiktok_organic.core.streams import SyncContext, TikTokStream
+from source_tiktok_organic.core.video_list import PageRequest
+from source_tiktok_organic.core.windows import PAGE_SIZE
+from source_tiktok_organic.creator.fields import (
+    VIDEO_COUNT_FIELDS,
+    VIDEO_LIST_SCOPE,
+    granted_fields,
+)
+from source_tiktok_organic.creator.profile import UserInfo
 
 API_PREFIX = "/open_api/v1.3/"
 # What a post's history keeps: the common counts, then the insights that change over time.

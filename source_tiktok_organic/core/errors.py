@@ -20,8 +20,8 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
 )
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.deadlines import read_body
-from source_tiktok_organic.transport import (
+from source_tiktok_organic.core.deadlines import read_body
+from source_tiktok_organic.core.transport import (
     DEFAULT_API_HOST,
     redirect_target,
     unreachable_failure_type,
@@ -30,7 +30,7 @@ from source_tiktok_organic.transport import (
 )
 
 if TYPE_CHECKING:  # the backoff reads this module's policies: no import at run time
-    from source_tiktok_organic.backoff import TikTokBackoff
+    from source_tiktok_organic.core.backoff import TikTokBackoff
 
 MAX_RETRIES = 8
 WAITED = frozenset({ResponseAction.RETRY, ResponseAction.RATE_LIMITED})  # backoff comes first

@@ -8,16 +8,16 @@ from typing import Any
 
 import requests
 
-from source_tiktok_organic.answers import answer_data
-from source_tiktok_organic.backoff import TikTokBackoff
-from source_tiktok_organic.errors import TikTokErrorHandler, naming_log_id, read_envelope
-from source_tiktok_organic.fields import VIDEO_COUNT_FIELDS, VIDEO_FIELDS, VIDEO_LIST_SCOPE
-from source_tiktok_organic.list_streams import VIDEO_STATS, VIDEOS, ListSource
-from source_tiktok_organic.pagination import VideoPage, to_video_page
-from source_tiktok_organic.records import conform
-from source_tiktok_organic.streams.base import SyncContext
-from source_tiktok_organic.video_list import PageRequest
-from source_tiktok_organic.windows import PAGE_SIZE
+from source_tiktok_organic.core.backoff import TikTokBackoff
+from source_tiktok_organic.core.errors import TikTokErrorHandler, naming_log_id, read_envelope
+from source_tiktok_organic.core.list_streams import VIDEO_STATS, VIDEOS, ListSource
+from source_tiktok_organic.core.pagination import VideoPage, to_video_page
+from source_tiktok_organic.core.records import conform
+from source_tiktok_organic.core.streams import SyncContext
+from source_tiktok_organic.core.video_list import PageRequest
+from source_tiktok_organic.core.windows import PAGE_SIZE
+from source_tiktok_organic.creator.answers import answer_data
+from source_tiktok_organic.creator.fields import VIDEO_COUNT_FIELDS, VIDEO_FIELDS, VIDEO_LIST_SCOPE
 
 
 class CreatorVideoList:

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from airbyte_cdk.models import AirbyteStream, ConfiguredAirbyteCatalog
 
-from source_tiktok_organic.errors import config_error
+from source_tiktok_organic.core.errors import config_error
 
 T = TypeVar("T")
 EXPECTED = {

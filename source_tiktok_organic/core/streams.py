@@ -16,18 +16,24 @@ from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 
-from source_tiktok_organic.auth import TikTokAuthenticator
-from source_tiktok_organic.backoff import TikTokBackoff
-from source_tiktok_organic.config import Settings
-from source_tiktok_organic.cursor import EVER, ISO_DATETIME, CursorGuard, CursorKind, StateCursors
-from source_tiktok_organic.deadlines import bound_answers
-from source_tiktok_organic.errors import TikTokErrorHandler, config_error
-from source_tiktok_organic.fields import granted_fields
-from source_tiktok_organic.profile_counters import ProfileCounters
-from source_tiktok_organic.progress import Progress
-from source_tiktok_organic.state import SNAPSHOT_FIELD, parse_snapshot_state
-from source_tiktok_organic.transport import request_kwargs
-from source_tiktok_organic.waiting import WaitAllowance
+from source_tiktok_organic.core.auth import TikTokAuthenticator
+from source_tiktok_organic.core.backoff import TikTokBackoff
+from source_tiktok_organic.core.config import Settings
+from source_tiktok_organic.core.counters import ProfileCounters
+from source_tiktok_organic.core.cursor import (
+    EVER,
+    ISO_DATETIME,
+    CursorGuard,
+    CursorKind,
+    StateCursors,
+)
+from source_tiktok_organic.core.deadlines import bound_answers
+from source_tiktok_organic.core.errors import TikTokErrorHandler, config_error
+from source_tiktok_organic.core.progress import Progress
+from source_tiktok_organic.core.state import SNAPSHOT_FIELD, parse_snapshot_state
+from source_tiktok_organic.core.transport import request_kwargs
+from source_tiktok_organic.core.waiting import WaitAllowance
+from source_tiktok_organic.creator.fields import granted_fields
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from typing import Any
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.cursor import CLOCK_SKEW_SECONDS, EARLIEST_VIDEO
-from source_tiktok_organic.errors import naming_log_id, traced_error
+from source_tiktok_organic.core.cursor import CLOCK_SKEW_SECONDS, EARLIEST_VIDEO
+from source_tiktok_organic.core.errors import naming_log_id, traced_error
 
 MAX_STALLS = 3
 # Ids kept to drop duplicates, per walk. In a walk a video comes back only in the second each

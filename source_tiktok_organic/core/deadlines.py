@@ -25,7 +25,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from source_tiktok_organic.numbers import whole_number
+from source_tiktok_organic.core.numbers import whole_number
 
 BODY_CHUNK = 64 * 1024
 MIB = 1024 * 1024

@@ -8,7 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from source_tiktok_organic.errors import traced_error
+from source_tiktok_organic.core.errors import traced_error
 
 EXACT_TYPES: Mapping[str, type] = {
     "string": str,

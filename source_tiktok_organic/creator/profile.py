@@ -10,18 +10,18 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.core import StreamData
 
-from source_tiktok_organic.answers import profile_user, read_answer
-from source_tiktok_organic.fields import (
-    BASIC_SCOPE,
-    STATS_FIELDS,
-    STATS_SCOPE,
-    USER_FIELD_SCOPES,
-)
-from source_tiktok_organic.streams.base import (
+from source_tiktok_organic.core.streams import (
     SNAPSHOT_FIELD,
     SnapshotStream,
     SyncContext,
     TikTokStream,
+)
+from source_tiktok_organic.creator.answers import profile_user, read_answer
+from source_tiktok_organic.creator.fields import (
+    BASIC_SCOPE,
+    STATS_FIELDS,
+    STATS_SCOPE,
+    USER_FIELD_SCOPES,
 )
 
 

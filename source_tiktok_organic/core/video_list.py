@@ -19,11 +19,11 @@ from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator impor
 from airbyte_cdk.sources.streams.http import HttpClient
 from airbyte_cdk.sources.types import Record, StreamSlice
 
-from source_tiktok_organic.errors import traced_error
-from source_tiktok_organic.pagination import VideoPage, VideoPager, create_time_of
-from source_tiktok_organic.progress import Progress
-from source_tiktok_organic.transport import request_kwargs
-from source_tiktok_organic.windows import PAGE_SIZE, Window
+from source_tiktok_organic.core.errors import traced_error
+from source_tiktok_organic.core.pagination import VideoPage, VideoPager, create_time_of
+from source_tiktok_organic.core.progress import Progress
+from source_tiktok_organic.core.transport import request_kwargs
+from source_tiktok_organic.core.windows import PAGE_SIZE, Window
 
 # A list may bring more videos than the profile counted when the sync started (videos posted
 # meanwhile, a count that lags), but not more than twice as many plus a few pages: a list that

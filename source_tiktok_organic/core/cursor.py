@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from source_tiktok_organic.numbers import whole_number
+from source_tiktok_organic.core.numbers import whole_number
 
 # No video is older than TikTok's merger with musical.ly (2014) or newer than now, give or take
 # the clock skew between TikTok's clock and this machine's.

@@ -19,7 +19,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
-from source_tiktok_organic.errors import config_error
+from source_tiktok_organic.core.errors import config_error
 
 LOOPBACK_HOSTS = frozenset({"localhost"})
 

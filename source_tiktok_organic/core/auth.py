@@ -19,10 +19,10 @@ from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now, ab_datetime_parse
 
-from source_tiktok_organic.backoff import doubling_wait
-from source_tiktok_organic.deadlines import bounded_session, read_body
-from source_tiktok_organic.errors import config_error, traced_error
-from source_tiktok_organic.grant import (
+from source_tiktok_organic.core.backoff import doubling_wait
+from source_tiktok_organic.core.deadlines import bounded_session, read_body
+from source_tiktok_organic.core.errors import config_error, traced_error
+from source_tiktok_organic.core.grant import (
     access_token_of,
     account_id,
     parse_scopes,
@@ -30,7 +30,7 @@ from source_tiktok_organic.grant import (
     usable_refresh_token,
     warn_if_refresh_token_ends_soon,
 )
-from source_tiktok_organic.session import (
+from source_tiktok_organic.core.session import (
     CREDENTIALS_FINGERPRINT,
     SESSION,
     fingerprint,
@@ -38,7 +38,7 @@ from source_tiktok_organic.session import (
     saved_account,
     saved_session,
 )
-from source_tiktok_organic.transport import (
+from source_tiktok_organic.core.transport import (
     redirect_target,
     unreachable_failure_type,
     unreachable_message,

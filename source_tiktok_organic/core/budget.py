@@ -22,7 +22,7 @@ from airbyte_cdk.sources.streams.call_rate import (
     Rate,
 )
 
-from source_tiktok_organic.config import BUSINESS, CREATOR, Settings
+from source_tiktok_organic.core.config import BUSINESS, CREATOR, Settings
 
 RATE_LIMITED_ENDPOINTS = {
     CREATOR: ("/v2/user/info/", "/v2/video/list/"),

@@ -14,16 +14,16 @@ from typing import Any
 import requests
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 
-from source_tiktok_organic.answers import profile_user, read_answer
-from source_tiktok_organic.auth import TikTokAuthenticator
-from source_tiktok_organic.backoff import TikTokBackoff
-from source_tiktok_organic.client import owned_client
-from source_tiktok_organic.config import Settings
-from source_tiktok_organic.errors import TikTokErrorHandler
-from source_tiktok_organic.fields import STATS_FIELDS, STATS_SCOPE
-from source_tiktok_organic.progress import Progress
-from source_tiktok_organic.transport import request_kwargs
-from source_tiktok_organic.waiting import WaitAllowance
+from source_tiktok_organic.core.auth import TikTokAuthenticator
+from source_tiktok_organic.core.backoff import TikTokBackoff
+from source_tiktok_organic.core.client import owned_client
+from source_tiktok_organic.core.config import Settings
+from source_tiktok_organic.core.errors import TikTokErrorHandler
+from source_tiktok_organic.core.progress import Progress
+from source_tiktok_organic.core.transport import request_kwargs
+from source_tiktok_organic.core.waiting import WaitAllowance
+from source_tiktok_organic.creator.answers import profile_user, read_answer
+from source_tiktok_organic.creator.fields import STATS_FIELDS, STATS_SCOPE
 
 COUNTER_FIELDS = ("open_id", *STATS_FIELDS)
 READER = "user_stats"  # the stream its logs and errors are about

@@ -12,7 +12,7 @@ from typing import Any
 
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 
-from source_tiktok_organic.numbers import whole_number
+from source_tiktok_organic.core.numbers import whole_number
 
 # An expires_in outside this range is unusable (0, negative, 1e20, "abc"): the token is taken to
 # live DEFAULT_TOKEN_LIFE, TikTok's newest documented access-token life, and a token TikTok

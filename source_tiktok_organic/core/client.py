@@ -13,7 +13,7 @@ from airbyte_cdk.sources.streams.http import HttpClient
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
 from requests.auth import AuthBase
 
-from source_tiktok_organic.deadlines import bound_answers
+from source_tiktok_organic.core.deadlines import bound_answers
 
 
 def owned_client(

@@ -31,32 +31,32 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, Err
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.client import owned_client
-from source_tiktok_organic.cursor import (
+from source_tiktok_organic.core.client import owned_client
+from source_tiktok_organic.core.cursor import (
     EARLIEST_VIDEO,
     EPOCH_MILLISECONDS,
     EPOCH_SECONDS,
     ISO_DATETIME,
 )
-from source_tiktok_organic.errors import config_error
-from source_tiktok_organic.list_state import SnapshotCursor, VideoCursor
-from source_tiktok_organic.pagination import describe_time, lookback_floor
-from source_tiktok_organic.state import (
+from source_tiktok_organic.core.errors import config_error
+from source_tiktok_organic.core.list_state import SnapshotCursor, VideoCursor
+from source_tiktok_organic.core.pagination import describe_time, lookback_floor
+from source_tiktok_organic.core.state import (
     CURSOR_FIELD,
     RESUME_BEFORE,
     RESUME_NEWEST,
     SNAPSHOT_FIELD,
     parse_video_state,
 )
-from source_tiktok_organic.streams.base import SyncContext
-from source_tiktok_organic.video_list import (
+from source_tiktok_organic.core.streams import SyncContext
+from source_tiktok_organic.core.video_list import (
     ListApi,
     ListWalk,
     WalkBound,
     WindowGenerator,
     WindowPartition,
 )
-from source_tiktok_organic.windows import Window, cut, needs_cut, one_window
+from source_tiktok_organic.core.windows import Window, cut, needs_cut, one_window
 
 VIDEOS = "videos"
 VIDEO_STATS = "video_stats"

@@ -28,8 +28,8 @@ from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_sta
 from airbyte_cdk.sources.types import Record
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
-from source_tiktok_organic.cursor import EPOCH_SECONDS, CursorGuard
-from source_tiktok_organic.state import CURSOR_FIELD, SNAPSHOT_FIELD, parse_snapshot_state
+from source_tiktok_organic.core.cursor import EPOCH_SECONDS, CursorGuard
+from source_tiktok_organic.core.state import CURSOR_FIELD, SNAPSHOT_FIELD, parse_snapshot_state
 
 P = TypeVar("P", bound=Partition)
 

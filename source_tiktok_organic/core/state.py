@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from source_tiktok_organic.errors import config_error
-from source_tiktok_organic.numbers import whole_number
+from source_tiktok_organic.core.errors import config_error
+from source_tiktok_organic.core.numbers import whole_number
 
 CURSOR_FIELD = "create_time"
 SNAPSHOT_FIELD = "snapshot_at"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from source_tiktok_organic.config_file import (
+from source_tiktok_organic.core.config_file import (
     SAVE_CONFIG_ENV,
     move_over,
     saving_enabled,

@@ -11,7 +11,7 @@ from email.utils import parsedate_to_datetime
 import requests
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 
-from source_tiktok_organic.waiting import WaitAllowance
+from source_tiktok_organic.core.waiting import WaitAllowance
 
 BASE_SECONDS = 1.0
 CAP_SECONDS = 60.0

@@ -1,0 +1,1 @@
+"""What both APIs share: config, state, transport, limits, the list's read path, stream bases."""

@@ -1,0 +1,1 @@
+"""Creator mode: the Display API (Login Kit + video list)."""
