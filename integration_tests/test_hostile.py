@@ -18,7 +18,7 @@ from airbyte_cdk.utils import AirbyteTracedException
 from integration_tests.cli import Run, catalog_for, command_path, run_args, run_connector
 from integration_tests.conftest import config_for
 from source_tiktok_organic.core import auth as auth_module
-from source_tiktok_organic.core.auth import TikTokAuthenticator
+from source_tiktok_organic.creator.auth import CreatorAuthenticator
 from tiktok_emulator import TikTokEmulator, generate_dataset
 
 
@@ -423,7 +423,7 @@ def test_given_a_token_answer_past_its_deadline_then_it_is_not_asked_again_and_s
     monkeypatch.setattr(auth_module, "TOKEN_ANSWER_SECONDS", 1.0)
     setattr(emulator.faults, fault, 1)
     config = config_for(emulator)
-    authenticator = TikTokAuthenticator(config, config["api_base_url"], 0.5)
+    authenticator = CreatorAuthenticator(config, config["api_base_url"], 0.5)
     with pytest.raises(AirbyteTracedException) as raised:
         authenticator.get_access_token()
     assert said in raised.value.message
@@ -437,6 +437,6 @@ def test_given_token_headers_that_drip_then_they_are_waited_for_as_the_new_token
     emulator.faults.drip_token_heads = 1
     emulator.faults.drip_seconds = 0.01  # about 2 s for the status line and headers
     config = config_for(emulator)
-    authenticator = TikTokAuthenticator(config, config["api_base_url"], 0.5)
+    authenticator = CreatorAuthenticator(config, config["api_base_url"], 0.5)
     assert authenticator.get_access_token()
     assert emulator.counts["/v2/oauth/token/"] == 1

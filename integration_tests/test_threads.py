@@ -12,11 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 from typing import Any, TypeVar
 
-from source_tiktok_organic.core.auth import TikTokAuthenticator
 from source_tiktok_organic.core.budget import tiktok_api_budget
 from source_tiktok_organic.core.config import parse_settings
-from source_tiktok_organic.core.counters import ProfileCounters
 from source_tiktok_organic.core.progress import Progress
+from source_tiktok_organic.core.waiting import WaitAllowance
+from source_tiktok_organic.creator.auth import CreatorAuthenticator
+from source_tiktok_organic.creator.mode import creator_api
+from source_tiktok_organic.creator.profile import CreatorCounters
 from tiktok_emulator import TikTokEmulator
 
 THREADS = 8
@@ -40,7 +42,7 @@ def test_given_threads_needing_a_token_at_once_then_one_refresh_serves_them_all(
 ) -> None:
     emulator.latency_ms = 200  # a slow token answer widens the race
     saved: list[dict[str, Any]] = []
-    auth = TikTokAuthenticator(config, emulator.url, 5, save_config=saved.append)
+    auth = CreatorAuthenticator(config, emulator.url, 5, save_config=saved.append)
     tokens = all_at_once(auth.get_access_token)
     assert len(set(tokens)) == 1
     assert emulator.counts["/v2/oauth/token/"] == 1
@@ -51,13 +53,13 @@ def test_given_threads_asking_for_the_counters_at_once_then_one_profile_call(
     emulator: TikTokEmulator, config: dict[str, Any]
 ) -> None:
     settings = parse_settings(config)
-    auth = TikTokAuthenticator(config, settings.api_base_url, settings.request_timeout)
+    auth = CreatorAuthenticator(config, settings.api_base_url, settings.request_timeout)
     auth.get_access_token()
     emulator.latency_ms = 200
     logger = logging.getLogger("test")
-    counters = ProfileCounters(
-        settings, auth, tiktok_api_budget(settings, lambda _: None), Progress(logger), logger
-    )
+    budget = tiktok_api_budget(settings, lambda _: None)
+    api = creator_api(settings, Progress(logger), WaitAllowance(), budget, auth)
+    counters = CreatorCounters(auth, api, logger)
     readings = all_at_once(counters.read)
     assert all(reading == readings[0] for reading in readings)
     assert readings[0] is not None

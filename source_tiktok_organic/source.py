@@ -36,22 +36,24 @@ from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
+from source_tiktok_organic.business.mode import BUSINESS_MODE
 from source_tiktok_organic.core.backoff import reword_cdk_waits
 from source_tiktok_organic.core.budget import tiktok_api_budget
-from source_tiktok_organic.core.config import parse_settings, unknown_fields
+from source_tiktok_organic.core.config import BUSINESS, CREATOR, parse_settings, unknown_fields
 from source_tiktok_organic.core.config_file import ConfigFile
 from source_tiktok_organic.core.config_recovery import recover_config
 from source_tiktok_organic.core.inputs import check_catalog, read_input
 from source_tiktok_organic.core.list_state import InOrderMessages
 from source_tiktok_organic.core.list_streams import LIST_STREAMS, ListStreams
+from source_tiktok_organic.core.mode import AccountMode
 from source_tiktok_organic.core.progress import Progress
-from source_tiktok_organic.core.streams import SyncContext
+from source_tiktok_organic.core.streams import ApiStream, SyncContext, UserStats
 from source_tiktok_organic.core.waiting import WaitAllowance
 from source_tiktok_organic.creator.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
-from source_tiktok_organic.creator.profile import UserInfo, UserStats
-from source_tiktok_organic.modes import MODES, AccountMode
+from source_tiktok_organic.creator.mode import CREATOR_MODE
 
 REQUIRED_SCOPES = (BASIC_SCOPE, VIDEO_LIST_SCOPE)
+MODES = {CREATOR: CREATOR_MODE, BUSINESS: BUSINESS_MODE}  # the one place a mode is chosen
 
 
 class SourceTiktokOrganic(AbstractSource):
@@ -91,7 +93,8 @@ class SourceTiktokOrganic(AbstractSource):
     ) -> tuple[bool, Any]:
         """Refreshes the token, checks the scopes and reads the profile once."""
         streams = self.streams(config)
-        user_info = next(stream for stream in streams if isinstance(stream, UserInfo))
+        user_info = next(stream for stream in streams if stream.name == "user_info")
+        assert isinstance(user_info, ApiStream)
         granted = user_info.granted_scopes()
         missing = [scope for scope in REQUIRED_SCOPES if scope not in granted]
         if missing:
@@ -248,20 +251,15 @@ class SourceTiktokOrganic(AbstractSource):
         progress = Progress(logging.getLogger("airbyte.streams.videos"))
         budget = tiktok_api_budget(settings, progress.waiting_for_budget)
         waiting = WaitAllowance()
+        api = mode.api(settings, progress, waiting, budget, auth)
         context = SyncContext(
             settings=settings,
             auth=auth,
+            api=api,
             budget=budget,
             progress=progress,
             snapshot_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
-            counters=mode.counters(
-                settings,
-                auth,
-                budget,
-                progress,
-                logging.getLogger("airbyte.streams.user_stats"),
-                waiting,
-            ),
+            counters=mode.counters(auth, api, logging.getLogger("airbyte.streams.user_stats")),
             waiting=waiting,
         )
         return context, mode

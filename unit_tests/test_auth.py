@@ -13,13 +13,9 @@ from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from source_tiktok_organic.core import auth as auth_module
-from source_tiktok_organic.core.auth import (
-    TOKEN_ANSWER_SECONDS,
-    TOKEN_ATTEMPTS,
-    TikTokAuthenticator,
-    token_error,
-)
+from source_tiktok_organic.core.auth import TOKEN_ANSWER_SECONDS, TOKEN_ATTEMPTS
 from source_tiktok_organic.core.grant import parse_scopes
+from source_tiktok_organic.creator.auth import CreatorAuthenticator, token_error
 from unit_tests.conftest import (
     ACCESS_TOKEN,
     API,
@@ -41,7 +37,7 @@ def control_configs(captured: str) -> list[dict[str, Any]]:
 
 
 def test_when_refreshing_then_form_body_uses_client_key_and_refresh_grant(tiktok: Any) -> None:
-    TikTokAuthenticator(make_config(), API, 5).get_access_token()
+    CreatorAuthenticator(make_config(), API, 5).get_access_token()
     request = tiktok.last_request
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert parse_qs(request.text) == {
@@ -56,7 +52,7 @@ def test_given_rotated_refresh_token_when_refreshing_then_control_message_carrie
     tiktok: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = make_config()
-    TikTokAuthenticator(config, API, 5).get_access_token()
+    CreatorAuthenticator(config, API, 5).get_access_token()
     rotated, complete = control_configs(capsys.readouterr().out)
     assert rotated["refresh_token"] == complete["refresh_token"] == ROTATED_REFRESH_TOKEN
     assert "access_token" not in rotated["oauth_session"]  # sent before the rest is read
@@ -74,7 +70,7 @@ def test_given_still_valid_token_in_config_when_starting_then_no_refresh_and_no_
         "open_id": "open-id-creator",
         "credentials_sha256": credentials(make_config()),
     }
-    auth = TikTokAuthenticator(make_config(oauth_session=session), API, 5)
+    auth = CreatorAuthenticator(make_config(oauth_session=session), API, 5)
     assert auth.get_access_token() == "still-valid"
     assert auth.granted_scopes() == {"user.info.basic", "video.list"}
     assert not tiktok.called
@@ -96,7 +92,7 @@ def test_given_valid_session_of_another_refresh_token_when_starting_then_the_ent
     if fingerprinted_token:
         session["credentials_sha256"] = credentials(make_config(refresh_token=fingerprinted_token))
     config = make_config(oauth_session=session)
-    auth = TikTokAuthenticator(config, API, 5)
+    auth = CreatorAuthenticator(config, API, 5)
     assert auth.get_access_token() == ACCESS_TOKEN
     assert parse_qs(tiktok.request_history[0].text)["refresh_token"] == [REFRESH_TOKEN]
     assert config["oauth_session"]["credentials_sha256"] == credentials(config)
@@ -114,7 +110,7 @@ def test_given_a_wrong_refresh_token_and_a_valid_session_when_checking_then_inva
         "scope": "user.info.basic,video.list",
         "credentials_sha256": credentials(make_config(refresh_token="the-token-before-the-edit")),
     }
-    auth = TikTokAuthenticator(make_config(oauth_session=session, refresh_token="typo"), API, 5)
+    auth = CreatorAuthenticator(make_config(oauth_session=session, refresh_token="typo"), API, 5)
     with pytest.raises(AirbyteTracedException) as raised:
         auth.get_access_token()
     assert raised.value.failure_type == FailureType.config_error
@@ -126,7 +122,7 @@ def test_given_tiktok_keeps_the_refresh_token_then_the_session_is_tied_to_the_sa
 ) -> None:
     requests_mock.post(TOKEN_URL, json=token_body(refresh_token=""))
     config = make_config()
-    auth = TikTokAuthenticator(config, API, 5)
+    auth = CreatorAuthenticator(config, API, 5)
     auth.get_access_token()
     assert config["refresh_token"] == REFRESH_TOKEN
     assert config["oauth_session"]["credentials_sha256"] == credentials(make_config())
@@ -144,7 +140,7 @@ def test_given_tiktok_keeps_the_refresh_token_then_the_session_is_tied_to_the_sa
 def test_given_expired_unknown_or_garbled_session_when_starting_then_refreshes(
     tiktok: Any, session: dict
 ) -> None:
-    auth = TikTokAuthenticator(make_config(oauth_session=session), API, 5)
+    auth = CreatorAuthenticator(make_config(oauth_session=session), API, 5)
     assert auth.get_access_token() == ACCESS_TOKEN
     assert tiktok.call_count == 1
 
@@ -166,7 +162,7 @@ def test_given_token_error_with_http_200_when_refreshing_then_config_error_with_
         json={"error": category, "error_description": "nope", "log_id": "log-token-7"},
     )
     with pytest.raises(AirbyteTracedException) as raised:
-        TikTokAuthenticator(make_config(), API, 5).get_access_token()
+        CreatorAuthenticator(make_config(), API, 5).get_access_token()
     assert raised.value.failure_type == FailureType.config_error
     assert needle in raised.value.message
     assert "log-token-7" in raised.value.message
@@ -180,7 +176,7 @@ def test_given_token_error_with_http_400_when_refreshing_then_same_config_error(
         TOKEN_URL, status_code=400, json={"error": "invalid_grant", "log_id": "log-9"}
     )
     with pytest.raises(AirbyteTracedException) as raised:
-        TikTokAuthenticator(make_config(), API, 5).get_access_token()
+        CreatorAuthenticator(make_config(), API, 5).get_access_token()
     assert raised.value.failure_type == FailureType.config_error
     assert "log-9" in raised.value.message
 
@@ -198,7 +194,7 @@ def test_given_unreadable_or_transient_token_answer_when_refreshing_then_transie
 ) -> None:
     requests_mock.post(TOKEN_URL, **response)
     with pytest.raises(AirbyteTracedException) as raised:
-        TikTokAuthenticator(make_config(), API, 5).get_access_token()
+        CreatorAuthenticator(make_config(), API, 5).get_access_token()
     assert raised.value.failure_type == FailureType.transient_error
 
 
@@ -206,18 +202,18 @@ def test_given_token_endpoint_5xx_then_recovers_when_refreshing_then_retried(
     requests_mock: Any,
 ) -> None:
     requests_mock.post(TOKEN_URL, [{"status_code": 503}, {"json": token_body()}])
-    assert TikTokAuthenticator(make_config(), API, 5).get_access_token() == ACCESS_TOKEN
+    assert CreatorAuthenticator(make_config(), API, 5).get_access_token() == ACCESS_TOKEN
 
 
 def test_given_rotation_when_logging_then_new_refresh_token_is_masked(tiktok: Any) -> None:
-    TikTokAuthenticator(make_config(), API, 5).get_access_token()
+    CreatorAuthenticator(make_config(), API, 5).get_access_token()
     assert ROTATED_REFRESH_TOKEN not in filter_secrets(f"leak {ROTATED_REFRESH_TOKEN}")
     assert ACCESS_TOKEN not in filter_secrets(f"leak {ACCESS_TOKEN}")
 
 
 def test_given_token_response_then_scopes_and_open_id_are_kept(tiktok: Any) -> None:
     tiktok.post(TOKEN_URL, json=token_body(scope="video.list, user.info.basic"))
-    auth = TikTokAuthenticator(make_config(), API, 5)
+    auth = CreatorAuthenticator(make_config(), API, 5)
     assert auth.granted_scopes() == {"video.list", "user.info.basic"}
     assert auth.open_id() == "open-id-creator"
 
@@ -239,7 +235,7 @@ def test_given_token_endpoint_down_when_refreshing_then_gives_up_soon_as_transie
 ) -> None:
     requests_mock.post(TOKEN_URL, **failure)
     with pytest.raises(AirbyteTracedException) as raised:
-        TikTokAuthenticator(make_config(), API, 5).get_access_token()
+        CreatorAuthenticator(make_config(), API, 5).get_access_token()
     assert raised.value.failure_type == FailureType.transient_error
     assert "api_base_url" in raised.value.message
     assert requests_mock.call_count == TOKEN_ATTEMPTS
@@ -248,7 +244,7 @@ def test_given_token_endpoint_down_when_refreshing_then_gives_up_soon_as_transie
 
 def test_when_refreshing_then_the_token_request_has_a_timeout(requests_mock: Any) -> None:
     requests_mock.post(TOKEN_URL, json=token_body())
-    TikTokAuthenticator(make_config(), API, 7).get_access_token()
+    CreatorAuthenticator(make_config(), API, 7).get_access_token()
     assert requests_mock.last_request.timeout == (7, TOKEN_ANSWER_SECONDS)
 
 
@@ -258,7 +254,7 @@ def test_given_a_token_answer_that_times_out_then_it_is_not_asked_again(
     """The call reached TikTok, which may have rotated the token: a retry would be refused."""
     requests_mock.post(TOKEN_URL, [{"exc": requests.ReadTimeout}, {"json": token_body()}])
     with pytest.raises(AirbyteTracedException) as raised:
-        TikTokAuthenticator(make_config(), API, 7).get_access_token()
+        CreatorAuthenticator(make_config(), API, 7).get_access_token()
     assert "did not arrive within 120 s" in raised.value.message
     assert "may have rotated the refresh token" in raised.value.message
     assert raised.value.failure_type == FailureType.transient_error
@@ -278,7 +274,7 @@ def test_given_a_token_host_that_refuses_then_the_error_names_it_and_a_custom_on
         exc=requests.ConnectionError(MaxRetryError(None, api_base_url, refused)),  # type: ignore[arg-type]
     )
     with pytest.raises(AirbyteTracedException) as raised:
-        TikTokAuthenticator(make_config(), api_base_url, 5).get_access_token()
+        CreatorAuthenticator(make_config(), api_base_url, 5).get_access_token()
     assert raised.value.failure_type == FailureType(failure)
     host = api_base_url.removeprefix("https://")
     assert f"Could not connect to {host}: it refused the connection" in raised.value.message
@@ -288,7 +284,7 @@ def test_given_a_token_host_that_refuses_then_the_error_names_it_and_a_custom_on
 def test_given_a_rotation_then_the_rotated_config_is_handed_to_the_saver(tiktok: Any) -> None:
     saved: list[dict[str, Any]] = []
     config = make_config()
-    TikTokAuthenticator(
+    CreatorAuthenticator(
         config, API, 5, save_config=lambda c: saved.append(dict(c))
     ).get_access_token()
     assert [c["refresh_token"] for c in saved] == [ROTATED_REFRESH_TOKEN] * 2
@@ -304,7 +300,7 @@ def test_given_the_token_endpoint_redirects_then_the_secret_is_not_sent_there(
     )
     requests_mock.post("https://evil.example/t", json=token_body())
     with pytest.raises(AirbyteTracedException) as raised:
-        TikTokAuthenticator(make_config(), API, 5).get_access_token()
+        CreatorAuthenticator(make_config(), API, 5).get_access_token()
     assert raised.value.failure_type == FailureType.config_error
     assert f"HTTP {status}, a redirect to evil.example" in raised.value.message
     assert [r.url for r in requests_mock.request_history] == [TOKEN_URL]
@@ -318,7 +314,7 @@ def test_given_an_unusable_expires_in_then_the_rotated_token_is_still_emitted_wi
     expires_in: Any,
 ) -> None:
     requests_mock.post(TOKEN_URL, json=token_body(expires_in=expires_in))
-    auth = TikTokAuthenticator(make_config(), API, 5)
+    auth = CreatorAuthenticator(make_config(), API, 5)
     assert auth.get_access_token() == ACCESS_TOKEN
     emitted = control_configs(capsys.readouterr().out)[-1]
     assert emitted["refresh_token"] == ROTATED_REFRESH_TOKEN
@@ -334,7 +330,7 @@ def test_given_a_usable_expires_in_then_it_is_the_tokens_life(
 ) -> None:
     requests_mock.post(TOKEN_URL, json=token_body(expires_in=expires_in))
     config = make_config()
-    TikTokAuthenticator(config, API, 5).get_access_token()
+    CreatorAuthenticator(config, API, 5).get_access_token()
     assert config["oauth_session"]["expires_in"] == seconds
 
 
@@ -342,7 +338,7 @@ def test_given_a_short_lived_token_then_it_is_used_for_half_its_life_not_refresh
     requests_mock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     requests_mock.post(TOKEN_URL, json=token_body(expires_in=120))
-    auth = TikTokAuthenticator(make_config(), API, 5)
+    auth = CreatorAuthenticator(make_config(), API, 5)
     issued = ab_datetime_now()
     for _ in range(20):
         auth.get_access_token()
@@ -387,7 +383,7 @@ def test_given_a_token_endpoint_that_keeps_failing_then_the_error_says_how_and_h
 ) -> None:
     requests_mock.post(TOKEN_URL, **fault)
     with pytest.raises(AirbyteTracedException) as raised:
-        TikTokAuthenticator(make_config(), API, 7).get_access_token()
+        CreatorAuthenticator(make_config(), API, 7).get_access_token()
     assert said in raised.value.message
     assert f"Gave up after {TOKEN_ATTEMPTS} attempts." in raised.value.message
     assert raised.value.failure_type == FailureType.transient_error
@@ -400,7 +396,7 @@ def test_given_a_token_answer_naming_a_passing_fault_then_asked_again_and_the_gr
     requests_mock.post(
         TOKEN_URL, [{"json": {"error": category, "log_id": "l"}}, {"json": token_body()}]
     )
-    assert TikTokAuthenticator(make_config(), API, 5).get_access_token() == ACCESS_TOKEN
+    assert CreatorAuthenticator(make_config(), API, 5).get_access_token() == ACCESS_TOKEN
     assert requests_mock.call_count == 2
 
 
@@ -422,7 +418,7 @@ def test_given_the_refresh_tokens_life_left_then_a_warning_only_within_14_days(
     requests_mock: Any, caplog: pytest.LogCaptureFixture, left: Any, warned: bool
 ) -> None:
     requests_mock.post(TOKEN_URL, json=token_body(refresh_expires_in=left))
-    TikTokAuthenticator(make_config(), API, 5).get_access_token()
+    CreatorAuthenticator(make_config(), API, 5).get_access_token()
     said = [r.getMessage() for r in caplog.records if "refresh token expires in" in r.getMessage()]
     assert bool(said) == warned
     if warned:
@@ -437,7 +433,7 @@ def test_given_every_token_answer_naming_a_passing_fault_then_the_last_one_is_re
 ) -> None:
     requests_mock.post(TOKEN_URL, json={"error": "server_error", "log_id": "log-5"})
     with pytest.raises(AirbyteTracedException) as raised:
-        TikTokAuthenticator(make_config(), API, 5).get_access_token()
+        CreatorAuthenticator(make_config(), API, 5).get_access_token()
     assert requests_mock.call_count == TOKEN_ATTEMPTS
     assert "(TikTok error 'server_error', log_id: log-5)" in str(raised.value.message)
 
@@ -448,7 +444,7 @@ def test_given_a_4xx_without_json_from_the_token_endpoint_then_the_host_field_is
 ) -> None:
     requests_mock.post(TOKEN_URL, status_code=status, text="Not Found")
     with pytest.raises(AirbyteTracedException) as raised:
-        TikTokAuthenticator(make_config(), API, 5).get_access_token()
+        CreatorAuthenticator(make_config(), API, 5).get_access_token()
     assert raised.value.failure_type == FailureType.config_error
     assert f"answered HTTP {status} without a JSON body" in str(raised.value.message)
     assert "Check 'api_base_url'" in str(raised.value.message)
@@ -481,7 +477,7 @@ def test_given_a_saved_session_when_a_credential_is_edited_then_check_asks_tikto
     """The Airbyte UI's "rotate the app secret, paste it, Test": a typo must fail the Test."""
     config = make_config(oauth_session=valid_session(make_config()))
     config.update(edit)
-    assert TikTokAuthenticator(config, API, 5).get_access_token() == ACCESS_TOKEN
+    assert CreatorAuthenticator(config, API, 5).get_access_token() == ACCESS_TOKEN
     assert tiktok.call_count == 1
 
 
@@ -493,7 +489,7 @@ def test_given_a_saved_session_when_the_api_host_changes_then_it_is_not_reused(
 ) -> None:
     requests_mock.post(host + "/v2/oauth/token/", json=token_body())
     config = make_config(oauth_session=valid_session(make_config()))
-    assert TikTokAuthenticator(config, host, 5).get_access_token() == ACCESS_TOKEN
+    assert CreatorAuthenticator(config, host, 5).get_access_token() == ACCESS_TOKEN
 
 
 def test_given_a_session_saved_by_the_previous_version_then_it_reads_and_is_renewed_once(
@@ -504,7 +500,7 @@ def test_given_a_session_saved_by_the_previous_version_then_it_reads_and_is_rene
     del legacy["credentials_sha256"]
     legacy["refresh_token_sha256"] = hashlib.sha256(REFRESH_TOKEN.encode()).hexdigest()
     config = make_config(oauth_session=legacy)
-    auth = TikTokAuthenticator(config, API, 5)
+    auth = CreatorAuthenticator(config, API, 5)
     assert auth.get_access_token() == ACCESS_TOKEN
     assert auth.open_id() == "open-id-creator"
     assert config["oauth_session"]["credentials_sha256"] == credentials(config)
@@ -513,7 +509,7 @@ def test_given_a_session_saved_by_the_previous_version_then_it_reads_and_is_rene
 
 def test_given_the_same_credentials_then_the_fingerprint_holds_no_secret(tiktok: Any) -> None:
     config = make_config()
-    TikTokAuthenticator(config, API, 5).get_access_token()
+    CreatorAuthenticator(config, API, 5).get_access_token()
     session_text = json.dumps(config["oauth_session"])
     assert CLIENT_SECRET not in session_text
     assert ROTATED_REFRESH_TOKEN not in session_text
@@ -526,7 +522,7 @@ def test_given_an_absurd_lifetime_then_the_rotated_token_is_kept_and_the_sync_go
 ) -> None:
     requests_mock.post(TOKEN_URL, json=token_body(**{field: life}))
     config = make_config()
-    assert TikTokAuthenticator(config, API, 5).get_access_token() == ACCESS_TOKEN
+    assert CreatorAuthenticator(config, API, 5).get_access_token() == ACCESS_TOKEN
     assert control_configs(capsys.readouterr().out)[-1]["refresh_token"] == ROTATED_REFRESH_TOKEN
 
 
@@ -547,7 +543,7 @@ def test_given_an_unusable_rotated_refresh_token_then_the_current_one_is_kept(
 ) -> None:
     requests_mock.post(TOKEN_URL, json=token_body(refresh_token=rotated))
     config = make_config()
-    auth = TikTokAuthenticator(config, API, 5)
+    auth = CreatorAuthenticator(config, API, 5)
     assert auth.get_access_token() == ACCESS_TOKEN
     assert config["refresh_token"] == REFRESH_TOKEN
     assert not auth.token_has_expired()  # the session belongs to the token kept
@@ -564,7 +560,7 @@ def test_given_an_unusable_access_token_then_the_rotated_refresh_token_was_saved
 ) -> None:
     requests_mock.post(TOKEN_URL, json=token_body(access_token=access_token))
     saved: list[dict[str, Any]] = []
-    auth = TikTokAuthenticator(
+    auth = CreatorAuthenticator(
         make_config(), API, 5, save_config=lambda c: saved.append(json.loads(json.dumps(c)))
     )
     with pytest.raises(AirbyteTracedException) as raised:
@@ -581,7 +577,7 @@ def test_given_a_saved_account_when_tiktok_issues_a_token_for_another_then_a_con
     config = make_config()
     config["oauth_session"] = valid_session(config, expires_at="2000-01-01T00:00:00Z")
     saved: list[dict[str, Any]] = []
-    auth = TikTokAuthenticator(
+    auth = CreatorAuthenticator(
         config, API, 5, save_config=lambda c: saved.append(json.loads(json.dumps(c)))
     )
     with pytest.raises(AirbyteTracedException) as raised:
@@ -605,7 +601,7 @@ def test_given_a_mid_sync_refresh_for_another_account_then_the_sync_stops(
         ],
     )
     config = make_config()
-    auth = TikTokAuthenticator(config, API, 5)
+    auth = CreatorAuthenticator(config, API, 5)
     assert auth.open_id() == "open-id-creator"
     with pytest.raises(AirbyteTracedException) as raised:
         auth.refresh_and_set_access_token()
@@ -621,7 +617,7 @@ def test_given_an_answer_naming_no_account_then_the_known_account_stays(
     requests_mock: Any,
 ) -> None:
     requests_mock.post(TOKEN_URL, [{"json": token_body()}, {"json": token_body(open_id=None)}])
-    auth = TikTokAuthenticator(make_config(), API, 5)
+    auth = CreatorAuthenticator(make_config(), API, 5)
     auth.get_access_token()
     auth.refresh_and_set_access_token()
     assert auth.open_id() == "open-id-creator"
@@ -644,7 +640,7 @@ def test_given_a_session_of_one_account_when_a_token_for_another_comes_then_it_i
     config = make_config(oauth_session=valid_session(make_config(), open_id="open-id-a"))
     config.update(edit)
     with pytest.raises(AirbyteTracedException) as raised:
-        TikTokAuthenticator(config, API, 5).get_access_token()
+        CreatorAuthenticator(config, API, 5).get_access_token()
     assert "open-id-b" in raised.value.message
     assert "open-id-a" in raised.value.message
     assert "remove 'oauth_session'" in raised.value.message
@@ -652,7 +648,7 @@ def test_given_a_session_of_one_account_when_a_token_for_another_comes_then_it_i
 
 def test_given_no_session_then_any_account_is_taken(requests_mock: Any) -> None:
     requests_mock.post(TOKEN_URL, json=token_body(open_id="open-id-b"))
-    assert TikTokAuthenticator(make_config(), API, 5).open_id() == "open-id-b"
+    assert CreatorAuthenticator(make_config(), API, 5).open_id() == "open-id-b"
 
 
 @pytest.mark.parametrize("saved", ["", 12345, None], ids=["empty", "number", "none"])
@@ -661,4 +657,4 @@ def test_given_a_session_without_a_readable_account_then_any_account_is_taken(
 ) -> None:
     requests_mock.post(TOKEN_URL, json=token_body(open_id="open-id-b"))
     config = make_config(oauth_session={"open_id": saved})
-    assert TikTokAuthenticator(config, API, 5).open_id() == "open-id-b"
+    assert CreatorAuthenticator(config, API, 5).open_id() == "open-id-b"

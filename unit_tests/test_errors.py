@@ -19,12 +19,11 @@ from source_tiktok_organic import SourceTiktokOrganic
 from source_tiktok_organic.core.backoff import CAP_SECONDS, TikTokBackoff
 from source_tiktok_organic.core.errors import (
     UNREACHABLE_ATTEMPTS,
-    TikTokErrorHandler,
-    read_envelope,
     traced_error,
     unencodable_text_at,
 )
 from source_tiktok_organic.core.waiting import MOST_WAITING_SECONDS, WaitAllowance
+from source_tiktok_organic.creator.errors import CreatorErrorHandler, read_envelope
 from unit_tests.conftest import (
     LIST_URL,
     SECRETS,
@@ -38,7 +37,7 @@ from unit_tests.conftest import (
     video,
 )
 
-HANDLER = TikTokErrorHandler(logging.getLogger("test"))
+HANDLER = CreatorErrorHandler(logging.getLogger("test"))
 
 
 def response(status: int, body: Any, url: str = LIST_URL, **headers: str) -> requests.Response:
@@ -208,7 +207,7 @@ def test_given_access_token_rejected_after_refresh_when_reading_then_config_erro
 
 
 def test_given_a_rejection_then_a_success_then_a_rejection_then_each_gets_a_refresh() -> None:
-    handler = TikTokErrorHandler(logging.getLogger("test"))
+    handler = CreatorErrorHandler(logging.getLogger("test"))
 
     def answer(status: int, token: str, body: dict) -> ResponseAction:
         sent = response(status, body)
@@ -262,7 +261,7 @@ def test_given_a_host_nobody_answers_on_then_gives_up_after_a_few_tries_naming_a
     reason: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    handler = TikTokErrorHandler(logging.getLogger("test"), api_base_url=api_base_url)
+    handler = CreatorErrorHandler(logging.getLogger("test"), api_base_url=api_base_url)
     with caplog.at_level(logging.INFO):
         tries = [handler.interpret_response(error) for _ in range(UNREACHABLE_ATTEMPTS)]
     assert [t.response_action for t in tries[:-1]] == [ResponseAction.RETRY] * (
@@ -289,7 +288,7 @@ def test_given_a_host_nobody_answers_on_then_gives_up_after_a_few_tries_naming_a
 def test_given_something_between_connection_failures_then_the_count_starts_again(
     between: object,
 ) -> None:
-    handler = TikTokErrorHandler(logging.getLogger("test"))
+    handler = CreatorErrorHandler(logging.getLogger("test"))
     for _ in range(UNREACHABLE_ATTEMPTS - 1):
         handler.interpret_response(refused())
     handler.interpret_response(between)  # type: ignore[arg-type]
@@ -497,7 +496,7 @@ def test_given_a_body_past_the_deadline_then_it_is_retried_naming_the_setting(
     answer.status_code, answer.url, answer.raw = 200, LIST_URL, Dripping()
     answer.elapsed = timedelta(seconds=waited_for_headers)
     timeout = 0.01 + waited_for_headers / 2  # never enough once the headers took 10 s
-    handler = TikTokErrorHandler(logging.getLogger("test"), request_timeout=timeout)
+    handler = CreatorErrorHandler(logging.getLogger("test"), request_timeout=timeout)
     with caplog.at_level(logging.INFO):
         resolution = handler.interpret_response(answer)
     assert resolution.response_action == ResponseAction.RETRY
@@ -515,7 +514,7 @@ def test_given_a_body_past_the_deadline_then_it_is_retried_naming_the_setting(
     ],
 )
 def test_given_a_network_fault_then_it_is_retried_and_named(fault: Exception, said: str) -> None:
-    resolution = TikTokErrorHandler(logging.getLogger("test")).interpret_response(fault)
+    resolution = CreatorErrorHandler(logging.getLogger("test")).interpret_response(fault)
     assert resolution.response_action == ResponseAction.RETRY
     assert said in resolution.error_message
 
@@ -529,7 +528,7 @@ def test_given_a_network_fault_then_it_is_retried_and_named(fault: Exception, sa
 )
 def test_only_a_rate_limit_counts_as_one(answer: requests.Response, limited: bool) -> None:
     hits: list[None] = []
-    TikTokErrorHandler(
+    CreatorErrorHandler(
         logging.getLogger("test"), on_rate_limit=lambda: hits.append(None)
     ).interpret_response(answer)
     assert len(hits) == int(limited)
@@ -592,7 +591,7 @@ def test_every_retry_and_only_a_retry_is_logged_with_its_reason(
     answer: Any, logged: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO):
-        resolution = TikTokErrorHandler(logging.getLogger("test")).interpret_response(answer)
+        resolution = CreatorErrorHandler(logging.getLogger("test")).interpret_response(answer)
     assert caplog.messages == ([f"Retrying: {resolution.error_message}"] if logged else [])
 
 
@@ -652,7 +651,7 @@ def test_given_429s_forever_then_the_sync_stops_once_the_next_wait_would_pass_tw
 
 def test_given_a_429_without_retry_after_then_its_longest_doubling_wait_must_still_fit() -> None:
     waiting = WaitAllowance()
-    handler = TikTokErrorHandler(logging.getLogger("test"), backoff=TikTokBackoff(waiting=waiting))
+    handler = CreatorErrorHandler(logging.getLogger("test"), backoff=TikTokBackoff(waiting=waiting))
     limited = response(429, envelope(code="rate_limit_exceeded"))
     waiting.spend(MOST_WAITING_SECONDS - CAP_SECONDS)
     assert handler.interpret_response(limited).response_action == ResponseAction.RATE_LIMITED

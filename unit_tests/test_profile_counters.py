@@ -6,11 +6,14 @@ import requests
 from airbyte_cdk.utils import AirbyteTracedException
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from source_tiktok_organic.core.auth import TikTokAuthenticator
 from source_tiktok_organic.core.budget import tiktok_api_budget
 from source_tiktok_organic.core.config import parse_settings
 from source_tiktok_organic.core.counters import ProfileCounters
 from source_tiktok_organic.core.progress import Progress
+from source_tiktok_organic.core.waiting import WaitAllowance
+from source_tiktok_organic.creator.auth import CreatorAuthenticator
+from source_tiktok_organic.creator.mode import creator_api
+from source_tiktok_organic.creator.profile import CreatorCounters
 from unit_tests.conftest import USER_URL, envelope, make_config, profile
 
 LOGGER = logging.getLogger("test")
@@ -19,10 +22,11 @@ LOGGER = logging.getLogger("test")
 def counters_for(**overrides: Any) -> tuple[ProfileCounters, Progress]:
     config = make_config(**overrides)
     settings = parse_settings(config)
-    auth = TikTokAuthenticator(config, settings.api_base_url, settings.request_timeout)
+    auth = CreatorAuthenticator(config, settings.api_base_url, settings.request_timeout)
     progress = Progress(LOGGER)
     budget = tiktok_api_budget(settings, lambda _: None)
-    return ProfileCounters(settings, auth, budget, progress, LOGGER), progress
+    api = creator_api(settings, progress, WaitAllowance(), budget, auth)
+    return CreatorCounters(auth, api, LOGGER), progress
 
 
 def test_given_a_429_then_it_is_counted_and_waited_out_with_the_streams_backoff(

@@ -19,8 +19,8 @@ import jinja2.meta
 import pytest
 from airbyte_cdk.models import ConnectorSpecificationSerializer
 
-from source_tiktok_organic.core.auth import TOKEN_PATH
 from source_tiktok_organic.core.config import DEFAULT_API_BASE_URL
+from source_tiktok_organic.creator.auth import TOKEN_PATH
 from source_tiktok_organic.source import SourceTiktokOrganic
 
 AUTHORIZE_URL = "https://www.tiktok.com/v2/auth/authorize/"

@@ -18,12 +18,11 @@ from source_tiktok_organic.business.envelope import (
 from source_tiktok_organic.core.errors import (
     INVALID_TEXT,
     MALFORMED,
-    RATE_LIMITED,
     REDIRECT,
     RETRY,
     UNKNOWN_CLIENT_ERROR,
+    AnswerHandler,
     Policy,
-    TikTokErrorHandler,
 )
 from source_tiktok_organic.core.transport import redirect_target
 
@@ -87,6 +86,7 @@ CODE_POLICY: Mapping[int, Policy] = {
     ),
     **dict.fromkeys((50000, 50002), RETRY),
 }
+RATE_LIMITED = CODE_POLICY[40100]
 NOT_FOUND = Policy(
     ResponseAction.FAIL,
     FailureType.config_error,
@@ -147,7 +147,7 @@ def is_rate_limited(response: requests.Response) -> bool:
     return read_business_envelope(response).code in RATE_LIMITED_CODES
 
 
-class BusinessErrorHandler(TikTokErrorHandler):
+class BusinessErrorHandler(AnswerHandler):
     """The shared handler (retries, deadlines, refresh once) on the API for Business's codes."""
 
     credential_header = "Access-Token"

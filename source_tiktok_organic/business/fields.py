@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+BASIC_SCOPE = "user.info.basic"
+VIDEO_LIST_SCOPE = "video.list"
 PROFILE_FIELD_SCOPES: dict[str, str] = {
     "is_business_account": "user.account.type",
     "profile_image": "user.info.basic",

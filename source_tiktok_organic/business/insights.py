@@ -6,7 +6,8 @@ the scope user.insights; without it they write no rows and say why, and the othe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -15,15 +16,21 @@ import requests
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.core import StreamData
 
+from source_tiktok_organic.business.auth import business_id
 from source_tiktok_organic.business.envelope import business_data
 from source_tiktok_organic.business.fields import json_list
 from source_tiktok_organic.business.records import insight_array
-from source_tiktok_organic.business.streams import BusinessStream
+from source_tiktok_organic.business.streams import PROFILE_PATH
 from source_tiktok_organic.business.unavailable import honest_row
 from source_tiktok_organic.core.cursor import ISO_DATE
 from source_tiktok_organic.core.errors import config_error, naming, traced_error
 from source_tiktok_organic.core.records import conform
-from source_tiktok_organic.core.streams import SNAPSHOT_FIELD, GuardedState, SnapshotStream
+from source_tiktok_organic.core.streams import (
+    SNAPSHOT_FIELD,
+    ApiStream,
+    GuardedState,
+    SnapshotStream,
+)
 
 INSIGHTS_SCOPE = "user.insights"
 # business/get reaches at most 60 days back; TikTok fills a day in 24-48 h late, so each sync
@@ -40,11 +47,22 @@ AUDIENCES = {  # field -> (dimension, the key of its value)
 AUDIENCE_OWNER = "The account's audience"  # who the shares describe, in warnings
 
 
-class BusinessInsightsStream(BusinessStream):
+class BusinessInsightsStream(ApiStream, ABC):
     """One business/get call per sync; without the scope user.insights, no rows and a warning."""
 
-    def path(self, **_: Any) -> str:
-        return "business/get/"
+    def read_answer(self) -> Iterable[Mapping[str, Any]]:
+        return self.parse_response(self.fetch(PROFILE_PATH, self.request_params()))
+
+    def business_id(self) -> str:
+        return business_id(self._auth)
+
+    @abstractmethod
+    def request_params(self) -> Mapping[str, Any]:
+        """What the one business/get call asks for."""
+
+    @abstractmethod
+    def parse_response(self, response: requests.Response) -> Iterable[Mapping[str, Any]]:
+        """The stream's records in the answer."""
 
     def insights_granted(self) -> bool:
         if INSIGHTS_SCOPE in self.granted_scopes():
@@ -60,6 +78,8 @@ class BusinessInsightsStream(BusinessStream):
 
 class DailyMetrics(GuardedState, BusinessInsightsStream):
     """The profile's metrics day by day (views, profile views, likes, followers, ...)."""
+
+    name = "daily_metrics"
 
     state_cursors = MappingProxyType({DATE_FIELD: ISO_DATE})
 
@@ -90,7 +110,7 @@ class DailyMetrics(GuardedState, BusinessInsightsStream):
         self._window = self.window()
         if self._window is None:
             return
-        yield from super().read_records(SyncMode.full_refresh)
+        yield from self.read_answer()
 
     def window(self) -> tuple[date, date] | None:
         """From the day after the last one read, less the days TikTok may still fill in, to
@@ -122,7 +142,7 @@ class DailyMetrics(GuardedState, BusinessInsightsStream):
                 )
         return (start, end) if start <= end else None
 
-    def request_params(self, *_: Any, **__: Any) -> MutableMapping[str, Any]:
+    def request_params(self) -> Mapping[str, Any]:
         assert self._window is not None
         start, end = self._window
         return {
@@ -132,7 +152,7 @@ class DailyMetrics(GuardedState, BusinessInsightsStream):
             "end_date": end.isoformat(),
         }
 
-    def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
+    def parse_response(self, response: requests.Response) -> Iterable[Mapping[str, Any]]:
         data, envelope = business_data(response, self.name)
         owner = self.business_id()
         with naming(envelope.ids):
@@ -155,6 +175,8 @@ class DailyMetrics(GuardedState, BusinessInsightsStream):
 class AudienceSnapshots(SnapshotStream, BusinessInsightsStream):
     """The profile's audience by age, gender, country and city: one row per value per sync."""
 
+    name = "audience_snapshots"
+
     @property
     def primary_key(self) -> list[str]:
         return ["open_id", SNAPSHOT_FIELD, "dimension", "value"]
@@ -162,13 +184,13 @@ class AudienceSnapshots(SnapshotStream, BusinessInsightsStream):
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
         if not self.insights_granted():
             return
-        yield from super().read_records(SyncMode.full_refresh)
+        yield from self.read_answer()
         self.taken()
 
-    def request_params(self, *_: Any, **__: Any) -> MutableMapping[str, Any]:
+    def request_params(self) -> Mapping[str, Any]:
         return {"business_id": self.business_id(), "fields": json_list(AUDIENCES)}
 
-    def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
+    def parse_response(self, response: requests.Response) -> Iterable[Mapping[str, Any]]:
         data, _envelope = business_data(response, self.name)
         shares = {
             field: insight_array(data[field], field, AUDIENCE_OWNER)

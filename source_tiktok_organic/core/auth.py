@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, MutableMapping
 from datetime import UTC, timedelta
 from typing import Any
@@ -45,24 +46,9 @@ from source_tiktok_organic.core.transport import (
     unreachable_reason,
 )
 
-TOKEN_PATH = "/v2/oauth/token/"
 # Refresh this long before TikTok's expiry, so a token never dies between check and request;
 # at most half a token's life, so a short-lived token is not refreshed before every request.
 EXPIRY_MARGIN = timedelta(minutes=5)
-TOKEN_ERROR_ADVICE = {
-    "invalid_grant": "TikTok no longer accepts the refresh token (expired, revoked, or already "
-    "rotated by an earlier run). If you run the connector by hand, use the config that run saved "
-    "or printed in its last CONTROL message; otherwise re-authenticate the source to get a new "
-    "refresh token.",
-    "invalid_client": "TikTok rejected the client key / client secret pair. Check 'client_id' "
-    "(TikTok calls it client key) and 'client_secret' against your app in the TikTok developer "
-    "portal.",
-    "invalid_scope": "TikTok rejected the requested scopes. Check the scopes approved for your app.",
-    "unauthorized_client": "This TikTok app may not use refresh tokens. Check the app's Login Kit "
-    "setup in the TikTok developer portal.",
-    "access_denied": "The TikTok user denied or withdrew access. Re-authenticate the source.",
-}
-TRANSIENT_TOKEN_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
 TOKEN_ATTEMPTS = 4
 # A token answer is waited for longer than an API page: TikTok rotates the refresh token when it
 # receives the call, so an answer given up on is a refresh token lost.
@@ -72,24 +58,6 @@ LOGGER = logging.getLogger("airbyte")
 ConfigSaver = Callable[[Mapping[str, Any]], None]
 
 
-def token_error(body: Any) -> AirbyteTracedException:
-    """The error to raise for a token response without an access token."""
-    if not isinstance(body, dict):
-        return traced_error(
-            "TikTok's token endpoint answered with something other than a JSON object.",
-            FailureType.transient_error,
-        )
-    category = str(body.get("error") or "unknown_error")
-    described = f"(TikTok error '{category}', log_id: {body.get('log_id') or 'none'})"
-    if category in TRANSIENT_TOKEN_ERRORS:
-        return traced_error(
-            f"TikTok's token endpoint is temporarily unavailable {described}.",
-            FailureType.transient_error,
-        )
-    advice = TOKEN_ERROR_ADVICE.get(category, "TikTok refused to refresh the access token.")
-    return config_error(f"{advice} {described}")
-
-
 def _json_or_none(response: requests.Response | None) -> Any:
     try:
         return response.json() if response is not None else None
@@ -97,21 +65,21 @@ def _json_or_none(response: requests.Response | None) -> Any:
         return None
 
 
-class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
+class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
     """The CDK's single-use refresh flow, fitted to TikTok.
 
     TikTok rotates the refresh token on refresh and kills the old one; the new one is written into
     the config, emitted as a CONNECTOR_CONFIG control message and saved to the user's file before
     the rest of the answer is read. This class adds TikTok's quirks: `client_key` instead of
     `client_id`, errors answered with HTTP 200, and the granted scopes, which decide the fields
-    the streams may ask for. The class attributes and
-    `token_request` / `token_grant` are the Display API's; business mode overrides them.
+    the streams may ask for. Each API names its token path and fields and says how its token
+    answer is asked for and read (the abstract members).
     """
 
-    token_path = TOKEN_PATH
-    client_id_field = "client_key"
-    base_url_field = "api_base_url"
-    refresh_life_field = "refresh_expires_in"  # seconds the refresh token has left
+    token_path: str
+    client_id_field: str
+    base_url_field: str
+    refresh_life_field: str  # the answer's seconds the refresh token has left
 
     def __init__(
         self,
@@ -329,26 +297,21 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator):
             FailureType.transient_error,
         )
 
+    @abstractmethod
     def token_request(self) -> dict[str, Any]:
-        """The refresh call's body, as `requests` takes it: the Display API wants a form."""
-        return {"data": self.build_refresh_request_body()}
+        """The refresh call's body, as `requests` takes it."""
 
+    @abstractmethod
     def passing_fault(self, body: Any) -> AirbyteTracedException | None:
         """The error of a token answer that reports a passing fault, so the call is made again."""
-        if isinstance(body, dict) and body.get("error") in TRANSIENT_TOKEN_ERRORS:
-            return token_error(body)
-        return None
 
+    @abstractmethod
     def grant_fields(self, body: Any) -> Mapping[str, Any]:
-        """Where the token answer keeps its tokens: the Display API's, at the top level."""
-        return body if isinstance(body, dict) else {}
+        """Where the token answer keeps its tokens."""
 
+    @abstractmethod
     def token_grant(self, body: Any) -> Mapping[str, Any]:
         """The token answer's fields, holding a token; raises the error the answer reports."""
-        fields = self.grant_fields(body)
-        if not (fields.get("access_token") or fields.get("refresh_token")):
-            raise token_error(body)
-        return fields
 
     def get_token_expiry_date(self) -> AirbyteDateTime:
         """The session's expiry; a value that cannot be read counts as expired."""

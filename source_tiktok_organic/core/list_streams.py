@@ -27,11 +27,9 @@ from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.message import MessageRepository
 from airbyte_cdk.sources.streams.concurrent.cursor import Cursor, CursorField, FinalStateCursor
 from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
-from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.core.client import owned_client
 from source_tiktok_organic.core.cursor import (
     EARLIEST_VIDEO,
     EPOCH_MILLISECONDS,
@@ -75,9 +73,6 @@ class ListSource:
     """What one API brings to the list streams."""
 
     api: Callable[[logging.Logger], ListApi]  # one per stream: it may log what it leaves out
-    base_url: str
-    handler: Callable[[logging.Logger, BackoffStrategy], ErrorHandler]
-    backoff: Callable[[], BackoffStrategy]
     schemas: Mapping[str, str]  # stream name -> schema name under schemas/
     snapshot_of: Callable[[Mapping[str, Any]], dict[str, Any]]
     scope: str  # without it the list cannot be read
@@ -126,17 +121,11 @@ class ListStreams:
     def _walk(
         self, name: str, logger: logging.Logger, to_record: Callable[[dict[str, Any]], Any]
     ) -> ListWalk:
-        context, source = self._context, self._source
-        backoff = source.backoff()
         return ListWalk(
             stream=name,
-            api=source.api(logger),
-            client=owned_client(
-                name, logger, source.handler(logger, backoff), backoff, context.budget, context.auth
-            ),
-            base_url=source.base_url,
-            timeout=self._settings.request_timeout,
-            progress=context.progress,
+            api=self._source.api(logger),
+            reader=self._context.api.client(name, logger),
+            progress=self._context.progress,
             bound=WalkBound(None),
             to_record=to_record,
             stopped=self._stopped,

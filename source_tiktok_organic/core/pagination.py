@@ -20,7 +20,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic.core.cursor import CLOCK_SKEW_SECONDS, EARLIEST_VIDEO
-from source_tiktok_organic.core.errors import naming_log_id, traced_error
+from source_tiktok_organic.core.errors import naming, traced_error
 
 MAX_STALLS = 3
 # Ids kept to drop duplicates, per walk. In a walk a video comes back only in the second each
@@ -100,7 +100,7 @@ class VideoPager:
         self._recent_ids.clear()
 
     def accept(self, page: VideoPage) -> list[dict[str, Any]]:
-        with naming_log_id(page.log_id):
+        with naming(f"log_id: {page.log_id or 'none'}"):
             return self._accept(page)
 
     def _accept(self, page: VideoPage) -> list[dict[str, Any]]:

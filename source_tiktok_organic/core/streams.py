@@ -1,23 +1,25 @@
-"""What every TikTok stream shares: base URL, envelope, error policy, backoff, limits, snapshots."""
+"""What every stream shares, of either API: the sync's context, one-request streams, the guarded
+state, snapshots, and the history of the profile's counters."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
 from types import MappingProxyType
 from typing import Any
 
 import requests
+from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.call_rate import APIBudget
-from airbyte_cdk.sources.streams.http import HttpStream
-from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
+from airbyte_cdk.sources.streams.core import StreamData
+from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
 from source_tiktok_organic.core.auth import TikTokAuthenticator
-from source_tiktok_organic.core.backoff import TikTokBackoff
+from source_tiktok_organic.core.client import Api
 from source_tiktok_organic.core.config import Settings
 from source_tiktok_organic.core.counters import ProfileCounters
 from source_tiktok_organic.core.cursor import (
@@ -27,13 +29,11 @@ from source_tiktok_organic.core.cursor import (
     CursorKind,
     StateCursors,
 )
-from source_tiktok_organic.core.deadlines import bound_answers
-from source_tiktok_organic.core.errors import TikTokErrorHandler, config_error
+from source_tiktok_organic.core.errors import config_error
+from source_tiktok_organic.core.fields import STATS_FIELDS, STATS_SCOPE, granted_fields
 from source_tiktok_organic.core.progress import Progress
 from source_tiktok_organic.core.state import SNAPSHOT_FIELD, parse_snapshot_state
-from source_tiktok_organic.core.transport import request_kwargs
 from source_tiktok_organic.core.waiting import WaitAllowance
-from source_tiktok_organic.creator.fields import granted_fields
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class SyncContext:
 
     settings: Settings
     auth: TikTokAuthenticator
+    api: Api  # the mode's API: where its requests go, and how they are judged and retried
     budget: APIBudget
     progress: Progress
     snapshot_at: str
@@ -54,39 +55,30 @@ class SyncContext:
         return CursorGuard(datetime.fromisoformat(self.snapshot_at))
 
 
-class TikTokStream(HttpStream, ABC):
-    """Owns the base URL, the envelope, the error policy, the backoff and the request timeout."""
+class ApiStream(Stream, ABC):
+    """A stream of one API request per sync (a profile, insights), through its own client.
+
+    Each API's streams say what they ask for and how they read the answer; the client
+    (client.py) brings the API's error policy, backoff, rate budget and deadlines.
+    """
+
+    schema_name: str | None = None  # the schema under schemas/, when not the stream's name
 
     def __init__(self, context: SyncContext) -> None:
+        super().__init__()
         self._context = context
         self._settings = context.settings
         self._auth = context.auth
-        super().__init__(authenticator=context.auth, api_budget=context.budget)
-        # HttpStream offers no public way to its session, and the whole-answer deadline needs
-        # a transport adapter on it: the one private CDK member the package still touches.
-        bound_answers(self._http_client._session)
 
-    @property
-    def url_base(self) -> str:
-        return self._settings.api_base_url + "/v2/"
+    def fetch(self, path: str, params: Mapping[str, Any]) -> requests.Response:
+        """GET `path` of the API, retried and bounded as every request of the API is."""
+        return self._context.api.client(self.name, self.logger).send("GET", path, params)
 
-    def get_error_handler(self) -> ErrorHandler:
-        return TikTokErrorHandler(
-            self.logger,
-            api_base_url=self._settings.api_base_url,
-            on_rate_limit=self._context.progress.rate_limited,
-            request_timeout=self._settings.request_timeout,
-            backoff=self.get_backoff_strategy(),
+    @cache  # noqa: B019  # as the CDK's own: the schema is read once per stream
+    def get_json_schema(self) -> Mapping[str, Any]:
+        return ResourceSchemaLoader("source_tiktok_organic").get_schema(
+            self.schema_name or self.name
         )
-
-    def get_backoff_strategy(self) -> TikTokBackoff:
-        return TikTokBackoff(waiting=self._context.waiting)
-
-    def request_kwargs(self, *_: Any, **__: Any) -> Mapping[str, Any]:
-        return request_kwargs(self._settings.request_timeout)
-
-    def next_page_token(self, response: requests.Response) -> Mapping[str, Any] | None:
-        return None
 
     def granted_scopes(self) -> frozenset[str]:
         return self._auth.granted_scopes()
@@ -180,3 +172,31 @@ class SnapshotStream(GuardedState, ABC):
         now = datetime.fromisoformat(self._context.snapshot_at)
         if self._saved is None or self._saved < now:
             self._snapshot_state = {SNAPSHOT_FIELD: self._context.snapshot_at}
+
+
+class UserStats(SnapshotStream, Stream):
+    """Follower, following, like and video counts once per sync, from the sync's one reading."""
+
+    name = "user_stats"
+
+    def __init__(self, context: SyncContext) -> None:
+        super().__init__()
+        self._context = context
+
+    @property
+    def primary_key(self) -> list[str]:
+        return ["open_id", SNAPSHOT_FIELD]
+
+    def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
+        counters = self._context.counters.read()
+        if counters is None:
+            self.logger.warning(
+                "Stream user_stats is unavailable: the scope '%s' is not granted. Add it to your "
+                "TikTok app and re-authenticate to sync it; the other streams go on.",
+                STATS_SCOPE,
+            )
+            return
+        snapshot = {"open_id": counters["open_id"], SNAPSHOT_FIELD: self._context.snapshot_at}
+        snapshot.update({field: counters[field] for field in STATS_FIELDS})
+        yield snapshot
+        self.taken()

@@ -16,13 +16,12 @@ from typing import Any, Protocol
 import requests
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator import PartitionGenerator
-from airbyte_cdk.sources.streams.http import HttpClient
 from airbyte_cdk.sources.types import Record, StreamSlice
 
+from source_tiktok_organic.core.client import Reader
 from source_tiktok_organic.core.errors import traced_error
 from source_tiktok_organic.core.pagination import VideoPage, VideoPager, create_time_of
 from source_tiktok_organic.core.progress import Progress
-from source_tiktok_organic.core.transport import request_kwargs
 from source_tiktok_organic.core.windows import PAGE_SIZE, Window
 
 # A list may bring more videos than the profile counted when the sync started (videos posted
@@ -96,9 +95,7 @@ class ListWalk:
 
     stream: str
     api: ListApi
-    client: HttpClient
-    base_url: str
-    timeout: float
+    reader: Reader
     progress: Progress
     bound: WalkBound
     to_record: Callable[[dict[str, Any]], Mapping[str, Any] | None]
@@ -106,13 +103,7 @@ class ListWalk:
 
     def fetch(self, cursor: int | None) -> VideoPage:
         wanted = self.api.page_request(cursor)
-        _, response = self.client.send_request(
-            http_method=wanted.method,
-            url=self.base_url + wanted.path,
-            request_kwargs=request_kwargs(self.timeout),
-            params=dict(wanted.params),
-            json=wanted.json,
-        )
+        response = self.reader.send(wanted.method, wanted.path, wanted.params, wanted.json)
         page = self.api.read_page(response)
         self.progress.page()
         return page

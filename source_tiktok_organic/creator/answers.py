@@ -7,8 +7,9 @@ from typing import Any, TypeVar
 
 import requests
 
-from source_tiktok_organic.core.errors import Envelope, naming_log_id, read_envelope, traced_error
+from source_tiktok_organic.core.errors import traced_error
 from source_tiktok_organic.core.records import conform
+from source_tiktok_organic.creator.errors import Envelope, naming_log_id, read_envelope
 
 T = TypeVar("T")
 

@@ -1,35 +1,27 @@
-"""The creator's profile (`user_info`) and the history of its counters (`user_stats`)."""
+"""The creator's profile: `user_info`, and the counters `user_stats` and the estimates read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable
 from typing import Any
 
-import requests
 from airbyte_cdk.models import SyncMode
-from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.core import StreamData
 
-from source_tiktok_organic.core.streams import (
-    SNAPSHOT_FIELD,
-    SnapshotStream,
-    SyncContext,
-    TikTokStream,
-)
+from source_tiktok_organic.core.client import Reader
+from source_tiktok_organic.core.counters import COUNTER_FIELDS, READER, ProfileCounters
+from source_tiktok_organic.core.streams import ApiStream
 from source_tiktok_organic.creator.answers import profile_user, read_answer
-from source_tiktok_organic.creator.fields import (
-    BASIC_SCOPE,
-    STATS_FIELDS,
-    STATS_SCOPE,
-    USER_FIELD_SCOPES,
-)
+from source_tiktok_organic.creator.fields import BASIC_SCOPE, USER_FIELD_SCOPES
+
+USER_INFO_PATH = "user/info/"
 
 
-class UserInfo(TikTokStream):
+class UserInfo(ApiStream):
     """The authorizing creator's profile: GET /v2/user/info/ (Display API "Get User Info")."""
 
+    name = "user_info"
     primary_key = "open_id"
-    field_scopes = USER_FIELD_SCOPES
 
     @property
     def is_resumable(self) -> bool:
@@ -40,43 +32,16 @@ class UserInfo(TikTokStream):
         """
         return False
 
-    def path(self, **_: Any) -> str:
-        return "user/info/"
-
-    def request_params(self, *_: Any, **__: Any) -> MutableMapping[str, Any]:
-        return {"fields": ",".join(self._granted_fields())}
-
-    def _granted_fields(self) -> list[str]:
+    def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
         self.require_scope(BASIC_SCOPE)
-        return self.granted(self.field_scopes, "user_info")
-
-    def parse_response(self, response: requests.Response, **_: Any) -> Iterable[Mapping[str, Any]]:
+        fields = self.granted(USER_FIELD_SCOPES, "user_info")
+        response = self.fetch(USER_INFO_PATH, {"fields": ",".join(fields)})
         user = read_answer(response, self.name, profile_user)
         self._context.counters.offer(user)  # so user_stats and the estimates ask no more
         yield user
 
 
-class UserStats(SnapshotStream, Stream):
-    """Follower, following, like and video counts once per sync, from the sync's one reading."""
-
-    def __init__(self, context: SyncContext) -> None:
-        super().__init__()
-        self._context = context
-
-    @property
-    def primary_key(self) -> list[str]:
-        return ["open_id", SNAPSHOT_FIELD]
-
-    def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
-        counters = self._context.counters.read()
-        if counters is None:
-            self.logger.warning(
-                "Stream user_stats is unavailable: the scope '%s' is not granted. Add it to your "
-                "TikTok app and re-authenticate to sync it; the other streams go on.",
-                STATS_SCOPE,
-            )
-            return
-        snapshot = {"open_id": counters["open_id"], SNAPSHOT_FIELD: self._context.snapshot_at}
-        snapshot.update({field: counters[field] for field in STATS_FIELDS})
-        yield snapshot
-        self.taken()
+class CreatorCounters(ProfileCounters):
+    def request(self, reader: Reader) -> dict[str, Any]:
+        response = reader.send("GET", USER_INFO_PATH, {"fields": ",".join(COUNTER_FIELDS)})
+        return read_answer(response, READER, profile_user)

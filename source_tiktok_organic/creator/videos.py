@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 import requests
 
-from source_tiktok_organic.core.backoff import TikTokBackoff
-from source_tiktok_organic.core.errors import TikTokErrorHandler, naming_log_id, read_envelope
+from source_tiktok_organic.core.fields import VIDEO_COUNT_FIELDS
 from source_tiktok_organic.core.list_streams import VIDEO_STATS, VIDEOS, ListSource
 from source_tiktok_organic.core.pagination import VideoPage, to_video_page
 from source_tiktok_organic.core.records import conform
@@ -17,7 +15,8 @@ from source_tiktok_organic.core.streams import SyncContext
 from source_tiktok_organic.core.video_list import PageRequest
 from source_tiktok_organic.core.windows import PAGE_SIZE
 from source_tiktok_organic.creator.answers import answer_data
-from source_tiktok_organic.creator.fields import VIDEO_COUNT_FIELDS, VIDEO_FIELDS, VIDEO_LIST_SCOPE
+from source_tiktok_organic.creator.errors import naming_log_id, read_envelope
+from source_tiktok_organic.creator.fields import VIDEO_FIELDS, VIDEO_LIST_SCOPE
 
 
 class CreatorVideoList:
@@ -27,7 +26,7 @@ class CreatorVideoList:
         body: dict[str, Any] = {"max_count": PAGE_SIZE}
         if cursor is not None:
             body["cursor"] = cursor
-        return PageRequest("POST", "/v2/video/list/", {"fields": ",".join(VIDEO_FIELDS)}, body)
+        return PageRequest("POST", "video/list/", {"fields": ",".join(VIDEO_FIELDS)}, body)
 
     def read_page(self, response: requests.Response) -> VideoPage:
         """The answer's videos, held to the schema, and where the list goes on."""
@@ -45,22 +44,8 @@ def snapshot_of(video: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def creator_list(context: SyncContext) -> ListSource:
-    settings = context.settings
-
-    def handler(logger: logging.Logger, backoff: Any) -> TikTokErrorHandler:
-        return TikTokErrorHandler(
-            logger,
-            api_base_url=settings.api_base_url,
-            on_rate_limit=context.progress.rate_limited,
-            request_timeout=settings.request_timeout,
-            backoff=backoff,
-        )
-
     return ListSource(
         api=lambda _logger: CreatorVideoList(),
-        base_url=settings.api_base_url,
-        handler=handler,
-        backoff=lambda: TikTokBackoff(waiting=context.waiting),
         schemas={VIDEOS: VIDEOS, VIDEO_STATS: VIDEO_STATS},
         snapshot_of=snapshot_of,
         scope=VIDEO_LIST_SCOPE,
