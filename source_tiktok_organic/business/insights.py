@@ -6,7 +6,6 @@ the scope user.insights; without it they write no rows and say why, and the othe
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
@@ -25,12 +24,7 @@ from source_tiktok_organic.business.unavailable import honest_row
 from source_tiktok_organic.core.cursor import ISO_DATE
 from source_tiktok_organic.core.errors import config_error, naming, traced_error
 from source_tiktok_organic.core.records import conform
-from source_tiktok_organic.core.streams import (
-    SNAPSHOT_FIELD,
-    ApiStream,
-    GuardedState,
-    SnapshotStream,
-)
+from source_tiktok_organic.core.streams import SNAPSHOT_FIELD, GuardedState, SnapshotStream
 
 INSIGHTS_SCOPE = "user.insights"
 # business/get reaches at most 60 days back; TikTok fills a day in 24-48 h late, so each sync
@@ -47,36 +41,26 @@ AUDIENCES = {  # field -> (dimension, the key of its value)
 AUDIENCE_OWNER = "The account's audience"  # who the shares describe, in warnings
 
 
-class BusinessInsightsStream(ApiStream, ABC):
-    """One business/get call per sync; without the scope user.insights, no rows and a warning."""
-
-    def read_answer(self) -> Iterable[Mapping[str, Any]]:
-        return self.parse_response(self.fetch(PROFILE_PATH, self.request_params()))
-
-    def business_id(self) -> str:
-        return business_id(self._auth)
-
-    @abstractmethod
-    def request_params(self) -> Mapping[str, Any]:
-        """What the one business/get call asks for."""
-
-    @abstractmethod
-    def parse_response(self, response: requests.Response) -> Iterable[Mapping[str, Any]]:
-        """The stream's records in the answer."""
-
-    def insights_granted(self) -> bool:
-        if INSIGHTS_SCOPE in self.granted_scopes():
-            return True
-        self.logger.warning(
-            "Stream %s is unavailable: the scope '%s' is not granted. Add it to your TikTok API "
-            "for Business app and re-authorize the account to sync it; the other streams go on.",
-            self.name,
-            INSIGHTS_SCOPE,
-        )
-        return False
+def insights_granted(stream: GuardedState) -> bool:
+    """Whether the grant holds user.insights; without it the stream says so and writes no row."""
+    if INSIGHTS_SCOPE in stream.context.auth.granted_scopes():
+        return True
+    stream.logger.warning(
+        "Stream %s is unavailable: the scope '%s' is not granted. Add it to your TikTok API "
+        "for Business app and re-authorize the account to sync it; the other streams go on.",
+        stream.name,
+        INSIGHTS_SCOPE,
+    )
+    return False
 
 
-class DailyMetrics(GuardedState, BusinessInsightsStream):
+def profile_answer(stream: GuardedState, params: Mapping[str, Any]) -> requests.Response:
+    """The stream's one business/get call."""
+    reader = stream.context.api.client(stream.name, stream.logger)
+    return reader.send("GET", PROFILE_PATH, params)
+
+
+class DailyMetrics(GuardedState):
     """The profile's metrics day by day (views, profile views, likes, followers, ...)."""
 
     name = "daily_metrics"
@@ -105,17 +89,17 @@ class DailyMetrics(GuardedState, BusinessInsightsStream):
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
         if sync_mode != SyncMode.incremental:
             self._saved = None
-        if not self.insights_granted():
+        if not insights_granted(self):
             return
         self._window = self.window()
         if self._window is None:
             return
-        yield from self.read_answer()
+        yield from self.parse_response(profile_answer(self, self.request_params()))
 
     def window(self) -> tuple[date, date] | None:
         """From the day after the last one read, less the days TikTok may still fill in, to
         yesterday (today's numbers are not out), and never beyond TikTok's 60 days."""
-        today = datetime.fromisoformat(self._context.snapshot_at).date()
+        today = datetime.fromisoformat(self.context.snapshot_at).date()
         oldest, end = today - timedelta(days=LOOKBACK_LIMIT_DAYS), today - timedelta(days=1)
         start = oldest
         if self._saved is not None:
@@ -131,8 +115,8 @@ class DailyMetrics(GuardedState, BusinessInsightsStream):
                     (oldest - timedelta(days=1)).isoformat(),
                 )
                 start = oldest
-        if self._settings.start_time is not None:
-            start = max(start, datetime.fromtimestamp(self._settings.start_time, UTC).date())
+        if self.context.settings.start_time is not None:
+            start = max(start, datetime.fromtimestamp(self.context.settings.start_time, UTC).date())
             if start > end:
                 self.logger.warning(
                     "Config field 'start_date' is %s, after yesterday (%s), TikTok's newest day: "
@@ -146,7 +130,7 @@ class DailyMetrics(GuardedState, BusinessInsightsStream):
         assert self._window is not None
         start, end = self._window
         return {
-            "business_id": self.business_id(),
+            "business_id": business_id(self.context.auth),
             "fields": json_list(["metrics"]),
             "start_date": start.isoformat(),
             "end_date": end.isoformat(),
@@ -154,7 +138,7 @@ class DailyMetrics(GuardedState, BusinessInsightsStream):
 
     def parse_response(self, response: requests.Response) -> Iterable[Mapping[str, Any]]:
         data, envelope = business_data(response, self.name)
-        owner = self.business_id()
+        owner = business_id(self.context.auth)
         with naming(envelope.ids):
             days = data.get("metrics") or []
             if not isinstance(days, list) or not all(isinstance(day, dict) for day in days):
@@ -172,7 +156,7 @@ class DailyMetrics(GuardedState, BusinessInsightsStream):
                 yield record
 
 
-class AudienceSnapshots(SnapshotStream, BusinessInsightsStream):
+class AudienceSnapshots(SnapshotStream):
     """The profile's audience by age, gender, country and city: one row per value per sync."""
 
     name = "audience_snapshots"
@@ -182,13 +166,13 @@ class AudienceSnapshots(SnapshotStream, BusinessInsightsStream):
         return ["open_id", SNAPSHOT_FIELD, "dimension", "value"]
 
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
-        if not self.insights_granted():
+        if not insights_granted(self):
             return
-        yield from self.read_answer()
+        yield from self.parse_response(profile_answer(self, self.request_params()))
         self.taken()
 
     def request_params(self) -> Mapping[str, Any]:
-        return {"business_id": self.business_id(), "fields": json_list(AUDIENCES)}
+        return {"business_id": business_id(self.context.auth), "fields": json_list(AUDIENCES)}
 
     def parse_response(self, response: requests.Response) -> Iterable[Mapping[str, Any]]:
         data, _envelope = business_data(response, self.name)
@@ -197,7 +181,7 @@ class AudienceSnapshots(SnapshotStream, BusinessInsightsStream):
             for field in AUDIENCES
             if isinstance(data.get(field), list)
         }
-        base = {"open_id": self.business_id(), SNAPSHOT_FIELD: self._context.snapshot_at}
+        base = {"open_id": business_id(self.context.auth), SNAPSHOT_FIELD: self.context.snapshot_at}
         for field, items in shares.items():
             dimension, key = AUDIENCES[field]
             for item in items:

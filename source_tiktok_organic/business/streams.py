@@ -67,7 +67,7 @@ class UserInfo(ApiStream):
         data, envelope = business_data(response, self.name)
         with naming(envelope.ids):
             user = to_profile(data, owner)
-        self._context.counters.offer(user)
+        self.context.counters.offer(user)
         yield user
 
 

@@ -89,7 +89,7 @@ class ListStreams:
         states: ConnectorStateManager,
         stopped: threading.Event,
     ) -> None:
-        self._context = context
+        self.context = context
         self._settings = context.settings
         self._source = source
         self._messages = messages
@@ -124,8 +124,8 @@ class ListStreams:
         return ListWalk(
             stream=name,
             api=self._source.api(logger),
-            reader=self._context.api.client(name, logger),
-            progress=self._context.progress,
+            reader=self.context.api.client(name, logger),
+            progress=self.context.progress,
             bound=WalkBound(None),
             to_record=to_record,
             stopped=self._stopped,
@@ -142,7 +142,7 @@ class ListStreams:
                 VIDEOS,
                 {} if saved is None else {CURSOR_FIELD: saved},
                 start,
-                self._context.guard,
+                self.context.guard,
                 self._messages,
                 self._states,
                 logger,
@@ -156,7 +156,7 @@ class ListStreams:
         owner: list[str | None] = []
 
         def plan(walk: ListWalk) -> Iterator[WindowPartition]:
-            owner.append(self._context.auth.open_id())
+            owner.append(self.context.auth.open_id())
             windows = self._windows(walk, logger, floor, cuttable=saved is None)
             for window in windows:
                 yield WindowPartition(walk, window)
@@ -172,20 +172,20 @@ class ListStreams:
     ) -> tuple[Cursor, Callable[[ListWalk], Iterator[WindowPartition]], Any]:
         saved = self._states.get_stream_state(VIDEO_STATS, None)
         guarded = (
-            self._context.guard.saved_state(
+            self.context.guard.saved_state(
                 VIDEO_STATS, saved, {SNAPSHOT_FIELD: ISO_DATETIME}, logger
             )
             if isinstance(saved, Mapping)
             else saved
         )
         snapshot = SnapshotCursor(
-            VIDEO_STATS, guarded or {}, self._context.snapshot_at, self._messages, self._states
+            VIDEO_STATS, guarded or {}, self.context.snapshot_at, self._messages, self._states
         )
         lookback = self._settings.video_stats_scope == "lookback"
         floor = self._start_floor(logger)
         owner: list[str | None] = []
         snapshot_of = self._source.snapshot_of
-        latest = int(self._context.guard.latest.timestamp())
+        latest = int(self.context.guard.latest.timestamp())
         days = self._settings.lookback_days
 
         def below_newest(newest: int) -> int:
@@ -194,7 +194,7 @@ class ListStreams:
             return wanted if floor is None else max(wanted, floor)
 
         def plan(walk: ListWalk) -> Iterator[WindowPartition]:
-            owner.append(self._context.auth.open_id())
+            owner.append(self.context.auth.open_id())
             if lookback:
                 walk.bound = WalkBound(self._video_count(walk.stream, logger))
                 self._ready(walk.stream)
@@ -207,7 +207,7 @@ class ListStreams:
 
         def to_record(video: dict[str, Any]) -> dict[str, Any]:
             row = {"open_id": owner[0], "video_id": video["id"]}
-            row[SNAPSHOT_FIELD] = self._context.snapshot_at
+            row[SNAPSHOT_FIELD] = self.context.snapshot_at
             row.update(snapshot_of(video))
             return row
 
@@ -226,7 +226,7 @@ class ListStreams:
             self._messages.emit_message(estimate(walk.stream, count))
         self._ready(walk.stream)
         start = max(EARLIEST_VIDEO, floor + 1) if floor is not None else EARLIEST_VIDEO
-        end = int(self._context.guard.latest.timestamp())
+        end = int(self.context.guard.latest.timestamp())
         workers = self._settings.num_workers
         if not (cuttable and count is not None and needs_cut(count, workers)):
             return one_window(floor, start, end)
@@ -235,7 +235,7 @@ class ListStreams:
 
     def _ready(self, stream: str) -> None:
         scope = self._source.scope
-        if scope not in self._context.auth.granted_scopes():
+        if scope not in self.context.auth.granted_scopes():
             raise config_error(
                 f"Stream '{stream}' needs the TikTok scope '{scope}', which this authorization "
                 f"does not grant. Add it to your TikTok app, re-authenticate the source, or "
@@ -246,7 +246,7 @@ class ListStreams:
         """The account's video count, for progress, cutting the list and bounding it; None if
         unknown (without the scope user.info.stats)."""
         try:
-            counters = self._context.counters.read()
+            counters = self.context.counters.read()
         except AirbyteTracedException as error:
             logger.warning(
                 "No progress estimate for %s, nor a check of the list against the profile's "
@@ -262,7 +262,7 @@ class ListStreams:
 
     def _start_floor(self, logger: logging.Logger) -> int | None:
         start = self._settings.start_time
-        if start is not None and start > self._context.guard.latest.timestamp():
+        if start is not None and start > self.context.guard.latest.timestamp():
             logger.warning(
                 "Config field 'start_date' is %s, after now: no video is synced until then.",
                 describe_time(start),
@@ -273,7 +273,7 @@ class ListStreams:
         """The saved `videos` cursor, held to the guard; today's resume fields are dropped."""
         saved: Mapping[str, Any] = self._states.get_stream_state(VIDEOS, None)
         if isinstance(saved, Mapping):
-            saved = self._context.guard.saved_state(VIDEOS, saved, SAVED_VIDEO_CURSORS, logger)
+            saved = self.context.guard.saved_state(VIDEOS, saved, SAVED_VIDEO_CURSORS, logger)
         return parse_video_state(saved).create_time
 
 

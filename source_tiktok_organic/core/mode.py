@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 
 from source_tiktok_organic.core.auth import TikTokAuthenticator
@@ -29,4 +30,4 @@ class AccountMode:
     counters: type[ProfileCounters]
     user_info: type[ApiStream]
     video_list: Callable[[SyncContext], ListSource]
-    own_streams: tuple[type[ApiStream], ...] = ()  # streams only this mode has
+    own_streams: tuple[Callable[[SyncContext], Stream], ...] = ()  # streams only this mode has

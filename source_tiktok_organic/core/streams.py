@@ -66,13 +66,13 @@ class ApiStream(Stream, ABC):
 
     def __init__(self, context: SyncContext) -> None:
         super().__init__()
-        self._context = context
+        self.context = context
         self._settings = context.settings
         self._auth = context.auth
 
     def fetch(self, path: str, params: Mapping[str, Any]) -> requests.Response:
         """GET `path` of the API, retried and bounded as every request of the API is."""
-        return self._context.api.client(self.name, self.logger).send("GET", path, params)
+        return self.context.api.client(self.name, self.logger).send("GET", path, params)
 
     @cache  # noqa: B019  # as the CDK's own: the schema is read once per stream
     def get_json_schema(self) -> Mapping[str, Any]:
@@ -110,16 +110,19 @@ class GuardedState(Stream, ABC):
     stream's bases, so its state is the one the CDK sees.
     """
 
-    _context: SyncContext
     state_cursors: StateCursors = MappingProxyType({})
     _restored: Mapping[str, Any] = MappingProxyType({})
     _held_back: str | None = None  # the last state held back, said once
+
+    def __init__(self, context: SyncContext) -> None:
+        super().__init__()
+        self.context = context
 
     @property
     def state(self) -> MutableMapping[str, Any]:
         current = self.current_state()
         # only the future is refused here: a past cursor only makes a later sync read more
-        wrong = self._context.guard.out_of_range(current, self.state_cursors, EVER)
+        wrong = self.context.guard.out_of_range(current, self.state_cursors, EVER)
         if wrong is None:
             return dict(current)
         if wrong != self._held_back:
@@ -130,7 +133,7 @@ class GuardedState(Stream, ABC):
     @state.setter
     def state(self, value: Any) -> None:
         if isinstance(value, Mapping):
-            value = self._context.guard.saved_state(
+            value = self.context.guard.saved_state(
                 self.name, value, self.state_cursors, self.logger
             )
             self._restored = value
@@ -146,7 +149,7 @@ class GuardedState(Stream, ABC):
 
     def moves_cursor(self, value: Any, kind: CursorKind, what: str) -> bool:
         """Whether a record's cursor `value` may move the state (one past now is only synced)."""
-        return self._context.guard.moves_cursor(kind.read(value), what, self.logger)
+        return self.context.guard.moves_cursor(kind.read(value), what, self.logger)
 
 
 class SnapshotStream(GuardedState, ABC):
@@ -169,9 +172,9 @@ class SnapshotStream(GuardedState, ABC):
 
     def taken(self) -> None:
         """Marks this sync's snapshot as delivered, once its records are out; never backwards."""
-        now = datetime.fromisoformat(self._context.snapshot_at)
+        now = datetime.fromisoformat(self.context.snapshot_at)
         if self._saved is None or self._saved < now:
-            self._snapshot_state = {SNAPSHOT_FIELD: self._context.snapshot_at}
+            self._snapshot_state = {SNAPSHOT_FIELD: self.context.snapshot_at}
 
 
 class UserStats(SnapshotStream, Stream):
@@ -179,16 +182,12 @@ class UserStats(SnapshotStream, Stream):
 
     name = "user_stats"
 
-    def __init__(self, context: SyncContext) -> None:
-        super().__init__()
-        self._context = context
-
     @property
     def primary_key(self) -> list[str]:
         return ["open_id", SNAPSHOT_FIELD]
 
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
-        counters = self._context.counters.read()
+        counters = self.context.counters.read()
         if counters is None:
             self.logger.warning(
                 "Stream user_stats is unavailable: the scope '%s' is not granted. Add it to your "
@@ -196,7 +195,7 @@ class UserStats(SnapshotStream, Stream):
                 STATS_SCOPE,
             )
             return
-        snapshot = {"open_id": counters["open_id"], SNAPSHOT_FIELD: self._context.snapshot_at}
+        snapshot = {"open_id": counters["open_id"], SNAPSHOT_FIELD: self.context.snapshot_at}
         snapshot.update({field: counters[field] for field in STATS_FIELDS})
         yield snapshot
         self.taken()

@@ -37,7 +37,7 @@ class UserInfo(ApiStream):
         fields = self.granted(USER_FIELD_SCOPES, "user_info")
         response = self.fetch(USER_INFO_PATH, {"fields": ",".join(fields)})
         user = read_answer(response, self.name, profile_user)
-        self._context.counters.offer(user)  # so user_stats and the estimates ask no more
+        self.context.counters.offer(user)  # so user_stats and the estimates ask no more
         yield user
 
 
