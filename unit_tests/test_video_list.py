@@ -1,0 +1,112 @@
+"""A window walked one way: the pager's cursor out, the window's videos back, its floor ends it."""
+
+import threading
+from typing import Any
+
+import pytest
+from airbyte_cdk.utils import AirbyteTracedException
+
+from source_tiktok_organic.core.pagination import VideoPage
+from source_tiktok_organic.core.progress import Progress
+from source_tiktok_organic.core.video_list import (
+    MOST_VIDEOS_UNCOUNTED,
+    ListWalk,
+    PageRequest,
+    WalkBound,
+    WindowPartition,
+)
+from source_tiktok_organic.core.windows import Window
+
+T0 = 1_700_000_000
+
+
+class FakeList:
+    """TikTok's list of `times` (newest first), 2 a page; remembers the cursors asked for."""
+
+    def __init__(self, times: list[int]) -> None:
+        self.times = times
+        self.cursors: list[int | None] = []
+
+    def page_request(self, cursor: int | None) -> PageRequest:
+        return PageRequest("POST", "video/list/", {}, {"cursor": cursor})
+
+    def read_page(self, response: Any) -> VideoPage:
+        cursor = response["cursor"]
+        self.cursors.append(cursor)
+        below = [t for t in self.times if cursor is None or t * 1000 < cursor][:2]
+        rest = [t for t in self.times if below and t < min(below)]
+        videos = [{"id": str(t), "create_time": t} for t in below]
+        return VideoPage(videos, min(below) * 1000 if below else None, bool(rest))
+
+
+class Sender:
+    def send(self, method: str, path: str, params: Any, json: Any) -> Any:
+        return json
+
+
+def walk_of(api: FakeList, bound: WalkBound | None = None, stopped: Any = None) -> ListWalk:
+    return ListWalk(
+        stream="videos",
+        api=api,
+        reader=Sender(),  # type: ignore[arg-type]
+        progress=Progress(__import__("logging").getLogger("test")),
+        bound=bound or WalkBound(None),
+        to_record=lambda video: video,
+        stopped=stopped or threading.Event(),
+    )
+
+
+def ids(partition: WindowPartition) -> list[str]:
+    return [record.data["id"] for record in partition.read()]
+
+
+def test_given_a_window_then_only_its_seconds_are_read_and_its_floor_ends_the_walk() -> None:
+    api = FakeList([T0 + 50, T0 + 40, T0 + 30, T0 + 20, T0 + 10, T0])
+    window = Window(T0 + 15, T0 + 40, T0 + 16, T0 + 40)
+    assert ids(WindowPartition(walk_of(api), window)) == [str(T0 + 40), str(T0 + 30), str(T0 + 20)]
+    # pages re-read their oldest second: the third is the first to reach below the floor
+    assert api.cursors == [(T0 + 41) * 1000, (T0 + 31) * 1000, (T0 + 21) * 1000]
+
+
+def test_given_the_open_top_window_then_the_walk_starts_at_tiktoks_newest() -> None:
+    api = FakeList([T0 + 10, T0])
+    assert ids(WindowPartition(walk_of(api), Window(None, None, T0, T0 + 99))) == [
+        str(T0 + 10),
+        str(T0),
+    ]
+    assert api.cursors == [None]
+
+
+def test_given_a_floor_below_the_newest_then_it_is_placed_once_the_newest_is_seen() -> None:
+    api = FakeList([T0 + 100, T0 + 90, T0 + 50, T0 + 40])
+    window = Window(None, None, T0, T0 + 200)
+    partition = WindowPartition(walk_of(api), window, lambda newest: newest - 20)
+    assert ids(partition) == [str(T0 + 100), str(T0 + 90)]
+    assert len(api.cursors) == 2
+    assert partition.to_slice() == {"start": T0, "end": T0 + 200}, "its slice stays what it was"
+
+
+def test_given_a_stopped_sync_then_the_walk_asks_for_nothing_more() -> None:
+    api = FakeList([T0 + 10, T0])
+    stopped = threading.Event()
+    stopped.set()
+    assert ids(WindowPartition(walk_of(api, stopped=stopped), Window(None, None, T0, T0))) == []
+    assert api.cursors == []
+
+
+def test_partitions_of_one_window_are_equal_in_the_cdks_sets_whatever_they_read() -> None:
+    window = Window(None, None, T0, T0 + 9)
+    first = WindowPartition(walk_of(FakeList([])), window, lambda newest: newest)
+    assert hash(first) == hash(WindowPartition(walk_of(FakeList([])), window))
+    assert first.stream_name() == "videos"
+
+
+@pytest.mark.parametrize(("count", "allowed"), [(10, 120), (None, MOST_VIDEOS_UNCOUNTED)])
+def test_given_a_list_bringing_more_than_the_count_allows_then_the_walk_stops(
+    count: int | None, allowed: int
+) -> None:
+    bound = WalkBound(count)
+    bound.add(allowed)
+    with pytest.raises(AirbyteTracedException, match="different videos so far") as raised:
+        bound.add(1)
+    assert f"{allowed + 1} different videos" in raised.value.message
