@@ -8,7 +8,7 @@ import pytest
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.core.state import parse_snapshot_state, parse_video_state
+from source_tiktok_organic.core.state import parse_snapshot_state, saved_create_time
 
 
 @pytest.mark.parametrize(
@@ -18,7 +18,7 @@ from source_tiktok_organic.core.state import parse_snapshot_state, parse_video_s
 def test_given_a_saved_create_time_then_it_is_read_as_epoch_seconds(
     raw: dict, create_time: int | None
 ) -> None:
-    assert parse_video_state(raw).create_time == create_time
+    assert saved_create_time(raw) == create_time
 
 
 @pytest.mark.parametrize("value", [-1, True, "soon", [1]])
@@ -26,7 +26,7 @@ def test_given_a_create_time_that_is_no_epoch_second_then_config_error_names_it(
     value: object,
 ) -> None:
     with pytest.raises(AirbyteTracedException) as raised:
-        parse_video_state({"create_time": value})
+        saved_create_time({"create_time": value})
     assert raised.value.failure_type == FailureType.config_error
     assert "'create_time' must be a non-negative integer (epoch seconds)" in raised.value.message
     assert repr(value) in raised.value.message
@@ -63,15 +63,15 @@ def test_given_an_unreadable_snapshot_state_then_config_error_names_stream_and_w
 
 def test_given_a_video_state_that_is_no_object_then_config_error_names_the_stream() -> None:
     with pytest.raises(AirbyteTracedException) as raised:
-        parse_video_state("2100")  # type: ignore[arg-type]
+        saved_create_time("2100")  # type: ignore[arg-type]
     assert (
         "The saved state of stream 'videos' is invalid: expected an object, got str."
         in raised.value.message
     )
 
 
-def test_a_resume_mark_without_its_cursor_is_not_read() -> None:
-    """resume_newest_create_time only means something beside resume_before_ms."""
-    assert parse_video_state({"resume_newest_create_time": 5}).resume_newest is None
-    resumed = parse_video_state({"resume_before_ms": 9000, "resume_newest_create_time": 5})
-    assert (resumed.resume_before_ms, resumed.resume_newest) == (9000, 5)
+def test_the_previous_versions_resume_fields_leave_only_the_cursor() -> None:
+    """They shortened an interrupted walk; without them that walk is read again, nothing lost."""
+    saved = {"create_time": 7, "resume_before_ms": 9000, "resume_newest_create_time": 5}
+    assert saved_create_time(saved) == 7
+    assert saved_create_time({"resume_before_ms": 9000}) is None

@@ -44,7 +44,7 @@ from source_tiktok_organic.core.state import (
     RESUME_BEFORE,
     RESUME_NEWEST,
     SNAPSHOT_FIELD,
-    parse_video_state,
+    saved_create_time,
 )
 from source_tiktok_organic.core.streams import SyncContext
 from source_tiktok_organic.core.video_list import (
@@ -274,7 +274,7 @@ class ListStreams:
         saved: Mapping[str, Any] = self._states.get_stream_state(VIDEOS, None)
         if isinstance(saved, Mapping):
             saved = self.context.guard.saved_state(VIDEOS, saved, SAVED_VIDEO_CURSORS, logger)
-        return parse_video_state(saved).create_time
+        return saved_create_time(saved)
 
 
 def _create_times(videos: list[dict[str, Any]]) -> Iterator[int]:

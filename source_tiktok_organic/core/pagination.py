@@ -95,10 +95,6 @@ class VideoPager:
         self._barren = 0
         self._recent_ids: OrderedDict[str, None] = OrderedDict()
 
-    def forget_seen(self) -> None:
-        """Drops the ids kept to drop duplicates: a walk that is over meets no more videos."""
-        self._recent_ids.clear()
-
     def accept(self, page: VideoPage) -> list[dict[str, Any]]:
         with naming(f"log_id: {page.log_id or 'none'}"):
             return self._accept(page)

@@ -1,14 +1,8 @@
-"""The `videos` stream state: what a finished sync claims, and where an unfinished one stopped.
-
-Videos arrive newest first, so the high-water mark may only move once a pass has reached the
-previous one; until then the state records the pass in progress (the next list cursor and the
-newest video it emitted), which lets an interrupted sync resume without losing anything.
-"""
+"""Saved states as the streams read them: `videos`' cursor and the history streams' snapshot."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,32 +15,14 @@ RESUME_BEFORE = "resume_before_ms"
 RESUME_NEWEST = "resume_newest_create_time"
 
 
-@dataclass(frozen=True)
-class VideoState:
-    create_time: int | None = None
-    resume_before_ms: int | None = None
-    resume_newest: int | None = None
-
-    def as_dict(self) -> dict[str, int]:
-        pairs = (
-            (CURSOR_FIELD, self.create_time),
-            (RESUME_BEFORE, self.resume_before_ms),
-            (RESUME_NEWEST, self.resume_newest),
-        )
-        return {key: value for key, value in pairs if value is not None}
-
-
-def parse_video_state(raw: Mapping[str, Any] | None) -> VideoState:
+def saved_create_time(raw: Mapping[str, Any] | None) -> int | None:
+    """The `videos` cursor of a saved state; the previous version's resume fields, which only
+    shortened an interrupted walk, are left out (the walk is read again)."""
     if not raw:
-        return VideoState()
+        return None
     if not isinstance(raw, Mapping):
         raise _invalid("videos", f"expected an object, got {type(raw).__name__}")
-    before = _integer(raw, RESUME_BEFORE)
-    return VideoState(
-        create_time=_integer(raw, CURSOR_FIELD),
-        resume_before_ms=before,
-        resume_newest=_integer(raw, RESUME_NEWEST) if before is not None else None,
-    )
+    return _integer(raw, CURSOR_FIELD)
 
 
 def _integer(raw: Mapping[str, Any], key: str) -> int | None:
