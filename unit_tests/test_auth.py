@@ -14,6 +14,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from source_tiktok_organic.core import auth as auth_module
 from source_tiktok_organic.core.auth import TOKEN_ANSWER_SECONDS, TOKEN_ATTEMPTS
+from source_tiktok_organic.core.deadlines import BodyBrokeOff, BodyLate
 from source_tiktok_organic.core.grant import parse_scopes
 from source_tiktok_organic.creator.auth import CreatorAuthenticator, token_error
 from unit_tests.conftest import (
@@ -257,6 +258,21 @@ def test_given_a_token_answer_that_times_out_then_it_is_not_asked_again(
         CreatorAuthenticator(make_config(), API, 7).get_access_token()
     assert "did not arrive within 120 s" in raised.value.message
     assert "may have rotated the refresh token" in raised.value.message
+    assert raised.value.failure_type == FailureType.transient_error
+    assert requests_mock.call_count == 1
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [BodyLate("did not arrive in full within 120 s"), BodyBrokeOff("broke off (ProtocolError)")],
+)
+def test_given_a_token_answer_cut_in_its_body_then_it_is_not_asked_again(
+    requests_mock: Any, cut: Exception
+) -> None:
+    requests_mock.post(TOKEN_URL, [{"exc": cut}, {"json": token_body()}])
+    with pytest.raises(AirbyteTracedException) as raised:
+        CreatorAuthenticator(make_config(), API, 7).get_access_token()
+    assert f"TikTok's token endpoint's answer {cut}." in raised.value.message
     assert raised.value.failure_type == FailureType.transient_error
     assert requests_mock.call_count == 1
 

@@ -1,8 +1,10 @@
-"""The whole answer is bounded: a server that drips its headers is cut at the read timeout, and
-no body is read past MAX_BODY_BYTES."""
+"""The whole answer is bounded: a server that drips its headers or its body is cut at the read
+timeout, and no body is read past MAX_BODY_BYTES. Each test talks to a real server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import gzip
+import re
 import socket
 import threading
 import time
@@ -13,27 +15,26 @@ import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.core.deadlines import (
-    BODY_CHUNK,
-    MAX_BODY_BYTES,
-    bounded_session,
-    read_body,
-)
+from source_tiktok_organic.core.deadlines import BODY_CHUNK, MAX_BODY_BYTES, bounded_session
 
-LIST_URL = "https://business-api.tiktok.com/open_api/v1.3/business/video/list/?max_count=20"
-ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+LIST_PATH = "/open_api/v1.3/business/video/list/"
+HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Tt-Logid: log-1\r\n"
+ANSWER = HEAD + b"Content-Length: 2\r\n\r\n{}"
 
 
-def serve_once(listener: socket.socket, gap: float) -> None:
-    """Answers one request, one byte every `gap` seconds (0: all at once)."""
+def head(**headers: object) -> bytes:
+    lines = "".join(f"{name.replace('_', '-')}: {value}\r\n" for name, value in headers.items())
+    return HEAD + lines.encode() + b"\r\n"
+
+
+def serve_once(listener: socket.socket, pieces: list[bytes], gap: float) -> None:
+    """Answers one request with `pieces`, `gap` seconds apart, then hangs up."""
     connection, _ = listener.accept()
     with connection:
         connection.recv(65536)
         try:
-            for index in range(len(ANSWER)):
-                connection.sendall(ANSWER[index : index + 1] if gap else ANSWER[index:])
-                if not gap:
-                    break
+            for piece in pieces:
+                connection.sendall(piece)
                 time.sleep(gap)
         except OSError:
             pass  # cut by the client
@@ -41,78 +42,118 @@ def serve_once(listener: socket.socket, gap: float) -> None:
 
 @pytest.fixture
 def server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a server that sends `request.param`: (pieces, seconds between them)."""
     listener = socket.create_server(("127.0.0.1", 0))
-    thread = threading.Thread(target=serve_once, args=(listener, request.param), daemon=True)
+    thread = threading.Thread(target=serve_once, args=(listener, *request.param), daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}{LIST_PATH}"
     listener.close()
 
 
-@pytest.mark.parametrize("server", [0.05], indirect=True)
+def bytewise(answer: bytes) -> list[bytes]:
+    return [answer[index : index + 1] for index in range(len(answer))]
+
+
+@pytest.mark.parametrize("server", [(bytewise(ANSWER), 0.05)], indirect=True)
 def test_given_headers_that_drip_past_the_timeout_then_the_request_times_out(server: str) -> None:
-    """About 3.5 s of headers against a 0.5 s timeout, each byte well within it."""
+    """About 4 s of headers against a 0.5 s timeout, each byte well within it."""
     with bounded_session() as session, pytest.raises(requests.ReadTimeout):
         session.get(server, timeout=0.5)
 
 
-@pytest.mark.parametrize("server", [0.0], indirect=True)
+@pytest.mark.parametrize("server", [([ANSWER], 0.0)], indirect=True)
 def test_given_a_prompt_answer_then_it_is_read_whole(server: str) -> None:
     with bounded_session() as session:
         assert session.get(server, timeout=0.5).json() == {}
 
 
-@pytest.mark.parametrize("server", [0.001], indirect=True)
+@pytest.mark.parametrize("server", [(bytewise(ANSWER), 0.001)], indirect=True)
 def test_given_headers_that_drip_within_the_timeout_then_they_are_read(server: str) -> None:
     with bounded_session() as session:
         assert session.get(server, timeout=2).json() == {}
 
 
-class Body:
-    """A streamed body of `size` bytes, in 64 KiB pieces, that counts what was read of it."""
-
-    def __init__(self, size: int) -> None:
-        self.left = size
-        self.read = 0
-
-    def read1(self, amount: int, **_: object) -> bytes:
-        piece = min(amount, self.left)
-        self.left -= piece
-        self.read += piece
-        return b" " * piece
-
-    def close(self) -> None:
-        self.left = 0
+@pytest.mark.parametrize(
+    "server", [([head(Content_Length=40), *bytewise(b" " * 40)], 0.05)], indirect=True
+)
+def test_given_a_body_that_drips_past_the_read_timeout_then_it_is_a_read_timeout(
+    server: str,
+) -> None:
+    """About 2 s of body against a read timeout of 0.5 s, each byte well within it."""
+    with bounded_session() as session, pytest.raises(requests.ReadTimeout) as raised:
+        session.get(server, timeout=(5, 0.5))
+    assert str(raised.value) == "did not arrive in full within 0.5 s"
 
 
-def streamed(size: int, **headers: str) -> requests.Response:
-    answer = requests.Response()
-    answer.status_code, answer.url, answer.raw = 200, LIST_URL, Body(size)
-    answer.headers.update({"X-Tt-Logid": "log-1", **headers})
-    return answer
+@pytest.mark.parametrize(
+    "server", [([HEAD, b"Content-Length: 3\r\n", b"\r\n", b"1", b"2", b"3"], 0.25)], indirect=True
+)
+def test_given_slow_headers_then_the_body_has_only_what_they_left_of_the_timeout(
+    server: str,
+) -> None:
+    """Headers in about 0.5 s and the body in 0.75 s more: each in time, both together not."""
+    with bounded_session() as session, pytest.raises(requests.ReadTimeout, match="in full"):
+        session.get(server, timeout=1)
 
 
-def test_given_a_body_of_the_limit_then_it_is_read_whole() -> None:
-    answer = streamed(MAX_BODY_BYTES)
-    assert read_body(answer, 5) is None
-    assert len(answer.content) == MAX_BODY_BYTES
+@pytest.mark.parametrize("server", [([head(Content_Length=10), b"{}{"], 0.0)], indirect=True)
+def test_given_a_body_that_breaks_off_then_it_is_a_connection_error(server: str) -> None:
+    with bounded_session() as session, pytest.raises(requests.ConnectionError) as raised:
+        session.get(server, timeout=5)
+    assert re.fullmatch(r"broke off \(\w+\)", str(raised.value))
 
 
-def test_given_a_body_past_the_limit_then_the_read_stops_there_with_a_clear_error() -> None:
-    answer = streamed(MAX_BODY_BYTES + BODY_CHUNK * 10)
-    with pytest.raises(AirbyteTracedException) as raised:
-        read_body(answer, 5)
+@pytest.mark.parametrize(
+    "server", [([head(Content_Length=MAX_BODY_BYTES), b" " * MAX_BODY_BYTES], 0.0)], indirect=True
+)
+def test_given_a_body_of_the_limit_then_it_is_read_whole(server: str) -> None:
+    with bounded_session() as session:
+        assert len(session.get(server, timeout=5).content) == MAX_BODY_BYTES
+
+
+@pytest.mark.parametrize(
+    "server",
+    [([head(Connection="close"), b" " * (MAX_BODY_BYTES + BODY_CHUNK * 10)], 0.0)],
+    indirect=True,
+)
+def test_given_a_body_past_the_limit_then_the_read_stops_there_with_a_clear_error(
+    server: str,
+) -> None:
+    with bounded_session() as session, pytest.raises(AirbyteTracedException) as raised:
+        session.get(server, timeout=5)
     assert raised.value.failure_type == FailureType.system_error
-    assert raised.value.message == (
-        "TikTok's answer to /open_api/v1.3/business/video/list/ is larger than the 16 MiB the "
-        f"connector reads of one answer ({MAX_BODY_BYTES + BODY_CHUNK:,} bytes had come when the "
-        "read stopped), so the sync stops rather than run out of memory. Please report it with "
-        "TikTok's id for the call (X-Tt-Logid: log-1)."
+    said = re.fullmatch(
+        f"TikTok's answer to {LIST_PATH} is larger than the 16 MiB the connector reads of one "
+        r"answer \(([\d,]+) bytes had come when the read stopped\), so the sync stops rather "
+        r"than run out of memory. Please report it with TikTok's id for the call "
+        r"\(X-Tt-Logid: log-1\).",
+        raised.value.message or "",
     )
-    assert answer.raw.read == MAX_BODY_BYTES + BODY_CHUNK
+    assert said is not None
+    assert MAX_BODY_BYTES < int(said[1].replace(",", "")) <= MAX_BODY_BYTES + BODY_CHUNK
 
 
-def test_given_a_body_announced_past_the_limit_then_none_of_it_is_read() -> None:
-    answer = streamed(10, **{"Content-Length": str(MAX_BODY_BYTES + 1)})
-    with pytest.raises(AirbyteTracedException, match=f"it announced {MAX_BODY_BYTES + 1:,} bytes"):
-        read_body(answer, 5)
-    assert answer.raw.read == 0
+@pytest.mark.parametrize(
+    "server", [([head(Content_Length=MAX_BODY_BYTES + 1), b"{}"], 0.0)], indirect=True
+)
+def test_given_a_body_announced_past_the_limit_then_none_of_it_is_read(server: str) -> None:
+    with bounded_session() as session, pytest.raises(AirbyteTracedException) as raised:
+        session.get(server, timeout=5)
+    assert f"(it announced {MAX_BODY_BYTES + 1:,} bytes)" in (raised.value.message or "")
+
+
+ZIPPED = gzip.compress(b'{"videos": [' + b'{"id": "1"}, ' * 100 + b'{"id": "2"}]}')
+
+
+@pytest.mark.parametrize(
+    "server",
+    [([head(Content_Encoding="gzip", Content_Length=len(ZIPPED)), ZIPPED], 0.0)],
+    indirect=True,
+)
+def test_given_a_compressed_body_then_it_comes_decoded_and_without_its_encoding(
+    server: str,
+) -> None:
+    with bounded_session() as session:
+        answer = session.get(server, timeout=5)
+    assert len(answer.json()["videos"]) == 101
+    assert "Content-Encoding" not in answer.headers

@@ -1,8 +1,6 @@
 import json
 import logging
 import socket
-import time
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +15,7 @@ from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnection
 
 from source_tiktok_organic import SourceTiktokOrganic
 from source_tiktok_organic.core.backoff import CAP_SECONDS, TikTokBackoff
+from source_tiktok_organic.core.deadlines import BodyBrokeOff, BodyLate
 from source_tiktok_organic.core.errors import (
     UNREACHABLE_ATTEMPTS,
     traced_error,
@@ -473,36 +472,20 @@ def test_an_error_tells_the_sync_summary_what_it_tells_the_user() -> None:
     assert error.failure_type == FailureType.system_error
 
 
-class Dripping:
-    """A streamed body that arrives 20 ms a piece."""
-
-    def __init__(self) -> None:
-        self.pieces = [b"{", b"}", b" "]
-
-    def read1(self, *_: object, **__: object) -> bytes:
-        time.sleep(0.02)
-        return self.pieces.pop(0) if self.pieces else b""
-
-    def close(self) -> None:
-        self.pieces = []
-
-
-@pytest.mark.parametrize("waited_for_headers", [0.0, 10.0])
-def test_given_a_body_past_the_deadline_then_it_is_retried_naming_the_setting(
-    waited_for_headers: float, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    "cut",
+    [BodyLate("did not arrive in full within 60 s"), BodyBrokeOff("broke off (ProtocolError)")],
+)
+def test_given_a_body_cut_then_it_is_retried_naming_the_setting(
+    cut: Exception, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The deadline is what the headers left of request_timeout_seconds (at least nothing)."""
-    answer = requests.Response()
-    answer.status_code, answer.url, answer.raw = 200, LIST_URL, Dripping()
-    answer.elapsed = timedelta(seconds=waited_for_headers)
-    timeout = 0.01 + waited_for_headers / 2  # never enough once the headers took 10 s
-    handler = CreatorErrorHandler(logging.getLogger("test"), request_timeout=timeout)
     with caplog.at_level(logging.INFO):
-        resolution = handler.interpret_response(answer)
+        resolution = CreatorErrorHandler(logging.getLogger("test")).interpret_response(cut)
     assert resolution.response_action == ResponseAction.RETRY
     assert resolution.failure_type == FailureType.transient_error
-    assert "did not arrive in full within" in resolution.error_message
-    assert "('request_timeout_seconds')" in resolution.error_message
+    assert resolution.error_message == (
+        f"The connection to TikTok failed. Its answer {cut} ('request_timeout_seconds')."
+    )
     assert caplog.messages == [f"Retrying: {resolution.error_message}"]
 
 

@@ -21,7 +21,7 @@ from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now, ab_datetime_parse
 
 from source_tiktok_organic.core.backoff import doubling_wait
-from source_tiktok_organic.core.deadlines import bounded_session, read_body
+from source_tiktok_organic.core.deadlines import BodyCut, bounded_session
 from source_tiktok_organic.core.errors import config_error, traced_error
 from source_tiktok_organic.core.grant import (
     access_token_of,
@@ -240,15 +240,13 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
                 **self.token_request(),
                 timeout=(self._timeout, answer_seconds),  # (to connect, to answer)
                 allow_redirects=False,  # the body holds the client secret and refresh token
-                stream=True,  # read below against a deadline for the whole answer
             )
+        except BodyCut as error:
+            raise self._answer_lost(str(error)) from error
         except requests.ReadTimeout as error:
             raise self._answer_lost(f"did not arrive within {answer_seconds:g} s") from error
         except requests.RequestException as error:
             return self._token_call_failure(error)
-        cut = read_body(response, answer_seconds)
-        if cut is not None:
-            raise self._answer_lost(cut)
         if 300 <= response.status_code < 400:
             raise config_error(
                 f"TikTok's token endpoint answered HTTP {response.status_code}, a redirect to "

@@ -2,14 +2,16 @@
 
 requests and urllib3 bound only the wait for each next byte, so a server that drips its status
 line, headers or body one byte at a time would hold a request for as long as it likes. The status
-line and headers are bounded by a watchdog on the connection (`bounded_session`,
-`bound_answers`); the body by `read_body`, on answers that are streamed for that reason, which
-also stops at MAX_BODY_BYTES, so no answer can take the connector's memory with it.
+line and headers are bounded by a watchdog on the connection; the body by the adapter, which reads
+it within what is left of the read timeout and stops at MAX_BODY_BYTES, so no answer can take the
+connector's memory with it. Sessions get both through `bound_answers` or `bounded_session`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
+import math
 import socket
 import threading
 import time
@@ -22,6 +24,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.http_client import MAX_CONNECTION_POOL_SIZE
 from airbyte_cdk.utils import AirbyteTracedException
 from requests.adapters import HTTPAdapter
+from urllib3 import HTTPHeaderDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -93,8 +96,23 @@ class _HTTPSPool(HTTPSConnectionPool):
 POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
+class BodyCut(requests.RequestException):
+    """A body that did not come whole: the server may have acted on the request already."""
+
+
+class BodyLate(BodyCut, requests.ReadTimeout):
+    """Retried like any read timeout."""
+
+
+class BodyBrokeOff(BodyCut, requests.ConnectionError):
+    """Retried like any broken connection."""
+
+
 class HeadersInTimeAdapter(HTTPAdapter):
-    """requests' adapter, with connections (direct or through an HTTP proxy) that keep time."""
+    """requests' adapter, with connections (direct or through an HTTP proxy) that keep time.
+
+    It reads each body itself, within the read timeout, and hands requests the bytes read.
+    """
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -106,9 +124,73 @@ class HeadersInTimeAdapter(HTTPAdapter):
             manager.pool_classes_by_scheme = POOLS
         return manager
 
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float | None, float | None] | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """The whole answer, read here whether or not `stream` is asked for."""
+        started = time.monotonic()
+        response = super().send(request, True, timeout, verify, cert, proxies)
+        seconds = timeout[1] if isinstance(timeout, tuple) else timeout
+        body = _whole_body(response, started, seconds)
+        return self.build_response(request, _as_read(response.raw, body))
+
+
+def _as_read(raw: urllib3.HTTPResponse, body: bytes) -> urllib3.HTTPResponse:
+    """The answer over the bytes read, as requests reads a body from its urllib3 response."""
+    headers = HTTPHeaderDict(raw.headers)
+    headers.discard("Content-Encoding")  # the bytes are decoded already
+    return urllib3.HTTPResponse(
+        io.BytesIO(body),
+        headers,
+        raw.status,
+        reason=raw.reason,
+        preload_content=False,
+        enforce_content_length=False,  # a decoded body is longer than its Content-Length
+    )
+
+
+def _whole_body(response: requests.Response, started: float, seconds: float | None) -> bytes:
+    """The decoded body, in by `seconds` after `started`, of at most MAX_BODY_BYTES.
+
+    A larger one ends the sync rather than a retry: asking again would bring the same answer.
+    """
+    announced = whole_number(response.headers.get("Content-Length", ""), max_digits=30)
+    if announced is not None and announced > MAX_BODY_BYTES:
+        response.close()
+        raise _too_large(response, f"it announced {announced:,} bytes")
+    deadline = math.inf if seconds is None else started + seconds
+    chunks, size = [], 0
+    while chunk := _next_chunk(response):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            response.close()
+            raise _too_large(response, f"{size:,} bytes had come when the read stopped")
+        if time.monotonic() > deadline:
+            response.close()
+            late = f"did not arrive in full within {seconds:g} s"
+            raise BodyLate(late, request=response.request)
+    return b"".join(chunks)
+
+
+def _next_chunk(response: requests.Response) -> bytes:
+    try:
+        chunk: bytes = response.raw.read1(BODY_CHUNK, decode_content=True)
+    except (OSError, urllib3.exceptions.HTTPError) as error:
+        response.close()
+        broke = f"broke off ({type(error).__name__})"
+        raise BodyBrokeOff(broke, request=response.request) from error
+    return chunk
+
 
 def bound_answers(session: requests.Session) -> None:
-    """Makes every request of `session` get its status line and headers within its read timeout."""
+    """Makes every request of `session` get its whole answer within its read timeout."""
     adapter = HeadersInTimeAdapter(
         pool_connections=MAX_CONNECTION_POOL_SIZE, pool_maxsize=MAX_CONNECTION_POOL_SIZE
     )
@@ -120,37 +202,6 @@ def bounded_session() -> requests.Session:
     session = requests.Session()
     bound_answers(session)
     return session
-
-
-def read_body(response: requests.Response, seconds: float) -> str | None:
-    """Reads a streamed body within `seconds`; None when it is in, else why it is not.
-
-    Raises when it is larger than MAX_BODY_BYTES: asking again would bring the same answer.
-    """
-    raw = response.raw
-    if raw is None or response._content is not False:
-        return None  # already read: not streamed, or a test double
-    announced = whole_number(response.headers.get("Content-Length", ""), max_digits=30)
-    if announced is not None and announced > MAX_BODY_BYTES:
-        response.close()
-        raise _too_large(response, f"it announced {announced:,} bytes")
-    deadline = time.monotonic() + seconds
-    chunks, size = [], 0
-    try:
-        while chunk := raw.read1(BODY_CHUNK, decode_content=True):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                response.close()
-                raise _too_large(response, f"{size:,} bytes had come when the read stopped")
-            if time.monotonic() > deadline:
-                response.close()
-                return f"did not arrive in full within {seconds:g} s"
-    except (OSError, urllib3.exceptions.HTTPError) as error:
-        response.close()
-        return f"broke off ({type(error).__name__})"
-    response._content = b"".join(chunks)
-    return None
 
 
 def _too_large(response: requests.Response, measured: str) -> AirbyteTracedException:

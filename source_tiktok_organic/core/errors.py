@@ -19,7 +19,7 @@ from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
 )
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.core.deadlines import read_body
+from source_tiktok_organic.core.deadlines import BodyCut
 from source_tiktok_organic.core.transport import (
     DEFAULT_API_HOST,
     unreachable_failure_type,
@@ -173,11 +173,6 @@ class AnswerHandler(ErrorHandler, ABC):
     ) -> ErrorResolution:
         if isinstance(response_or_exception, requests.Response):
             self._unreachable_in_a_row = 0
-            waited = response_or_exception.elapsed.total_seconds()  # for the headers
-            cut = read_body(response_or_exception, max(self._request_timeout - waited, 0.0))
-            if cut is not None:
-                message = f"{NETWORK.advice} Its answer {cut} ('request_timeout_seconds')."
-                return self._retrying(message)
             policy = self.policy_for(response_or_exception)
             if policy is None:
                 self._rejected_token = None
@@ -192,7 +187,12 @@ class AnswerHandler(ErrorHandler, ABC):
                 return self._unreachable(reason)
             self._unreachable_in_a_row = 0
             policy = NETWORK
-            if isinstance(response_or_exception, requests.ReadTimeout):
+            if isinstance(response_or_exception, BodyCut):
+                message = (
+                    f"{NETWORK.advice} Its answer {response_or_exception} "
+                    "('request_timeout_seconds')."
+                )
+            elif isinstance(response_or_exception, requests.ReadTimeout):
                 message = (
                     f"{NETWORK.advice} No complete answer within {self._request_timeout:g} s "
                     "('request_timeout_seconds')."

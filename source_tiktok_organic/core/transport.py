@@ -16,11 +16,8 @@ BUSINESS_API_HOST = "business-api.tiktok.com"
 
 
 def request_kwargs(timeout: float) -> dict[str, object]:
-    """Never follow a redirect: the data (and, for some clients, the token) would go elsewhere.
-
-    Streamed, so the error handler reads the body against a deadline for the whole answer.
-    """
-    return {"timeout": timeout, "allow_redirects": False, "stream": True}
+    """Never follow a redirect: the data (and, for some clients, the token) would go elsewhere."""
+    return {"timeout": timeout, "allow_redirects": False}
 
 
 def unreachable_reason(error: BaseException) -> str | None:
