@@ -42,7 +42,7 @@ class TikTokBackoff(BackoffStrategy):
         attempt_count: int,
     ) -> float | None:
         wait = self.wait(response_or_exception, attempt_count)
-        self.waiting.spend(wait)
+        self.waiting.spend(wait, reserved=self.longest_wait(response_or_exception))
         return wait
 
     def wait(

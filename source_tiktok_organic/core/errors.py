@@ -225,7 +225,7 @@ class AnswerHandler(ErrorHandler, ABC):
         if (
             policy.action in WAITED
             and backoff is not None
-            and not backoff.waiting.admits(backoff.longest_wait(answer))
+            and not backoff.waiting.reserve(backoff.longest_wait(answer))
         ):
             message = f"{backoff.waiting.refusal()} {message}"
             return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, message)

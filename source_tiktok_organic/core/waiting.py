@@ -20,21 +20,31 @@ class WaitAllowance:
     def __init__(self, seconds: float = MOST_WAITING_SECONDS) -> None:
         self.seconds = seconds
         self._spent = 0.0
-        self._lock = threading.Lock()  # the listing's workers wait from several threads
+        self._reserved = 0.0  # waits admitted and not yet taken
+        self._lock = threading.Lock()  # the list's windows wait from several threads at once
 
     @property
     def spent(self) -> float:
         with self._lock:
             return self._spent
 
-    def admits(self, wait: float) -> bool:
-        """Whether a wait this long still fits in what the sync may wait in all."""
-        with self._lock:
-            return self._spent + wait <= self.seconds
+    def reserve(self, wait: float) -> bool:
+        """Holds a wait this long if it still fits in what the sync may wait in all.
 
-    def spend(self, wait: float) -> None:
+        Checking and holding are one step: two windows admitted at once must not both fit in
+        the same last minutes.
+        """
+        with self._lock:
+            if self._spent + self._reserved + wait > self.seconds:
+                return False
+            self._reserved += wait
+            return True
+
+    def spend(self, wait: float, reserved: float = 0.0) -> None:
+        """A wait taken, in place of the `reserved` seconds held for it."""
         with self._lock:
             self._spent += wait
+            self._reserved = max(0.0, self._reserved - reserved)
 
     def refusal(self) -> str:
         """Why a request fails instead of waiting, for the sync's error."""
