@@ -317,6 +317,16 @@ class EconomyRow:
     records: int
     counts: dict[str, int]
     minimum_pages: int
+    new: int = 0  # videos posted since the last sync (incremental syncs only)
+    in_lookback: int = 0  # older videos the lookback window re-reads
+
+    @property
+    def list_budget(self) -> int | None:
+        """The issue's bound on an incremental sync's list requests: ceil(k/19) + the lookback's
+        pages + 1 (19 new videos a page, each re-reading its oldest second)."""
+        if not self.new:
+            return None
+        return math.ceil(self.new / 19) + math.ceil(self.in_lookback / 19) + 1
 
     @property
     def total(self) -> int:
@@ -380,7 +390,7 @@ class EconomyDriver:
         self.state: list[Any] = []
         self.rows: list[EconomyRow] = []
 
-    def sync(self, label: str, streams: dict[str, str], wanted: int) -> None:
+    def sync(self, label: str, streams: dict[str, str], wanted: int, new: int = 0) -> None:
         name = f"economy-{self.lookback}-{len(self.rows)}"
         config, catalog = read_files(self.work, name, self.config, streams)
         argv = read_argv("connector", config, catalog)
@@ -401,6 +411,8 @@ class EconomyDriver:
                 output.records.get("videos", 0),
                 dict(self.emulator.counts),
                 minimum_pages(len(videos), wanted),
+                new,
+                wanted - new,
             )
         )
 
@@ -410,7 +422,7 @@ class EconomyDriver:
         floor = max(v["create_time"] for v in videos) - self.lookback * 86_400
         self.emulator.add_videos(k, newer=True)
         wanted = sum(1 for v in self.emulator.dataset.videos if v["create_time"] > floor)
-        self.sync(f"incremental, {k} new", INCREMENTAL, wanted)
+        self.sync(f"incremental, {k} new", INCREMENTAL, wanted, k)
 
 
 def economy(sizes: Sizes, work: Path, progress: Progress) -> list[EconomyRow]:
