@@ -10,6 +10,7 @@ run() { "${UV[@]}" run --frozen --no-sync "$@"; }
 run ruff check .
 run ruff format --check .
 run mypy source_tiktok_organic tiktok_emulator bench
+run mypy --strict source_tiktok_organic
 
 markers=()
 if [ "${SKIP_DOCKER:-0}" = 1 ]; then

@@ -24,7 +24,8 @@ from source_tiktok_organic.business.unavailable import honest_row
 from source_tiktok_organic.core.cursor import ISO_DATE
 from source_tiktok_organic.core.errors import config_error, naming, traced_error
 from source_tiktok_organic.core.records import conform
-from source_tiktok_organic.core.streams import SNAPSHOT_FIELD, GuardedState, SnapshotStream
+from source_tiktok_organic.core.state import SNAPSHOT_FIELD
+from source_tiktok_organic.core.streams import GuardedState, SnapshotStream
 
 INSIGHTS_SCOPE = "user.insights"
 # business/get reaches at most 60 days back; TikTok fills a day in 24-48 h late, so each sync

@@ -27,7 +27,9 @@ LOOPBACK_HOSTS = frozenset({"localhost"})
 @cache
 def connection_specification() -> Mapping[str, Any]:
     """spec.json's schema: the one place the fields' types, limits and defaults are written."""
-    spec = json.loads(files("source_tiktok_organic").joinpath("spec.json").read_text())
+    spec: dict[str, Mapping[str, Any]] = json.loads(
+        files("source_tiktok_organic").joinpath("spec.json").read_text()
+    )
     return spec["connectionSpecification"]
 
 

@@ -65,7 +65,7 @@ def conform(record: dict[str, Any], stream: str) -> dict[str, Any]:
 
 def _fits(value: Any) -> bool:
     """Warehouses keep integers in 64 bits; a larger count would be cut or refused there."""
-    return INT64_MIN <= value <= INT64_MAX
+    return bool(INT64_MIN <= value <= INT64_MAX)
 
 
 def _lossless(value: Any, expected: str) -> Any:
