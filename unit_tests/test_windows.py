@@ -42,18 +42,28 @@ def test_one_window_is_the_whole_list_above_the_floor_from_tiktoks_newest() -> N
     assert not window.holds(5)
 
 
-@pytest.mark.parametrize(("count", "workers", "parts"), [(2_000, 8, 10), (20_000, 8, 32)])
-def test_given_a_large_list_then_windows_tile_the_time_without_gap_or_overlap(
-    count: int, workers: int, parts: int
-) -> None:
-    windows = cut(None, START, END, count, workers, NEWEST)
-    assert windows[0].floor is None, "the oldest window runs to the first video"
+def assert_tiled(windows: list[Window], floor: int | None, start: int, end: int) -> None:
+    """Every second from `start` to `end` in exactly one window, whole seconds only."""
+    assert windows[0].floor == floor, "the oldest window runs down to the read's floor"
     assert windows[-1].ceiling is None, "the newest is open above: posts during the sync"
     for older, newer in itertools.pairwise(windows):
         assert newer.floor == older.ceiling
         assert newer.start == older.end + 1
-    assert (windows[0].start, windows[-1].end) == (START, END)
-    assert len(windows) in (parts, parts + 1)  # plus the open window below the counted span
+    assert (windows[0].start, windows[-1].end) == (start, end)
+    for window in windows:
+        assert window.start <= window.end
+        assert all(isinstance(edge, int) for edge in (window.start, window.end))
+
+
+@pytest.mark.parametrize(
+    ("count", "workers", "parts"), [(2_000, 8, 10), (20_000, 8, 32), (300, 8, 1)]
+)
+def test_given_a_large_list_then_windows_tile_the_time_without_gap_or_overlap(
+    count: int, workers: int, parts: int
+) -> None:
+    windows = cut(None, START, END, count, workers, NEWEST)
+    assert_tiled(windows, None, START, END)
+    assert len(windows) == parts + 1  # plus the open window below the counted span
 
 
 def test_the_counted_span_follows_the_newest_pages_pace() -> None:
@@ -90,8 +100,19 @@ def test_given_a_video_dated_past_now_then_it_does_not_stretch_the_windows() -> 
     assert windows[-2].ceiling < END
 
 
-def test_given_a_floor_then_the_cut_never_reaches_below_it() -> None:
+def test_given_a_floor_inside_the_counted_span_then_the_cut_stops_at_it() -> None:
     floor = 1_699_000_000
     windows = cut(floor, floor + 1, END, 20_000, 8, NEWEST)
-    assert windows[0].floor == floor
-    assert windows[0].start == floor + 1
+    assert_tiled(windows, floor, floor + 1, END)
+    assert len(windows) == 32, "no open window below a floor the counted videos reach past"
+
+
+def test_given_a_floor_below_the_counted_span_then_the_open_window_keeps_it() -> None:
+    floor = START - 1
+    windows = cut(floor, START, END, 2_000, 8, NEWEST)
+    assert_tiled(windows, floor, START, END)
+
+
+def test_given_two_videos_then_their_pace_is_enough_to_cut() -> None:
+    windows = cut(None, START, END, 2_000, 8, NEWEST[:2])
+    assert len(windows) == 11

@@ -79,7 +79,7 @@ def cut(
         windows.insert(0, Window(floor, reach - 1, start, reach - 1))
     else:
         windows[0] = Window(floor, windows[0].ceiling, start, windows[0].end)
-    windows[-1] = Window(windows[-1].floor, None, windows[-1].start, max(end, windows[-1].end))
+    windows[-1] = Window(windows[-1].floor, None, windows[-1].start, end)
     return windows
 
 
