@@ -23,8 +23,9 @@ T0 = 1_700_000_000
 class FakeList:
     """TikTok's list of `times` (newest first), 2 a page; remembers the cursors asked for."""
 
-    def __init__(self, times: list[int]) -> None:
+    def __init__(self, times: list[int], ids: list[str] | None = None) -> None:
         self.times = times
+        self.ids = ids or [str(t) for t in times]
         self.cursors: list[int | None] = []
 
     def page_request(self, cursor: int | None) -> PageRequest:
@@ -33,10 +34,12 @@ class FakeList:
     def read_page(self, response: Any) -> VideoPage:
         cursor = response["cursor"]
         self.cursors.append(cursor)
-        below = [t for t in self.times if cursor is None or t * 1000 < cursor][:2]
-        rest = [t for t in self.times if below and t < min(below)]
-        videos = [{"id": str(t), "create_time": t} for t in below]
-        return VideoPage(videos, min(below) * 1000 if below else None, bool(rest))
+        listed = [(i, t) for i, t in zip(self.ids, self.times, strict=True)]
+        below = [(i, t) for i, t in listed if cursor is None or t * 1000 < cursor][:2]
+        oldest = min((t for _, t in below), default=None)
+        rest = oldest is not None and below[-1] != listed[-1]
+        videos = [{"id": i, "create_time": t} for i, t in below]
+        return VideoPage(videos, None if oldest is None else oldest * 1000, rest)
 
 
 class Sender:
@@ -66,6 +69,16 @@ def test_given_a_window_then_only_its_seconds_are_read_and_its_floor_ends_the_wa
     assert ids(WindowPartition(walk_of(api), window)) == [str(T0 + 40), str(T0 + 30), str(T0 + 20)]
     # pages re-read their oldest second: the third is the first to reach below the floor
     assert api.cursors == [(T0 + 41) * 1000, (T0 + 31) * 1000, (T0 + 21) * 1000]
+
+
+def test_given_a_page_ending_a_second_above_the_floor_then_the_second_above_it_is_still_read() -> (
+    None
+):
+    api = FakeList([T0 + 3, T0 + 2, T0 + 1, T0 + 1, T0], ["a", "b", "c", "d", "e"])
+    walk = walk_of(api)
+    window = Window(T0, None, T0 + 1, T0 + 9)
+    assert ids(WindowPartition(walk, window)) == ["a", "b", "c", "d"]
+    assert walk.progress.emitted["videos"] == 4, "every record is counted for the progress log"
 
 
 def test_given_the_open_top_window_then_the_walk_starts_at_tiktoks_newest() -> None:
@@ -110,3 +123,5 @@ def test_given_a_list_bringing_more_than_the_count_allows_then_the_walk_stops(
     with pytest.raises(AirbyteTracedException, match="different videos so far") as raised:
         bound.add(1)
     assert f"{allowed + 1} different videos" in raised.value.message
+    said = "the profile says the account has 10" if count else "the profile's count is unknown"
+    assert said in raised.value.message

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import requests
@@ -151,7 +151,7 @@ class WindowPartition(Partition):
         assert self._floor_below_newest is not None
         floor = self._floor_below_newest(newest)
         self._floor_below_newest = None
-        self._window = Window(floor, self._window.ceiling, self._window.start, self._window.end)
+        self._window = replace(self._window, floor=floor)
         return self._window
 
     def to_slice(self) -> StreamSlice:
