@@ -44,6 +44,7 @@ def test_given_the_reading_threads_message_then_it_is_kept_for_it_not_queued() -
     kept = list(messages.consume_queue())
     assert [m.type for m in kept] == [Type.STATE, Type.LOG]
     assert "aloud" in kept[1].log.message
+    assert kept[1].log.level == Level.INFO
     assert list(messages.consume_queue()) == []
 
 
@@ -95,6 +96,37 @@ def test_given_a_later_saved_snapshot_then_it_never_moves_back() -> None:
     cursor.planned()
     cursor.ensure_at_least_one_state_emitted()
     assert cursor.state == later
+
+
+def window_of(start: int, end: int) -> Any:
+    window = StreamSlice(partition={}, cursor_slice={"start": start, "end": end})
+
+    class Closed:
+        def to_slice(self) -> StreamSlice:
+            return window
+
+    return window, Closed()
+
+
+def test_given_the_newer_window_closing_first_then_the_state_waits_for_the_older_one() -> None:
+    earliest = 1_388_534_400
+    cursor = VideoCursor(
+        "videos",
+        {},
+        earliest,
+        CursorGuard(NOW),
+        InMemoryMessageRepository(),
+        ConnectorStateManager(),
+        logging.getLogger("test"),
+    )
+    older, older_partition = window_of(earliest, 1_600_000_000)
+    newer, newer_partition = window_of(1_600_000_001, int(NOW.timestamp()))
+    cursor.observe(Record({"id": "old", "create_time": 1_500_000_000}, "videos", older))
+    cursor.observe(Record({"id": "new", "create_time": 1_700_000_000}, "videos", newer))
+    cursor.close_partition(newer_partition)
+    assert cursor.state == {"create_time": earliest}, "no claim over the older window yet"
+    cursor.close_partition(older_partition)
+    assert cursor.state == {"create_time": 1_700_000_000}
 
 
 def test_given_a_video_dated_past_now_then_it_never_moves_the_videos_cursor(
