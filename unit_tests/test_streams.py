@@ -586,3 +586,38 @@ def test_given_both_list_streams_then_each_walks_and_the_lookback_window_ends_vi
     rows = [m.record.data["video_id"] for m in output.records if m.record.stream == "video_stats"]
     assert rows == ["4", "3"]
     assert len(list_bodies(tiktok)) == 4  # two pages each: no page is shared between streams
+
+
+def list_of(times: list[int]) -> Any:
+    """TikTok's list of videos created at `times` (newest first), 20 a page, as a callback."""
+
+    def answer(request: Any, _: Any) -> dict[str, Any]:
+        cursor = request.json().get("cursor")
+        below = [t for t in times if cursor is None or t * 1000 < cursor][:PAGE_SIZE]
+        if not below:
+            return list_page([], None, False)
+        videos = [video(t, t) for t in below]
+        return list_page(videos, min(below) * 1000, min(below) > min(times))
+
+    return answer
+
+
+def test_given_a_large_account_and_workers_then_one_probe_then_windows_read_each_video_once(
+    tiktok: Any,
+) -> None:
+    times = [T0 - 600 * i for i in range(1_000)]
+    tiktok.get(USER_URL, json=profile(video_count=1_000))
+    tiktok.post(LIST_URL, json=list_of(times))
+    output = run_read("videos", SyncMode.incremental, config=make_config(num_workers=4))
+    ids = record_ids(output)
+    assert sorted(ids) == sorted(str(t) for t in times)
+    bodies = list_bodies(tiktok)
+    assert "cursor" not in bodies[0], "the probe page: TikTok's newest"
+    windows = 5 + 1  # min(4 x 4 workers, 1,000 / 200) counted windows, and the open one below
+    # a plain walk's 53 pages (19 new a page), one more per window, and the probe
+    assert len(bodies) <= 53 + windows + 1
+    starts = {body.get("cursor") for body in bodies[1:]}
+    assert len(starts) == len(bodies) - 1, "no page asked for twice"
+    [estimate] = estimates(output)
+    assert estimate.estimate.row_estimate == 1_000
+    assert last_state(output) == {"create_time": T0}
