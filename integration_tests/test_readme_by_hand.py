@@ -4,8 +4,8 @@
   folder, against an in-process emulator whose config is in `secrets/config.json` (`uv run X`
   runs the venv's X). The emulator rotates refresh tokens strictly, so every step after the
   first needs the connector to have saved the rotated token back into that file.
-* `python -m tiktok_emulator` prints (and writes) a config the connector takes as is,
-  serves on a free port when its default one is taken, and refuses a taken `--port` in one line.
+* `python -m tiktok_emulator` prints (and writes) a config the connector takes as is, for an
+  account a person would believe (its own behaviour is tested in tiktok_emulator/tests/).
 * `scripts/last_state.py` turns a run's messages into what `--state` takes.
 """
 
@@ -17,7 +17,6 @@ import re
 import selectors
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -29,9 +28,7 @@ from airbyte_cdk.models import Status, Type
 
 from integration_tests.cli import HANG_SECONDS, catalog_for, run_args, run_connector
 from integration_tests.conftest import config_for
-from tiktok_emulator import TikTokEmulator, generate_dataset
-from tiktok_emulator.__main__ import DEFAULT_PORT, PortUnavailableError, start_emulator
-from tiktok_emulator.__main__ import build_parser as emulator_parser
+from tiktok_emulator import TikTokEmulator
 from tiktok_emulator.business import BusinessEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -401,125 +398,6 @@ def test_the_emulator_by_hand_serves_a_mid_size_creator(emulator_process: Any) -
     [profile] = run.records("user_info")
     assert 10_000 <= profile["follower_count"] <= 200_000
     assert max(video.get("view_count") or 0 for video in run.records("videos")) < 2_000_000
-
-
-REAL_CONFIG = {
-    "client_id": "awq2b-real-client-key",
-    "client_secret": "real-secret",
-    "refresh_token": "rft.the-one-token-tiktok-rotated-last",
-    "start_date": "2024-01-01",
-}
-
-
-@pytest.mark.parametrize(
-    "content",
-    [
-        json.dumps(REAL_CONFIG),
-        json.dumps({**REAL_CONFIG, "api_base_url": "http://127.0.0.1:1"}),
-        "",
-    ],
-    ids=["real config", "real app aimed at a loopback proxy", "empty file"],
-)
-def test_given_a_file_it_did_not_write_then_the_emulator_refuses_in_one_line_and_leaves_it(
-    emulator_process: Any, tmp_path: Path, content: str
-) -> None:
-    target = tmp_path / "secrets" / "config.json"
-    target.parent.mkdir()
-    target.write_text(content)
-    process = emulator_process("--port", "0", "--write-config", str(target))
-    stdout, stderr = process.communicate(timeout=30)
-
-    assert process.returncode == 2
-    assert stdout == "", "nothing served, no config printed"
-    assert len(stderr.strip().splitlines()) == 1, stderr
-    assert str(target) in stderr
-    assert "--overwrite" in stderr
-    assert target.read_text() == content
-
-
-@pytest.mark.parametrize("business", [False, True], ids=["creator", "business"])
-def test_given_its_own_older_config_since_rotated_by_the_connector_then_the_emulator_replaces_it(
-    emulator_process: Any, tmp_path: Path, business: bool
-) -> None:
-    target = tmp_path / "emulator_config.json"
-    mode = ["--business"] if business else []
-    with BusinessEmulator() if business else TikTokEmulator() as earlier:
-        older = earlier.connector_config(refresh_token="rft.rotated", lookback_days=3)
-    older["oauth_session"] = {"access_token": "act.x", "open_id": "o-1"}
-    target.write_text(json.dumps(older))
-
-    process = emulator_process(*mode, "--port", "0", "--write-config", str(target))
-    printed = json.loads(read_line(process))
-
-    assert json.loads(target.read_text()) == printed != older
-
-
-def test_given_overwrite_then_the_emulator_replaces_even_a_real_config(
-    emulator_process: Any, tmp_path: Path
-) -> None:
-    target = tmp_path / "config.json"
-    target.write_text(json.dumps(REAL_CONFIG))
-    process = emulator_process("--port", "0", "--write-config", str(target), "--overwrite")
-    printed = json.loads(read_line(process))
-    assert json.loads(target.read_text()) == printed
-
-
-def test_every_option_of_the_emulator_says_what_it_does() -> None:
-    parser = emulator_parser()
-    assert parser.description
-    options = [action for action in parser._actions if action.option_strings]
-    assert len(options) > 10
-    assert all(action.help for action in options), [
-        action.option_strings for action in options if not action.help
-    ]
-
-
-@pytest.fixture
-def taken_port() -> Iterator[int]:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        yield listener.getsockname()[1]
-
-
-def test_the_emulator_serves_on_8090_by_default_the_acceptance_emulator_keeps_8089() -> None:
-    assert DEFAULT_PORT == 8090
-
-
-def test_given_the_default_port_taken_then_the_emulator_serves_on_a_free_port_and_says_so(
-    taken_port: int, capsys: pytest.CaptureFixture[str]
-) -> None:
-    def make(port: int) -> TikTokEmulator:
-        return TikTokEmulator(dataset=generate_dataset(videos=3, seed=7), port=port)
-
-    with start_emulator(make, None, default=taken_port) as emulator:
-        url = emulator.url
-    assert int(url.rsplit(":", 1)[1]) not in {taken_port, 0}
-    said = capsys.readouterr()
-    assert said.out == ""
-    assert str(taken_port) in said.err
-    assert url in said.err
-
-
-def test_given_an_explicit_port_taken_then_start_emulator_refuses(taken_port: int) -> None:
-    def make(port: int) -> TikTokEmulator:
-        return TikTokEmulator(dataset=generate_dataset(videos=3, seed=7), port=port)
-
-    with pytest.raises(PortUnavailableError, match=str(taken_port)):
-        start_emulator(make, taken_port, default=taken_port)
-
-
-def test_given_an_explicit_port_taken_then_the_emulator_exits_2_with_one_line(
-    emulator_process: Any, taken_port: int
-) -> None:
-    process = emulator_process("--port", str(taken_port))
-    stdout, stderr = process.communicate(timeout=30)
-
-    assert process.returncode == 2
-    assert stdout == ""
-    assert len(stderr.strip().splitlines()) == 1, stderr
-    assert str(taken_port) in stderr
-    assert "Traceback" not in stderr
 
 
 # scripts/last_state.py
