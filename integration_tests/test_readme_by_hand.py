@@ -137,32 +137,43 @@ def test_the_readmes_emulator_writes_a_file_of_its_own_not_the_users_real_config
 
 
 def run_as_written(
-    heading: str, tmp_path: Path, config: dict[str, Any]
-) -> list[tuple[str, list[dict[str, Any]]]]:
+    heading: str,
+    tmp_path: Path,
+    config: dict[str, Any],
+    before_each: Callable[[], None] = lambda: None,
+) -> list[tuple[str, str]]:
     """The section's commands, bar the emulator's start, with bash in a fresh folder holding
-    `config` where the section's emulator writes it; each read's step and messages.
+    `config` (readable by its owner alone) where the section's emulator writes it; each
+    command's step and what it printed (or wrote where it sends it).
 
     A step that sets a shell variable is kept and run again before every later step, as the
     user's one shell would remember it.
     """
     steps = bash_steps(section_text(README.read_text(), heading))
-    config_file = emulator_config_file(steps)
+    config_file = tmp_path / emulator_config_file(steps)
     steps = [step for step in steps if not starts_the_emulator(step)]
     (tmp_path / "integration_tests").mkdir()
     for catalog in (ROOT / "integration_tests").glob("configured_catalog*.json"):
         shutil.copy(catalog, tmp_path / "integration_tests")
     (tmp_path / "scripts").mkdir()
     shutil.copy(LAST_STATE, tmp_path / "scripts")
-    (tmp_path / config_file).parent.mkdir()
-    (tmp_path / config_file).write_text(json.dumps(config))
+    config_file.parent.mkdir()
+    config_file.write_text(json.dumps(config))
+    config_file.chmod(0o600)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     env.pop("SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG", None)
 
-    return [
-        (step, messages_in(output))
-        for step, output in run_steps(steps, UV, tmp_path, env)
-        if " read " in f" {step} "
-    ]
+    return list(run_steps(steps, UV, tmp_path, env, before_each))
+
+
+def messages_of(steps: list[tuple[str, str]], command: str) -> list[tuple[str, list[dict]]]:
+    """Each `command` step, with the Airbyte messages it put out."""
+    return [(step, messages_in(out)) for step, out in steps if f" {command} " in f" {step} "]
+
+
+def control_configs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The configs a run handed back to be saved (its CONTROL messages'), in order."""
+    return [m["control"]["connectorConfig"]["config"] for m in messages if m["type"] == "CONTROL"]
 
 
 def run_steps(
@@ -207,15 +218,32 @@ def state_of(tmp_path: Path, step: str) -> list[dict[str, Any]]:
 def test_the_readme_by_hand_commands_run_as_written_against_the_emulator(
     emulator: TikTokEmulator, tmp_path: Path
 ) -> None:
-    reads = run_as_written(SECTION, tmp_path, config_for(emulator))
-    [(_, full), (incremental_step, incremental)] = reads
+    """One config file, run after run: check, then a read of every stream, then one from its
+    state. The access tokens die before every step, so each spends the refresh token the step
+    before saved into the file (the emulator kills a used one)."""
+    original = config_for(emulator)
+    steps = run_as_written(SECTION, tmp_path, original, emulator.expire_access_tokens)
+    [(check_step, check)] = messages_of(steps, "check")
+    [(_, full), (incremental_step, incremental)] = messages_of(steps, "read")
+    config_file = emulator_config_file(bash_steps(section_text(README.read_text(), SECTION)))
+
+    assert {"type": "CONNECTION_STATUS", "connectionStatus": {"status": "SUCCEEDED"}} in check
+    assert control_configs(check)[-1]["refresh_token"] != original["refresh_token"]
+    logs = [m["log"]["message"] for m in check if m["type"] == "LOG"]
+    assert f"Saved the rotated refresh token to {config_file}." in logs, check_step
     full_records = records_by_stream(full)
     assert set(full_records) == STREAMS
     assert len(full_records["videos"]) == len(emulator.dataset.videos)
     state_of(tmp_path, incremental_step)
+    # the second read: the profile again, one new snapshot, no video it already had
     incremental_records = records_by_stream(incremental)
-    assert len(incremental_records.get("videos", [])) < len(full_records["videos"])
     assert len(incremental_records["user_info"]) == 1, "the profile must be read on every run"
+    assert len(incremental_records["user_stats"]) == 1
+    assert len(incremental_records["video_stats"]) == len(emulator.dataset.videos)
+    assert incremental_records.get("videos", []) == []
+    saved = tmp_path / config_file
+    assert json.loads(saved.read_text()) == control_configs(incremental)[-1]
+    assert (saved.stat().st_mode & 0o777) == 0o600, "the file stays readable by its owner alone"
 
 
 def test_the_readme_business_commands_are_check_read_read_on_one_config() -> None:
@@ -233,9 +261,9 @@ def test_the_readme_business_commands_run_as_written_against_the_business_emulat
 ) -> None:
     with BusinessEmulator() as business:
         config = business.connector_config()
-        reads = run_as_written(BUSINESS_SECTION, tmp_path, config)
+        steps = run_as_written(BUSINESS_SECTION, tmp_path, config)
         posts = len(business.dataset.post_times_ms)
-    [(_, full), (incremental_step, incremental)] = reads
+    [(_, full), (incremental_step, incremental)] = messages_of(steps, "read")
     full_records = records_by_stream(full)
     assert set(full_records) == STREAMS | {"daily_metrics", "audience_snapshots"}
     assert len(full_records["videos"]) == posts
