@@ -76,8 +76,7 @@ class LiveConfigs:
 LIVE_CONFIGS = LiveConfigs()
 
 # The image tests whose container another test already runs and asserts the same of, by test
-# and scenario. test_docker.py checks, discovers and reads business mode in the image, and the
-# in-process tests here check business_config's outcome and leaks and hold it to the spec.
+# and scenario, with that test.
 IN_TEST_DOCKER = (
     "test_docker.py checks, discovers and reads business mode in the image; the in-process "
     "tests check business_config and hold it to the spec"
