@@ -203,7 +203,8 @@ class Snippet:
             start_new_session=True,
         )
         self.lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -222,6 +223,7 @@ class Snippet:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+        self._reader.join(timeout=60)  # it reads to the end the process left
         assert self.process.stdout is not None
         self.process.stdout.close()
         self._stderr_file.close()
@@ -238,13 +240,14 @@ class Snippet:
             try:
                 line = self.lines.get(timeout=1)
             except queue.Empty:
-                requests = sum(self.emu.stats()["counts"].values())
-                if requests > MAX_REQUESTS:
-                    problem = f"was stopped after {requests} TikTok requests (a run needs < 10)"
-                elif time.monotonic() > deadline:
-                    problem = f"did not finish in {HANG_SECONDS} s"
-                else:
-                    continue
+                line = ""
+            requests = sum(self.emu.stats()["counts"].values())
+            if requests > MAX_REQUESTS or time.monotonic() > deadline:
+                problem = (
+                    f"was stopped after {requests} TikTok requests (a run needs < 10)"
+                    if requests > MAX_REQUESTS
+                    else f"did not finish in {HANG_SECONDS} s"
+                )
                 os.killpg(self.process.pid, signal.SIGKILL)
                 break
             if line is None:
