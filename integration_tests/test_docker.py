@@ -13,21 +13,21 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tomllib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import docker
 import pytest
 import yaml
-from airbyte_cdk.models import Type
+from airbyte_cdk.models import AirbyteMessageSerializer, Type
 
 from integration_tests.acceptance import acceptance_emulator, pointed_at
 from integration_tests.cli import HANG_SECONDS, Run, catalog_for
-from integration_tests.conftest import config_for
-from integration_tests.import_audit import normalized, unimported_packages
+from integration_tests.conftest import DATASET_NOW, config_for
+from integration_tests.import_audit import last_states, normalized, unimported_packages
 from integration_tests.test_readme_by_hand import (
     bash_steps,
     messages_in,
@@ -36,7 +36,7 @@ from integration_tests.test_readme_by_hand import (
     section_text,
 )
 from source_tiktok_organic.source import SourceTiktokOrganic
-from tiktok_emulator import TikTokEmulator
+from tiktok_emulator import TikTokEmulator, generate_dataset
 from tiktok_emulator.business import BusinessEmulator
 
 pytestmark = pytest.mark.docker
@@ -154,48 +154,6 @@ def test_airbyte_entrypoint_names_the_images_entrypoint(image: Any) -> None:
     assert env["AIRBYTE_ENTRYPOINT"] == " ".join(config["Entrypoint"])
 
 
-@pytest.mark.long_running
-def test_given_a_first_sync_of_every_stream_when_syncing_videos_with_its_state_then_only_new_come(
-    run: Any, emulator: TikTokEmulator
-) -> None:
-    # strict rotation: the second run works only with the token the first one handed back
-    config = config_for(emulator)
-    first = run(
-        "read",
-        config=config,
-        catalog=catalog_for(
-            {
-                "user_info": "full_refresh",
-                "user_stats": "full_refresh",
-                "videos": "incremental",
-                "video_stats": "full_refresh",
-            }
-        ),
-    )
-    assert first.returncode == 0, first.errors() or first.stderr[-2000:]
-    assert len(first.records("user_info")) == 1
-    assert len(first.records("user_stats")) == 1
-    every = {v["id"] for v in emulator.dataset.videos}
-    assert {v["id"] for v in first.records("videos")} == every
-    assert sorted(v["video_id"] for v in first.records("video_stats")) == sorted(every)
-    rotated = first.latest_config(config)
-    assert rotated["refresh_token"] != config["refresh_token"]
-
-    added = emulator.add_videos(3, newer=True)
-    second = run(
-        "read",
-        config=rotated,
-        catalog=catalog_for({"videos": "incremental"}),
-        state=first.state_messages(),
-    )
-    assert second.returncode == 0, second.errors() or second.stderr[-2000:]
-    newest_before = max(v["create_time"] for v in first.records("videos"))
-    ids = {v["id"] for v in second.records("videos")}
-    assert {v["id"] for v in added} <= ids
-    assert all(v["create_time"] >= newest_before for v in second.records("videos"))
-    assert second.states("videos")[-1]["create_time"] == max(v["create_time"] for v in added)
-
-
 def test_given_business_mode_then_the_image_checks_discovers_and_reads_every_business_stream(
     run: Any,
 ) -> None:
@@ -223,36 +181,20 @@ def test_given_business_mode_then_the_image_checks_discovers_and_reads_every_bus
     assert config["refresh_token"] != original["refresh_token"]
 
 
-def test_the_untagged_name_runs_the_image_just_built_as_the_readme_does(
-    client: Any, image: Any, tmp_path: Path
+def test_the_untagged_name_is_the_image_just_built_as_the_readme_expects(
+    client: Any, image: Any
 ) -> None:
-    """`.ci/build-image.sh` tags :latest too, so `docker run source-tiktok-organic ...` works,
-    and the image holds this checkout (its spec is the package's).
+    """`.ci/build-image.sh` tags :latest too, so `docker run source-tiktok-organic ...` runs it.
 
-    The CDK's standard tests (test_standard.py) run spec, check, discover and a full-refresh
-    read in the image; the tests here add what those do not assert."""
+    The README's own `docker run --rm source-tiktok-organic spec` (run below) shows the image
+    holds this checkout; the CDK's standard tests (test_standard.py) run spec, check and a
+    full-refresh read in the image; the tests here add what those do not assert."""
     try:
         latest = client.images.get(f"{UNTAGGED}:latest")
     except docker.errors.ImageNotFound:
         pytest.fail(f"{UNTAGGED}:latest is missing: .ci/build-image.sh must tag it with {IMAGE}.")
     assert latest.id == image.id, (
         f"{UNTAGGED}:latest is another image than {IMAGE}: rebuild with bash .ci/build-image.sh."
-    )
-    cli = shutil.which("docker")
-    if cli is None:
-        pytest.skip("No docker command on PATH.")
-    folder = tmp_path / "data"
-    folder.mkdir()
-    folder.chmod(0o755)
-    argv = ["run", "--rm", "--network", "host", "-v", f"{folder}:{MOUNT}", UNTAGGED, "spec"]
-    done = subprocess.run(
-        [cli, *argv], capture_output=True, text=True, timeout=HANG_SECONDS, check=False
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    [spec] = Run.parse(done.returncode, done.stdout, done.stderr).of_type(Type.SPEC)
-    assert spec.spec == SourceTiktokOrganic().spec(None), (  # type: ignore[arg-type]
-        f"The image {IMAGE} holds another spec than this checkout: rebuild it "
-        "(bash .ci/build-image.sh)."
     )
 
 
@@ -369,56 +311,109 @@ def test_the_readme_docker_commands_are_the_sequence_the_test_below_expects() ->
         assert '--user "$(id -u):$(id -g)"' in step, step
 
 
-@pytest.mark.long_running
-def test_the_readme_docker_commands_run_as_written(
-    image: Any, emulator: TikTokEmulator, tmp_path: Path
-) -> None:
+@dataclass
+class ReadmeRun:
+    """The README's `docker run` commands as written, against one emulator: what each printed."""
+
+    emulator: TikTokEmulator
+    original: dict[str, Any]
+    config_file: Path
+    video_ids: set[str]
+    outputs: dict[str, list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def readme_run(image: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReadmeRun]:
     """In a fresh folder whose `secrets/` the test's user owns (root here, as the emulator's
     folder was in the issue): each `docker run` must save the rotated token where the next one
     finds it, as every step refreshes (the emulator kills access tokens and old refresh tokens)."""
-    cli = shutil.which("docker")
-    if cli is None:
+    if shutil.which("docker") is None:
         pytest.skip("No docker command on PATH.")
-    secrets = tmp_path / "secrets"
+    work = tmp_path_factory.mktemp("readme-docker")
+    secrets = work / "secrets"
     secrets.mkdir()
     config_file = secrets / "emulator_config.json"
-    original = config_for(emulator)
-    config_file.write_text(json.dumps(original))
-    (tmp_path / "integration_tests").mkdir()
-    shutil.copy(
-        ROOT / "integration_tests" / "configured_catalog.json", tmp_path / "integration_tests"
-    )
+    (work / "integration_tests").mkdir()
+    shutil.copy(ROOT / "integration_tests" / "configured_catalog.json", work / "integration_tests")
     env = {**os.environ, "IMAGE": image.id}
     env.pop("SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG", None)
 
-    outputs: dict[str, list[dict[str, Any]]] = {}
-    with acceptance_emulator(port=0) as acceptance:
+    dataset = generate_dataset(videos=45, seed=7, now=DATASET_NOW)
+    with TikTokEmulator(dataset=dataset) as emulator, acceptance_emulator(port=0) as acceptance:
+        original = config_for(emulator)
+        config_file.write_text(json.dumps(original))
         acceptance_config = json.loads((ROOT / "integration_tests" / "config.json").read_text())
-        (tmp_path / "integration_tests" / "config.json").write_text(
+        (work / "integration_tests" / "config.json").write_text(
             json.dumps(pointed_at(acceptance_config, acceptance.url))
         )
         steps = [step for step in readme_docker_steps() if not is_set_up_by_the_test(step)]
-        for step, output in run_steps(steps, DOCKER, tmp_path, env, emulator.expire_access_tokens):
-            if step.startswith("docker run"):
-                outputs[step] = messages_in(output)
+        outputs = {
+            step: messages_in(output)
+            for step, output in run_steps(steps, DOCKER, work, env, emulator.expire_access_tokens)
+            if step.startswith("docker run")
+        }
+        video_ids = {video["id"] for video in emulator.dataset.videos}
+        yield ReadmeRun(emulator, original, config_file, video_ids, outputs)
 
-    [spec, check, read, acceptance_read] = outputs.values()
+
+# Both tests read the one README run: keep them on one worker so it runs once.
+@pytest.mark.xdist_group("docker-readme")
+@pytest.mark.long_running
+def test_the_readme_docker_commands_run_as_written(readme_run: ReadmeRun) -> None:
+    [spec, check, read, acceptance_read] = readme_run.outputs.values()
+    [spec_message] = [AirbyteMessageSerializer.load(m) for m in spec if m["type"] == "SPEC"]
     assert [m["type"] for m in spec if m["type"] != "LOG"] == ["SPEC"]
+    assert spec_message.spec == SourceTiktokOrganic().spec(None), (  # type: ignore[arg-type]
+        f"The image {IMAGE} holds another spec than this checkout: rebuild it "
+        "(bash .ci/build-image.sh)."
+    )
     assert {"type": "CONNECTION_STATUS", "connectionStatus": {"status": "SUCCEEDED"}} in check
     creator = records_by_stream(read)
     assert set(creator) == {"user_info", "user_stats", "videos", "video_stats"}
-    assert len(creator["videos"]) == len(emulator.dataset.videos)
-    saved = json.loads(config_file.read_text())
-    assert saved["refresh_token"] != original["refresh_token"]
+    assert len(creator["videos"]) == len(readme_run.video_ids)
+    saved = json.loads(readme_run.config_file.read_text())
+    assert saved["refresh_token"] != readme_run.original["refresh_token"]
     assert (
         saved
         == [m for m in read if m["type"] == "CONTROL"][-1]["control"]["connectorConfig"]["config"]
     )
     assert records_by_stream(acceptance_read)["videos"]
-    for messages in outputs.values():
+    for messages in readme_run.outputs.values():
         warnings = [
             m["log"]["message"]
             for m in messages
             if m["type"] == "LOG" and m["log"]["level"] in ("WARN", "ERROR", "FATAL")
         ]
         assert not warnings
+
+
+@pytest.mark.xdist_group("docker-readme")
+@pytest.mark.long_running
+def test_given_a_first_sync_of_every_stream_when_syncing_videos_with_its_state_then_only_new_come(
+    readme_run: ReadmeRun, run: Any
+) -> None:
+    """The first sync is the README's read of every stream; the second, with its state, runs in
+    a container of the `run` fixture's."""
+    [_, _, first, _] = readme_run.outputs.values()
+    records = records_by_stream(first)
+    assert len(records["user_info"]) == 1
+    assert len(records["user_stats"]) == 1
+    assert {v["id"] for v in records["videos"]} == readme_run.video_ids
+    assert sorted(v["video_id"] for v in records["video_stats"]) == sorted(readme_run.video_ids)
+    # strict rotation: the second run works only with the token the first one saved
+    rotated = json.loads(readme_run.config_file.read_text())
+    assert rotated["refresh_token"] != readme_run.original["refresh_token"]
+
+    added = readme_run.emulator.add_videos(3, newer=True)
+    second = run(
+        "read",
+        config=rotated,
+        catalog=catalog_for({"videos": "incremental"}),
+        state=last_states(first),
+    )
+    assert second.returncode == 0, second.errors() or second.stderr[-2000:]
+    newest_before = max(v["create_time"] for v in records["videos"])
+    ids = {v["id"] for v in second.records("videos")}
+    assert {v["id"] for v in added} <= ids
+    assert all(v["create_time"] >= newest_before for v in second.records("videos"))
+    assert second.states("videos")[-1]["create_time"] == max(v["create_time"] for v in added)

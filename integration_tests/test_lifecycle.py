@@ -1,7 +1,9 @@
 """The credential and state lifecycle as a shell user drives it: one config file, run after run.
 
-Each test runs the installed command against the emulator, which rotates refresh tokens strictly
-(a used one is dead), so a run that did not save the rotated token leaves the next one locked out.
+Each test runs the command against the emulator, which rotates refresh tokens strictly (a used
+one is dead), so a run that did not save the rotated token leaves the next one locked out. The
+plain sequence, check and then a read twice on one file with the installed command, is the
+README's own (test_readme_by_hand.py runs it as written and asserts each step's saving).
 """
 
 from __future__ import annotations
@@ -47,39 +49,6 @@ def config_file(emulator: TikTokEmulator, tmp_path: Path) -> Path:
     path.write_text(json.dumps(config_for(emulator)))
     path.chmod(0o600)
     return path
-
-
-@pytest.mark.long_running
-def test_given_one_config_file_when_check_then_read_twice_then_every_run_works(
-    emulator: TikTokEmulator, config_file: Path, tmp_path: Path
-) -> None:
-    catalog = tmp_path / "catalog.json"
-    catalog.write_text(json.dumps(catalog_for(EVERY_STREAM)))
-    original = json.loads(config_file.read_text())["refresh_token"]
-
-    check = run_with_file("check", config_file, installed=True)
-    saved = json.loads(config_file.read_text())
-    emulator.expire_access_tokens()  # the next run must spend the refresh token check saved
-    first = run_with_file("read", config_file, "--catalog", str(catalog), installed=True)
-    state = tmp_path / "state.json"
-    state.write_text(json.dumps(first.state_messages()))
-    second = run_with_file(
-        "read", config_file, "--catalog", str(catalog), "--state", str(state), installed=True
-    )
-
-    assert status_of(check) == Status.SUCCEEDED
-    assert saved["refresh_token"] != original
-    assert saved == check.latest_config({})
-    assert f"Saved the rotated refresh token to {config_file}" in check.logs()
-    assert (config_file.stat().st_mode & 0o777) == 0o600
-    for run in (first, second):
-        assert run.returncode == 0, run.errors()
-    assert len(first.records("videos")) == len(emulator.dataset.videos)
-    # the second read: the profile again, one new snapshot, no video it already had
-    assert len(second.records("user_info")) == 1
-    assert len(second.records("user_stats")) == 1
-    assert len(second.records("video_stats")) == len(emulator.dataset.videos)
-    assert second.records("videos") == []
 
 
 def test_given_saving_turned_off_then_the_file_is_untouched_and_the_control_message_has_it(

@@ -4,18 +4,22 @@ PyAirbyte lives in a venv of its own (integration_tests/pyairbyte_env.py); the c
 checkout's `source-tiktok-organic` command, found on PATH; TikTok is the in-process emulator.
 PyAirbyte reads every stream incrementally and merges into its cache on the primary keys, so
 after two runs an analyst expects one profile row, one row per video, and one history row per
-video (and one for the profile) per run.
+video (and one for the profile) per run. Both runs execute the snippet file in one PyAirbyte
+interpreter, whose import alone costs seconds: each run creates its source from the config file
+as written, and the connector runs in a process of its own each time, as it would.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,8 +37,10 @@ from integration_tests.pyairbyte_env import (
 )
 from tiktok_emulator import TikTokEmulator, generate_dataset
 
-# Both syncs are one module-wide fixture: keep every test on one worker so they run once.
-pytestmark = [pytest.mark.xdist_group("pyairbyte"), pytest.mark.long_running]
+pytestmark = pytest.mark.long_running
+# Both syncs are one module-wide fixture: the tests that read them share one worker, so they
+# run once.
+SYNCS = pytest.mark.xdist_group("pyairbyte")
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = "## Read it from Python (PyAirbyte)"
@@ -162,47 +168,110 @@ def snippet_env(work: Path) -> dict[str, str]:
     return env
 
 
-def run_snippet(python: Path, script: Path, work: Path, emu: TikTokEmulator, label: str) -> Sync:
-    """Runs the snippet in its own process group, so a hung connector dies with it."""
-    emu.reset_counts()
-    process = subprocess.Popen(
-        [str(python), script.name],
-        cwd=work,
-        env=snippet_env(work),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + HANG_SECONDS
-    while True:
+# Runs the snippet file (argv[1]) once per line on stdin, each run ended by a DONE line with
+# its outcome; a run that raises prints its traceback, as `python snippet.py` would.
+DONE = "SNIPPET-RUN-DONE"
+DRIVER = f"""
+import runpy, sys, traceback
+for _ in sys.stdin:
+    try:
+        runpy.run_path(sys.argv[1], run_name="__main__")
+        outcome = "ok"
+    except BaseException:
+        traceback.print_exc()
+        outcome = "raised"
+    print("{DONE}", outcome, flush=True)
+"""
+
+
+class Snippet:
+    """The snippet's interpreter, in its own process group, so a hung connector dies with it."""
+
+    def __init__(self, python: Path, script: Path, work: Path, emu: TikTokEmulator) -> None:
+        self.work = work
+        self.emu = emu
+        self.stderr = work / "snippet-stderr.txt"
+        self._stderr_file = self.stderr.open("w")
+        self.process = subprocess.Popen(
+            [str(python), "-c", DRIVER, script.name],
+            cwd=work,
+            env=snippet_env(work),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr_file,
+            text=True,
+            start_new_session=True,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def __enter__(self) -> Snippet:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
         try:
-            stdout, stderr = process.communicate(timeout=1)
-            problem = f"exited {process.returncode}" if process.returncode else ""
-            break
+            self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            requests = sum(emu.stats()["counts"].values())
-            if requests > MAX_REQUESTS:
-                problem = f"was stopped after {requests} TikTok requests (a run needs < 10)"
-            elif time.monotonic() > deadline:
-                problem = f"did not finish in {HANG_SECONDS} s"
-            else:
-                continue
-        os.killpg(process.pid, signal.SIGKILL)
-        stdout, stderr = process.communicate()
-        break
-    if problem:
-        stderr = "".join(
-            line for line in stderr.splitlines(keepends=True) if "FutureWarning" not in line
-        )
-        pytest.fail(
-            f"{label}: the README's PyAirbyte snippet {problem}\n"
-            f"TikTok emulator requests: {emu.stats()}\n"
-            f"--- stdout ---\n{stdout[-3000:]}\n--- stderr ---\n{stderr[-5000:]}\n"
-            f"--- connector log ---\n{connector_log(work)}",
-            pytrace=False,
-        )
-    return Sync(stdout, json.loads((work / "secrets" / "config.json").read_text()))
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self._reader.join(timeout=60)  # it reads to the end the process left
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        self._stderr_file.close()
+
+    def run(self, label: str) -> Sync:
+        """One run of the snippet: what it printed and the config file it left."""
+        self.emu.reset_counts()
+        assert self.process.stdin is not None
+        self.process.stdin.write("\n")
+        self.process.stdin.flush()
+        printed: list[str] = []
+        deadline = time.monotonic() + HANG_SECONDS
+        while True:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                line = ""
+            requests = sum(self.emu.stats()["counts"].values())
+            if requests > MAX_REQUESTS or time.monotonic() > deadline:
+                problem = (
+                    f"was stopped after {requests} TikTok requests (a run needs < 10)"
+                    if requests > MAX_REQUESTS
+                    else f"did not finish in {HANG_SECONDS} s"
+                )
+                os.killpg(self.process.pid, signal.SIGKILL)
+                break
+            if line is None:
+                problem = f"exited {self.process.wait()}"
+                break
+            if line.startswith(DONE):
+                problem = "" if line.split()[1] == "ok" else "raised"
+                break
+            printed.append(line)
+        stdout = "".join(printed)
+        if problem:
+            stderr = "".join(
+                line
+                for line in self.stderr.read_text().splitlines(keepends=True)
+                if "FutureWarning" not in line
+            )
+            pytest.fail(
+                f"{label}: the README's PyAirbyte snippet {problem}\n"
+                f"TikTok emulator requests: {self.emu.stats()}\n"
+                f"--- stdout ---\n{stdout[-3000:]}\n--- stderr ---\n{stderr[-5000:]}\n"
+                f"--- connector log ---\n{connector_log(self.work)}",
+                pytrace=False,
+            )
+        return Sync(stdout, json.loads((self.work / "secrets" / "config.json").read_text()))
 
 
 def connector_log(work: Path) -> str:
@@ -266,15 +335,16 @@ def syncs(
     script = work / "pyairbyte_snippet.py"
     script.write_text(readme_snippet())
 
-    first = run_snippet(pyairbyte, script, work, emu, "first run")
-    followers_at_first = emu.dataset.profile["follower_count"]
+    with Snippet(pyairbyte, script, work, emu) as snippet:
+        first = snippet.run("first run")
+        followers_at_first = emu.dataset.profile["follower_count"]
 
-    # Between the syncs the creator gains followers, edits the bio, and every video gets views.
-    emu.dataset.profile["follower_count"] += NEW_FOLLOWERS
-    emu.dataset.profile["bio_description"] = NEW_BIO
-    bumped = {v["id"]: v.get("view_count") for v in emu.bump_counts()}
+        # Between the syncs the creator gains followers, edits the bio, and every video gets views.
+        emu.dataset.profile["follower_count"] += NEW_FOLLOWERS
+        emu.dataset.profile["bio_description"] = NEW_BIO
+        bumped = {v["id"]: v.get("view_count") for v in emu.bump_counts()}
 
-    second = run_snippet(pyairbyte, script, work, emu, "second run")
+        second = snippet.run("second run")
     return TwoSyncs(
         original_config=original,
         first=first,
@@ -287,6 +357,7 @@ def syncs(
     )
 
 
+@SYNCS
 def test_rotated_refresh_token_is_saved_for_the_next_run(syncs: TwoSyncs) -> None:
     # The emulator killed the original token at the first refresh (strict rotation), so the
     # second run got this far only because the callback saved the rotated config.
@@ -299,6 +370,7 @@ def test_rotated_refresh_token_is_saved_for_the_next_run(syncs: TwoSyncs) -> Non
     assert "user_info: " in syncs.second.stdout
 
 
+@SYNCS
 def test_every_stream_lands_in_a_typed_table(syncs: TwoSyncs) -> None:
     cache = syncs.cache
     assert set(STREAMS) <= set(cache["tables"])
@@ -321,6 +393,7 @@ def test_every_stream_lands_in_a_typed_table(syncs: TwoSyncs) -> None:
         assert types[table]["snapshot_at"].startswith("TIMESTAMP"), types[table]["snapshot_at"]
 
 
+@SYNCS
 def test_videos_hold_each_video_once(syncs: TwoSyncs) -> None:
     for sync in (syncs.first, syncs.second):  # what the snippet printed, run by run
         assert f"videos: {syncs.video_count} rows" in sync.stdout, sync.stdout
@@ -329,6 +402,7 @@ def test_videos_hold_each_video_once(syncs: TwoSyncs) -> None:
     assert len(set(ids)) == len(ids), "duplicate video ids in the videos table"
 
 
+@SYNCS
 def test_history_streams_gain_one_snapshot_per_run(syncs: TwoSyncs) -> None:
     n = syncs.video_count
     assert syncs.cache["video_stats_per_snapshot"] == [n, n]
@@ -341,6 +415,7 @@ def test_history_streams_gain_one_snapshot_per_run(syncs: TwoSyncs) -> None:
     ]
 
 
+@SYNCS
 def test_profile_is_refreshed_by_the_second_read(syncs: TwoSyncs) -> None:
     """`user_info` is a full-refresh profile: one row, as TikTok serves it at the latest read.
 
@@ -378,6 +453,7 @@ def test_the_readme_docker_variant_reads_through_the_image_and_saves_the_rotated
     with TikTokEmulator(dataset=generate_dataset(videos=45, seed=7, now=DATASET_NOW)) as emu:
         original = config_for(emu)
         (tmp_path / "secrets" / "config.json").write_text(json.dumps(original, indent=2))
-        sync = run_snippet(pyairbyte, script, tmp_path, emu, "the Docker variant")
+        with Snippet(pyairbyte, script, tmp_path, emu) as snippet:
+            sync = snippet.run("the Docker variant")
     assert f"videos: {len(emu.dataset.videos)} rows" in sync.stdout, sync.stdout
     assert sync.config["refresh_token"] != original["refresh_token"]

@@ -4,8 +4,8 @@
   folder, against an in-process emulator whose config is in `secrets/config.json` (`uv run X`
   runs the venv's X). The emulator rotates refresh tokens strictly, so every step after the
   first needs the connector to have saved the rotated token back into that file.
-* `python -m tiktok_emulator` prints (and writes) a config the connector takes as is,
-  serves on a free port when its default one is taken, and refuses a taken `--port` in one line.
+* `python -m tiktok_emulator` prints (and writes) a config the connector takes as is, for an
+  account a person would believe (its own behaviour is tested in tiktok_emulator/tests/).
 * `scripts/last_state.py` turns a run's messages into what `--state` takes.
 """
 
@@ -17,7 +17,6 @@ import re
 import selectors
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -29,9 +28,7 @@ from airbyte_cdk.models import Status, Type
 
 from integration_tests.cli import HANG_SECONDS, catalog_for, run_args, run_connector
 from integration_tests.conftest import config_for
-from tiktok_emulator import TikTokEmulator, generate_dataset
-from tiktok_emulator.__main__ import DEFAULT_PORT, PortUnavailableError, start_emulator
-from tiktok_emulator.__main__ import build_parser as emulator_parser
+from tiktok_emulator import TikTokEmulator
 from tiktok_emulator.business import BusinessEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,32 +137,43 @@ def test_the_readmes_emulator_writes_a_file_of_its_own_not_the_users_real_config
 
 
 def run_as_written(
-    heading: str, tmp_path: Path, config: dict[str, Any]
-) -> list[tuple[str, list[dict[str, Any]]]]:
+    heading: str,
+    tmp_path: Path,
+    config: dict[str, Any],
+    before_each: Callable[[], None] = lambda: None,
+) -> list[tuple[str, str]]:
     """The section's commands, bar the emulator's start, with bash in a fresh folder holding
-    `config` where the section's emulator writes it; each read's step and messages.
+    `config` (readable by its owner alone) where the section's emulator writes it; each
+    command's step and what it printed (or wrote where it sends it).
 
     A step that sets a shell variable is kept and run again before every later step, as the
     user's one shell would remember it.
     """
     steps = bash_steps(section_text(README.read_text(), heading))
-    config_file = emulator_config_file(steps)
+    config_file = tmp_path / emulator_config_file(steps)
     steps = [step for step in steps if not starts_the_emulator(step)]
     (tmp_path / "integration_tests").mkdir()
     for catalog in (ROOT / "integration_tests").glob("configured_catalog*.json"):
         shutil.copy(catalog, tmp_path / "integration_tests")
     (tmp_path / "scripts").mkdir()
     shutil.copy(LAST_STATE, tmp_path / "scripts")
-    (tmp_path / config_file).parent.mkdir()
-    (tmp_path / config_file).write_text(json.dumps(config))
+    config_file.parent.mkdir()
+    config_file.write_text(json.dumps(config))
+    config_file.chmod(0o600)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     env.pop("SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG", None)
 
-    return [
-        (step, messages_in(output))
-        for step, output in run_steps(steps, UV, tmp_path, env)
-        if " read " in f" {step} "
-    ]
+    return list(run_steps(steps, UV, tmp_path, env, before_each))
+
+
+def messages_of(steps: list[tuple[str, str]], command: str) -> list[tuple[str, list[dict]]]:
+    """Each `command` step, with the Airbyte messages it put out."""
+    return [(step, messages_in(out)) for step, out in steps if f" {command} " in f" {step} "]
+
+
+def control_configs(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The configs a run handed back to be saved (its CONTROL messages'), in order."""
+    return [m["control"]["connectorConfig"]["config"] for m in messages if m["type"] == "CONTROL"]
 
 
 def run_steps(
@@ -210,15 +218,32 @@ def state_of(tmp_path: Path, step: str) -> list[dict[str, Any]]:
 def test_the_readme_by_hand_commands_run_as_written_against_the_emulator(
     emulator: TikTokEmulator, tmp_path: Path
 ) -> None:
-    reads = run_as_written(SECTION, tmp_path, config_for(emulator))
-    [(_, full), (incremental_step, incremental)] = reads
+    """One config file, run after run: check, then a read of every stream, then one from its
+    state. The access tokens die before every step, so each spends the refresh token the step
+    before saved into the file (the emulator kills a used one)."""
+    original = config_for(emulator)
+    steps = run_as_written(SECTION, tmp_path, original, emulator.expire_access_tokens)
+    [(check_step, check)] = messages_of(steps, "check")
+    [(_, full), (incremental_step, incremental)] = messages_of(steps, "read")
+    config_file = emulator_config_file(bash_steps(section_text(README.read_text(), SECTION)))
+
+    assert {"type": "CONNECTION_STATUS", "connectionStatus": {"status": "SUCCEEDED"}} in check
+    assert control_configs(check)[-1]["refresh_token"] != original["refresh_token"]
+    logs = [m["log"]["message"] for m in check if m["type"] == "LOG"]
+    assert f"Saved the rotated refresh token to {config_file}." in logs, check_step
     full_records = records_by_stream(full)
     assert set(full_records) == STREAMS
     assert len(full_records["videos"]) == len(emulator.dataset.videos)
     state_of(tmp_path, incremental_step)
+    # the second read: the profile again, one new snapshot, no video it already had
     incremental_records = records_by_stream(incremental)
-    assert len(incremental_records.get("videos", [])) < len(full_records["videos"])
     assert len(incremental_records["user_info"]) == 1, "the profile must be read on every run"
+    assert len(incremental_records["user_stats"]) == 1
+    assert len(incremental_records["video_stats"]) == len(emulator.dataset.videos)
+    assert incremental_records.get("videos", []) == []
+    saved = tmp_path / config_file
+    assert json.loads(saved.read_text()) == control_configs(incremental)[-1]
+    assert (saved.stat().st_mode & 0o777) == 0o600, "the file stays readable by its owner alone"
 
 
 def test_the_readme_business_commands_are_check_read_read_on_one_config() -> None:
@@ -236,9 +261,9 @@ def test_the_readme_business_commands_run_as_written_against_the_business_emulat
 ) -> None:
     with BusinessEmulator() as business:
         config = business.connector_config()
-        reads = run_as_written(BUSINESS_SECTION, tmp_path, config)
+        steps = run_as_written(BUSINESS_SECTION, tmp_path, config)
         posts = len(business.dataset.post_times_ms)
-    [(_, full), (incremental_step, incremental)] = reads
+    [(_, full), (incremental_step, incremental)] = messages_of(steps, "read")
     full_records = records_by_stream(full)
     assert set(full_records) == STREAMS | {"daily_metrics", "audience_snapshots"}
     assert len(full_records["videos"]) == posts
@@ -401,125 +426,6 @@ def test_the_emulator_by_hand_serves_a_mid_size_creator(emulator_process: Any) -
     [profile] = run.records("user_info")
     assert 10_000 <= profile["follower_count"] <= 200_000
     assert max(video.get("view_count") or 0 for video in run.records("videos")) < 2_000_000
-
-
-REAL_CONFIG = {
-    "client_id": "awq2b-real-client-key",
-    "client_secret": "real-secret",
-    "refresh_token": "rft.the-one-token-tiktok-rotated-last",
-    "start_date": "2024-01-01",
-}
-
-
-@pytest.mark.parametrize(
-    "content",
-    [
-        json.dumps(REAL_CONFIG),
-        json.dumps({**REAL_CONFIG, "api_base_url": "http://127.0.0.1:1"}),
-        "",
-    ],
-    ids=["real config", "real app aimed at a loopback proxy", "empty file"],
-)
-def test_given_a_file_it_did_not_write_then_the_emulator_refuses_in_one_line_and_leaves_it(
-    emulator_process: Any, tmp_path: Path, content: str
-) -> None:
-    target = tmp_path / "secrets" / "config.json"
-    target.parent.mkdir()
-    target.write_text(content)
-    process = emulator_process("--port", "0", "--write-config", str(target))
-    stdout, stderr = process.communicate(timeout=30)
-
-    assert process.returncode == 2
-    assert stdout == "", "nothing served, no config printed"
-    assert len(stderr.strip().splitlines()) == 1, stderr
-    assert str(target) in stderr
-    assert "--overwrite" in stderr
-    assert target.read_text() == content
-
-
-@pytest.mark.parametrize("business", [False, True], ids=["creator", "business"])
-def test_given_its_own_older_config_since_rotated_by_the_connector_then_the_emulator_replaces_it(
-    emulator_process: Any, tmp_path: Path, business: bool
-) -> None:
-    target = tmp_path / "emulator_config.json"
-    mode = ["--business"] if business else []
-    with BusinessEmulator() if business else TikTokEmulator() as earlier:
-        older = earlier.connector_config(refresh_token="rft.rotated", lookback_days=3)
-    older["oauth_session"] = {"access_token": "act.x", "open_id": "o-1"}
-    target.write_text(json.dumps(older))
-
-    process = emulator_process(*mode, "--port", "0", "--write-config", str(target))
-    printed = json.loads(read_line(process))
-
-    assert json.loads(target.read_text()) == printed != older
-
-
-def test_given_overwrite_then_the_emulator_replaces_even_a_real_config(
-    emulator_process: Any, tmp_path: Path
-) -> None:
-    target = tmp_path / "config.json"
-    target.write_text(json.dumps(REAL_CONFIG))
-    process = emulator_process("--port", "0", "--write-config", str(target), "--overwrite")
-    printed = json.loads(read_line(process))
-    assert json.loads(target.read_text()) == printed
-
-
-def test_every_option_of_the_emulator_says_what_it_does() -> None:
-    parser = emulator_parser()
-    assert parser.description
-    options = [action for action in parser._actions if action.option_strings]
-    assert len(options) > 10
-    assert all(action.help for action in options), [
-        action.option_strings for action in options if not action.help
-    ]
-
-
-@pytest.fixture
-def taken_port() -> Iterator[int]:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        yield listener.getsockname()[1]
-
-
-def test_the_emulator_serves_on_8090_by_default_the_acceptance_emulator_keeps_8089() -> None:
-    assert DEFAULT_PORT == 8090
-
-
-def test_given_the_default_port_taken_then_the_emulator_serves_on_a_free_port_and_says_so(
-    taken_port: int, capsys: pytest.CaptureFixture[str]
-) -> None:
-    def make(port: int) -> TikTokEmulator:
-        return TikTokEmulator(dataset=generate_dataset(videos=3, seed=7), port=port)
-
-    with start_emulator(make, None, default=taken_port) as emulator:
-        url = emulator.url
-    assert int(url.rsplit(":", 1)[1]) not in {taken_port, 0}
-    said = capsys.readouterr()
-    assert said.out == ""
-    assert str(taken_port) in said.err
-    assert url in said.err
-
-
-def test_given_an_explicit_port_taken_then_start_emulator_refuses(taken_port: int) -> None:
-    def make(port: int) -> TikTokEmulator:
-        return TikTokEmulator(dataset=generate_dataset(videos=3, seed=7), port=port)
-
-    with pytest.raises(PortUnavailableError, match=str(taken_port)):
-        start_emulator(make, taken_port, default=taken_port)
-
-
-def test_given_an_explicit_port_taken_then_the_emulator_exits_2_with_one_line(
-    emulator_process: Any, taken_port: int
-) -> None:
-    process = emulator_process("--port", str(taken_port))
-    stdout, stderr = process.communicate(timeout=30)
-
-    assert process.returncode == 2
-    assert stdout == ""
-    assert len(stderr.strip().splitlines()) == 1, stderr
-    assert str(taken_port) in stderr
-    assert "Traceback" not in stderr
 
 
 # scripts/last_state.py

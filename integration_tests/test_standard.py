@@ -15,6 +15,10 @@ Three adaptations, each for a reason the suite cannot know:
   needs Airbyte's base image from a registry.
 * Those containers join the host network (`docker run --network host`), as the emulator listens
   on the host's loopback, which a container on Docker's bridge network cannot reach.
+
+The image tests run each container once: `spec` once for the session (the spec test, every
+config-matches-spec test and the check tests' leak checks read the same output), and the image
+runs another test already makes are skipped, naming it (`MADE_ELSEWHERE`).
 """
 
 from __future__ import annotations
@@ -71,6 +75,25 @@ class LiveConfigs:
 
 LIVE_CONFIGS = LiveConfigs()
 
+# The image tests whose container another test already runs and asserts the same of, by test
+# and scenario, with that test.
+IN_TEST_DOCKER = (
+    "test_docker.py checks, discovers and reads business mode in the image; the in-process "
+    "tests check business_config and hold it to the spec"
+)
+MADE_ELSEWHERE = {
+    ("test_docker_image_build_and_discover", "config"): (
+        "test_docker_image_build_and_read runs this discover in the image and requires the same "
+        "non-empty catalog"
+    ),
+    ("test_docker_image_build_and_check", "business_config"): IN_TEST_DOCKER,
+    ("test_docker_image_build_and_config_matches_spec", "business_config"): IN_TEST_DOCKER,
+    ("test_docker_image_build_and_discover", "business_config"): IN_TEST_DOCKER,
+}
+# `docker run --rm IMAGE spec` outputs, by command: an image under a tag does not change within
+# a session (the CDK's own spec cache assumes it too), so every test reads one run.
+SPEC_RUNS: dict[tuple[str, ...], EntrypointOutput] = {}
+
 
 def image_or_skip(image: str) -> str:
     """`image`, if it exists; skips only when there is no Docker engine or no such image."""
@@ -85,6 +108,13 @@ def image_or_skip(image: str) -> str:
     return image
 
 
+def is_spec_run(cmd: list[str]) -> bool:
+    return cmd[:3] == ["docker", "run", "--rm"] and cmd[4:] == ["spec"]
+
+
+# One worker runs the class, so its emulators start once and `spec` runs once.
+@pytest.mark.xdist_group("standard")
+@pytest.mark.long_running
 class TestSourceTiktokOrganic(SourceTestSuiteBase):
     connector = SourceTiktokOrganic
     # The suite names a connector after its root folder, which is this checkout's folder.
@@ -108,13 +138,32 @@ class TestSourceTiktokOrganic(SourceTestSuiteBase):
             yield
 
     @pytest.fixture(autouse=True)
+    def not_made_twice(self, request: pytest.FixtureRequest) -> None:
+        callspec = getattr(request.node, "callspec", None)
+        scenario = callspec.params.get("scenario") if callspec else None
+        reason = MADE_ELSEWHERE.get((request.node.originalname, getattr(scenario, "id", None)))
+        if reason:
+            pytest.skip(reason)
+
+    @pytest.fixture(autouse=True)
     def containers_on_the_host_network(self, monkeypatch: pytest.MonkeyPatch) -> None:
         run_airbyte_command = docker_base.run_docker_airbyte_command
 
-        def on_host_network(cmd: list[str], **kwargs: Any) -> EntrypointOutput:
-            if cmd[:2] == ["docker", "run"]:
-                cmd = [*cmd[:2], "--network", "host", *cmd[2:]]
-            return run_airbyte_command(cmd, **kwargs)
+        def on_host_network(cmd: list[str], *, raise_if_errors: bool = False) -> EntrypointOutput:
+            if is_spec_run(cmd) and tuple(cmd) in SPEC_RUNS:
+                output = SPEC_RUNS[tuple(cmd)]
+            else:
+                ran = (
+                    [*cmd[:2], "--network", "host", *cmd[2:]]
+                    if cmd[:2] == ["docker", "run"]
+                    else cmd
+                )
+                output = run_airbyte_command(ran, raise_if_errors=False)
+                if is_spec_run(cmd):
+                    SPEC_RUNS[tuple(cmd)] = output
+            if raise_if_errors:
+                output.raise_if_errors()
+            return output
 
         monkeypatch.setattr(docker_base, "run_docker_airbyte_command", on_host_network)
 

@@ -25,7 +25,7 @@ import tiktok_emulator
 from tiktok_emulator import Dataset, Faults, TikTokEmulator, generate_dataset
 from tiktok_emulator.dataset import SCOPES, USER_FIELD_SCOPES, VIDEO_FIELDS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "/v2/oauth/token/"
 USER_INFO = "/v2/user/info/"
 VIDEO_LIST = "/v2/video/list/"
