@@ -30,21 +30,23 @@ BUSINESS_CATALOG = ROOT / "integration_tests" / "configured_catalog_business.jso
 CREATOR_STREAMS = ("user_info", "user_stats", "videos", "video_stats")
 
 # The console script's `launch`, once per command read from stdin (a JSON argv a line); after
-# each, a DONE line with its exit code; at the end, what was imported beyond start-up. Each
-# message goes out in one write, as the console script's do, so no thread's line splits it.
+# each, a DONE line with its exit code; at the end, what was imported beyond start-up. Messages go
+# through the CDK's print buffer, as the console script's do, so no thread's log line splits one.
 DONE = "AUDIT-DONE"
 RUN_AND_RECORD = """
 import json, sys
 before = set(sys.modules)
 from source_tiktok_organic.run import launch
-for line in sys.stdin:
-    try:
-        code = launch(json.loads(line), lambda message: sys.stdout.write(message + "\\n"))
-    except BaseException as error:  # the real command would end here, exit 1
-        print(f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
-        code = 1
-    sys.stdout.write(f"AUDIT-DONE {code}\\n")
-    sys.stdout.flush()
+from airbyte_cdk.logger import PRINT_BUFFER
+with PRINT_BUFFER:
+    for line in sys.stdin:
+        try:
+            code = launch(json.loads(line), lambda message: PRINT_BUFFER.write(message + "\\n"))
+        except BaseException as error:  # the real command would end here, exit 1
+            print(f"{type(error).__name__}: {error}", file=sys.__stderr__, flush=True)
+            code = 1
+        PRINT_BUFFER.write(f"AUDIT-DONE {code}\\n")
+        PRINT_BUFFER.flush()
 print(json.dumps(sorted(set(sys.modules) - before)), flush=True)
 """
 

@@ -10,6 +10,7 @@ from types import FrameType
 from typing import Any
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
+from airbyte_cdk.logger import PRINT_BUFFER
 from airbyte_cdk.models import ConnectorSpecification, FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
@@ -98,7 +99,10 @@ def stop_now(buffer: PrintBuffer) -> Callable[[int, FrameType | None], None]:
 
 
 def run() -> None:
-    with PrintBuffer(flush_interval=FLUSH_INTERVAL_S) as buffer:
+    # The CDK's log handler writes to its PRINT_BUFFER: messages through the same buffer share its
+    # lock, so a worker's log line never lands inside a record line.
+    PRINT_BUFFER.flush_interval = FLUSH_INTERVAL_S
+    with PRINT_BUFFER as buffer:
         for signum in STOP_SIGNALS:
             signal.signal(signum, stop_now(buffer))
         code = launch(sys.argv[1:], lambda message: print(f"{message}\n", end=""))

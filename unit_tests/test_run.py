@@ -1,4 +1,5 @@
 import json
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -48,3 +49,38 @@ def test_given_no_usable_temporary_folder_then_the_error_says_to_set_tmpdir(
         run()
     assert "no usable temporary folder" in raised.value.message
     assert "Set TMPDIR" in raised.value.message
+
+
+# A worker thread logs (through the CDK's handler) while the main thread writes records, both
+# through the console script's `run`; 2,000 of each, 3 KB apiece, so a split line would show.
+WRITE_WHILE_A_WORKER_LOGS = """
+import json, threading
+import source_tiktok_organic.run as run_module
+from airbyte_cdk.logger import init_logger
+
+def launch(argv, write):
+    logger = init_logger("airbyte")
+    worker = threading.Thread(target=lambda: [logger.info("x" * 3000) for _ in range(2000)])
+    worker.start()
+    for i in range(2000):
+        write(json.dumps({"type": "RECORD", "record": {"stream": "s", "data": {"v": "y" * 3000}}}))
+    worker.join()
+    return 0
+
+run_module.launch = launch
+run_module.run()
+"""
+
+
+def test_given_a_worker_thread_logging_while_records_are_written_then_each_line_is_one_message() -> (
+    None
+):
+    out = subprocess.run(
+        [sys.executable, "-c", WRITE_WHILE_A_WORKER_LOGS],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    said = [json.loads(line) for line in out.splitlines()]  # a split line fails to parse here
+    assert sorted({m["type"] for m in said}) == ["LOG", "RECORD"]
+    assert len(said) == 4000
