@@ -1,8 +1,4 @@
-"""The API for Business's token flow: JSON bodies, integer codes, and the Access-Token header.
-
-Rotation, the fingerprinted session, write-back and every guard of the Display API flow are the
-shared authenticator's; only the wire format differs.
-"""
+"""The API for Business's token format: JSON bodies, integer codes, tokens in `data`, Access-Token."""
 
 from __future__ import annotations
 
@@ -13,11 +9,11 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic.business.envelope import read_code
-from source_tiktok_organic.core.auth import TikTokAuthenticator
+from source_tiktok_organic.core.auth import PassingFault, TikTokAuthenticator
 from source_tiktok_organic.core.errors import config_error, safe_text, traced_error
 
 REFRESH_PATH = "/open_api/v1.3/tt_user/oauth2/refresh_token/"
-TOKEN_CODE_ADVICE = {
+TOKEN_CODE_ADVICE: Mapping[int | None, str] = {
     # Which of the two an expired, revoked or rotated-away refresh token gets is undocumented.
     **dict.fromkeys(
         (40103, 40107),
@@ -33,12 +29,8 @@ TOKEN_CODE_ADVICE = {
 TRANSIENT_TOKEN_CODES = frozenset({40100, 40132, 50000, 50002})
 
 
-def is_transient(code: int | None) -> bool:
-    return code in TRANSIENT_TOKEN_CODES or (code is not None and 51000 <= code < 52000)
-
-
 def business_token_error(body: Any) -> AirbyteTracedException:
-    """The error to raise for a token answer that holds no access token."""
+    """The error of a token answer without a token; a passing fault's makes the call again."""
     if not isinstance(body, dict):
         return traced_error(
             "TikTok's API for Business token endpoint answered with something other than a JSON "
@@ -51,18 +43,17 @@ def business_token_error(body: Any) -> AirbyteTracedException:
         f"(TikTok API for Business code {shown or 'none'}: {safe_text(body.get('message'))}, "
         f"request_id: {safe_text(body.get('request_id')) or 'none'})"
     )
-    if is_transient(code):
-        return traced_error(
-            f"TikTok's API for Business token endpoint is busy or failing {described}.",
-            FailureType.transient_error,
+    if code in TRANSIENT_TOKEN_CODES or (code is not None and 51000 <= code < 52000):
+        return PassingFault(
+            f"TikTok's API for Business token endpoint is busy or failing {described}."
         )
     if code == 0:
         return traced_error(
             f"TikTok's token answer said OK but held no access token {described}.",
             FailureType.transient_error,
         )
-    advice = TOKEN_CODE_ADVICE.get(code) if code is not None else None
-    return config_error(f"{advice or 'TikTok refused to refresh the access token.'} {described}")
+    advice = TOKEN_CODE_ADVICE.get(code, "TikTok refused to refresh the access token.")
+    return config_error(f"{advice} {described}")
 
 
 class BusinessAuthenticator(TikTokAuthenticator):
@@ -72,14 +63,7 @@ class BusinessAuthenticator(TikTokAuthenticator):
     client_id_field = "client_id"
     base_url_field = "business_api_base_url"
     refresh_life_field = "refresh_token_expires_in"
-
-    def token_request(self) -> dict[str, Any]:
-        return {"json": dict(self.build_refresh_request_body())}
-
-    def passing_fault(self, body: Any) -> AirbyteTracedException | None:
-        if isinstance(body, dict) and is_transient(read_code(body.get("code"))):
-            return business_token_error(body)
-        return None
+    body_as = "json"
 
     def grant_fields(self, body: Any) -> Mapping[str, Any]:
         """The API for Business keeps the tokens in `data`."""
@@ -89,11 +73,8 @@ class BusinessAuthenticator(TikTokAuthenticator):
     def token_grant(self, body: Any) -> Mapping[str, Any]:
         """`data` of a code-0 answer; every other answer is the error its code says."""
         fields = self.grant_fields(body)
-        if (
-            isinstance(body, dict)
-            and read_code(body.get("code")) == 0
-            and (fields.get("access_token") or fields.get("refresh_token"))
-        ):
+        granted = fields.get("access_token") or fields.get("refresh_token")
+        if granted and read_code(body.get("code")) == 0:
             return fields
         raise business_token_error(body)
 
