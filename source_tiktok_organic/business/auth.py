@@ -1,6 +1,4 @@
-"""The API for Business's token format: JSON bodies, integer codes, tokens in `data`, Access-Token."""
-
-from __future__ import annotations
+"""The API for Business's token format: JSON bodies, integer codes, and the Access-Token header."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -85,10 +83,9 @@ class BusinessAuthenticator(TikTokAuthenticator):
 
 def business_id(auth: TikTokAuthenticator) -> str:
     """The account's id on this API: the open_id its token answer carried."""
-    found = auth.open_id()
-    if not found:
-        raise config_error(
-            "TikTok's token answer carried no open_id, the account's business_id, so no account "
-            "can be read. Re-authorize the account in your TikTok API for Business app."
-        )
-    return found
+    if found := auth.open_id():
+        return found
+    raise config_error(
+        "TikTok's token answer carried no open_id, the account's business_id, so no account "
+        "can be read. Re-authorize the account in your TikTok API for Business app."
+    )

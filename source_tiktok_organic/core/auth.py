@@ -1,10 +1,7 @@
 """TikTok's refresh-token flow: its request shape, its HTTP-200 errors, rotation and granted scopes.
 
-No odd value in a token answer may cost the rotated refresh token: TikTok retires the old one as
-it answers, so each field is read by a reader that never raises.
+TikTok retires the old refresh token as it answers: no odd value in the answer may cost the new one.
 """
-
-from __future__ import annotations
 
 import hashlib
 import json
@@ -18,34 +15,26 @@ from typing import Any
 import requests
 from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
 from airbyte_cdk.models import FailureType
-from airbyte_cdk.sources.streams.http.requests_native_auth import (
-    SingleUseRefreshTokenOauth2Authenticator,
-)
+from airbyte_cdk.sources.streams.http import requests_native_auth
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now, ab_datetime_parse
 
+from source_tiktok_organic.core import transport
 from source_tiktok_organic.core.backoff import doubling_wait
 from source_tiktok_organic.core.deadlines import BodyCut, bounded_session
 from source_tiktok_organic.core.errors import config_error, traced_error
 from source_tiktok_organic.core.numbers import whole_number
-from source_tiktok_organic.core.transport import (
-    redirect_target,
-    unreachable_failure_type,
-    unreachable_message,
-    unreachable_reason,
-)
 
-SESSION = "oauth_session"  # the session a run saves in the config, for the next run's token
-# The session counts only for the credentials that produced it: a hash of the token endpoint, app
-# id, app secret and refresh token, so an edited one is tried at once, not passed by an old token.
+SESSION = "oauth_session"  # the access token a run saves in the config for the next
+# A session counts only for the credentials that produced it, kept as one hash (never as values)
+# of token endpoint, app id, app secret and refresh token: an edited one is tried at once.
 FINGERPRINT = "credentials_sha256"
 # Refresh this long before TikTok's expiry, so a token never dies between check and request;
 # at most half a token's life, so a short-lived token is not refreshed before every request.
 EXPIRY_MARGIN = timedelta(minutes=5)
-# An expires_in outside this range is unusable (0, negative, 1e20, "abc"): the token is taken to
-# live DEFAULT_TOKEN_LIFE, TikTok's newest documented access-token life, and a token TikTok
-# rejects sooner is refreshed on its 401 anyway.
+# An expires_in outside this range (0, negative, 1e20, "abc") is unusable: the token is taken to
+# live TikTok's newest documented access-token life, and is refreshed on a 401 if it dies sooner.
 TOKEN_LIFE_RANGE = (60, 366 * 86400)
 DEFAULT_TOKEN_LIFE = timedelta(hours=2)
 # A refresh token lives 180 days (Display API) or a year (API for Business): ten years is absurd.
@@ -61,9 +50,7 @@ LOGGER = logging.getLogger("airbyte")
 class PassingFault(AirbyteTracedException):
     """A failed token call TikTok did not act on, so it is made again."""
 
-    def __init__(
-        self, message: str, failure_type: FailureType = FailureType.transient_error
-    ) -> None:
+    def __init__(self, message: str, failure_type: FailureType = FailureType.transient_error):
         super().__init__(message=message, internal_message=message, failure_type=failure_type)
 
 
@@ -103,11 +90,7 @@ def token_life(raw: Any) -> timedelta:
 
 
 def warn_if_refresh_token_ends_soon(raw: Any) -> None:
-    """Says so while there is time to re-authorize: a dead refresh token stops every sync.
-
-    The API for Business counts a refresh token's year from the first authorization, so
-    refreshing does not extend it. An unreadable value is no warning: the refresh itself worked.
-    """
+    """A dead refresh token stops every sync (the API for Business's dies a year after consent)."""
     seconds = seconds_within(raw, REFRESH_LIFE_RANGE)
     if seconds is None and raw is not None:
         LOGGER.warning(
@@ -131,13 +114,8 @@ def parse_scopes(raw: Any) -> frozenset[str]:
     return frozenset(part for part in raw.replace(" ", ",").split(",") if part)
 
 
-class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
-    """The CDK's single-use refresh flow, fitted to TikTok; each API brings its token format.
-
-    The rotated refresh token is written into the config, emitted as a CONNECTOR_CONFIG control
-    message and saved to the user's file before the rest of the answer is read. The granted
-    scopes decide the fields the streams may ask for.
-    """
+class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authenticator, ABC):
+    """The CDK's single-use refresh flow, fitted to TikTok; each API brings its token format."""
 
     token_path: str
     client_id_field: str
@@ -156,7 +134,6 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
         self._timeout = timeout
         self._api_base_url = api_base_url
         self._save_config = save_config
-        self._account: str | None = None  # the account this sync reads, once a token named it
         super().__init__(
             connector_config=config,
             token_refresh_endpoint=api_base_url + self.token_path,
@@ -210,19 +187,14 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
         return session if isinstance(session, Mapping) else {}
 
     def _saved_account(self) -> str | None:
-        """The account this connection has read, whatever credentials it was read with since.
-
-        A connection stays bound to it, even after a credential was edited: only removing the
-        session (by hand) or a new source reads another account.
-        """
+        """The account this connection reads; only a new source (or a hand edit) reads another."""
         account = self._session().get("open_id")
         return account if isinstance(account, str) and account else None
 
     def _credentials(self) -> str:
         keys = ("client_id", "client_secret", "refresh_token")
-        return fingerprint(
-            self.get_token_refresh_endpoint(), *(str(self._config.get(k)) for k in keys)
-        )
+        endpoint = self.get_token_refresh_endpoint()
+        return fingerprint(endpoint, *(str(self._config.get(key)) for key in keys))
 
     def refresh_and_set_access_token(self) -> None:
         """One refresh: the rotated refresh token is kept first, then the rest read defensively."""
@@ -230,30 +202,23 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
         with self._token_refresh_lock:
             if self.access_token != token_before_waiting:
                 return  # another thread refreshed while this one waited
-            known_account = self._account or self._saved_account()
-            self._take_grant(self._token_grant(known_account), known_account)
-            self._publish()
+            with bounded_session() as session:
+                # Unlike the CDK's, with a timeout, and retried briefly, not for five minutes.
+                for attempt in range(1, TOKEN_ATTEMPTS + 1):
+                    try:
+                        answer = self._token_answer(session)
+                        self._keep_rotated(self.grant_fields(answer).get("refresh_token"))
+                        grant = self.token_grant(answer)
+                        break
+                    except PassingFault:
+                        if attempt == TOKEN_ATTEMPTS:
+                            raise
+                        time.sleep(doubling_wait(attempt))
+            self._take_grant(grant)
 
-    def _token_grant(self, known_account: str | None) -> Mapping[str, Any]:
-        """The token call with a timeout and a short retry budget.
-
-        The CDK's version has no timeout (a silent endpoint hangs the sync) and retries for five
-        minutes (a mistyped URL keeps `check` spinning that long).
-        """
-        with bounded_session() as session:
-            for attempt in range(1, TOKEN_ATTEMPTS):
-                try:
-                    return self._grant_once(session, known_account)
-                except PassingFault:
-                    time.sleep(doubling_wait(attempt))
-            return self._grant_once(session, known_account)
-
-    def _grant_once(
-        self, session: requests.Session, known_account: str | None
-    ) -> Mapping[str, Any]:
-        """One token call; raises PassingFault for a failure another attempt may cure."""
+    def _token_answer(self, session: requests.Session) -> Any:
+        """The answer's JSON; raises PassingFault for a failure another attempt may cure."""
         answer_seconds = max(self._timeout, TOKEN_ANSWER_SECONDS)
-        check = f"Check '{self.base_url_field}' ({self._api_base_url})"
         body: dict[str, Any] = {self.body_as: dict(self.build_refresh_request_body())}
         try:
             response = session.post(
@@ -263,32 +228,28 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
                 allow_redirects=False,  # the body holds the client secret and refresh token
             )
         except (BodyCut, requests.ReadTimeout) as error:
-            why = (
-                error
-                if isinstance(error, BodyCut)
-                else f"did not arrive within {answer_seconds:g} s"
-            )
+            late = f"did not arrive within {answer_seconds:g} s"
             raise traced_error(
-                f"TikTok's token endpoint's answer {why}. TikTok may have rotated the refresh token "
-                "already, so it is not asked again: if the next run is refused with invalid_grant, "
-                "re-authenticate the source.",
+                f"TikTok's token endpoint's answer {error if isinstance(error, BodyCut) else late}. "
+                "TikTok may have rotated the refresh token already, so it is not asked again: if "
+                "the next run is refused with invalid_grant, re-authenticate the source.",
                 FailureType.transient_error,
             ) from error
         except requests.RequestException as error:
-            reason = unreachable_reason(error)
+            reason = transport.unreachable_reason(error)
             if reason is None:
                 raise self._failing(f"could not be reached ({type(error).__name__})") from error
             raise PassingFault(
-                f"{unreachable_message(self._api_base_url, reason, self.base_url_field)} "
-                f"Gave up after {TOKEN_ATTEMPTS} attempts.",
-                unreachable_failure_type(self._api_base_url),
+                transport.unreachable_message(self._api_base_url, reason, self.base_url_field)
+                + f" Gave up after {TOKEN_ATTEMPTS} attempts.",
+                transport.unreachable_failure_type(self._api_base_url),
             ) from error
         status = response.status_code
         if 300 <= status < 400:
             raise config_error(
                 f"TikTok's token endpoint answered HTTP {status}, a redirect to "
-                f"{redirect_target(response)}, which the connector does not follow: the client "
-                f"secret and refresh token would go along. {check}."
+                f"{transport.redirect_target(response)}, which the connector does not follow: the "
+                f"client secret and refresh token would go along. {self._check()}."
             )
         if status == 429 or status >= 500:
             raise self._failing(f"answered HTTP {status}")
@@ -299,19 +260,20 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
         if answer is None and status >= 400:
             raise config_error(
                 f"TikTok's token endpoint answered HTTP {status} without a JSON body, as a host "
-                f"without that endpoint does. {check}."
+                f"without that endpoint does. {self._check()}."
             )
-        self._keep_rotated(self.grant_fields(answer).get("refresh_token"), known_account)
-        return self.token_grant(answer)
+        return answer
+
+    def _check(self) -> str:
+        return f"Check '{self.base_url_field}' ({self._api_base_url})"
 
     def _failing(self, what: str) -> PassingFault:
         return PassingFault(
-            f"TikTok's token endpoint {what}. Check '{self.base_url_field}' ({self._api_base_url}), "
-            f"or try again later if TikTok is having trouble. Gave up after {TOKEN_ATTEMPTS} "
-            "attempts."
+            f"TikTok's token endpoint {what}. {self._check()}, or try again later if TikTok is "
+            f"having trouble. Gave up after {TOKEN_ATTEMPTS} attempts."
         )
 
-    def _keep_rotated(self, raw: Any, known_account: str | None) -> None:
+    def _keep_rotated(self, raw: Any) -> None:
         """Emits and saves the config with the rotated token, and no session yet."""
         rotated = usable_text(raw)
         if rotated is None:
@@ -325,15 +287,13 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
         add_to_secrets(rotated)
         if rotated == self.get_refresh_token():
             return
+        account = self._saved_account() or ""  # kept, so a run after a crash still knows it
         self.set_refresh_token(rotated)
-        session: dict[str, Any] = {FINGERPRINT: self._credentials()}
-        if known_account:
-            session["open_id"] = known_account  # so a run after a crash still knows the account
-        self._config[SESSION] = session
+        self._config[SESSION] = {FINGERPRINT: self._credentials(), "open_id": account}
         self._publish()
 
-    def _take_grant(self, grant: Mapping[str, Any], known_account: str | None) -> None:
-        """The new session: token, lifetimes and scopes read defensively, then the account."""
+    def _take_grant(self, grant: Mapping[str, Any]) -> None:
+        """The new session: each field read defensively, the account held to this connection's."""
         access_token = usable_text(grant.get("access_token"))
         if access_token is None:
             raise traced_error(
@@ -344,6 +304,7 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
         add_to_secrets(access_token)
         life = token_life(grant.get("expires_in"))
         warn_if_refresh_token_ends_soon(grant.get(self.refresh_life_field))
+        known_account = self._saved_account()
         account = account_id(grant.get("open_id")) or known_account  # none named: as it was
         if known_account is not None and account != known_account:
             raise config_error(
@@ -353,7 +314,6 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
                 "create a new source for it (by hand: remove 'oauth_session' from the config "
                 "file, and reset the connection's data)."
             )
-        self._account = account
         self._config[SESSION] = {
             "access_token": access_token,
             "expires_at": str(ab_datetime_now() + life),
@@ -362,6 +322,7 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
             "open_id": account or "",
             FINGERPRINT: self._credentials(),
         }
+        self._publish()
 
     def _publish(self) -> None:
         """The config goes out in a CONTROL message for the platform, and to the user's file."""

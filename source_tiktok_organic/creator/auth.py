@@ -1,7 +1,5 @@
 """The Display API's token format: a form to /v2/oauth/token/, tokens at the top level."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
