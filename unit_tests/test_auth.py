@@ -25,7 +25,7 @@ from source_tiktok_organic.core.auth import (
     warn_if_refresh_token_ends_soon,
 )
 from source_tiktok_organic.core.deadlines import BodyBrokeOff, BodyLate
-from source_tiktok_organic.creator.auth import CreatorAuthenticator, token_error
+from source_tiktok_organic.creator.auth import CreatorAuthenticator
 from unit_tests.conftest import (
     ACCESS_TOKEN,
     API,
@@ -388,9 +388,12 @@ def test_given_a_short_lived_token_then_it_is_used_for_half_its_life_not_refresh
     ],
 )
 def test_given_a_token_answer_without_a_token_then_the_error_says_what_tiktok_said(
-    body: Any, failure: str, said: str
+    requests_mock: Any, body: Any, failure: str, said: str
 ) -> None:
-    error = token_error(body)
+    requests_mock.post(TOKEN_URL, json=body)
+    with pytest.raises(AirbyteTracedException) as raised:
+        CreatorAuthenticator(make_config(), API, 5).get_access_token()
+    error = raised.value
     assert error.failure_type == FailureType(failure)
     assert said in error.message
     assert error.internal_message == error.message

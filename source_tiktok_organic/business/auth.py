@@ -27,33 +27,6 @@ TOKEN_CODE_ADVICE: Mapping[int | None, str] = {
 TRANSIENT_TOKEN_CODES = frozenset({40100, 40132, 50000, 50002})
 
 
-def business_token_error(body: Any) -> AirbyteTracedException:
-    """The error of a token answer without a token; a passing fault's makes the call again."""
-    if not isinstance(body, dict):
-        return traced_error(
-            "TikTok's API for Business token endpoint answered with something other than a JSON "
-            "object.",
-            FailureType.transient_error,
-        )
-    code = read_code(body.get("code"))
-    shown = safe_text(body.get("code")) if code is None else str(code)
-    described = (
-        f"(TikTok API for Business code {shown or 'none'}: {safe_text(body.get('message'))}, "
-        f"request_id: {safe_text(body.get('request_id')) or 'none'})"
-    )
-    if code in TRANSIENT_TOKEN_CODES or (code is not None and 51000 <= code < 52000):
-        return PassingFault(
-            f"TikTok's API for Business token endpoint is busy or failing {described}."
-        )
-    if code == 0:
-        return traced_error(
-            f"TikTok's token answer said OK but held no access token {described}.",
-            FailureType.transient_error,
-        )
-    advice = TOKEN_CODE_ADVICE.get(code, "TikTok refused to refresh the access token.")
-    return config_error(f"{advice} {described}")
-
-
 class BusinessAuthenticator(TikTokAuthenticator):
     """The shared single-use refresh flow against /tt_user/oauth2/refresh_token/."""
 
@@ -62,19 +35,29 @@ class BusinessAuthenticator(TikTokAuthenticator):
     base_url_field = "business_api_base_url"
     refresh_life_field = "refresh_token_expires_in"
     body_as = "json"
+    tokens_in = "data"
 
-    def grant_fields(self, body: Any) -> Mapping[str, Any]:
-        """The API for Business keeps the tokens in `data`."""
-        data = body.get("data") if isinstance(body, dict) else None
-        return data if isinstance(data, dict) else {}
+    def refused(self, answer: dict[str, Any]) -> bool:
+        return read_code(answer.get("code")) != 0
 
-    def token_grant(self, body: Any) -> Mapping[str, Any]:
-        """`data` of a code-0 answer; every other answer is the error its code says."""
-        fields = self.grant_fields(body)
-        granted = fields.get("access_token") or fields.get("refresh_token")
-        if granted and read_code(body.get("code")) == 0:
-            return fields
-        raise business_token_error(body)
+    def token_error(self, answer: dict[str, Any]) -> AirbyteTracedException:
+        code = read_code(answer.get("code"))
+        shown = safe_text(answer.get("code")) if code is None else str(code)
+        described = (
+            f"(TikTok API for Business code {shown or 'none'}: {safe_text(answer.get('message'))}, "
+            f"request_id: {safe_text(answer.get('request_id')) or 'none'})"
+        )
+        if code in TRANSIENT_TOKEN_CODES or (code is not None and 51000 <= code < 52000):
+            return PassingFault(
+                f"TikTok's API for Business token endpoint is busy or failing {described}."
+            )
+        if code == 0:
+            return traced_error(
+                f"TikTok's token answer said OK but held no access token {described}.",
+                FailureType.transient_error,
+            )
+        advice = TOKEN_CODE_ADVICE.get(code, "TikTok refused to refresh the access token.")
+        return config_error(f"{advice} {described}")
 
     def get_auth_header(self) -> Mapping[str, Any]:
         """Accounts endpoints read `Access-Token`, not a Bearer Authorization."""

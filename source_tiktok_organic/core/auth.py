@@ -3,6 +3,7 @@
 TikTok retires the old refresh token as it answers: no odd value in the answer may cost the new one.
 """
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -41,6 +42,7 @@ DEFAULT_TOKEN_LIFE = timedelta(hours=2)
 REFRESH_LIFE_RANGE = (0, 10 * 366 * 86400)
 REFRESH_WARNING = timedelta(days=14)
 TOKEN_ATTEMPTS = 4
+GAVE_UP = f"Gave up after {TOKEN_ATTEMPTS} attempts."
 # A token answer is waited for longer than an API page: TikTok rotates the refresh token when it
 # receives the call, so an answer given up on is a refresh token lost.
 TOKEN_ANSWER_SECONDS = 120.0
@@ -70,13 +72,11 @@ def account_id(raw: Any) -> str | None:
 
 
 def seconds_within(raw: Any, bounds: tuple[int, int]) -> int | None:
-    """Whole seconds from a JSON number or digit string, or None outside `bounds` or unreadable."""
     seconds = whole_number(raw)
     return seconds if seconds is not None and bounds[0] <= seconds <= bounds[1] else None
 
 
 def token_life(raw: Any) -> timedelta:
-    """The access token's life, falling back (with a warning) when `expires_in` is unusable."""
     seconds = seconds_within(raw, TOKEN_LIFE_RANGE)
     if seconds is not None:
         return timedelta(seconds=seconds)
@@ -111,7 +111,7 @@ def parse_scopes(raw: Any) -> frozenset[str]:
     """TikTok sends `scope` comma-separated; spaces are tolerated too."""
     if not isinstance(raw, str):
         return frozenset()
-    return frozenset(part for part in raw.replace(" ", ",").split(",") if part)
+    return frozenset(filter(None, raw.replace(" ", ",").split(",")))
 
 
 class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authenticator, ABC):
@@ -122,6 +122,7 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
     base_url_field: str
     refresh_life_field: str  # the answer's seconds the refresh token has left
     body_as: str  # how `requests` sends the refresh call's body: "data" (a form) or "json"
+    tokens_in: str | None = None  # the answer's key holding the tokens, if not the top level
 
     def __init__(
         self,
@@ -146,12 +147,12 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
         )
 
     @abstractmethod
-    def grant_fields(self, body: Any) -> Mapping[str, Any]:
-        """Where the token answer keeps its tokens."""
+    def token_error(self, answer: dict[str, Any]) -> AirbyteTracedException:
+        """What an answer without a grant reports; a PassingFault makes the call again."""
 
-    @abstractmethod
-    def token_grant(self, body: Any) -> Mapping[str, Any]:
-        """The token answer's fields, holding a token; raises the error the answer reports."""
+    def refused(self, answer: dict[str, Any]) -> bool:
+        """Whether an answer holding tokens still says the refresh failed."""
+        return False
 
     def token_has_expired(self) -> bool:
         """Asked before every request, so it reads the session directly, without dpath."""
@@ -173,7 +174,6 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
             return AirbyteDateTime(1970, 1, 1, tzinfo=UTC)
 
     def granted_scopes(self) -> frozenset[str]:
-        """The scopes of the current grant, refreshing first if no valid token is known."""
         self.get_access_token()
         return parse_scopes(self._session().get("scope"))
 
@@ -192,33 +192,30 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
         return account if isinstance(account, str) and account else None
 
     def _credentials(self) -> str:
-        keys = ("client_id", "client_secret", "refresh_token")
-        endpoint = self.get_token_refresh_endpoint()
-        return fingerprint(endpoint, *(str(self._config.get(key)) for key in keys))
+        parts = [self._config.get(key) for key in ("client_id", "client_secret", "refresh_token")]
+        return fingerprint(self.get_token_refresh_endpoint(), *map(str, parts))
 
     def refresh_and_set_access_token(self) -> None:
         """One refresh: the rotated refresh token is kept first, then the rest read defensively."""
         token_before_waiting = self.access_token
-        with self._token_refresh_lock:
+        with self._token_refresh_lock, bounded_session() as session:
             if self.access_token != token_before_waiting:
                 return  # another thread refreshed while this one waited
-            with bounded_session() as session:
-                # Unlike the CDK's, with a timeout, and retried briefly, not for five minutes.
-                for attempt in range(1, TOKEN_ATTEMPTS + 1):
-                    try:
-                        answer = self._token_answer(session)
-                        self._keep_rotated(self.grant_fields(answer).get("refresh_token"))
-                        grant = self.token_grant(answer)
-                        break
-                    except PassingFault:
-                        if attempt == TOKEN_ATTEMPTS:
-                            raise
-                        time.sleep(doubling_wait(attempt))
+            # Unlike the CDK's, with a timeout, and retried briefly, not for five minutes.
+            for attempt in range(1, TOKEN_ATTEMPTS):
+                with contextlib.suppress(PassingFault):
+                    grant = self._token_grant(session)
+                    break
+                time.sleep(doubling_wait(attempt))
+            else:
+                grant = self._token_grant(session)  # the last attempt, whatever it raises
             self._take_grant(grant)
 
-    def _token_answer(self, session: requests.Session) -> Any:
-        """The answer's JSON; raises PassingFault for a failure another attempt may cure."""
+    def _token_grant(self, session: requests.Session) -> Mapping[str, Any]:
+        """One token call; raises PassingFault for a failure another attempt may cure."""
         answer_seconds = max(self._timeout, TOKEN_ANSWER_SECONDS)
+        check = f"Check '{self.base_url_field}' ({self._api_base_url})"
+        failing = f"{check}, or try again later if TikTok is having trouble. {GAVE_UP}"
         body: dict[str, Any] = {self.body_as: dict(self.build_refresh_request_body())}
         try:
             response = session.post(
@@ -236,23 +233,24 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
                 FailureType.transient_error,
             ) from error
         except requests.RequestException as error:
-            reason = transport.unreachable_reason(error)
-            if reason is None:
-                raise self._failing(f"could not be reached ({type(error).__name__})") from error
+            if reason := transport.unreachable_reason(error):
+                raise PassingFault(
+                    transport.unreachable_message(self._api_base_url, reason, self.base_url_field)
+                    + f" {GAVE_UP}",
+                    transport.unreachable_failure_type(self._api_base_url),
+                ) from error
             raise PassingFault(
-                transport.unreachable_message(self._api_base_url, reason, self.base_url_field)
-                + f" Gave up after {TOKEN_ATTEMPTS} attempts.",
-                transport.unreachable_failure_type(self._api_base_url),
+                f"TikTok's token endpoint could not be reached ({type(error).__name__}). {failing}"
             ) from error
         status = response.status_code
         if 300 <= status < 400:
             raise config_error(
                 f"TikTok's token endpoint answered HTTP {status}, a redirect to "
                 f"{transport.redirect_target(response)}, which the connector does not follow: the "
-                f"client secret and refresh token would go along. {self._check()}."
+                f"client secret and refresh token would go along. {check}."
             )
         if status == 429 or status >= 500:
-            raise self._failing(f"answered HTTP {status}")
+            raise PassingFault(f"TikTok's token endpoint answered HTTP {status}. {failing}")
         try:
             answer = response.json()
         except ValueError:
@@ -260,18 +258,19 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
         if answer is None and status >= 400:
             raise config_error(
                 f"TikTok's token endpoint answered HTTP {status} without a JSON body, as a host "
-                f"without that endpoint does. {self._check()}."
+                f"without that endpoint does. {check}."
             )
-        return answer
-
-    def _check(self) -> str:
-        return f"Check '{self.base_url_field}' ({self._api_base_url})"
-
-    def _failing(self, what: str) -> PassingFault:
-        return PassingFault(
-            f"TikTok's token endpoint {what}. {self._check()}, or try again later if TikTok is "
-            f"having trouble. Gave up after {TOKEN_ATTEMPTS} attempts."
-        )
+        if not isinstance(answer, dict):
+            raise traced_error(
+                "TikTok's token endpoint answered with something other than a JSON object.",
+                FailureType.transient_error,
+            )
+        fields = answer.get(self.tokens_in) if self.tokens_in else answer
+        grant = fields if isinstance(fields, dict) else {}
+        self._keep_rotated(grant.get("refresh_token"))
+        if (grant.get("access_token") or grant.get("refresh_token")) and not self.refused(answer):
+            return grant
+        raise self.token_error(answer)
 
     def _keep_rotated(self, raw: Any) -> None:
         """Emits and saves the config with the rotated token, and no session yet."""

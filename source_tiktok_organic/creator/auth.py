@@ -1,13 +1,11 @@
 """The Display API's token format: a form to /v2/oauth/token/, tokens at the top level."""
 
-from collections.abc import Mapping
 from typing import Any
 
-from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic.core.auth import PassingFault, TikTokAuthenticator
-from source_tiktok_organic.core.errors import config_error, traced_error
+from source_tiktok_organic.core.errors import config_error
 
 TOKEN_PATH = "/v2/oauth/token/"
 TOKEN_ERROR_ADVICE = {
@@ -18,27 +16,13 @@ TOKEN_ERROR_ADVICE = {
     "invalid_client": "TikTok rejected the client key / client secret pair. Check 'client_id' "
     "(TikTok calls it client key) and 'client_secret' against your app in the TikTok developer "
     "portal.",
-    "invalid_scope": "TikTok rejected the requested scopes. Check the scopes approved for your app.",
+    "invalid_scope": "TikTok rejected the requested scopes. Check the scopes approved for your "
+    "app.",
     "unauthorized_client": "This TikTok app may not use refresh tokens. Check the app's Login Kit "
     "setup in the TikTok developer portal.",
     "access_denied": "The TikTok user denied or withdrew access. Re-authenticate the source.",
 }
 TRANSIENT_TOKEN_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
-
-
-def token_error(body: Any) -> AirbyteTracedException:
-    """The error of a token answer without a token; a passing fault's makes the call again."""
-    if not isinstance(body, dict):
-        return traced_error(
-            "TikTok's token endpoint answered with something other than a JSON object.",
-            FailureType.transient_error,
-        )
-    category = str(body.get("error") or "unknown_error")
-    described = f"(TikTok error '{category}', log_id: {body.get('log_id') or 'none'})"
-    if category in TRANSIENT_TOKEN_ERRORS:
-        return PassingFault(f"TikTok's token endpoint is temporarily unavailable {described}.")
-    advice = TOKEN_ERROR_ADVICE.get(category, "TikTok refused to refresh the access token.")
-    return config_error(f"{advice} {described}")
 
 
 class CreatorAuthenticator(TikTokAuthenticator):
@@ -50,11 +34,10 @@ class CreatorAuthenticator(TikTokAuthenticator):
     refresh_life_field = "refresh_expires_in"
     body_as = "data"
 
-    def grant_fields(self, body: Any) -> Mapping[str, Any]:
-        return body if isinstance(body, dict) else {}
-
-    def token_grant(self, body: Any) -> Mapping[str, Any]:
-        fields = self.grant_fields(body)
-        if fields.get("access_token") or fields.get("refresh_token"):
-            return fields
-        raise token_error(body)
+    def token_error(self, answer: dict[str, Any]) -> AirbyteTracedException:
+        category = str(answer.get("error") or "unknown_error")
+        described = f"(TikTok error '{category}', log_id: {answer.get('log_id') or 'none'})"
+        if category in TRANSIENT_TOKEN_ERRORS:
+            return PassingFault(f"TikTok's token endpoint is temporarily unavailable {described}.")
+        advice = TOKEN_ERROR_ADVICE.get(category, "TikTok refused to refresh the access token.")
+        return config_error(f"{advice} {described}")
