@@ -14,7 +14,6 @@ from datetime import UTC, timedelta
 from typing import Any
 
 import requests
-from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http import requests_native_auth
 from airbyte_cdk.utils import AirbyteTracedException
@@ -28,8 +27,8 @@ from source_tiktok_organic.core.errors import config_error, traced_error
 from source_tiktok_organic.core.numbers import whole_number
 
 SESSION = "oauth_session"  # the access token a run saves in the config for the next
-# A session counts only for the credentials that produced it, kept as one hash (never as values)
-# of token endpoint, app id, app secret and refresh token: an edited one is tried at once.
+# A session counts only for the credentials that produced it (token endpoint, app id and secret,
+# refresh token), kept as one hash, never as values: an edited one is tried at once.
 FINGERPRINT = "credentials_sha256"
 # Refresh this long before TikTok's expiry, so a token never dies between check and request;
 # at most half a token's life, so a short-lived token is not refreshed before every request.
@@ -160,10 +159,8 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
         usable = session.get("access_token") and session.get("scope")
         if not usable or session.get(FINGERPRINT) != self._credentials():
             return True
-        life = session.get("expires_in")
-        margin = EXPIRY_MARGIN
-        if isinstance(life, int) and not isinstance(life, bool):
-            margin = min(margin, timedelta(seconds=life / 2))
+        life = seconds_within(session.get("expires_in"), TOKEN_LIFE_RANGE)
+        margin = min(EXPIRY_MARGIN, timedelta(seconds=life / 2)) if life else EXPIRY_MARGIN
         return ab_datetime_now() + margin > self.get_token_expiry_date()
 
     def get_token_expiry_date(self) -> AirbyteDateTime:
@@ -178,7 +175,7 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
         return parse_scopes(self._session().get("scope"))
 
     def open_id(self) -> str | None:
-        """The authorizing user's open_id, the join key between videos and the profile."""
+        """The authorizing user's open_id: the join key between videos and the profile."""
         self.get_access_token()
         return self._saved_account()
 
@@ -213,7 +210,7 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
 
     def _token_grant(self, session: requests.Session) -> Mapping[str, Any]:
         """One token call; raises PassingFault for a failure another attempt may cure."""
-        answer_seconds = max(self._timeout, TOKEN_ANSWER_SECONDS)
+        answer_wait = max(self._timeout, TOKEN_ANSWER_SECONDS)
         check = f"Check '{self.base_url_field}' ({self._api_base_url})"
         failing = f"{check}, or try again later if TikTok is having trouble. {GAVE_UP}"
         body: dict[str, Any] = {self.body_as: dict(self.build_refresh_request_body())}
@@ -221,15 +218,15 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
             response = session.post(
                 self.get_token_refresh_endpoint(),
                 **body,
-                timeout=(self._timeout, answer_seconds),  # (to connect, to answer)
+                timeout=(self._timeout, answer_wait),  # (to connect, to answer)
                 allow_redirects=False,  # the body holds the client secret and refresh token
             )
         except (BodyCut, requests.ReadTimeout) as error:
-            late = f"did not arrive within {answer_seconds:g} s"
+            late = f"did not arrive within {answer_wait:g} s"
             raise traced_error(
-                f"TikTok's token endpoint's answer {error if isinstance(error, BodyCut) else late}. "
-                "TikTok may have rotated the refresh token already, so it is not asked again: if "
-                "the next run is refused with invalid_grant, re-authenticate the source.",
+                f"TikTok's token endpoint's answer {error if isinstance(error, BodyCut) else late}"
+                ". TikTok may have rotated the refresh token already, so it is not asked again: "
+                "if the next run is refused with invalid_grant, re-authenticate the source.",
                 FailureType.transient_error,
             ) from error
         except requests.RequestException as error:
@@ -325,6 +322,6 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
 
     def _publish(self) -> None:
         """The config goes out in a CONTROL message for the platform, and to the user's file."""
-        emit_configuration_as_airbyte_control_message(self._config)
+        self._emit_control_message()
         if self._save_config is not None:
             self._save_config(self._config)

@@ -16,8 +16,7 @@ TOKEN_ERROR_ADVICE = {
     "invalid_client": "TikTok rejected the client key / client secret pair. Check 'client_id' "
     "(TikTok calls it client key) and 'client_secret' against your app in the TikTok developer "
     "portal.",
-    "invalid_scope": "TikTok rejected the requested scopes. Check the scopes approved for your "
-    "app.",
+    "invalid_scope": "TikTok refused the requested scopes. Check the scopes approved for your app.",
     "unauthorized_client": "This TikTok app may not use refresh tokens. Check the app's Login Kit "
     "setup in the TikTok developer portal.",
     "access_denied": "The TikTok user denied or withdrew access. Re-authenticate the source.",
