@@ -31,7 +31,6 @@ class BusinessAuthenticator(TikTokAuthenticator):
     """The shared single-use refresh flow against /tt_user/oauth2/refresh_token/."""
 
     token_path = REFRESH_PATH
-    client_id_field = "client_id"
     base_url_field = "business_api_base_url"
     refresh_life_field = "refresh_token_expires_in"
     body_as = "json"

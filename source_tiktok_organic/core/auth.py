@@ -117,10 +117,10 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
     """The CDK's single-use refresh flow, fitted to TikTok; each API brings its token format."""
 
     token_path: str
-    client_id_field: str
     base_url_field: str
     refresh_life_field: str  # the answer's seconds the refresh token has left
-    body_as: str  # how `requests` sends the refresh call's body: "data" (a form) or "json"
+    client_id_field = "client_id"  # plain OAuth 2.0 names, unless an API says otherwise
+    body_as = "data"  # how `requests` sends the refresh call's body: "data" (a form) or "json"
     tokens_in: str | None = None  # the answer's key holding the tokens, if not the top level
 
     def __init__(

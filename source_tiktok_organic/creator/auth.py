@@ -31,7 +31,6 @@ class CreatorAuthenticator(TikTokAuthenticator):
     client_id_field = "client_key"
     base_url_field = "api_base_url"
     refresh_life_field = "refresh_expires_in"
-    body_as = "data"
 
     def token_error(self, answer: dict[str, Any]) -> AirbyteTracedException:
         category = str(answer.get("error") or "unknown_error")
