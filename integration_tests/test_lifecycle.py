@@ -21,8 +21,8 @@ from airbyte_cdk.models import FailureType, Status, Type
 
 from integration_tests.cli import Run, catalog_for, run_args, run_connector
 from integration_tests.conftest import config_for
+from source_tiktok_organic.core.auth import fingerprint
 from source_tiktok_organic.core.config_file import SAVE_CONFIG_ENV
-from source_tiktok_organic.core.session import fingerprint
 from tiktok_emulator import TikTokEmulator
 
 EVERY_STREAM = {

@@ -9,7 +9,7 @@ import pytest
 from airbyte_cdk.sources.streams.http import rate_limiting
 
 from source_tiktok_organic.core import auth
-from source_tiktok_organic.core.session import fingerprint
+from source_tiktok_organic.core.auth import fingerprint
 
 API = "https://open.tiktokapis.com"
 TOKEN_URL = f"{API}/v2/oauth/token/"

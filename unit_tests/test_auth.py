@@ -13,10 +13,19 @@ from airbyte_cdk.utils.datetime_helpers import ab_datetime_now
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from source_tiktok_organic.core import auth as auth_module
-from source_tiktok_organic.core.auth import TOKEN_ANSWER_SECONDS, TOKEN_ATTEMPTS
+from source_tiktok_organic.core.auth import (
+    DEFAULT_TOKEN_LIFE,
+    TOKEN_ANSWER_SECONDS,
+    TOKEN_ATTEMPTS,
+    TOKEN_LIFE_RANGE,
+    account_id,
+    parse_scopes,
+    seconds_within,
+    token_life,
+    warn_if_refresh_token_ends_soon,
+)
 from source_tiktok_organic.core.deadlines import BodyBrokeOff, BodyLate
-from source_tiktok_organic.core.grant import parse_scopes
-from source_tiktok_organic.creator.auth import CreatorAuthenticator, token_error
+from source_tiktok_organic.creator.auth import CreatorAuthenticator
 from unit_tests.conftest import (
     ACCESS_TOKEN,
     API,
@@ -379,9 +388,12 @@ def test_given_a_short_lived_token_then_it_is_used_for_half_its_life_not_refresh
     ],
 )
 def test_given_a_token_answer_without_a_token_then_the_error_says_what_tiktok_said(
-    body: Any, failure: str, said: str
+    requests_mock: Any, body: Any, failure: str, said: str
 ) -> None:
-    error = token_error(body)
+    requests_mock.post(TOKEN_URL, json=body)
+    with pytest.raises(AirbyteTracedException) as raised:
+        CreatorAuthenticator(make_config(), API, 5).get_access_token()
+    error = raised.value
     assert error.failure_type == FailureType(failure)
     assert said in error.message
     assert error.internal_message == error.message
@@ -674,3 +686,36 @@ def test_given_a_session_without_a_readable_account_then_any_account_is_taken(
     requests_mock.post(TOKEN_URL, json=token_body(open_id="open-id-b"))
     config = make_config(oauth_session={"open_id": saved})
     assert CreatorAuthenticator(config, API, 5).open_id() == "open-id-b"
+
+
+def test_given_the_bounds_themselves_then_they_are_within() -> None:
+    low, high = TOKEN_LIFE_RANGE
+    assert seconds_within(low, TOKEN_LIFE_RANGE) == low
+    assert seconds_within(high, TOKEN_LIFE_RANGE) == high
+    assert seconds_within(high + 1, TOKEN_LIFE_RANGE) is None
+
+
+def test_given_an_unusable_life_then_the_warning_quotes_it_and_names_the_fallback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert token_life("abc") == DEFAULT_TOKEN_LIFE
+    assert "unusable expires_in ('abc')" in caplog.text
+    assert "taken to live 2:00:00" in caplog.text
+
+
+def test_given_an_unusable_refresh_life_then_the_warning_quotes_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    warn_if_refresh_token_ends_soon("soon")
+    assert "unusable refresh token lifetime ('soon')" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(12345, "12345"), ("open-1", "open-1"), (True, None), ("", None), (" ", None), ({}, None)],
+    ids=repr,
+)
+def test_given_an_account_id_then_text_or_a_whole_number_only(
+    raw: Any, expected: str | None
+) -> None:
+    assert account_id(raw) == expected

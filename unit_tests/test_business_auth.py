@@ -11,7 +11,6 @@ from source_tiktok_organic.business.auth import (
     REFRESH_PATH,
     BusinessAuthenticator,
     business_id,
-    business_token_error,
 )
 from unit_tests.conftest import CLIENT_SECRET, REFRESH_TOKEN, ROTATED_REFRESH_TOKEN, credentials
 
@@ -117,8 +116,13 @@ def test_given_a_refused_refresh_then_the_code_decides_the_error(
 @pytest.mark.parametrize(
     "body", [None, [], {"code": 0, "data": {}}, {"code": 0, "data": {"access_token": ""}}]
 )
-def test_given_a_grant_without_an_access_token_then_a_transient_error(body: Any) -> None:
-    assert business_token_error(body).failure_type == FailureType.transient_error
+def test_given_a_grant_without_an_access_token_then_a_transient_error(
+    requests_mock: Any, body: Any
+) -> None:
+    requests_mock.post(REFRESH_URL, json=body)
+    with pytest.raises(AirbyteTracedException) as raised:
+        BusinessAuthenticator(business_config(), API, 5).get_access_token()
+    assert raised.value.failure_type == FailureType.transient_error
 
 
 @pytest.mark.parametrize("code", [40100, 40132, 50000, 50002, 51000, 51999])
@@ -157,8 +161,13 @@ def test_given_a_token_answer_of_the_wrong_shape_then_a_transient_error_not_a_cr
     assert raised.value.failure_type == FailureType.transient_error
 
 
-def test_given_an_ok_answer_without_an_access_token_then_the_error_says_so() -> None:
-    error = business_token_error({"code": 0, "data": {}})
+def test_given_an_ok_answer_without_an_access_token_then_the_error_says_so(
+    requests_mock: Any,
+) -> None:
+    requests_mock.post(REFRESH_URL, json={"code": 0, "data": {}})
+    with pytest.raises(AirbyteTracedException) as raised:
+        BusinessAuthenticator(business_config(), API, 5).get_access_token()
+    error = raised.value
     assert "said OK but held no access token" in str(error.message)
     assert "request_id: none" in str(error.message)
 

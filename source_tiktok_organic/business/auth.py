@@ -1,10 +1,4 @@
-"""The API for Business's token flow: JSON bodies, integer codes, and the Access-Token header.
-
-Rotation, the fingerprinted session, write-back and every guard of the Display API flow are the
-shared authenticator's; only the wire format differs.
-"""
-
-from __future__ import annotations
+"""The API for Business's token format: JSON bodies, integer codes, and the Access-Token header."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -13,11 +7,11 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
 from source_tiktok_organic.business.envelope import read_code
-from source_tiktok_organic.core.auth import TikTokAuthenticator
+from source_tiktok_organic.core.auth import PassingFault, TikTokAuthenticator
 from source_tiktok_organic.core.errors import config_error, safe_text, traced_error
 
 REFRESH_PATH = "/open_api/v1.3/tt_user/oauth2/refresh_token/"
-TOKEN_CODE_ADVICE = {
+TOKEN_CODE_ADVICE: Mapping[int | None, str] = {
     # Which of the two an expired, revoked or rotated-away refresh token gets is undocumented.
     **dict.fromkeys(
         (40103, 40107),
@@ -33,69 +27,36 @@ TOKEN_CODE_ADVICE = {
 TRANSIENT_TOKEN_CODES = frozenset({40100, 40132, 50000, 50002})
 
 
-def is_transient(code: int | None) -> bool:
-    return code in TRANSIENT_TOKEN_CODES or (code is not None and 51000 <= code < 52000)
-
-
-def business_token_error(body: Any) -> AirbyteTracedException:
-    """The error to raise for a token answer that holds no access token."""
-    if not isinstance(body, dict):
-        return traced_error(
-            "TikTok's API for Business token endpoint answered with something other than a JSON "
-            "object.",
-            FailureType.transient_error,
-        )
-    code = read_code(body.get("code"))
-    shown = safe_text(body.get("code")) if code is None else str(code)
-    described = (
-        f"(TikTok API for Business code {shown or 'none'}: {safe_text(body.get('message'))}, "
-        f"request_id: {safe_text(body.get('request_id')) or 'none'})"
-    )
-    if is_transient(code):
-        return traced_error(
-            f"TikTok's API for Business token endpoint is busy or failing {described}.",
-            FailureType.transient_error,
-        )
-    if code == 0:
-        return traced_error(
-            f"TikTok's token answer said OK but held no access token {described}.",
-            FailureType.transient_error,
-        )
-    advice = TOKEN_CODE_ADVICE.get(code) if code is not None else None
-    return config_error(f"{advice or 'TikTok refused to refresh the access token.'} {described}")
-
-
 class BusinessAuthenticator(TikTokAuthenticator):
     """The shared single-use refresh flow against /tt_user/oauth2/refresh_token/."""
 
     token_path = REFRESH_PATH
-    client_id_field = "client_id"
     base_url_field = "business_api_base_url"
     refresh_life_field = "refresh_token_expires_in"
+    body_as = "json"
+    tokens_in = "data"
 
-    def token_request(self) -> dict[str, Any]:
-        return {"json": dict(self.build_refresh_request_body())}
+    def refused(self, answer: dict[str, Any]) -> bool:
+        return read_code(answer.get("code")) != 0
 
-    def passing_fault(self, body: Any) -> AirbyteTracedException | None:
-        if isinstance(body, dict) and is_transient(read_code(body.get("code"))):
-            return business_token_error(body)
-        return None
-
-    def grant_fields(self, body: Any) -> Mapping[str, Any]:
-        """The API for Business keeps the tokens in `data`."""
-        data = body.get("data") if isinstance(body, dict) else None
-        return data if isinstance(data, dict) else {}
-
-    def token_grant(self, body: Any) -> Mapping[str, Any]:
-        """`data` of a code-0 answer; every other answer is the error its code says."""
-        fields = self.grant_fields(body)
-        if (
-            isinstance(body, dict)
-            and read_code(body.get("code")) == 0
-            and (fields.get("access_token") or fields.get("refresh_token"))
-        ):
-            return fields
-        raise business_token_error(body)
+    def token_error(self, answer: dict[str, Any]) -> AirbyteTracedException:
+        code = read_code(answer.get("code"))
+        shown = safe_text(answer.get("code")) if code is None else str(code)
+        described = (
+            f"(TikTok API for Business code {shown or 'none'}: {safe_text(answer.get('message'))}, "
+            f"request_id: {safe_text(answer.get('request_id')) or 'none'})"
+        )
+        if code in TRANSIENT_TOKEN_CODES or (code is not None and 51000 <= code < 52000):
+            return PassingFault(
+                f"TikTok's API for Business token endpoint is busy or failing {described}."
+            )
+        if code == 0:
+            return traced_error(
+                f"TikTok's token answer said OK but held no access token {described}.",
+                FailureType.transient_error,
+            )
+        advice = TOKEN_CODE_ADVICE.get(code, "TikTok refused to refresh the access token.")
+        return config_error(f"{advice} {described}")
 
     def get_auth_header(self) -> Mapping[str, Any]:
         """Accounts endpoints read `Access-Token`, not a Bearer Authorization."""
@@ -104,10 +65,9 @@ class BusinessAuthenticator(TikTokAuthenticator):
 
 def business_id(auth: TikTokAuthenticator) -> str:
     """The account's id on this API: the open_id its token answer carried."""
-    found = auth.open_id()
-    if not found:
-        raise config_error(
-            "TikTok's token answer carried no open_id, the account's business_id, so no account "
-            "can be read. Re-authorize the account in your TikTok API for Business app."
-        )
-    return found
+    if found := auth.open_id():
+        return found
+    raise config_error(
+        "TikTok's token answer carried no open_id, the account's business_id, so no account "
+        "can be read. Re-authorize the account in your TikTok API for Business app."
+    )

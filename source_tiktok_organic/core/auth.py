@@ -1,9 +1,12 @@
-"""TikTok's refresh-token flow: its request shape, its HTTP-200 errors, rotation and granted scopes."""
+"""TikTok's refresh-token flow: its request shape, its HTTP-200 errors, rotation and granted scopes.
 
-from __future__ import annotations
+TikTok retires the old refresh token as it answers: no odd value in the answer may cost the new one.
+"""
 
+import contextlib
+import hashlib
+import json
 import logging
-import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, MutableMapping
@@ -11,89 +14,126 @@ from datetime import UTC, timedelta
 from typing import Any
 
 import requests
-from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
 from airbyte_cdk.models import FailureType
-from airbyte_cdk.sources.streams.http.requests_native_auth import (
-    SingleUseRefreshTokenOauth2Authenticator,
-)
+from airbyte_cdk.sources.streams.http import requests_native_auth
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now, ab_datetime_parse
 
+from source_tiktok_organic.core import transport
 from source_tiktok_organic.core.backoff import doubling_wait
 from source_tiktok_organic.core.deadlines import BodyCut, bounded_session
 from source_tiktok_organic.core.errors import config_error, traced_error
-from source_tiktok_organic.core.grant import (
-    access_token_of,
-    account_id,
-    parse_scopes,
-    token_life,
-    usable_refresh_token,
-    warn_if_refresh_token_ends_soon,
-)
-from source_tiktok_organic.core.session import (
-    CREDENTIALS_FINGERPRINT,
-    SESSION,
-    fingerprint,
-    made_by,
-    saved_account,
-    saved_session,
-)
-from source_tiktok_organic.core.transport import (
-    redirect_target,
-    unreachable_failure_type,
-    unreachable_message,
-    unreachable_reason,
-)
+from source_tiktok_organic.core.numbers import whole_number
 
+SESSION = "oauth_session"  # the access token a run saves in the config for the next
+# A session counts only for the credentials that produced it (token endpoint, app id and secret,
+# refresh token), kept as one hash, never as values: an edited one is tried at once.
+FINGERPRINT = "credentials_sha256"
 # Refresh this long before TikTok's expiry, so a token never dies between check and request;
 # at most half a token's life, so a short-lived token is not refreshed before every request.
 EXPIRY_MARGIN = timedelta(minutes=5)
+# An expires_in outside this range (0, negative, 1e20, "abc") is unusable: the token is taken to
+# live TikTok's newest documented access-token life, and is refreshed on a 401 if it dies sooner.
+TOKEN_LIFE_RANGE = (60, 366 * 86400)
+DEFAULT_TOKEN_LIFE = timedelta(hours=2)
+# A refresh token lives 180 days (Display API) or a year (API for Business): ten years is absurd.
+REFRESH_LIFE_RANGE = (0, 10 * 366 * 86400)
+REFRESH_WARNING = timedelta(days=14)
 TOKEN_ATTEMPTS = 4
+GAVE_UP = f"Gave up after {TOKEN_ATTEMPTS} attempts."
 # A token answer is waited for longer than an API page: TikTok rotates the refresh token when it
 # receives the call, so an answer given up on is a refresh token lost.
 TOKEN_ANSWER_SECONDS = 120.0
-EXPIRED = AirbyteDateTime(1970, 1, 1, tzinfo=UTC)
 LOGGER = logging.getLogger("airbyte")
-ConfigSaver = Callable[[Mapping[str, Any]], None]
 
 
-def _json_or_none(response: requests.Response | None) -> Any:
-    try:
-        return response.json() if response is not None else None
-    except ValueError:
-        return None
+class PassingFault(AirbyteTracedException):
+    """A failed token call TikTok did not act on, so it is made again."""
+
+    def __init__(self, message: str, failure_type: FailureType = FailureType.transient_error):
+        super().__init__(message=message, internal_message=message, failure_type=failure_type)
 
 
-class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
-    """The CDK's single-use refresh flow, fitted to TikTok.
+def fingerprint(*credentials: str) -> str:
+    """One hash of everything a token depends on; JSON keeps the parts from running together."""
+    return hashlib.sha256(json.dumps(credentials).encode()).hexdigest()
 
-    TikTok rotates the refresh token on refresh and kills the old one; the new one is written into
-    the config, emitted as a CONNECTOR_CONFIG control message and saved to the user's file before
-    the rest of the answer is read. This class adds TikTok's quirks: `client_key` instead of
-    `client_id`, errors answered with HTTP 200, and the granted scopes, which decide the fields
-    the streams may ask for. Each API names its token path and fields and says how its token
-    answer is asked for and read (the abstract members).
-    """
+
+def usable_text(raw: Any) -> str | None:
+    """A token or account id that can go into a header or a request: printable, not blank."""
+    return raw if isinstance(raw, str) and raw.strip() and raw.isprintable() else None
+
+
+def account_id(raw: Any) -> str | None:
+    """The open_id (business_id) the answer is for: a non-empty string, or a whole number."""
+    return usable_text(str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw)
+
+
+def seconds_within(raw: Any, bounds: tuple[int, int]) -> int | None:
+    seconds = whole_number(raw)
+    return seconds if seconds is not None and bounds[0] <= seconds <= bounds[1] else None
+
+
+def token_life(raw: Any) -> timedelta:
+    seconds = seconds_within(raw, TOKEN_LIFE_RANGE)
+    if seconds is not None:
+        return timedelta(seconds=seconds)
+    LOGGER.warning(
+        "TikTok's token answer has an unusable expires_in (%.40r): the access token is "
+        "taken to live %s, and is refreshed sooner if TikTok rejects it.",
+        raw,
+        DEFAULT_TOKEN_LIFE,
+    )
+    return DEFAULT_TOKEN_LIFE
+
+
+def warn_if_refresh_token_ends_soon(raw: Any) -> None:
+    """A dead refresh token stops every sync (the API for Business's dies a year after consent)."""
+    seconds = seconds_within(raw, REFRESH_LIFE_RANGE)
+    if seconds is None and raw is not None:
+        LOGGER.warning(
+            "TikTok's token answer has an unusable refresh token lifetime (%.40r): the connector "
+            "cannot say when the refresh token runs out, and goes on.",
+            raw,
+        )
+    elif seconds and seconds <= REFRESH_WARNING.total_seconds():
+        LOGGER.warning(
+            "TikTok's refresh token expires in %s days (around %s). Re-authorize the account "
+            "before then and paste the new refresh token, or every sync will fail.",
+            seconds // 86400,
+            (ab_datetime_now() + timedelta(seconds=seconds)).date().isoformat(),
+        )
+
+
+def parse_scopes(raw: Any) -> frozenset[str]:
+    """TikTok sends `scope` comma-separated; spaces are tolerated too."""
+    if not isinstance(raw, str):
+        return frozenset()
+    return frozenset(filter(None, raw.replace(" ", ",").split(",")))
+
+
+class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authenticator, ABC):
+    """The CDK's single-use refresh flow, fitted to TikTok; each API brings its token format."""
 
     token_path: str
-    client_id_field: str
     base_url_field: str
     refresh_life_field: str  # the answer's seconds the refresh token has left
+    client_id_field = "client_id"  # plain OAuth 2.0 names, unless an API says otherwise
+    body_as = "data"  # how `requests` sends the refresh call's body: "data" (a form) or "json"
+    tokens_in: str | None = None  # the answer's key holding the tokens, if not the top level
 
     def __init__(
         self,
         config: MutableMapping[str, Any],
         api_base_url: str,
         timeout: float,
-        save_config: ConfigSaver | None = None,
+        save_config: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
         self._config = config  # the CDK holds and emits this same object
         self._timeout = timeout
         self._api_base_url = api_base_url
         self._save_config = save_config
-        self._refresh_lock = threading.Lock()
-        self._account: str | None = None  # the account this sync reads, once a token named it
         super().__init__(
             connector_config=config,
             token_refresh_endpoint=api_base_url + self.token_path,
@@ -105,54 +145,133 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
             token_expiry_date_config_path=(SESSION, "expires_at"),
         )
 
-    def token_has_expired(self) -> bool:
-        """Asked before every request, so it reads the session directly, without dpath.
+    @abstractmethod
+    def token_error(self, answer: dict[str, Any]) -> AirbyteTracedException:
+        """What an answer without a grant reports; a PassingFault makes the call again."""
 
-        A saved access token counts only for the credentials that produced it (session.py):
-        after an edit in the source's settings, `check` must try them, not a session left over.
-        """
-        session = saved_session(self._config)
-        if not session.get("access_token") or not session.get("scope"):
+    def refused(self, answer: dict[str, Any]) -> bool:
+        """Whether an answer holding tokens still says the refresh failed."""
+        return False
+
+    def token_has_expired(self) -> bool:
+        """Asked before every request, so it reads the session directly, without dpath."""
+        session = self._session()
+        usable = session.get("access_token") and session.get("scope")
+        if not usable or session.get(FINGERPRINT) != self._credentials():
             return True
-        if not made_by(session, self._credentials()):
-            return True
-        life = session.get("expires_in")
-        margin = (
-            min(EXPIRY_MARGIN, timedelta(seconds=life / 2))
-            if isinstance(life, int) and not isinstance(life, bool)
-            else EXPIRY_MARGIN
-        )
+        life = seconds_within(session.get("expires_in"), TOKEN_LIFE_RANGE)
+        margin = min(EXPIRY_MARGIN, timedelta(seconds=life / 2)) if life else EXPIRY_MARGIN
         return ab_datetime_now() + margin > self.get_token_expiry_date()
 
+    def get_token_expiry_date(self) -> AirbyteDateTime:
+        """The session's expiry; a value that cannot be read counts as expired."""
+        try:
+            return ab_datetime_parse(str(self._session().get("expires_at")))
+        except (TypeError, ValueError):
+            return AirbyteDateTime(1970, 1, 1, tzinfo=UTC)
+
+    def granted_scopes(self) -> frozenset[str]:
+        self.get_access_token()
+        return parse_scopes(self._session().get("scope"))
+
+    def open_id(self) -> str | None:
+        """The authorizing user's open_id: the join key between videos and the profile."""
+        self.get_access_token()
+        return self._saved_account()
+
+    def _session(self) -> Mapping[str, Any]:
+        session = self._config.get(SESSION)
+        return session if isinstance(session, Mapping) else {}
+
+    def _saved_account(self) -> str | None:
+        """The account this connection reads; only a new source (or a hand edit) reads another."""
+        account = self._session().get("open_id")
+        return account if isinstance(account, str) and account else None
+
     def _credentials(self) -> str:
-        return fingerprint(
-            self.get_token_refresh_endpoint(),
-            str(self._config.get("client_id")),
-            str(self._config.get("client_secret")),
-            str(self._config.get("refresh_token")),
-        )
+        parts = [self._config.get(key) for key in ("client_id", "client_secret", "refresh_token")]
+        return fingerprint(self.get_token_refresh_endpoint(), *map(str, parts))
 
     def refresh_and_set_access_token(self) -> None:
-        """One refresh, read in an order no odd answer can break.
-
-        First the rotated refresh token is kept, emitted and saved: TikTok has already retired the
-        old one. Then the rest of the answer is read, each field defensively; last, its account is
-        held to the one this connection reads, before any request is made with its token.
-        """
+        """One refresh: the rotated refresh token is kept first, then the rest read defensively."""
         token_before_waiting = self.access_token
-        with self._refresh_lock:
+        with self._token_refresh_lock, bounded_session() as session:
             if self.access_token != token_before_waiting:
                 return  # another thread refreshed while this one waited
-            known_account = self._account or saved_account(saved_session(self._config))
-            answer = self._token_answer()
-            self._keep_rotated(self.grant_fields(answer).get("refresh_token"), known_account)
-            grant = self.token_grant(answer)
-            self._take_grant(grant, known_account)
-            self._publish()
+            # Unlike the CDK's, with a timeout, and retried briefly, not for five minutes.
+            for attempt in range(1, TOKEN_ATTEMPTS):
+                with contextlib.suppress(PassingFault):
+                    grant = self._token_grant(session)
+                    break
+                time.sleep(doubling_wait(attempt))
+            else:
+                grant = self._token_grant(session)  # the last attempt, whatever it raises
+            self._take_grant(grant)
 
-    def _keep_rotated(self, raw: Any, known_account: str | None) -> None:
+    def _token_grant(self, session: requests.Session) -> Mapping[str, Any]:
+        """One token call; raises PassingFault for a failure another attempt may cure."""
+        answer_wait = max(self._timeout, TOKEN_ANSWER_SECONDS)
+        check = f"Check '{self.base_url_field}' ({self._api_base_url})"
+        failing = f"{check}, or try again later if TikTok is having trouble. {GAVE_UP}"
+        body: dict[str, Any] = {self.body_as: dict(self.build_refresh_request_body())}
+        try:
+            response = session.post(
+                self.get_token_refresh_endpoint(),
+                **body,
+                timeout=(self._timeout, answer_wait),  # (to connect, to answer)
+                allow_redirects=False,  # the body holds the client secret and refresh token
+            )
+        except (BodyCut, requests.ReadTimeout) as error:
+            late = f"did not arrive within {answer_wait:g} s"
+            raise traced_error(
+                f"TikTok's token endpoint's answer {error if isinstance(error, BodyCut) else late}"
+                ". TikTok may have rotated the refresh token already, so it is not asked again: "
+                "if the next run is refused with invalid_grant, re-authenticate the source.",
+                FailureType.transient_error,
+            ) from error
+        except requests.RequestException as error:
+            if reason := transport.unreachable_reason(error):
+                raise PassingFault(
+                    transport.unreachable_message(self._api_base_url, reason, self.base_url_field)
+                    + f" {GAVE_UP}",
+                    transport.unreachable_failure_type(self._api_base_url),
+                ) from error
+            raise PassingFault(
+                f"TikTok's token endpoint could not be reached ({type(error).__name__}). {failing}"
+            ) from error
+        status = response.status_code
+        if 300 <= status < 400:
+            raise config_error(
+                f"TikTok's token endpoint answered HTTP {status}, a redirect to "
+                f"{transport.redirect_target(response)}, which the connector does not follow: the "
+                f"client secret and refresh token would go along. {check}."
+            )
+        if status == 429 or status >= 500:
+            raise PassingFault(f"TikTok's token endpoint answered HTTP {status}. {failing}")
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if answer is None and status >= 400:
+            raise config_error(
+                f"TikTok's token endpoint answered HTTP {status} without a JSON body, as a host "
+                f"without that endpoint does. {check}."
+            )
+        if not isinstance(answer, dict):
+            raise traced_error(
+                "TikTok's token endpoint answered with something other than a JSON object.",
+                FailureType.transient_error,
+            )
+        fields = answer.get(self.tokens_in) if self.tokens_in else answer
+        grant = fields if isinstance(fields, dict) else {}
+        self._keep_rotated(grant.get("refresh_token"))
+        if (grant.get("access_token") or grant.get("refresh_token")) and not self.refused(answer):
+            return grant
+        raise self.token_error(answer)
+
+    def _keep_rotated(self, raw: Any) -> None:
         """Emits and saves the config with the rotated token, and no session yet."""
-        rotated = usable_refresh_token(raw)
+        rotated = usable_text(raw)
         if rotated is None:
             if raw not in (None, ""):
                 LOGGER.warning(
@@ -164,16 +283,14 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
         add_to_secrets(rotated)
         if rotated == self.get_refresh_token():
             return
+        account = self._saved_account() or ""  # kept, so a run after a crash still knows it
         self.set_refresh_token(rotated)
-        session: dict[str, Any] = {CREDENTIALS_FINGERPRINT: self._credentials()}
-        if known_account:
-            session["open_id"] = known_account  # so a run after a crash still knows the account
-        self._config[SESSION] = session
+        self._config[SESSION] = {FINGERPRINT: self._credentials(), "open_id": account}
         self._publish()
 
-    def _take_grant(self, grant: Mapping[str, Any], known_account: str | None) -> None:
-        """The new session: token, lifetimes and scopes read defensively, then the account."""
-        access_token = access_token_of(grant.get("access_token"))
+    def _take_grant(self, grant: Mapping[str, Any]) -> None:
+        """The new session: each field read defensively, the account held to this connection's."""
+        access_token = usable_text(grant.get("access_token"))
         if access_token is None:
             raise traced_error(
                 "TikTok's token answer held no usable access token (the rotated refresh token, "
@@ -182,23 +299,9 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
             )
         add_to_secrets(access_token)
         life = token_life(grant.get("expires_in"))
-        scopes = parse_scopes(grant.get("scope"))
         warn_if_refresh_token_ends_soon(grant.get(self.refresh_life_field))
-        account = self._held_to(account_id(grant.get("open_id")), known_account)
-        self._config[SESSION] = {
-            "access_token": access_token,
-            "expires_at": str(ab_datetime_now() + life),
-            "expires_in": int(life.total_seconds()),
-            "scope": ",".join(sorted(scopes)),
-            "open_id": account or "",
-            CREDENTIALS_FINGERPRINT: self._credentials(),
-        }
-
-    def _held_to(self, account: str | None, known_account: str | None) -> str | None:
-        """The answer's account, which must be the one this connection reads (session.py)."""
-        if account is None:  # an answer that names no account leaves it as it was
-            self._account = known_account
-            return known_account
+        known_account = self._saved_account()
+        account = account_id(grant.get("open_id")) or known_account  # none named: as it was
         if known_account is not None and account != known_account:
             raise config_error(
                 f"TikTok issued a token for account {account}, but this connection reads account "
@@ -207,124 +310,18 @@ class TikTokAuthenticator(SingleUseRefreshTokenOauth2Authenticator, ABC):
                 "create a new source for it (by hand: remove 'oauth_session' from the config "
                 "file, and reset the connection's data)."
             )
-        self._account = account
-        return account
+        self._config[SESSION] = {
+            "access_token": access_token,
+            "expires_at": str(ab_datetime_now() + life),
+            "expires_in": int(life.total_seconds()),
+            "scope": ",".join(sorted(parse_scopes(grant.get("scope")))),
+            "open_id": account or "",
+            FINGERPRINT: self._credentials(),
+        }
+        self._publish()
 
     def _publish(self) -> None:
         """The config goes out in a CONTROL message for the platform, and to the user's file."""
-        emit_configuration_as_airbyte_control_message(self._config)
+        self._emit_control_message()
         if self._save_config is not None:
             self._save_config(self._config)
-
-    def _token_answer(self) -> Any:
-        """The token call, with a timeout and a short retry budget.
-
-        The CDK's version has no timeout (a silent endpoint hangs the sync) and retries for five
-        minutes (a mistyped URL keeps `check` spinning that long).
-        """
-        answer_seconds = max(self._timeout, TOKEN_ANSWER_SECONDS)
-        with bounded_session() as session:
-            for attempt in range(1, TOKEN_ATTEMPTS + 1):
-                outcome = self._ask_once(session, answer_seconds)
-                if not isinstance(outcome, AirbyteTracedException):
-                    return outcome
-                if attempt < TOKEN_ATTEMPTS:
-                    time.sleep(doubling_wait(attempt))
-        raise outcome
-
-    def _ask_once(self, session: requests.Session, answer_seconds: float) -> Any:
-        """The answer's JSON, or a failure another attempt may cure; raises one it cannot."""
-        try:
-            response = session.post(
-                self.get_token_refresh_endpoint(),
-                **self.token_request(),
-                timeout=(self._timeout, answer_seconds),  # (to connect, to answer)
-                allow_redirects=False,  # the body holds the client secret and refresh token
-            )
-        except BodyCut as error:
-            raise self._answer_lost(str(error)) from error
-        except requests.ReadTimeout as error:
-            raise self._answer_lost(f"did not arrive within {answer_seconds:g} s") from error
-        except requests.RequestException as error:
-            return self._token_call_failure(error)
-        if 300 <= response.status_code < 400:
-            raise config_error(
-                f"TikTok's token endpoint answered HTTP {response.status_code}, a redirect to "
-                f"{redirect_target(response)}, which the connector does not follow: the client "
-                f"secret and refresh token would go along. Check '{self.base_url_field}' "
-                f"({self._api_base_url})."
-            )
-        if response.status_code != 429 and response.status_code < 500:
-            body = _json_or_none(response)
-            if body is None and response.status_code >= 400:
-                raise config_error(
-                    f"TikTok's token endpoint answered HTTP {response.status_code} without a JSON "
-                    f"body, as a host without that endpoint does. Check '{self.base_url_field}' "
-                    f"({self._api_base_url})."
-                )
-            return self.passing_fault(body) or body
-        return self._token_call_failure(response)
-
-    @staticmethod
-    def _answer_lost(why: str) -> AirbyteTracedException:
-        return traced_error(
-            f"TikTok's token endpoint's answer {why}. TikTok may have rotated the refresh token "
-            "already, so it is not asked again: if the next run is refused with invalid_grant, "
-            "re-authenticate the source.",
-            FailureType.transient_error,
-        )
-
-    def _token_call_failure(
-        self, outcome: requests.Response | requests.RequestException
-    ) -> AirbyteTracedException:
-        gave_up = f"Gave up after {TOKEN_ATTEMPTS} attempts."
-        if isinstance(outcome, requests.Response):
-            what = f"answered HTTP {outcome.status_code}"
-        else:
-            reason = unreachable_reason(outcome)
-            if reason is not None:
-                return traced_error(
-                    f"{unreachable_message(self._api_base_url, reason, self.base_url_field)} "
-                    f"{gave_up}",
-                    unreachable_failure_type(self._api_base_url),
-                )
-            what = f"could not be reached ({type(outcome).__name__})"
-        return traced_error(
-            f"TikTok's token endpoint {what}. Check '{self.base_url_field}' ({self._api_base_url}), or "
-            f"try again later if TikTok is having trouble. {gave_up}",
-            FailureType.transient_error,
-        )
-
-    @abstractmethod
-    def token_request(self) -> dict[str, Any]:
-        """The refresh call's body, as `requests` takes it."""
-
-    @abstractmethod
-    def passing_fault(self, body: Any) -> AirbyteTracedException | None:
-        """The error of a token answer that reports a passing fault, so the call is made again."""
-
-    @abstractmethod
-    def grant_fields(self, body: Any) -> Mapping[str, Any]:
-        """Where the token answer keeps its tokens."""
-
-    @abstractmethod
-    def token_grant(self, body: Any) -> Mapping[str, Any]:
-        """The token answer's fields, holding a token; raises the error the answer reports."""
-
-    def get_token_expiry_date(self) -> AirbyteDateTime:
-        """The session's expiry; a value that cannot be read counts as expired."""
-        raw = saved_session(self._config).get("expires_at")
-        try:
-            return ab_datetime_parse(str(raw)) if raw else EXPIRED
-        except (TypeError, ValueError):
-            return EXPIRED
-
-    def granted_scopes(self) -> frozenset[str]:
-        """The scopes of the current grant, refreshing first if no valid token is known."""
-        self.get_access_token()
-        return parse_scopes(saved_session(self._config).get("scope"))
-
-    def open_id(self) -> str | None:
-        """The authorizing user's open_id, the join key between videos and the profile."""
-        self.get_access_token()
-        return saved_session(self._config).get("open_id") or None

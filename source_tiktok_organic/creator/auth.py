@@ -1,15 +1,11 @@
-"""The Display API's token wire format: a form to /v2/oauth/token/, tokens at the top level."""
+"""The Display API's token format: a form to /v2/oauth/token/, tokens at the top level."""
 
-from __future__ import annotations
-
-from collections.abc import Mapping
 from typing import Any
 
-from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.core.auth import TikTokAuthenticator
-from source_tiktok_organic.core.errors import config_error, traced_error
+from source_tiktok_organic.core.auth import PassingFault, TikTokAuthenticator
+from source_tiktok_organic.core.errors import config_error
 
 TOKEN_PATH = "/v2/oauth/token/"
 TOKEN_ERROR_ADVICE = {
@@ -20,30 +16,12 @@ TOKEN_ERROR_ADVICE = {
     "invalid_client": "TikTok rejected the client key / client secret pair. Check 'client_id' "
     "(TikTok calls it client key) and 'client_secret' against your app in the TikTok developer "
     "portal.",
-    "invalid_scope": "TikTok rejected the requested scopes. Check the scopes approved for your app.",
+    "invalid_scope": "TikTok refused the requested scopes. Check the scopes approved for your app.",
     "unauthorized_client": "This TikTok app may not use refresh tokens. Check the app's Login Kit "
     "setup in the TikTok developer portal.",
     "access_denied": "The TikTok user denied or withdrew access. Re-authenticate the source.",
 }
 TRANSIENT_TOKEN_ERRORS = frozenset({"server_error", "temporarily_unavailable"})
-
-
-def token_error(body: Any) -> AirbyteTracedException:
-    """The error to raise for a token response without an access token."""
-    if not isinstance(body, dict):
-        return traced_error(
-            "TikTok's token endpoint answered with something other than a JSON object.",
-            FailureType.transient_error,
-        )
-    category = str(body.get("error") or "unknown_error")
-    described = f"(TikTok error '{category}', log_id: {body.get('log_id') or 'none'})"
-    if category in TRANSIENT_TOKEN_ERRORS:
-        return traced_error(
-            f"TikTok's token endpoint is temporarily unavailable {described}.",
-            FailureType.transient_error,
-        )
-    advice = TOKEN_ERROR_ADVICE.get(category, "TikTok refused to refresh the access token.")
-    return config_error(f"{advice} {described}")
 
 
 class CreatorAuthenticator(TikTokAuthenticator):
@@ -54,23 +32,10 @@ class CreatorAuthenticator(TikTokAuthenticator):
     base_url_field = "api_base_url"
     refresh_life_field = "refresh_expires_in"
 
-    def token_request(self) -> dict[str, Any]:
-        """The Display API wants a form."""
-        return {"data": self.build_refresh_request_body()}
-
-    def passing_fault(self, body: Any) -> AirbyteTracedException | None:
-        """The error of a token answer that reports a passing fault, so the call is made again."""
-        if isinstance(body, dict) and body.get("error") in TRANSIENT_TOKEN_ERRORS:
-            return token_error(body)
-        return None
-
-    def grant_fields(self, body: Any) -> Mapping[str, Any]:
-        """At the top level."""
-        return body if isinstance(body, dict) else {}
-
-    def token_grant(self, body: Any) -> Mapping[str, Any]:
-        """The token answer's fields, holding a token; raises the error the answer reports."""
-        fields = self.grant_fields(body)
-        if not (fields.get("access_token") or fields.get("refresh_token")):
-            raise token_error(body)
-        return fields
+    def token_error(self, answer: dict[str, Any]) -> AirbyteTracedException:
+        category = str(answer.get("error") or "unknown_error")
+        described = f"(TikTok error '{category}', log_id: {answer.get('log_id') or 'none'})"
+        if category in TRANSIENT_TOKEN_ERRORS:
+            return PassingFault(f"TikTok's token endpoint is temporarily unavailable {described}.")
+        advice = TOKEN_ERROR_ADVICE.get(category, "TikTok refused to refresh the access token.")
+        return config_error(f"{advice} {described}")
