@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, MutableMapping
@@ -14,6 +15,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 import requests
+from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http import requests_native_auth
 from airbyte_cdk.utils import AirbyteTracedException
@@ -134,6 +136,7 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
         self._timeout = timeout
         self._api_base_url = api_base_url
         self._save_config = save_config
+        self._refresh_lock = threading.Lock()
         super().__init__(
             connector_config=config,
             token_refresh_endpoint=api_base_url + self.token_path,
@@ -195,7 +198,7 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
     def refresh_and_set_access_token(self) -> None:
         """One refresh: the rotated refresh token is kept first, then the rest read defensively."""
         token_before_waiting = self.access_token
-        with self._token_refresh_lock, bounded_session() as session:
+        with self._refresh_lock, bounded_session() as session:
             if self.access_token != token_before_waiting:
                 return  # another thread refreshed while this one waited
             # Unlike the CDK's, with a timeout, and retried briefly, not for five minutes.
@@ -322,6 +325,6 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
 
     def _publish(self) -> None:
         """The config goes out in a CONTROL message for the platform, and to the user's file."""
-        self._emit_control_message()
+        emit_configuration_as_airbyte_control_message(self._config)
         if self._save_config is not None:
             self._save_config(self._config)
