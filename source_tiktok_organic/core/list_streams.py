@@ -51,7 +51,6 @@ VIDEOS = "videos"
 VIDEO_STATS = "video_stats"
 LIST_STREAMS = (VIDEOS, VIDEO_STATS)
 DAY_SECONDS = 86_400
-Plan = Callable[[ListWalk], Iterator[WindowPartition]]
 # What today's and the previous version's `videos` state may hold; the resume fields only
 # shortened an interrupted walk, so dropping them re-reads at most that walk.
 SAVED_VIDEO_CURSORS = {
@@ -71,111 +70,92 @@ class ListSource:
     scope: str  # without it the list cannot be read
 
 
+@dataclass(frozen=True)
 class ListStreams:
     """Builds the sync's list streams; nothing here asks TikTok before the read starts."""
 
-    def __init__(
-        self,
-        context: SyncContext,
-        source: ListSource,
-        messages: MessageRepository,
-        states: ConnectorStateManager,
-        stopped: threading.Event,
-    ) -> None:
-        self.context = context
-        self._source = source
-        self._messages = messages
-        self._states = states
-        self._stopped = stopped
+    context: SyncContext
+    source: ListSource
+    messages: MessageRepository
+    states: ConnectorStateManager
+    stopped: threading.Event
 
     def build(self, name: str, sync_mode: SyncMode = SyncMode.full_refresh) -> DefaultStream:
+        context, settings, guard = self.context, self.context.settings, self.context.guard
         logger = logging.getLogger(f"airbyte.streams.{name}")
+        saved: Mapping[str, Any] = self.states.get_stream_state(name, None)
+        since, snapshot = None, None
+        cursor: Cursor = FinalStateCursor(name, None, self.messages)
+        if name == VIDEO_STATS:
+            saved = guard.saved_state(name, saved, {SNAPSHOT_FIELD: ISO_DATETIME}, logger)
+            snapshot = SnapshotCursor(name, saved, context.snapshot_at, self.messages, self.states)
+            cursor = snapshot
+        elif sync_mode == SyncMode.incremental:
+            since = saved_create_time(guard.saved_state(name, saved, SAVED_VIDEO_CURSORS, logger))
+            cursor = VideoCursor(
+                name,
+                {} if since is None else {CURSOR_FIELD: since},
+                max(EARLIEST_VIDEO, settings.start_time or 0),
+                guard,
+                self.messages,
+                self.states,
+                logger,
+            )
+        start = settings.start_time
+        if start is not None and start > guard.latest.timestamp():
+            logger.warning(
+                "Config field 'start_date' is %s, after now: no video is synced until then.",
+                describe_time(start),
+            )
+        floor = None if start is None else start - 1
+        lookback = settings.lookback_days * DAY_SECONDS
+        if since is not None:
+            floor = since - lookback if floor is None else max(floor, since - lookback)
+        latest = int(guard.latest.timestamp())
         owner: list[str | None] = []
-        if name == VIDEOS:
-            cursor, windows = self._videos(logger, sync_mode == SyncMode.incremental)
-            keys, cursor_field = ["id"], CURSOR_FIELD
 
-            def to_record(video: dict[str, Any]) -> dict[str, Any]:
+        def below_newest(newest: int) -> int:
+            # the newest real video: one dated past now must not pull the window after it
+            wanted = min(newest, latest) - lookback
+            return wanted if floor is None else max(wanted, floor)
+
+        lookback_window = snapshot is not None and settings.video_stats_scope == "lookback"
+        floor_below_newest = below_newest if lookback_window else None
+
+        def to_record(video: dict[str, Any]) -> dict[str, Any]:
+            if snapshot is None:
                 return video | {"open_id": owner[0]}
-
-        else:
-            cursor, windows = self._video_stats(logger)
-            keys, cursor_field = ["video_id", SNAPSHOT_FIELD], SNAPSHOT_FIELD
-            snapshot_at, snapshot_of = self.context.snapshot_at, self._source.snapshot_of
-
-            def to_record(video: dict[str, Any]) -> dict[str, Any]:
-                row = {"open_id": owner[0], "video_id": video["id"], SNAPSHOT_FIELD: snapshot_at}
-                return row | snapshot_of(video)
+            row = {
+                "open_id": owner[0],
+                "video_id": video["id"],
+                SNAPSHOT_FIELD: context.snapshot_at,
+            }
+            return row | self.source.snapshot_of(video)
 
         def plan(walk: ListWalk) -> Iterator[WindowPartition]:
-            owner.append(self.context.auth.open_id())
-            yield from windows(walk)
+            owner.append(context.auth.open_id())
+            cuttable = since is None and floor_below_newest is None
+            windows = self._windows(walk, logger, floor, cuttable, floor_below_newest)
+            for partition in windows:
+                yield snapshot.expect(partition) if snapshot else partition
+            if snapshot:
+                snapshot.planned()
 
-        api, client = self._source.api(logger), self.context.api.client(name, logger)
+        api, client = self.source.api(logger), context.api.client(name, logger)
         walk = ListWalk(
-            name, api, client, self.context.progress, WalkBound(None), to_record, self._stopped
+            name, api, client, context.progress, WalkBound(None), to_record, self.stopped
         )
         return DefaultStream(
             partition_generator=WindowGenerator(walk, plan),
             name=name,
             json_schema=ResourceSchemaLoader("source_tiktok_organic").get_schema(
-                self._source.schemas[name]
+                self.source.schemas[name]
             ),
-            primary_key=keys,
-            cursor_field=CursorField(cursor_field),
+            primary_key=["video_id", SNAPSHOT_FIELD] if snapshot else ["id"],
+            cursor_field=CursorField(SNAPSHOT_FIELD if snapshot else CURSOR_FIELD),
             logger=logger,
             cursor=cursor,
         )
-
-    def _videos(self, logger: logging.Logger, incremental: bool) -> tuple[Cursor, Plan]:
-        since = None
-        cursor: Cursor = FinalStateCursor(VIDEOS, None, self._messages)
-        if incremental:
-            saved = self._states.get_stream_state(VIDEOS, None)
-            guard = self.context.guard
-            since = saved_create_time(guard.saved_state(VIDEOS, saved, SAVED_VIDEO_CURSORS, logger))
-            cursor = VideoCursor(
-                VIDEOS,
-                {} if since is None else {CURSOR_FIELD: since},
-                max(EARLIEST_VIDEO, self.context.settings.start_time or 0),
-                guard,
-                self._messages,
-                self._states,
-                logger,
-            )
-        floor = self._start_floor(logger)
-        if since is not None:
-            lookback = since - self.context.settings.lookback_days * DAY_SECONDS
-            floor = lookback if floor is None else max(floor, lookback)
-        return cursor, lambda walk: self._windows(walk, logger, floor, cuttable=since is None)
-
-    def _video_stats(self, logger: logging.Logger) -> tuple[Cursor, Plan]:
-        saved = self._states.get_stream_state(VIDEO_STATS, None)
-        guarded = self.context.guard.saved_state(
-            VIDEO_STATS, saved, {SNAPSHOT_FIELD: ISO_DATETIME}, logger
-        )
-        snapshot = SnapshotCursor(
-            VIDEO_STATS, guarded, self.context.snapshot_at, self._messages, self._states
-        )
-        floor = self._start_floor(logger)
-        lookback = self.context.settings.video_stats_scope == "lookback"
-        latest = int(self.context.guard.latest.timestamp())
-        days = self.context.settings.lookback_days
-
-        def below_newest(newest: int) -> int:
-            # the newest real video: one dated past now must not pull the window after it
-            wanted = min(newest, latest) - days * DAY_SECONDS
-            return wanted if floor is None else max(wanted, floor)
-
-        def windows(walk: ListWalk) -> Iterator[WindowPartition]:
-            planned = self._windows(
-                walk, logger, floor, not lookback, below_newest if lookback else None
-            )
-            for partition in planned:
-                yield snapshot.expect(partition)
-            snapshot.planned()
-
-        return snapshot, windows
 
     def _windows(
         self,
@@ -183,7 +163,7 @@ class ListStreams:
         logger: logging.Logger,
         floor: int | None,
         cuttable: bool,
-        below_newest: Callable[[int], int] | None = None,
+        below_newest: Callable[[int], int] | None,
     ) -> Iterator[WindowPartition]:
         """One window, or for a large whole-list read (`cuttable`) a cut after one probe page."""
         count = self._video_count(walk.stream, logger)
@@ -195,8 +175,8 @@ class ListStreams:
             trace = AirbyteTraceMessage(
                 type=TraceType.ESTIMATE, emitted_at=time.time() * 1000, estimate=estimate
             )
-            self._messages.emit_message(AirbyteMessage(type=Type.TRACE, trace=trace))
-        scope = self._source.scope
+            self.messages.emit_message(AirbyteMessage(type=Type.TRACE, trace=trace))
+        scope = self.source.scope
         if scope not in self.context.auth.granted_scopes():
             raise config_error(
                 f"Stream '{walk.stream}' needs the TikTok scope '{scope}', which this "
@@ -229,12 +209,3 @@ class ListStreams:
             )
             return None
         return count if type(count) is int else None
-
-    def _start_floor(self, logger: logging.Logger) -> int | None:
-        start = self.context.settings.start_time
-        if start is not None and start > self.context.guard.latest.timestamp():
-            logger.warning(
-                "Config field 'start_date' is %s, after now: no video is synced until then.",
-                describe_time(start),
-            )
-        return None if start is None else start - 1

@@ -136,9 +136,6 @@ class WindowPartition(Partition):
     def __hash__(self) -> int:
         return hash((self._walk.stream, self._slice))
 
-    def __repr__(self) -> str:
-        return f"WindowPartition({self._walk.stream}, {self._window})"
-
 
 @dataclass
 class WindowGenerator(PartitionGenerator):
