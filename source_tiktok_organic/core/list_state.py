@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from queue import Queue
 from typing import Any, TypeVar, cast
 
-from airbyte_cdk.models import AirbyteMessage
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.message import InMemoryMessageRepository, MessageRepository
+from airbyte_cdk.sources.message.concurrent_repository import ConcurrentMessageRepository
 from airbyte_cdk.sources.streams.concurrent.cursor import (
     ConcurrentCursor,
     CursorField,
@@ -31,19 +31,12 @@ from source_tiktok_organic.core.state import CURSOR_FIELD, SNAPSHOT_FIELD, parse
 P = TypeVar("P", bound=Partition)
 
 
-class InOrderMessages(InMemoryMessageRepository):
-    """Workers' messages go through the records' queue; the reading thread's are kept here."""
+class InOrderMessages(ConcurrentMessageRepository):
+    """The CDK's in-order repository over its in-memory one: a worker's messages go behind the
+    records it queued first; the reading thread never blocks on the queue only it empties."""
 
     def __init__(self, queue: Queue[QueueItem]) -> None:
-        super().__init__()
-        self._queue = queue
-        self._reader = threading.get_ident()
-
-    def emit_message(self, message: AirbyteMessage) -> None:
-        if threading.get_ident() == self._reader:
-            super().emit_message(message)  # the reader would wait on a full queue only it empties
-        else:
-            self._queue.put(message)
+        super().__init__(queue, InMemoryMessageRepository())
 
 
 class VideoCursor(ConcurrentCursor):
