@@ -37,18 +37,6 @@ class VideoPage:
     log_id: str = ""
 
 
-class StuckCursorError(AirbyteTracedException):
-    def __init__(self, cursor: int, log_id: str) -> None:
-        message = (
-            f"TikTok's video list stopped advancing: cursor {cursor} came back {MAX_STALLS + 1} "
-            "times in a row. The sync stops here instead of looping; run it again later, and if it "
-            f"persists report it to TikTok with the log_id of the last request: {log_id or 'none'}."
-        )
-        super().__init__(
-            message=message, internal_message=message, failure_type=FailureType.transient_error
-        )
-
-
 def describe_time(seconds: float) -> str:
     """Epoch seconds as an ISO date, even for the absurd values a hostile answer can carry."""
     try:
@@ -128,7 +116,13 @@ class VideoPager:
             return proposed
         self._stalls += 1
         if self._stalls > MAX_STALLS:
-            raise StuckCursorError(self.cursor, log_id)
+            raise traced_error(
+                f"TikTok's video list stopped advancing: cursor {self.cursor} came back "
+                f"{MAX_STALLS + 1} times in a row. The sync stops here instead of looping; run it "
+                "again later, and if it persists report it to TikTok with the log_id of the last "
+                f"request: {log_id or 'none'}.",
+                FailureType.transient_error,
+            )
         return self.cursor
 
 
