@@ -111,7 +111,7 @@ class ListStreams:
         lookback = settings.lookback_days * DAY_SECONDS
         if since is not None:
             floor = since - lookback if floor is None else max(floor, since - lookback)
-        latest = int(guard.latest.timestamp())
+        latest, snapshot_at = int(guard.latest.timestamp()), context.snapshot_at
         owner: list[str | None] = []
 
         def below_newest(newest: int) -> int:
@@ -125,11 +125,7 @@ class ListStreams:
         def to_record(video: dict[str, Any]) -> dict[str, Any]:
             if snapshot is None:
                 return video | {"open_id": owner[0]}
-            row = {
-                "open_id": owner[0],
-                "video_id": video["id"],
-                SNAPSHOT_FIELD: context.snapshot_at,
-            }
+            row = {"open_id": owner[0], "video_id": video["id"], SNAPSHOT_FIELD: snapshot_at}
             return row | self.source.snapshot_of(video)
 
         def plan(walk: ListWalk) -> Iterator[WindowPartition]:
@@ -166,7 +162,17 @@ class ListStreams:
         below_newest: Callable[[int], int] | None,
     ) -> Iterator[WindowPartition]:
         """One window, or for a large whole-list read (`cuttable`) a cut after one probe page."""
-        count = self._video_count(walk.stream, logger)
+        try:  # for progress, cutting and bounding the list; None without user.info.stats
+            count = (self.context.counters.read() or {}).get("video_count")
+        except AirbyteTracedException as error:
+            logger.warning(
+                "No progress estimate for %s, nor a check of the list against the profile's "
+                "video count: %s",
+                walk.stream,
+                error.message,
+            )
+            count = None
+        count = count if type(count) is int else None
         walk.bound = WalkBound(count)
         if cuttable and count is not None:  # lets the Airbyte UI show the read's progress
             estimate = AirbyteEstimateTraceMessage(
@@ -195,17 +201,3 @@ class ListStreams:
             windows = cut(floor, start, end, count, workers, times)
         for window in windows:
             yield WindowPartition(walk, window, below_newest)
-
-    def _video_count(self, stream: str, logger: logging.Logger) -> int | None:
-        """For progress, cutting and bounding the list; None if unknown (no user.info.stats)."""
-        try:
-            count = (self.context.counters.read() or {}).get("video_count")
-        except AirbyteTracedException as error:
-            logger.warning(
-                "No progress estimate for %s, nor a check of the list against the profile's "
-                "video count: %s",
-                stream,
-                error.message,
-            )
-            return None
-        return count if type(count) is int else None
