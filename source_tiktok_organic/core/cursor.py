@@ -1,8 +1,6 @@
-"""The one guard every cursor passes: never past now, never before TikTok could hold any data.
-
-A cursor past now silences its stream for good, and one before 2014 is no cursor: a saved state
-with either is read as absent, and a record dated past now is synced without moving the cursor.
-"""
+"""The one guard every cursor passes: never past now (that would silence its stream for good),
+never before 2014. A saved state with either is read as absent; a record dated past now is synced
+without moving the cursor."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Mapping, MutableMapping
 from datetime import UTC, datetime
 from queue import Queue
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.message import InMemoryMessageRepository, MessageRepository
@@ -27,8 +27,6 @@ from airbyte_cdk.sources.types import Record
 
 from source_tiktok_organic.core.cursor import EPOCH_SECONDS, CursorGuard
 from source_tiktok_organic.core.state import CURSOR_FIELD, SNAPSHOT_FIELD, parse_snapshot_state
-
-P = TypeVar("P", bound=Partition)
 
 
 class InOrderMessages(ConcurrentMessageRepository):
@@ -100,7 +98,7 @@ class SnapshotCursor(FinalStateCursor):
     def state(self) -> MutableMapping[str, Any]:
         return self._state
 
-    def expect(self, partition: P) -> P:
+    def expect(self, partition: Partition) -> Partition:
         with self._lock:
             self._open.add(partition)
         return partition

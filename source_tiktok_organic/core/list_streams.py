@@ -24,6 +24,7 @@ from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.message import MessageRepository
 from airbyte_cdk.sources.streams.concurrent.cursor import Cursor, CursorField, FinalStateCursor
 from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
+from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from airbyte_cdk.utils import AirbyteTracedException
 
@@ -128,7 +129,7 @@ class ListStreams:
             row = {"open_id": owner[0], "video_id": video["id"], SNAPSHOT_FIELD: snapshot_at}
             return row | self.source.snapshot_of(video)
 
-        def plan(walk: ListWalk) -> Iterator[WindowPartition]:
+        def plan(walk: ListWalk) -> Iterator[Partition]:
             owner.append(context.auth.open_id())
             cuttable = since is None and floor_below_newest is None
             windows = self._windows(walk, logger, floor, cuttable, floor_below_newest)

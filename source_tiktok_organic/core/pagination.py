@@ -1,8 +1,6 @@
-"""The video list's paging brain: pure, so every guard is testable without HTTP.
-
-TikTok's docs leave the edges open, so the pager assumes the worst: a cursor of second
-granularity, short or empty pages while `has_more`, a video on two pages, a cursor that stalls.
-"""
+"""The video list's paging brain, pure so every guard is testable: TikTok's docs leave the edges
+open, so it assumes a cursor of second granularity, short or empty pages while `has_more`, a video
+on two pages and a cursor that stalls."""
 
 from __future__ import annotations
 

@@ -15,8 +15,7 @@ SNAPSHOT_FIELD = "snapshot_at"
 
 
 def saved_create_time(raw: Mapping[str, Any] | None) -> int | None:
-    """The `videos` cursor; the previous version's resume fields are dropped (that walk is read
-    again)."""
+    """The `videos` cursor; the previous version's resume fields are dropped: that walk is reread."""
     value = _saved(raw, "videos", CURSOR_FIELD)
     number = whole_number(value)
     if value is not None and (number is None or number < 0):

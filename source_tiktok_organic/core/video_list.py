@@ -142,7 +142,7 @@ class WindowGenerator(PartitionGenerator):
     """The windows of one stream's walk, decided by `plan` once the read starts."""
 
     walk: ListWalk
-    plan: Callable[[ListWalk], Iterable[WindowPartition]]
+    plan: Callable[[ListWalk], Iterable[Partition]]
 
     def generate(self) -> Iterable[Partition]:
         yield from self.plan(self.walk)

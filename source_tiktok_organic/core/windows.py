@@ -1,8 +1,6 @@
-"""Where to cut the video list into create_time windows that workers walk at once: pure.
-
-TikTok's cursor means "created before this millisecond", so any second can start a walk of its
-own; a cut costs about a request a window, so only a large, counted list is cut.
-"""
+"""Where to cut the video list into create_time windows that workers walk at once, pure: TikTok's
+cursor means "created before this millisecond", so any second can start a walk; a cut costs about
+a request a window, so only a large, counted list is cut."""
 
 from __future__ import annotations
 
