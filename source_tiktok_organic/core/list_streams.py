@@ -113,24 +113,25 @@ class ListStreams:
         if since is not None:
             floor = since - lookback if floor is None else max(floor, since - lookback)
         latest, snapshot_at = int(guard.latest.timestamp()), context.snapshot_at
-        owner: list[str | None] = []
+        open_id: str | None = None  # the account's, read once the read starts
 
         def below_newest(newest: int) -> int:
-            # the newest real video: one dated past now must not pull the window after it
+            """video_stats' lookback floor: from the newest real video, not one dated past now."""
             wanted = min(newest, latest) - lookback
             return wanted if floor is None else max(wanted, floor)
 
-        lookback_window = snapshot is not None and settings.video_stats_scope == "lookback"
-        floor_below_newest = below_newest if lookback_window else None
+        lookback_only = snapshot is not None and settings.video_stats_scope == "lookback"
+        floor_below_newest = below_newest if lookback_only else None
 
         def to_record(video: dict[str, Any]) -> dict[str, Any]:
             if snapshot is None:
-                return video | {"open_id": owner[0]}
-            row = {"open_id": owner[0], "video_id": video["id"], SNAPSHOT_FIELD: snapshot_at}
+                return video | {"open_id": open_id}
+            row = {"open_id": open_id, "video_id": video["id"], SNAPSHOT_FIELD: snapshot_at}
             return row | self.source.snapshot_of(video)
 
         def plan(walk: ListWalk) -> Iterator[Partition]:
-            owner.append(context.auth.open_id())
+            nonlocal open_id
+            open_id = context.auth.open_id()
             cuttable = since is None and floor_below_newest is None
             windows = self._windows(walk, logger, floor, cuttable, floor_below_newest)
             for partition in windows:
