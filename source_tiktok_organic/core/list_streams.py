@@ -86,7 +86,7 @@ class ListStreams:
         logger = logging.getLogger(f"airbyte.streams.{name}")
         saved: Mapping[str, Any] = self.states.get_stream_state(name, None)
         since, snapshot = None, None
-        cursor: Cursor = FinalStateCursor(name, None, self.messages)
+        cursor: Cursor
         if name == VIDEO_STATS:
             saved = guard.saved_state(name, saved, {SNAPSHOT_FIELD: ISO_DATETIME}, logger)
             snapshot = SnapshotCursor(name, saved, context.snapshot_at, self.messages, self.states)
@@ -102,6 +102,8 @@ class ListStreams:
                 self.states,
                 logger,
             )
+        else:
+            cursor = FinalStateCursor(name, None, self.messages)
         start = settings.start_time
         if start is not None and start > guard.latest.timestamp():
             logger.warning(

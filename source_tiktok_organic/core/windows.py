@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 PAGE_SIZE = 20  # TikTok's largest max_count for the video list, in both APIs
 SEQUENTIAL_VIDEOS = 400  # up to 20 pages: cutting would cost more than it saves
-PAGES_PER_WINDOW = 10
+PAGES_PER_WINDOW = 10  # a window costs about one request more than a plain walk
 WINDOWS_PER_WORKER = 4  # so a worker that drew a dense window is not what everyone waits for
 
 
