@@ -132,11 +132,46 @@ class ListStreams:
             return row | self.source.snapshot_of(video)
 
         def plan(walk: ListWalk) -> Iterator[Partition]:
+            """One window, or for a large whole-list read a cut after one probe page for its pace."""
             nonlocal open_id
             open_id = context.auth.open_id()
-            cuttable = since is None and floor_below_newest is None
-            windows = self._windows(walk, logger, floor, cuttable, floor_below_newest)
-            for partition in windows:
+            try:  # for progress, cutting and bounding the list; None without user.info.stats
+                count = (context.counters.read() or {}).get("video_count")
+            except AirbyteTracedException as error:
+                logger.warning(
+                    "No progress estimate for %s, nor a check of the list against the profile's "
+                    "video count: %s",
+                    name,
+                    error.message,
+                )
+                count = None
+            count = count if type(count) is int else None
+            walk.bound = WalkBound(count)
+            whole = since is None and floor_below_newest is None
+            if whole and count is not None:  # lets the Airbyte UI show the read's progress
+                estimate = AirbyteEstimateTraceMessage(
+                    name=name, type=EstimateType.STREAM, row_estimate=count
+                )
+                trace = AirbyteTraceMessage(
+                    type=TraceType.ESTIMATE, emitted_at=time.time() * 1000, estimate=estimate
+                )
+                self.messages.emit_message(AirbyteMessage(type=Type.TRACE, trace=trace))
+            if self.source.scope not in context.auth.granted_scopes():
+                raise config_error(
+                    f"Stream '{name}' needs the TikTok scope '{self.source.scope}', which this "
+                    "authorization does not grant. Add it to your TikTok app, re-authenticate the "
+                    f"source, or deselect '{name}'."
+                )
+            lowest = EARLIEST_VIDEO if floor is None else max(EARLIEST_VIDEO, floor + 1)
+            windows = one_window(floor, lowest, latest)
+            if whole and count is not None and needs_cut(count, settings.num_workers):
+                probe = walk.fetch(None).videos
+                times = [
+                    video["create_time"] for video in probe if type(video.get("create_time")) is int
+                ]
+                windows = cut(floor, lowest, latest, count, settings.num_workers, times)
+            for window in windows:
+                partition = WindowPartition(walk, window, floor_below_newest)
                 yield snapshot.expect(partition) if snapshot else partition
             if snapshot:
                 snapshot.planned()
@@ -156,52 +191,3 @@ class ListStreams:
             logger=logger,
             cursor=cursor,
         )
-
-    def _windows(
-        self,
-        walk: ListWalk,
-        logger: logging.Logger,
-        floor: int | None,
-        cuttable: bool,
-        below_newest: Callable[[int], int] | None,
-    ) -> Iterator[WindowPartition]:
-        """One window, or for a large whole-list read (`cuttable`) a cut after one probe page."""
-        try:  # for progress, cutting and bounding the list; None without user.info.stats
-            count = (self.context.counters.read() or {}).get("video_count")
-        except AirbyteTracedException as error:
-            logger.warning(
-                "No progress estimate for %s, nor a check of the list against the profile's "
-                "video count: %s",
-                walk.stream,
-                error.message,
-            )
-            count = None
-        count = count if type(count) is int else None
-        walk.bound = WalkBound(count)
-        if cuttable and count is not None:  # lets the Airbyte UI show the read's progress
-            estimate = AirbyteEstimateTraceMessage(
-                name=walk.stream, type=EstimateType.STREAM, row_estimate=count
-            )
-            trace = AirbyteTraceMessage(
-                type=TraceType.ESTIMATE, emitted_at=time.time() * 1000, estimate=estimate
-            )
-            self.messages.emit_message(AirbyteMessage(type=Type.TRACE, trace=trace))
-        scope = self.source.scope
-        if scope not in self.context.auth.granted_scopes():
-            raise config_error(
-                f"Stream '{walk.stream}' needs the TikTok scope '{scope}', which this "
-                f"authorization does not grant. Add it to your TikTok app, re-authenticate the "
-                f"source, or deselect '{walk.stream}'."
-            )
-        start = EARLIEST_VIDEO if floor is None else max(EARLIEST_VIDEO, floor + 1)
-        end = int(self.context.guard.latest.timestamp())
-        workers = self.context.settings.num_workers
-        windows = one_window(floor, start, end)
-        if cuttable and count is not None and needs_cut(count, workers):
-            probe = walk.fetch(None).videos
-            times = [
-                video["create_time"] for video in probe if type(video.get("create_time")) is int
-            ]
-            windows = cut(floor, start, end, count, workers, times)
-        for window in windows:
-            yield WindowPartition(walk, window, below_newest)
