@@ -103,7 +103,7 @@ class VideoPager:
         overlap = None if oldest is None else (oldest + 1) * 1000
         if overlap is not None and (self.cursor is None or overlap < self.cursor):
             proposed = overlap
-        elif api_cursor is not None:
+        elif isinstance(api_cursor, int) and not isinstance(api_cursor, bool):
             proposed = api_cursor
         elif self.cursor is not None:
             proposed = self.cursor
