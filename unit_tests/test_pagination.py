@@ -9,7 +9,6 @@ from source_tiktok_organic.core.pagination import (
     EARLIEST_VIDEO,
     MAX_BARREN_PAGES,
     MAX_STALLS,
-    StuckCursorError,
     VideoPage,
     VideoPager,
     describe_time,
@@ -70,7 +69,7 @@ def test_given_cursor_that_never_moves_when_paging_then_stuck_error_not_a_loop()
     stuck = page(video(1, 300), video(2, 200), cursor=200_000)
     for _ in range(MAX_STALLS + 2):  # the first repeat still moves, to TikTok's own cursor
         pager.accept(stuck)
-    with pytest.raises(StuckCursorError) as raised:
+    with pytest.raises(AirbyteTracedException) as raised:
         pager.accept(replace(stuck, log_id="log-last-page"))
     assert f"cursor 200000 came back {MAX_STALLS + 1} times in a row" in raised.value.message
     assert "log_id of the last request: log-last-page" in raised.value.message
@@ -82,7 +81,7 @@ def test_given_cursor_moving_forward_in_time_when_paging_then_counted_as_stall()
     pager = VideoPager(start_cursor=T0 * 1000)
     for _ in range(MAX_STALLS):
         pager.accept(page(cursor=(T0 + 800) * 1000))
-    with pytest.raises(StuckCursorError):
+    with pytest.raises(AirbyteTracedException, match="video list stopped advancing"):
         pager.accept(page(cursor=(T0 + 800) * 1000))
 
 

@@ -1,9 +1,6 @@
-"""The one guard every cursor passes: never past now, never before TikTok could hold any data.
-
-A cursor past now silences its stream for good (every later sync asks for nothing newer), and
-one before 2014 is no cursor at all. So a saved state with either is read as if absent, with a
-warning that names it, and a record dated past now is synced without moving its stream's cursor.
-"""
+"""The one guard every cursor passes: never past now (that would silence its stream for good),
+never before 2014. A saved state with either is read as absent; a record dated past now is synced
+without moving the cursor."""
 
 from __future__ import annotations
 
@@ -20,7 +17,6 @@ from source_tiktok_organic.core.numbers import whole_number
 EARLIEST_VIDEO = 1_388_534_400  # 2014-01-01T00:00:00Z
 CLOCK_SKEW_SECONDS = 3600
 EARLIEST = datetime.fromtimestamp(EARLIEST_VIDEO, UTC)
-CLOCK_SKEW = timedelta(seconds=CLOCK_SKEW_SECONDS)
 EVER = datetime.min.replace(tzinfo=UTC)
 
 
@@ -40,7 +36,7 @@ def _from_epoch(raw: Any, per_second: int) -> datetime | None:
     try:
         return datetime.fromtimestamp(raw / per_second, UTC)
     except (ValueError, OverflowError, OSError):  # NaN, or beyond any calendar
-        return datetime.max.replace(tzinfo=UTC) if raw > 0 else datetime.min.replace(tzinfo=UTC)
+        return datetime.max.replace(tzinfo=UTC) if raw > 0 else EVER
 
 
 def _from_date(raw: Any) -> datetime | None:
@@ -73,19 +69,17 @@ class CursorGuard:
 
     @property
     def latest(self) -> datetime:
-        return self.now + CLOCK_SKEW
+        return self.now + timedelta(seconds=CLOCK_SKEW_SECONDS)
 
     def out_of_range(
         self, state: Mapping[str, Any], cursors: StateCursors, earliest: datetime = EARLIEST
     ) -> str | None:
         """What in the state lies past now or before `earliest`, if anything."""
         for name, kind in cursors.items():
-            moment = kind.read(state.get(name))
-            if moment is None:
-                continue  # absent, or for the stream's own parser to refuse by name
-            if moment > self.latest:
+            moment = kind.read(state.get(name))  # None: absent, or for the stream to refuse
+            if moment is not None and moment > self.latest:
                 return f"{name} {state[name]!r} is after now ({self.now:%Y-%m-%d %H:%M} UTC)"
-            if moment < earliest:
+            if moment is not None and moment < earliest:
                 return f"{name} {state[name]!r} is before any TikTok data (2014)"
         return None
 
@@ -106,10 +100,8 @@ class CursorGuard:
 
     def moves_cursor(self, moment: datetime | None, what: str, logger: logging.Logger) -> bool:
         """Whether a record may move its stream's cursor; one dated past now is only synced."""
-        if moment is None:
-            return False
-        if moment <= self.latest:
-            return True
+        if moment is None or moment <= self.latest:
+            return moment is not None
         logger.warning(
             "%s is dated %s, after now: it is synced, but the cursor does not move to it, so "
             "nothing posted before then is skipped next time.",

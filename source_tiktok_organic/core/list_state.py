@@ -1,68 +1,44 @@
-"""The list streams' state on the CDK's concurrent cursor, held to the sync's one cursor guard.
-
-`videos` keeps the CDK's sequential state, `{"create_time": N}`, merged from the windows that
-finished; `video_stats` keeps `{"snapshot_at": ...}` once all its rows are out. Messages a worker
-emits (a window's state) travel behind the records it emitted first, so no STATE claims a video
-that is not out yet.
-"""
+"""The list streams' state on the CDK's concurrent cursor, held to the sync's one cursor guard;
+a worker's STATE travels behind the records it emitted first, so none claims a video not out."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 from datetime import UTC, datetime
 from queue import Queue
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
-from airbyte_cdk.models import AirbyteLogMessage, AirbyteMessage, Level, Type
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
-from airbyte_cdk.sources.message import LogMessage, MessageRepository
-from airbyte_cdk.sources.streams.concurrent.cursor import ConcurrentCursor, Cursor, CursorField
+from airbyte_cdk.sources.message import InMemoryMessageRepository, MessageRepository
+from airbyte_cdk.sources.message.concurrent_repository import ConcurrentMessageRepository
+from airbyte_cdk.sources.streams.concurrent.cursor import (
+    ConcurrentCursor,
+    CursorField,
+    FinalStateCursor,
+)
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.streams.concurrent.partitions.types import QueueItem
 from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
     EpochValueConcurrentStreamStateConverter,
 )
 from airbyte_cdk.sources.types import Record
-from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
 from source_tiktok_organic.core.cursor import EPOCH_SECONDS, CursorGuard
 from source_tiktok_organic.core.state import CURSOR_FIELD, SNAPSHOT_FIELD, parse_snapshot_state
 
-P = TypeVar("P", bound=Partition)
 
-
-class InOrderMessages(MessageRepository):
-    """Workers' messages go through the records' queue; the reading thread's are kept here."""
+class InOrderMessages(ConcurrentMessageRepository):
+    """The CDK's in-order repository over its in-memory one: a worker's messages go behind the
+    records it queued first; the reading thread never blocks on the queue only it empties."""
 
     def __init__(self, queue: Queue[QueueItem]) -> None:
-        self._queue = queue
-        self._reader = threading.get_ident()
-        self._kept: deque[AirbyteMessage] = deque()
-
-    def emit_message(self, message: AirbyteMessage) -> None:
-        if threading.get_ident() == self._reader:
-            self._kept.append(message)  # the reader would wait on a full queue only it empties
-        else:
-            self._queue.put(message)
-
-    def log_message(self, level: Level, message_provider: Callable[[], LogMessage]) -> None:
-        if level in (Level.FATAL, Level.ERROR, Level.WARN, Level.INFO):
-            text = filter_secrets(str(message_provider()))
-            self.emit_message(
-                AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=level, message=text))
-            )
-
-    def consume_queue(self) -> Iterable[AirbyteMessage]:
-        while self._kept:
-            yield self._kept.popleft()
+        super().__init__(queue, InMemoryMessageRepository())
 
 
 class VideoCursor(ConcurrentCursor):
-    """`create_time` merged from finished windows; a video dated past now is synced, never the
-    cursor."""
+    """`create_time` merged from finished windows; a video dated past now never moves it."""
 
     def __init__(
         self,
@@ -91,13 +67,12 @@ class VideoCursor(ConcurrentCursor):
         self._logger = logger
 
     def observe(self, record: Record) -> None:
-        created = record.data.get(CURSOR_FIELD)
-        what = f"Video {record.data.get('id')}"
-        if self._guard.moves_cursor(EPOCH_SECONDS.read(created), what, self._logger):
+        created = EPOCH_SECONDS.read(record.data.get(CURSOR_FIELD))
+        if self._guard.moves_cursor(created, f"Video {record.data.get('id')}", self._logger):
             super().observe(record)
 
 
-class SnapshotCursor(Cursor):
+class SnapshotCursor(FinalStateCursor):
     """A history stream's `snapshot_at`: this sync's, once every row is out; never backwards."""
 
     def __init__(
@@ -108,6 +83,7 @@ class SnapshotCursor(Cursor):
         messages: MessageRepository,
         states: ConnectorStateManager,
     ) -> None:
+        super().__init__(stream, None, messages)
         self._stream = stream
         self._state: MutableMapping[str, Any] = dict(saved)
         self._saved = parse_snapshot_state(saved, stream)
@@ -122,17 +98,13 @@ class SnapshotCursor(Cursor):
     def state(self) -> MutableMapping[str, Any]:
         return self._state
 
-    def observe(self, record: Record) -> None:
-        pass
-
-    def expect(self, partition: P) -> P:
-        """A window whose rows this sync's snapshot needs."""
+    def expect(self, partition: Partition) -> Partition:
         with self._lock:
             self._open.add(partition)
         return partition
 
     def planned(self) -> None:
-        """Every window is known: once they are all closed, the snapshot is whole."""
+        """Every window is known: once all are closed, the snapshot is whole."""
         with self._lock:
             self._planned = True
 
@@ -140,11 +112,8 @@ class SnapshotCursor(Cursor):
         with self._lock:
             self._open.discard(partition)
 
-    def should_be_synced(self, record: Record) -> bool:
-        return True
-
     def ensure_at_least_one_state_emitted(self) -> None:
-        """Called once the stream is done: the snapshot is taken if no window of it failed."""
+        """Called once the stream is done: the snapshot is taken if no window failed."""
         now = datetime.fromisoformat(self._snapshot_at)
         with self._lock:
             whole = self._planned and not self._open

@@ -1,11 +1,6 @@
-"""The video list's paging brain: pure, so every guard is testable without HTTP.
-
-TikTok lists videos newest first and pages with a millisecond cursor meaning "posted before".
-Its documentation leaves open what happens at the edges, so the pager assumes the worst:
-the returned cursor may have second granularity (videos sharing a second with the last one of a
-page would be skipped), a page may be short or empty while `has_more` is true, a video may come
-back on two pages, and the cursor may stop moving.
-"""
+"""The video list's paging brain, pure so every guard is testable: TikTok's docs leave the edges
+open, so it assumes a cursor of second granularity, short or empty pages while `has_more`, a video
+on two pages and a cursor that stalls."""
 
 from __future__ import annotations
 
@@ -23,14 +18,11 @@ from source_tiktok_organic.core.cursor import CLOCK_SKEW_SECONDS, EARLIEST_VIDEO
 from source_tiktok_organic.core.errors import naming, traced_error
 
 MAX_STALLS = 3
-# Ids kept to drop duplicates, per walk. In a walk a video comes back only in the second each
-# page re-reads (at most a page's worth) or above the cursor, as a pinned video may on every
-# page (kept fresh on each sight): ten pages' worth is ample. Every worker keeps its own.
+# Ids kept to drop duplicates, per walk: a video comes back only in the second a page re-reads,
+# or above the cursor, as a pinned video may on every page (kept fresh on each sight).
 RECENT_IDS = 200
-# Pages in a row that bring no new video: TikTok's occasional empty page never comes in runs
-# this long, while a list that keeps saying has_more with nothing in it would be walked forever.
+# Pages in a row with no new video: TikTok's occasional empty page never comes in runs this long.
 MAX_BARREN_PAGES = 20
-DAY_SECONDS = 86_400
 
 
 @dataclass(frozen=True)
@@ -41,18 +33,6 @@ class VideoPage:
     cursor: int | None
     has_more: bool
     log_id: str = ""
-
-
-class StuckCursorError(AirbyteTracedException):
-    def __init__(self, cursor: int, log_id: str) -> None:
-        message = (
-            f"TikTok's video list stopped advancing: cursor {cursor} came back {MAX_STALLS + 1} "
-            "times in a row. The sync stops here instead of looping; run it again later, and if it "
-            f"persists report it to TikTok with the log_id of the last request: {log_id or 'none'}."
-        )
-        super().__init__(
-            message=message, internal_message=message, failure_type=FailureType.transient_error
-        )
 
 
 def describe_time(seconds: float) -> str:
@@ -70,26 +50,14 @@ def _endless(reason: str) -> AirbyteTracedException:
     )
 
 
-def create_time_of(video: dict[str, Any]) -> int:
-    value = video.get("create_time")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise traced_error(
-            f"TikTok sent video {video.get('id')!r} without an integer create_time.",
-        )
-    return value
-
-
 class VideoPager:
-    """Feeds on pages, returns the videos not seen before and knows the next cursor.
-
-    `done` turns true when TikTok says no more videos follow.
-    """
+    """Feeds on pages, returns the videos not seen before and knows the next cursor."""
 
     def __init__(
         self, *, start_cursor: int | None = None, clock: Callable[[], float] = time.time
     ) -> None:
         self.cursor = start_cursor
-        self.done = False
+        self.done = False  # TikTok said no more videos follow
         self._clock = clock
         self._stalls = 0
         self._barren = 0
@@ -97,50 +65,39 @@ class VideoPager:
 
     def accept(self, page: VideoPage) -> list[dict[str, Any]]:
         with naming(f"log_id: {page.log_id or 'none'}"):
-            return self._accept(page)
-
-    def _accept(self, page: VideoPage) -> list[dict[str, Any]]:
-        fresh: list[dict[str, Any]] = []
-        oldest: int | None = None
-        for video in page.videos:
-            created = create_time_of(video)
-            oldest = created if oldest is None else min(oldest, created)
-            if not self._seen(video.get("id")):
-                fresh.append(video)
-        self._barren = 0 if fresh else self._barren + 1
-        if self._barren > MAX_BARREN_PAGES:
-            raise _endless(f"{self._barren} pages in a row brought no new video")
-        if page.has_more:
-            self._advance(page.cursor, oldest, page.log_id)
-            self._check_range(bool(page.videos))
-        else:
-            self.done = True
+            fresh = [video for video in page.videos if self._is_new(video)]
+            self._barren = 0 if fresh else self._barren + 1
+            if self._barren > MAX_BARREN_PAGES:
+                raise _endless(f"{self._barren} pages in a row brought no new video")
+            if not page.has_more:
+                self.done = True
+                return fresh
+            oldest = min((video["create_time"] for video in page.videos), default=None)
+            self.cursor = cursor = self._next_cursor(page.cursor, oldest, page.log_id)
+            # the cursor must stay where videos can be: before now and, past empty pages, after 2014
+            latest = (self._clock() + CLOCK_SKEW_SECONDS) * 1000
+            if cursor > latest or (not page.videos and cursor < EARLIEST_VIDEO * 1000):
+                raise _endless(
+                    f"its cursor {cursor} points to {describe_time(cursor / 1000)}, outside "
+                    "the time TikTok videos can have been posted (2014 to now)"
+                )
         return fresh
 
-    def _check_range(self, had_videos: bool) -> None:
-        """The cursor must stay where videos can be: before now, and (past empty pages) 2014."""
-        assert self.cursor is not None
-        latest = (self._clock() + CLOCK_SKEW_SECONDS) * 1000
-        if self.cursor > latest or (not had_videos and self.cursor < EARLIEST_VIDEO * 1000):
-            raise _endless(
-                f"its cursor {self.cursor} points to {describe_time(self.cursor / 1000)}, outside "
-                "the time TikTok videos can have been posted (2014 to now)"
-            )
-
-    def _seen(self, video_id: Any) -> bool:
+    def _is_new(self, video: dict[str, Any]) -> bool:
+        created, video_id = video.get("create_time"), video.get("id")
+        if isinstance(created, bool) or not isinstance(created, int):
+            raise traced_error(f"TikTok sent video {video_id!r} without an integer create_time.")
         if not isinstance(video_id, str) or not video_id:
-            raise traced_error(
-                f"TikTok sent a video without a string id ({video_id!r}).",
-            )
+            raise traced_error(f"TikTok sent a video without a string id ({video_id!r}).")
         if video_id in self._recent_ids:
             self._recent_ids.move_to_end(video_id)  # a pinned video keeps coming back
-            return True
+            return False
         self._recent_ids[video_id] = None
         if len(self._recent_ids) > RECENT_IDS:
             self._recent_ids.popitem(last=False)
-        return False
+        return True
 
-    def _advance(self, api_cursor: int | None, oldest: int | None, log_id: str) -> None:
+    def _next_cursor(self, api_cursor: int | None, oldest: int | None, log_id: str) -> int:
         # Asking for "before the end of the oldest video's second" re-reads that second, so a
         # second split across two pages is read whole; the duplicates are dropped by id.
         overlap = None if oldest is None else (oldest + 1) * 1000
@@ -151,26 +108,26 @@ class VideoPager:
         elif self.cursor is not None:
             proposed = self.cursor
         else:
-            raise traced_error(
-                "TikTok said more videos follow but sent no usable cursor.",
-            )
-        if self.cursor is not None and proposed >= self.cursor:
-            self._stalls += 1
-            if self._stalls > MAX_STALLS:
-                raise StuckCursorError(self.cursor, log_id)
-            proposed = self.cursor
-        else:
+            raise traced_error("TikTok said more videos follow but sent no usable cursor.")
+        if self.cursor is None or proposed < self.cursor:
             self._stalls = 0
-        self.cursor = proposed
+            return proposed
+        self._stalls += 1
+        if self._stalls > MAX_STALLS:
+            raise traced_error(
+                f"TikTok's video list stopped advancing: cursor {self.cursor} came back "
+                f"{MAX_STALLS + 1} times in a row. The sync stops here instead of looping; run it "
+                "again later, and if it persists report it to TikTok with the log_id of the last "
+                f"request: {log_id or 'none'}.",
+                FailureType.transient_error,
+            )
+        return self.cursor
 
 
 def to_video_page(data: Mapping[str, Any], log_id: str) -> VideoPage:
     """Strict about shape: a wrong `has_more` or `videos` must stop the sync, not end it quietly."""
-    videos = data.get("videos")
-    has_more = data.get("has_more")
-    cursor = data.get("cursor")
-    if videos is None:
-        videos = []
+    videos = [] if data.get("videos") is None else data["videos"]
+    has_more, cursor = data.get("has_more"), data.get("cursor")
     if not isinstance(videos, list) or not all(isinstance(video, dict) for video in videos):
         raise _malformed("'videos' is not a list of objects")
     if not isinstance(has_more, bool):
@@ -182,8 +139,3 @@ def to_video_page(data: Mapping[str, Any], log_id: str) -> VideoPage:
 
 def _malformed(reason: str) -> Exception:
     return traced_error(f"TikTok's video list answer is malformed: {reason}.")
-
-
-def lookback_floor(newest: int, lookback_days: int) -> int:
-    """The create_time a lookback window reaches back to from `newest` (exclusive)."""
-    return newest - lookback_days * DAY_SECONDS

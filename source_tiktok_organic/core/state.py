@@ -3,56 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from source_tiktok_organic.core.cursor import ISO_DATETIME
 from source_tiktok_organic.core.errors import config_error
 from source_tiktok_organic.core.numbers import whole_number
 
 CURSOR_FIELD = "create_time"
 SNAPSHOT_FIELD = "snapshot_at"
-RESUME_BEFORE = "resume_before_ms"
-RESUME_NEWEST = "resume_newest_create_time"
 
 
 def saved_create_time(raw: Mapping[str, Any] | None) -> int | None:
-    """The `videos` cursor of a saved state; the previous version's resume fields, which only
-    shortened an interrupted walk, are left out (the walk is read again)."""
-    if not raw:
-        return None
-    if not isinstance(raw, Mapping):
-        raise _invalid("videos", f"expected an object, got {type(raw).__name__}")
-    return _integer(raw, CURSOR_FIELD)
-
-
-def _integer(raw: Mapping[str, Any], key: str) -> int | None:
-    value = raw.get(key)
-    if value is None:
-        return None
+    """The `videos` cursor; the previous version's resume fields are dropped: that walk is reread."""
+    value = _saved(raw, "videos", CURSOR_FIELD)
     number = whole_number(value)
-    if number is None or number < 0:
+    if value is not None and (number is None or number < 0):
         raise _invalid(
-            "videos", f"'{key}' must be a non-negative integer (epoch seconds), got {value!r}"
+            "videos",
+            f"'{CURSOR_FIELD}' must be a non-negative integer (epoch seconds), got {value!r}",
         )
     return number
 
 
 def parse_snapshot_state(raw: Mapping[str, Any] | None, stream: str) -> datetime | None:
     """The `snapshot_at` a history stream last recorded; naive times are read as UTC."""
-    if not raw:
-        return None
-    if not isinstance(raw, Mapping):
+    value = _saved(raw, stream, SNAPSHOT_FIELD)
+    moment = ISO_DATETIME.read(value)
+    if value is not None and moment is None:
+        raise _invalid(stream, f"'{SNAPSHOT_FIELD}' must be an ISO 8601 date-time, got {value!r}")
+    return moment
+
+
+def _saved(raw: Mapping[str, Any] | None, stream: str, field: str) -> Any:
+    if raw and not isinstance(raw, Mapping):
         raise _invalid(stream, f"expected an object, got {type(raw).__name__}")
-    value = raw.get(SNAPSHOT_FIELD)
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        raise _invalid(
-            stream, f"'{SNAPSHOT_FIELD}' must be an ISO 8601 date-time, got {value!r}"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return raw.get(field) if raw else None
 
 
 def _invalid(stream: str, reason: str) -> Exception:
