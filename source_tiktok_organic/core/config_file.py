@@ -20,6 +20,7 @@ from typing import Any
 SAVE_CONFIG_ENV = "SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG"
 # A file bind-mounted into a container cannot be renamed over: it is rewritten in place instead.
 IN_PLACE_ERRNOS = frozenset({errno.EBUSY, errno.EXDEV, errno.EPERM, errno.EACCES})
+CONTROL = "the CONTROL message on stdout (control.connectorConfig.config)"
 
 
 class ConfigFile:
@@ -30,44 +31,37 @@ class ConfigFile:
         self._logger = logger
 
     def save(self, config: Mapping[str, Any]) -> None:
+        path = self._path
         if not saving_enabled():
             self._logger.info(
-                "The refresh token was rotated; %s=0, so %s was left as it is. The new config is "
-                "in the CONTROL message on stdout (control.connectorConfig.config).",
-                SAVE_CONFIG_ENV,
-                self._path,
+                f"The refresh token was rotated; {SAVE_CONFIG_ENV}=0, so {path} was left as it "
+                f"is. The new config is in {CONTROL}."
             )
             return
-        text = json.dumps(dict(config), indent=2) + "\n"
         try:
-            write_atomically(self._path, text)
+            write_atomically(path, json.dumps(dict(config), indent=2) + "\n")
         except OSError as error:
-            if self._holds_refresh_token(config.get("refresh_token")):
+            reason = error.strerror or type(error).__name__
+            try:
+                saved = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                saved = None
+            if isinstance(saved, dict) and saved.get("refresh_token") == config.get(
+                "refresh_token"
+            ):
                 self._logger.info(
-                    "%s could not be updated (%s), but it already holds the current refresh "
-                    "token: nothing is lost, the next run refreshes its access token again.",
-                    self._path,
-                    error.strerror or type(error).__name__,
+                    f"{path} could not be updated ({reason}), but it already holds the current "
+                    "refresh token: nothing is lost, the next run refreshes its access token again."
                 )
-                return
-            self._logger.warning(
-                "The refresh token was rotated but %s could not be updated (%s). TikTok has "
-                "already retired the old token: before the next run, replace the file's content "
-                "with the 'config' object of the last CONTROL message on stdout "
-                "(control.connectorConfig.config), or the run will be refused with invalid_grant.",
-                self._path,
-                error.strerror or type(error).__name__,
-            )
+            else:
+                self._logger.warning(
+                    f"The refresh token was rotated but {path} could not be updated ({reason}). "
+                    "TikTok has already retired the old token: before the next run, replace the "
+                    f"file's content with the 'config' object of the last {CONTROL}, or the run "
+                    "will be refused with invalid_grant."
+                )
             return
-        self._logger.info("Saved the rotated refresh token to %s.", self._path)
-
-    def _holds_refresh_token(self, refresh_token: object) -> bool:
-        """Whether the file as it stands carries `refresh_token`: then a failed save loses nothing."""
-        try:
-            saved = json.loads(self._path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        return isinstance(saved, dict) and saved.get("refresh_token") == refresh_token
+        self._logger.info(f"Saved the rotated refresh token to {path}.")
 
 
 def saving_enabled() -> bool:
@@ -99,7 +93,7 @@ def write_atomically(path: Path, text: str) -> None:
             os.fsync(file.fileno())
         move_over(Path(temporary), path, text)
     finally:
-        if os.path.exists(temporary):
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
 
 
@@ -112,13 +106,9 @@ def move_over(source: Path, path: Path, text: str) -> None:
             raise
         _write_in_place(path, text)
         return
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Makes a rename durable: until its folder is synced, a power cut may undo it."""
-    with contextlib.suppress(OSError):  # some file systems cannot; the rename stands all the same
-        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    # Until its folder is synced, a power cut may undo a rename; some file systems cannot sync one.
+    with contextlib.suppress(OSError):
+        descriptor = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
         try:
             os.fsync(descriptor)
         finally:
