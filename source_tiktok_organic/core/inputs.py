@@ -1,13 +1,12 @@
 """The files the command is handed (config, catalog, state): read, or refused naming the file.
 
-The CDK's readers fail with "Something went wrong in the connector" and a traceback when a file is
-missing, not JSON or of the wrong shape; each of these is something the user can fix.
+The CDK's readers answer a missing, non-JSON or misshapen file with a traceback the user can't use.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from airbyte_cdk.models import AirbyteStream, ConfiguredAirbyteCatalog
@@ -41,12 +40,10 @@ def check_catalog(
 ) -> None:
     """Refuses a catalog that would sync nothing; a stream this source lacks is only reported.
 
-    The CDK's read then marks that stream INCOMPLETE and reads the others, as Airbyte expects of
-    a connection whose schema lost a stream. A mode a stream lacks is only said too: PyAirbyte
-    asks for every stream incrementally, and a full-refresh stream then reads in full, as the CDK
-    does.
+    The CDK then marks that stream INCOMPLETE and reads the others, as Airbyte expects. A mode a
+    stream lacks is only said too: PyAirbyte asks for every stream incrementally.
     """
-    known: Mapping[str, AirbyteStream] = {stream.name: stream for stream in streams}
+    known = {stream.name: stream for stream in streams}
     unknown = [c.stream.name for c in catalog.streams if c.stream.name not in known]
     advice = (
         f"which this source does not have (its streams: {', '.join(sorted(known))}). Refresh "
