@@ -6,6 +6,7 @@ import signal
 import sys
 from argparse import Namespace
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from types import FrameType
 from typing import Any
 
@@ -64,30 +65,25 @@ def launch(argv: Sequence[str], write: Callable[[str], None]) -> int:
 FLUSH_INTERVAL_S = 0.01
 
 
-def stop_now(buffer: PrintBuffer) -> Callable[[int, FrameType | None], None]:
+def stop_now(buffer: PrintBuffer, signum: int, _frame: FrameType | None) -> None:
     """Ctrl-C or SIGTERM: flush, say so, exit 128 + the signal, as a shell does, unwinding nothing
     through the CDK (a traceback per thread, the stream logged as finished)."""
-
-    def handle(signum: int, _frame: FrameType | None) -> None:
-        said = (
-            f"Stopped by {signal.Signals(signum).name}: the command did not finish. A read "
-            "resumes from the last STATE message it printed, losing nothing."
-        )
-        line = json.dumps({"type": "LOG", "log": {"level": "WARN", "message": said}})
-        buffer.write(f"{line}\n")
-        buffer.flush()
-        if not (sys.__stdout__ and sys.__stdout__.isatty()) and sys.__stderr__:
-            sys.__stderr__.write(f"{said}\n")  # stdout goes to a file: the person sees this
-            sys.__stderr__.flush()
-        os._exit(128 + signum)
-
-    return handle
+    said = (
+        f"Stopped by {signal.Signals(signum).name}: the command did not finish. A read resumes "
+        "from the last STATE message it printed, losing nothing."
+    )
+    buffer.write(json.dumps({"type": "LOG", "log": {"level": "WARN", "message": said}}) + "\n")
+    buffer.flush()
+    if not (sys.__stdout__ and sys.__stdout__.isatty()) and sys.__stderr__:
+        sys.__stderr__.write(f"{said}\n")  # stdout goes to a file: the person sees this
+        sys.__stderr__.flush()
+    os._exit(128 + signum)
 
 
 def run() -> None:
     with PrintBuffer(flush_interval=FLUSH_INTERVAL_S) as buffer:
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, stop_now(buffer))
+            signal.signal(signum, partial(stop_now, buffer))
         code = launch(sys.argv[1:], lambda message: print(f"{message}\n", end=""))
     if code:
         sys.exit(code)

@@ -1,8 +1,5 @@
-"""Writes the rotated config back to the `--config` file, so the next run by hand just works.
-
-TikTok kills a refresh token once it has been used. The Airbyte platform stores the new one from
-the CONTROL message; a shell user or a script would otherwise have to copy it out of stdout.
-"""
+"""Writes the rotated config back to the `--config` file, so the next run by hand just works:
+TikTok kills a used refresh token, and only the Airbyte platform reads the CONTROL message."""
 
 from __future__ import annotations
 
@@ -74,11 +71,8 @@ def temp_prefix(path: Path) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Temp file + rename, keeping the file's mode; in place where a rename is impossible.
-
-    The temp file is synced before the rename and the folder after it, so a run killed (or a
-    machine stopped) at any point leaves the old config or the new one under the file's name.
-    """
+    """Temp file synced, renamed over `path` keeping its mode, folder synced: a run killed at any
+    point leaves the old config or the new one. In place where a rename is impossible."""
     mode = stat.S_IMODE(path.stat().st_mode)
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path))
@@ -116,10 +110,8 @@ def move_over(source: Path, path: Path, text: str) -> None:
 
 
 def _write_in_place(path: Path, text: str) -> None:
-    """One write over the old bytes, padded with spaces to their length: JSON at every moment.
-
-    A truncate after the write would leave a window where a killed run cuts the config short.
-    """
+    """One write over the old bytes, padded with spaces to their length: JSON at every moment
+    (a truncate after the write would leave a window where a killed run cuts the config short)."""
     data = text.encode("utf-8")
     descriptor = os.open(path, os.O_WRONLY)
     try:

@@ -44,7 +44,7 @@ def check_catalog(
     stream lacks is only said too: PyAirbyte asks for every stream incrementally.
     """
     known = {stream.name: stream for stream in streams}
-    unknown = [c.stream.name for c in catalog.streams if c.stream.name not in known]
+    unknown = [each.stream.name for each in catalog.streams if each.stream.name not in known]
     advice = (
         f"which this source does not have (its streams: {', '.join(sorted(known))}). Refresh "
         "the source schema in the connection and save it again."
@@ -52,16 +52,16 @@ def check_catalog(
     if len(unknown) == len(catalog.streams):
         what = ", ".join(f"'{name}'" for name in unknown) or "no stream at all"
         raise config_error(f"The configured catalog selects {what}, {advice}")
-    for name in unknown:
-        logger.error(
-            "Stream '%s' is not synced: the configured catalog selects it, %s", name, advice
-        )
     for configured in catalog.streams:
-        stream = known.get(configured.stream.name)
-        if stream is not None and configured.sync_mode not in stream.supported_sync_modes:
+        name, mode = configured.stream.name, configured.sync_mode
+        stream = known.get(name)
+        if stream is None:
+            logger.error(
+                f"Stream '{name}' is not synced: the configured catalog selects it, {advice}"
+            )
+        elif mode not in stream.supported_sync_modes:
+            supported = ", ".join(each.value for each in stream.supported_sync_modes)
             logger.warning(
-                "Stream %s cannot be read as %s, only as %s: it is read that way.",
-                stream.name,
-                configured.sync_mode.value,
-                ", ".join(mode.value for mode in stream.supported_sync_modes),
+                f"Stream {name} cannot be read as {mode.value}, only as {supported}: it is read "
+                "that way."
             )
