@@ -91,11 +91,8 @@ def _given_or_default(config: Mapping[str, Any], field: str) -> Any:
 
 
 def parse_api_base_url(raw: str, field: str = "api_base_url") -> str:
-    """https only, except loopback hosts (the emulator and tests), so tokens never travel in clear.
-
-    The host urllib3 (which requests sends with) reads must be the one the standard library reads:
-    a URL two parsers read two ways could pass this check while the request goes elsewhere.
-    """
+    """https only, except loopback hosts (the emulator and tests), so tokens never travel in clear;
+    urllib3, which sends, must read the host checked here, or the request could go elsewhere."""
     default = connection_specification()["properties"][field]["default"]
     text = raw.strip()
     if any(char in "@\\" or char.isspace() or not char.isprintable() for char in text):
@@ -153,11 +150,8 @@ def parse_start_date(raw: str | None) -> int | None:
 
 
 def unknown_fields(config: Mapping[str, Any]) -> list[str]:
-    """A warning, never a failure, for each key the spec lacks: a typo is otherwise silent.
-
-    The spec allows any key, so `start_dat` would sync the whole history unsaid; a config of an
-    older version must keep syncing after an upgrade.
-    """
+    """A warning for each key the spec lacks, as `start_dat` would silently sync all history; not a
+    failure, so an older version's config keeps syncing after an upgrade."""
     fields = connection_specification()["properties"]
     shown = ", ".join(name for name, field in fields.items() if not field.get("airbyte_hidden"))
     warnings = []

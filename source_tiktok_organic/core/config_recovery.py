@@ -35,10 +35,8 @@ class Leftover:
 
 
 def recover_config(path: Path, logger: logging.Logger) -> Path:
-    """The file to read the config from: the newest usable leftover replaces it, others go.
-
-    With saving off (SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG=0) no file is touched: the leftover is read.
-    """
+    """The file to read the config from: the newest usable leftover replaces it, others go; with
+    saving off (SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG=0) no file is touched and the leftover is read."""
     try:
         status = path.stat()
         config = json.loads(path.read_text(encoding="utf-8"))
@@ -90,11 +88,8 @@ def recover_config(path: Path, logger: logging.Logger) -> Path:
 def _inspect(
     path: Path, config: dict[str, Any], status: os.stat_result, config_path: Path
 ) -> Leftover | None:
-    """The leftover as written, or None when it is no regular file (a link is never followed).
-
-    Only the owner's private file, equal to the config but for the rotated token, may be adopted:
-    any other could send the credentials to a host someone else chose.
-    """
+    """The leftover, or None for no regular file (never a link). Only the owner's private file,
+    equal to the config but for the token, is usable: another could send credentials elsewhere."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:

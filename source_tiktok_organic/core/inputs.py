@@ -1,7 +1,5 @@
-"""The files the command is handed (config, catalog, state): read, or refused naming the file.
-
-The CDK's readers answer a missing, non-JSON or misshapen file with a traceback the user can't use.
-"""
+"""The files the command is handed (config, catalog, state): read, or refused naming the file,
+where the CDK's readers answer a missing, non-JSON or misshapen file with a bare traceback."""
 
 from __future__ import annotations
 
@@ -38,11 +36,8 @@ def read_input(kind: str, path: str, read: Callable[[str], T]) -> T:
 def check_catalog(
     catalog: ConfiguredAirbyteCatalog, streams: Iterable[AirbyteStream], logger: logging.Logger
 ) -> None:
-    """Refuses a catalog that would sync nothing; a stream this source lacks is only reported.
-
-    The CDK then marks that stream INCOMPLETE and reads the others, as Airbyte expects. A mode a
-    stream lacks is only said too: PyAirbyte asks for every stream incrementally.
-    """
+    """Refuses a catalog that would sync nothing; an unknown stream (the CDK marks it INCOMPLETE)
+    or a mode a stream lacks (PyAirbyte asks for every stream incrementally) is only reported."""
     known = {stream.name: stream for stream in streams}
     unknown = [each.stream.name for each in catalog.streams if each.stream.name not in known]
     advice = (
