@@ -135,7 +135,7 @@ def _is_loopback(host: str) -> bool:
 
 def parse_start_date(raw: str | None) -> int | None:
     """YYYY-MM-DD (midnight UTC) or RFC 3339, as epoch seconds; naive times are read as UTC."""
-    if raw is None or raw == "":
+    if not raw:
         return None
     try:  # RFC 3339 allows a lower-case t and z, which fromisoformat does not read
         moment = datetime.fromisoformat(raw.strip().upper())
@@ -182,8 +182,8 @@ def _describe(error: ValidationError) -> str:
         missing = [name for name in error.validator_value if name not in (error.instance or {})]
         return f"Config field '{missing[0]}' is required but missing."
     field = ".".join(str(part) for part in error.absolute_path)  # inputs.py: always an object
-    got = "a secret value" if error.schema.get("airbyte_secret") else repr(error.instance)
     schema = error.schema
+    got = "a secret value" if schema.get("airbyte_secret") else repr(error.instance)
     if "pattern_descriptor" in schema:
         expected = str(schema["pattern_descriptor"])
     elif "enum" in schema:
