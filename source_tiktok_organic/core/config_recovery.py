@@ -62,12 +62,12 @@ def recover_config(path: Path, logger: logging.Logger) -> Path:
     if not live:
         return path
     newest = live[0].path
-    kept = f"{config_file.SAVE_CONFIG_ENV}=0, so neither file is changed"
+    because = f"{config_file.SAVE_CONFIG_ENV}=0, so neither file is changed"
     if saving:
         try:
             config_file.move_over(newest, path, live[0].text)
         except OSError as error:
-            kept = f"it cannot replace it ({error.strerror or type(error).__name__})"
+            because = f"it cannot replace it ({error.strerror or type(error).__name__})"
         else:
             # Still there if the config was rewritten in place; older than it now, a run drops it.
             with contextlib.suppress(OSError):
@@ -78,9 +78,9 @@ def recover_config(path: Path, logger: logging.Logger) -> Path:
             )
             return path
     logger.warning(
-        f"{newest}, {LEFT}, holds a newer refresh token than {path}: this run reads it, as {kept}. "
-        f"Move it over {path} yourself (or use the config of this run's last CONTROL message), "
-        "or a later run may be refused with invalid_grant."
+        f"{newest}, {LEFT}, holds a newer refresh token than {path}: this run reads it, as "
+        f"{because}. Move it over {path} yourself (or use the config of this run's last CONTROL "
+        "message), or a later run may be refused with invalid_grant."
     )
     return newest
 
