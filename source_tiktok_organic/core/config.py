@@ -6,7 +6,7 @@ import difflib
 import ipaddress
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -54,11 +54,7 @@ class Settings:
 
 def parse_settings(config: Mapping[str, Any]) -> Settings:
     """Checks the config against spec.json, then every optional field's meaning."""
-    for field, number in _floats(config):  # NaN passes every bound of the spec
-        if not math.isfinite(number):
-            raise config_error(
-                f"Config field '{field}' must be a finite number; got {json.dumps(number)}."
-            )
+    _refuse_non_finite(config)
     error = best_match(Draft7Validator(connection_specification()).iter_errors(dict(config)))
     if error is not None:
         raise config_error(_describe(error))
@@ -166,14 +162,15 @@ def unknown_fields(config: Mapping[str, Any]) -> list[str]:
     return warnings
 
 
-def _floats(value: Any, path: str = "") -> Iterator[tuple[str, float]]:
-    """Every float in the config, with its dotted path (the same the spec's errors name)."""
-    if isinstance(value, float):
-        yield path, value
-    elif isinstance(value, Mapping | list):
-        items = value.items() if isinstance(value, Mapping) else enumerate(value)
-        for key, item in items:
-            yield from _floats(item, f"{path}.{key}" if path else str(key))
+def _refuse_non_finite(value: Any, path: str = "") -> None:
+    """NaN or an infinity anywhere, named by its path: json reads them, and NaN passes any bound."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise config_error(
+            f"Config field '{path}' must be a finite number; got {json.dumps(value)}."
+        )
+    if isinstance(value, Mapping | list):
+        for key, item in value.items() if isinstance(value, Mapping) else enumerate(value):
+            _refuse_non_finite(item, f"{path}.{key}" if path else str(key))
 
 
 def _describe(error: ValidationError) -> str:
