@@ -6,6 +6,7 @@ import signal
 import sys
 from argparse import Namespace
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from types import FrameType
 from typing import Any
 
@@ -42,18 +43,12 @@ class TikTokEntrypoint(AirbyteEntrypoint):
 
     @staticmethod
     def validate_connection(source_spec: ConnectorSpecification, config: Any) -> None:
-        """Left to the source's check, whose settings parser names the field and the format.
-
-        The CDK's own pass here would answer first, quoting the schema's regex instead.
-        """
+        """Left to the source's check, which names the field and format, not the schema's regex."""
 
 
 def launch(argv: Sequence[str], write: Callable[[str], None]) -> int:
-    """Runs one command, writing each message; its exit code.
-
-    A config error ends the run with its one TRACE message and exit code 1, no traceback. This is
-    what airbyte_cdk.entrypoint.launch does, with this entrypoint and a writer of the caller's.
-    """
+    """airbyte_cdk.entrypoint.launch with this entrypoint and the caller's writer, returning the
+    exit code: a config error ends the run with its one TRACE message and 1, no traceback."""
     entrypoint = TikTokEntrypoint(SourceTiktokOrganic())
     try:
         for message in entrypoint.run(entrypoint.parse_args(list(argv))):
@@ -71,31 +66,19 @@ def launch(argv: Sequence[str], write: Callable[[str], None]) -> int:
 FLUSH_INTERVAL_S = 0.01
 
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def stop_now(buffer: PrintBuffer) -> Callable[[int, FrameType | None], None]:
-    """Ctrl-C or SIGTERM: what was printed is flushed, one line says so, the process ends.
-
-    No exception unwinds through the CDK on the way out: that would print a traceback per
-    thread and log the interrupted stream as finished. Every STATE message already out stands,
-    so a read resumes from the last one; the exit code is the shell's 128 + the signal.
-    """
-
-    def handle(signum: int, _frame: FrameType | None) -> None:
-        said = (
-            f"Stopped by {signal.Signals(signum).name}: the command did not finish. A read "
-            "resumes from the last STATE message it printed, losing nothing."
-        )
-        line = json.dumps({"type": "LOG", "log": {"level": "WARN", "message": said}})
-        buffer.write(f"{line}\n")
-        buffer.flush()
-        if not (sys.__stdout__ and sys.__stdout__.isatty()) and sys.__stderr__:
-            sys.__stderr__.write(f"{said}\n")  # stdout goes to a file: the person sees this
-            sys.__stderr__.flush()
-        os._exit(128 + signum)
-
-    return handle
+def stop_now(buffer: PrintBuffer, signum: int, _frame: FrameType | None) -> None:
+    """Ctrl-C or SIGTERM: flush, say so, exit 128 + the signal, as a shell does, unwinding nothing
+    through the CDK (a traceback per thread, the stream logged as finished)."""
+    said = (
+        f"Stopped by {signal.Signals(signum).name}: the command did not finish. A read resumes "
+        "from the last STATE message it printed, losing nothing."
+    )
+    buffer.write(json.dumps({"type": "LOG", "log": {"level": "WARN", "message": said}}) + "\n")
+    buffer.flush()
+    if not (sys.__stdout__ and sys.__stdout__.isatty()) and sys.__stderr__:
+        sys.__stderr__.write(f"{said}\n")  # stdout goes to a file: the person sees this
+        sys.__stderr__.flush()
+    os._exit(128 + signum)
 
 
 def run() -> None:
@@ -103,8 +86,8 @@ def run() -> None:
     # lock, so a worker's log line never lands inside a record line.
     PRINT_BUFFER.flush_interval = FLUSH_INTERVAL_S
     with PRINT_BUFFER as buffer:
-        for signum in STOP_SIGNALS:
-            signal.signal(signum, stop_now(buffer))
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, partial(stop_now, buffer))
         code = launch(sys.argv[1:], lambda message: print(f"{message}\n", end=""))
     if code:
         sys.exit(code)

@@ -6,7 +6,7 @@ import difflib
 import ipaddress
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -21,8 +21,6 @@ from urllib3.util import parse_url
 
 from source_tiktok_organic.core.errors import config_error
 
-LOOPBACK_HOSTS = frozenset({"localhost"})
-
 
 @cache
 def connection_specification() -> Mapping[str, Any]:
@@ -35,7 +33,7 @@ def connection_specification() -> Mapping[str, Any]:
 
 DEFAULT_API_BASE_URL: str = connection_specification()["properties"]["api_base_url"]["default"]
 CREATOR, BUSINESS = "creator", "business"
-BUSINESS_PER_MINUTE = 40
+BUSINESS_PER_MINUTE = 40  # the API for Business allows 40 calls a minute per account and endpoint
 # The config field that holds each account mode's API host.
 BASE_URL_FIELDS = {CREATOR: "api_base_url", BUSINESS: "business_api_base_url"}
 
@@ -56,13 +54,16 @@ class Settings:
 
 def parse_settings(config: Mapping[str, Any]) -> Settings:
     """Checks the config against spec.json, then every optional field's meaning."""
-    check_against_spec(config)
+    _refuse_non_finite(config)
+    error = best_match(Draft7Validator(connection_specification()).iter_errors(dict(config)))
+    if error is not None:
+        raise config_error(_describe(error))
     for field in ("client_id", "client_secret", "refresh_token"):
-        value = config.get(field)
-        if not isinstance(value, str) or not value.strip():
+        if not config[field].strip():
             raise config_error(f"Config field '{field}' is missing or empty.")
     account_mode = _given_or_default(config, "account_mode")
     base_url_field = BASE_URL_FIELDS[account_mode]
+    per_minute = int(_given_or_default(config, "requests_per_minute"))
     return Settings(
         account_mode=account_mode,
         api_base_url=parse_api_base_url(_given_or_default(config, base_url_field), base_url_field),
@@ -70,18 +71,11 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
         request_timeout=float(_given_or_default(config, "request_timeout_seconds")),
         lookback_days=int(_given_or_default(config, "lookback_days")),  # JSON may say 7.0
         video_stats_scope=_given_or_default(config, "video_stats_scope"),
-        requests_per_minute=_per_minute(
-            account_mode, int(_given_or_default(config, "requests_per_minute"))
+        requests_per_minute=(
+            min(per_minute, BUSINESS_PER_MINUTE) if account_mode == BUSINESS else per_minute
         ),
         num_workers=int(_given_or_default(config, "num_workers")) if account_mode == CREATOR else 1,
     )
-
-
-def _per_minute(account_mode: str, asked: int) -> int:
-    """The API for Business allows 40 calls a minute per account and endpoint; 0 stays off."""
-    if account_mode == BUSINESS and asked:
-        return min(asked, BUSINESS_PER_MINUTE)
-    return asked
 
 
 def _given_or_default(config: Mapping[str, Any], field: str) -> Any:
@@ -93,34 +87,27 @@ def _given_or_default(config: Mapping[str, Any], field: str) -> Any:
 
 
 def parse_api_base_url(raw: str, field: str = "api_base_url") -> str:
-    """https only, except loopback hosts (the emulator and tests), so tokens never travel in clear.
-
-    The host is read with urllib3's parser, the one requests sends with, and must be the host
-    the standard library reads too: a URL two parsers read two ways could pass this check while
-    the request goes elsewhere.
-    """
+    """https only, except loopback hosts (the emulator and tests), so tokens never travel in clear;
+    urllib3, which sends, must read the host checked here, or the request could go elsewhere."""
     default = connection_specification()["properties"][field]["default"]
     text = raw.strip()
-    if any(char in text for char in "@\\") or any(
-        char.isspace() or not char.isprintable() for char in text
-    ):
+    if any(char in "@\\" or char.isspace() or not char.isprintable() for char in text):
         raise config_error(  # not echoed: what precedes an @ may be a password
-            f"Config field '{field}' must be a plain URL such as "
-            f"{default}: no user info (@), backslashes, spaces or control "
-            "characters."
+            f"Config field '{field}' must be a plain URL such as {default}: no user info (@), "
+            "backslashes, spaces or control characters."
         )
     try:
-        sent = parse_url(text)
+        sent = parse_url(text).host
     except LocationParseError:
         sent = None
     parts = urlsplit(text)
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http") or not host:
         raise config_error(
-            f"Config field '{field}' must be an absolute https:// URL such as "
-            f"{default}; got '{raw}'."
+            f"Config field '{field}' must be an absolute https:// URL such as {default}; "
+            f"got '{raw}'."
         )
-    if sent is None or (sent.host or "").strip("[]").lower() != host:
+    if (sent or "").strip("[]").lower() != host:
         raise config_error(
             f"Config field '{field}' is read as two different hosts by two URL parsers; "
             f"write it plainly, like {default}; got {text!r}."
@@ -136,17 +123,15 @@ def parse_api_base_url(raw: str, field: str = "api_base_url") -> str:
 
 
 def _is_loopback(host: str) -> bool:
-    if host in LOOPBACK_HOSTS:
-        return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
 
 def parse_start_date(raw: str | None) -> int | None:
     """YYYY-MM-DD (midnight UTC) or RFC 3339, as epoch seconds; naive times are read as UTC."""
-    if raw is None or raw == "":
+    if not raw:
         return None
     try:  # RFC 3339 allows a lower-case t and z, which fromisoformat does not read
         moment = datetime.fromisoformat(raw.strip().upper())
@@ -160,29 +145,9 @@ def parse_start_date(raw: str | None) -> int | None:
     return int(moment.timestamp())
 
 
-@cache
-def _spec_validator() -> Draft7Validator:
-    return Draft7Validator(connection_specification())
-
-
-def check_against_spec(config: Mapping[str, Any]) -> None:
-    """The spec's own checks, worded for a person: which field, what it expects, what it got."""
-    check_finite(config)
-    error = best_match(_spec_validator().iter_errors(dict(config)))
-    if error is not None:
-        raise config_error(describe_violation(error))
-
-
 def unknown_fields(config: Mapping[str, Any]) -> list[str]:
-    """A warning for each top-level key the spec does not declare, naming the closest field it does.
-
-    The spec allows any key (`additionalProperties`), so a typo is otherwise silent: `start_dat`
-    syncs the whole history, `acount_mode` reads the Display API. It is a warning, in `check` as
-    in discover and read, never a failure: the Airbyte platform stores only the fields the spec
-    declares (the connector's own `oauth_session` among them), so an unknown key comes from a
-    hand-written file, whose user reads the warning, or from the config of an older version,
-    which must keep syncing after an upgrade.
-    """
+    """A warning for each key the spec lacks, as `start_dat` would silently sync all history; not a
+    failure, so an older version's config keeps syncing after an upgrade."""
     fields = connection_specification()["properties"]
     shown = ", ".join(name for name, field in fields.items() if not field.get("airbyte_hidden"))
     warnings = []
@@ -197,43 +162,32 @@ def unknown_fields(config: Mapping[str, Any]) -> list[str]:
     return warnings
 
 
-def check_finite(config: Mapping[str, Any]) -> None:
-    """Refuses NaN and infinities anywhere: Python's json reads them, and NaN passes every bound."""
-    for field, number in _floats(config, ""):
-        if not math.isfinite(number):
-            raise config_error(
-                f"Config field '{field}' must be a finite number; got {json.dumps(number)}."
-            )
+def _refuse_non_finite(value: Any, path: str = "") -> None:
+    """NaN or an infinity anywhere, named by its path: json reads them, and NaN passes any bound."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise config_error(
+            f"Config field '{path}' must be a finite number; got {json.dumps(value)}."
+        )
+    if isinstance(value, Mapping | list):
+        for key, item in value.items() if isinstance(value, Mapping) else enumerate(value):
+            _refuse_non_finite(item, f"{path}.{key}" if path else str(key))
 
 
-def _floats(value: Any, path: str) -> Iterator[tuple[str, float]]:
-    """Every float in the config, with its dotted path (the same the spec's errors name)."""
-    if isinstance(value, float):
-        yield path, value
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _floats(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _floats(item, f"{path}.{index}")
-
-
-def describe_violation(error: ValidationError) -> str:
+def _describe(error: ValidationError) -> str:
+    """The spec's violation worded for a person: which field, what it expects, what it got."""
     if error.validator == "required":
         missing = [name for name in error.validator_value if name not in (error.instance or {})]
         return f"Config field '{missing[0]}' is required but missing."
     field = ".".join(str(part) for part in error.absolute_path)  # inputs.py: always an object
-    got = "a secret value" if error.schema.get("airbyte_secret") else repr(error.instance)
-    return f"Config field '{field}' must be {_expectation(error.schema)}; got {got}."
-
-
-def _expectation(schema: Mapping[str, Any]) -> str:
+    schema = error.schema
+    got = "a secret value" if schema.get("airbyte_secret") else repr(error.instance)
     if "pattern_descriptor" in schema:
-        return str(schema["pattern_descriptor"])
-    if "enum" in schema:
-        return "one of " + ", ".join(str(choice) for choice in schema["enum"])
-    kinds = {"integer": "a whole number", "number": "a number", "string": "a string"}
-    kind = kinds.get(schema["type"], f"of type {schema['type']}")  # spec.json types every field
-    if "minimum" in schema:  # spec.json bounds numbers at both ends
-        return f"{kind} from {schema['minimum']} to {schema['maximum']}"
-    return kind
+        expected = str(schema["pattern_descriptor"])
+    elif "enum" in schema:
+        expected = "one of " + ", ".join(str(choice) for choice in schema["enum"])
+    else:  # spec.json types every field, and bounds a number at both ends or at none
+        kinds = {"integer": "a whole number", "number": "a number", "string": "a string"}
+        expected = kinds.get(schema["type"], f"of type {schema['type']}")
+        if "minimum" in schema:
+            expected += f" from {schema['minimum']} to {schema['maximum']}"
+    return f"Config field '{field}' must be {expected}; got {got}."

@@ -1,8 +1,5 @@
-"""Writes the rotated config back to the `--config` file, so the next run by hand just works.
-
-TikTok kills a refresh token once it has been used. The Airbyte platform stores the new one from
-the CONTROL message; a shell user or a script would otherwise have to copy it out of stdout.
-"""
+"""Writes the rotated config back to the `--config` file, so the next run by hand just works:
+TikTok kills a used refresh token, and only the Airbyte platform reads the CONTROL message."""
 
 from __future__ import annotations
 
@@ -20,6 +17,7 @@ from typing import Any
 SAVE_CONFIG_ENV = "SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG"
 # A file bind-mounted into a container cannot be renamed over: it is rewritten in place instead.
 IN_PLACE_ERRNOS = frozenset({errno.EBUSY, errno.EXDEV, errno.EPERM, errno.EACCES})
+CONTROL = "the CONTROL message on stdout (control.connectorConfig.config)"
 
 
 class ConfigFile:
@@ -30,44 +28,37 @@ class ConfigFile:
         self._logger = logger
 
     def save(self, config: Mapping[str, Any]) -> None:
+        path = self._path
         if not saving_enabled():
             self._logger.info(
-                "The refresh token was rotated; %s=0, so %s was left as it is. The new config is "
-                "in the CONTROL message on stdout (control.connectorConfig.config).",
-                SAVE_CONFIG_ENV,
-                self._path,
+                f"The refresh token was rotated; {SAVE_CONFIG_ENV}=0, so {path} was left as it "
+                f"is. The new config is in {CONTROL}."
             )
             return
-        text = json.dumps(dict(config), indent=2) + "\n"
         try:
-            write_atomically(self._path, text)
+            write_atomically(path, json.dumps(dict(config), indent=2) + "\n")
         except OSError as error:
-            if self._holds_refresh_token(config.get("refresh_token")):
+            reason = error.strerror or type(error).__name__
+            try:
+                saved = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                saved = None
+            if isinstance(saved, dict) and saved.get("refresh_token") == config.get(
+                "refresh_token"
+            ):
                 self._logger.info(
-                    "%s could not be updated (%s), but it already holds the current refresh "
-                    "token: nothing is lost, the next run refreshes its access token again.",
-                    self._path,
-                    error.strerror or type(error).__name__,
+                    f"{path} could not be updated ({reason}), but it already holds the current "
+                    "refresh token: nothing is lost, the next run refreshes its access token again."
                 )
-                return
-            self._logger.warning(
-                "The refresh token was rotated but %s could not be updated (%s). TikTok has "
-                "already retired the old token: before the next run, replace the file's content "
-                "with the 'config' object of the last CONTROL message on stdout "
-                "(control.connectorConfig.config), or the run will be refused with invalid_grant.",
-                self._path,
-                error.strerror or type(error).__name__,
-            )
+            else:
+                self._logger.warning(
+                    f"The refresh token was rotated but {path} could not be updated ({reason}). "
+                    "TikTok has already retired the old token: before the next run, replace the "
+                    f"file's content with the 'config' object of the last {CONTROL}, or the run "
+                    "will be refused with invalid_grant."
+                )
             return
-        self._logger.info("Saved the rotated refresh token to %s.", self._path)
-
-    def _holds_refresh_token(self, refresh_token: object) -> bool:
-        """Whether the file as it stands carries `refresh_token`: then a failed save loses nothing."""
-        try:
-            saved = json.loads(self._path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        return isinstance(saved, dict) and saved.get("refresh_token") == refresh_token
+        self._logger.info(f"Saved the rotated refresh token to {path}.")
 
 
 def saving_enabled() -> bool:
@@ -80,11 +71,8 @@ def temp_prefix(path: Path) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Temp file + rename, keeping the file's mode; in place where a rename is impossible.
-
-    The temp file is synced before the rename and the folder after it, so a run killed (or a
-    machine stopped) at any point leaves the old config or the new one under the file's name.
-    """
+    """Temp file synced, renamed over `path` keeping its mode, folder synced: a run killed at any
+    point leaves the old config or the new one. In place where a rename is impossible."""
     mode = stat.S_IMODE(path.stat().st_mode)
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path))
@@ -99,7 +87,7 @@ def write_atomically(path: Path, text: str) -> None:
             os.fsync(file.fileno())
         move_over(Path(temporary), path, text)
     finally:
-        if os.path.exists(temporary):
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
 
 
@@ -112,13 +100,9 @@ def move_over(source: Path, path: Path, text: str) -> None:
             raise
         _write_in_place(path, text)
         return
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Makes a rename durable: until its folder is synced, a power cut may undo it."""
-    with contextlib.suppress(OSError):  # some file systems cannot; the rename stands all the same
-        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    # Until its folder is synced, a power cut may undo a rename; some file systems cannot sync one.
+    with contextlib.suppress(OSError):
+        descriptor = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
         try:
             os.fsync(descriptor)
         finally:
@@ -126,10 +110,8 @@ def _sync_folder(folder: Path) -> None:
 
 
 def _write_in_place(path: Path, text: str) -> None:
-    """One write over the old bytes, padded with spaces to their length: JSON at every moment.
-
-    A truncate after the write would leave a window where a killed run cuts the config short.
-    """
+    """One write over the old bytes, padded with spaces to their length: JSON at every moment
+    (a truncate after the write would leave a window where a killed run cuts the config short)."""
     data = text.encode("utf-8")
     descriptor = os.open(path, os.O_WRONLY)
     try:

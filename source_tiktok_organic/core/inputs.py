@@ -1,13 +1,10 @@
-"""The files the command is handed (config, catalog, state): read, or refused naming the file.
-
-The CDK's readers fail with "Something went wrong in the connector" and a traceback when a file is
-missing, not JSON or of the wrong shape; each of these is something the user can fix.
-"""
+"""The files the command is handed (config, catalog, state): read, or refused naming the file,
+where the CDK's readers answer a missing, non-JSON or misshapen file with a bare traceback."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from airbyte_cdk.models import AirbyteStream, ConfiguredAirbyteCatalog
@@ -39,15 +36,10 @@ def read_input(kind: str, path: str, read: Callable[[str], T]) -> T:
 def check_catalog(
     catalog: ConfiguredAirbyteCatalog, streams: Iterable[AirbyteStream], logger: logging.Logger
 ) -> None:
-    """Refuses a catalog that would sync nothing; a stream this source lacks is only reported.
-
-    The CDK's read then marks that stream INCOMPLETE and reads the others, as Airbyte expects of
-    a connection whose schema lost a stream. A mode a stream lacks is only said too: PyAirbyte
-    asks for every stream incrementally, and a full-refresh stream then reads in full, as the CDK
-    does.
-    """
-    known: Mapping[str, AirbyteStream] = {stream.name: stream for stream in streams}
-    unknown = [c.stream.name for c in catalog.streams if c.stream.name not in known]
+    """Refuses a catalog that would sync nothing; an unknown stream (the CDK marks it INCOMPLETE)
+    or a mode a stream lacks (PyAirbyte asks for every stream incrementally) is only reported."""
+    known = {stream.name: stream for stream in streams}
+    unknown = [each.stream.name for each in catalog.streams if each.stream.name not in known]
     advice = (
         f"which this source does not have (its streams: {', '.join(sorted(known))}). Refresh "
         "the source schema in the connection and save it again."
@@ -55,16 +47,16 @@ def check_catalog(
     if len(unknown) == len(catalog.streams):
         what = ", ".join(f"'{name}'" for name in unknown) or "no stream at all"
         raise config_error(f"The configured catalog selects {what}, {advice}")
-    for name in unknown:
-        logger.error(
-            "Stream '%s' is not synced: the configured catalog selects it, %s", name, advice
-        )
     for configured in catalog.streams:
-        stream = known.get(configured.stream.name)
-        if stream is not None and configured.sync_mode not in stream.supported_sync_modes:
+        name, mode = configured.stream.name, configured.sync_mode
+        stream = known.get(name)
+        if stream is None:
+            logger.error(
+                f"Stream '{name}' is not synced: the configured catalog selects it, {advice}"
+            )
+        elif mode not in stream.supported_sync_modes:
+            supported = ", ".join(each.value for each in stream.supported_sync_modes)
             logger.warning(
-                "Stream %s cannot be read as %s, only as %s: it is read that way.",
-                stream.name,
-                configured.sync_mode.value,
-                ", ".join(mode.value for mode in stream.supported_sync_modes),
+                f"Stream {name} cannot be read as {mode.value}, only as {supported}: it is read "
+                "that way."
             )
