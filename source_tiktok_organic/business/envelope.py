@@ -14,6 +14,7 @@ from source_tiktok_organic.core.numbers import whole_number
 LOG_ID_HEADER = "X-Tt-Logid"
 OK = 0
 PARTIAL_SUCCESS = 20001
+read_code = whole_number  # TikTok's integer `code`, also when it comes as a digit string or 0.0
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,6 @@ class BusinessEnvelope:
             return f"no API for Business envelope in the body ({self.ids})"
         message = f": {self.message}" if self.message else ""
         return f"TikTok API for Business code {self.code}{message} ({self.ids})"
-
-
-def read_code(raw: Any) -> int | None:
-    """TikTok's integer `code`, also when it arrives as a digit string ("0") or as 0.0."""
-    return whole_number(raw)
 
 
 def read_business_envelope(response: requests.Response) -> BusinessEnvelope:
