@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
-from source_tiktok_organic.core.errors import safe_text, traced_error, unencodable_text_at
+from source_tiktok_organic.core.errors import (
+    json_object,
+    safe_text,
+    traced_error,
+    unencodable_text_at,
+)
 from source_tiktok_organic.core.numbers import whole_number
 
 LOG_ID_HEADER = "X-Tt-Logid"
@@ -42,19 +46,13 @@ class BusinessEnvelope:
 
 def read_business_envelope(response: requests.Response) -> BusinessEnvelope:
     """Never raises: what the body lacks is left None, for the error policy to judge."""
-    logid = response.headers.get(LOG_ID_HEADER, "")
-    try:
-        body = json.loads(response.content)  # keeps a lone surrogate escape, unlike orjson
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        return BusinessEnvelope(None, "", "", logid, None)
+    body = json_object(response)
     data = body.get("data")
     return BusinessEnvelope(
         code=read_code(body.get("code")),
         message=safe_text(body.get("message")),
         request_id=safe_text(body.get("request_id")),
-        logid=logid,
+        logid=response.headers.get(LOG_ID_HEADER, ""),
         data=data if isinstance(data, dict) else None,
         bad_text_at=unencodable_text_at(body),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import requests
@@ -16,15 +16,7 @@ from source_tiktok_organic.business.envelope import (
     BusinessEnvelope,
     read_business_envelope,
 )
-from source_tiktok_organic.core.errors import (
-    INVALID_TEXT,
-    MALFORMED,
-    REDIRECT,
-    RETRY,
-    UNKNOWN_CLIENT_ERROR,
-    AnswerHandler,
-    Policy,
-)
+from source_tiktok_organic.core.errors import RETRY, UNKNOWN_CODE, AnswerHandler, Policy
 
 REAUTHORIZE = (
     "re-authorize the account in your TikTok API for Business app and paste the new refresh "
@@ -74,10 +66,6 @@ NOT_FOUND = Policy(
     "The API for Business has no such endpoint at this host. Check '{field}'.",
     FailureType.config_error,
 )
-UNKNOWN_CODE = Policy(
-    "TikTok answered with a code this connector does not know, so it stops rather than guess; "
-    "please report it with the ids below."
-)
 
 
 def is_rate_limited(answer: object) -> bool:
@@ -97,6 +85,7 @@ class BusinessErrorHandler(AnswerHandler[BusinessEnvelope]):
         "/open_api/v1.3/business/video/list/": "video.list / video.insights",
     }
     unknown_scope = "the endpoint {path}"
+    ok_code = OK
     fresh_token_rejected = Policy(
         "TikTok rejected the access token it had just issued, so another refresh will not help. "
         f"Check that the app still has the TikTok Accounts permission, then {REAUTHORIZE}",
@@ -106,33 +95,27 @@ class BusinessErrorHandler(AnswerHandler[BusinessEnvelope]):
     def read(self, response: requests.Response) -> BusinessEnvelope:
         return read_business_envelope(response)
 
-    def policy_for(self, response: requests.Response, envelope: BusinessEnvelope) -> Policy | None:
-        """None means success: code 0, or a partial success (said in a warning), with `data`."""
-        status, code = response.status_code, envelope.code
-        if 300 <= status < 400:
-            return REDIRECT
-        if envelope.bad_text_at is not None:
-            return INVALID_TEXT
-        if code is not None and code in CODE_POLICY:
+    def table_policy(self, status: int, code: Any) -> Policy | None:
+        if code in CODE_POLICY:
             return CODE_POLICY[code]
         if status == 429:
             return RATE_LIMITED
-        if status >= 500 or (code is not None and 51000 <= code < 52000):
+        if code is not None and 51000 <= code < 52000:
             return RETRY
-        if status == 404:
-            return NOT_FOUND
-        if status >= 400:
-            return UNKNOWN_CLIENT_ERROR
-        if code in (OK, PARTIAL_SUCCESS) and envelope.data is not None:
-            if code == PARTIAL_SUCCESS:
-                message = f": {envelope.message}" if envelope.message else ""
-                self.logger.warning(
-                    "TikTok answered %s with a partial success (code %d%s). Its records are "
-                    "kept, but some of what was asked for may be missing (%s).",
-                    urlsplit(response.url or "").path,
-                    PARTIAL_SUCCESS,
-                    message,
-                    envelope.ids,
-                )
-            return None
-        return MALFORMED if code in (None, OK) else UNKNOWN_CODE
+        return NOT_FOUND if status == 404 else None
+
+    def policy_for(self, response: requests.Response, envelope: BusinessEnvelope) -> Policy | None:
+        """A partial success, a code the shared rules do not know, is taken and said so."""
+        policy = super().policy_for(response, envelope)
+        if policy is not UNKNOWN_CODE or envelope.code != PARTIAL_SUCCESS or envelope.data is None:
+            return policy
+        message = f": {envelope.message}" if envelope.message else ""
+        self.logger.warning(
+            "TikTok answered %s with a partial success (code %d%s). Its records are kept, but "
+            "some of what was asked for may be missing (%s).",
+            urlsplit(response.url or "").path,
+            PARTIAL_SUCCESS,
+            message,
+            envelope.ids,
+        )
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping
@@ -12,22 +13,13 @@ from urllib.parse import urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType
-from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
-from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
-    ErrorResolution,
-    ResponseAction,
-)
+from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler, ErrorResolution
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 from airbyte_cdk.utils import AirbyteTracedException
 
+from source_tiktok_organic.core import transport
 from source_tiktok_organic.core.backoff import TikTokBackoff
 from source_tiktok_organic.core.deadlines import BodyCut
-from source_tiktok_organic.core.transport import (
-    DEFAULT_API_HOST,
-    redirect_target,
-    unreachable_failure_type,
-    unreachable_message,
-    unreachable_reason,
-)
 
 # A host that refuses or does not resolve will not start answering within a 10-minute budget:
 # give up after this many attempts in a row (about 15 s of backoff).
@@ -73,12 +65,25 @@ REDIRECT = Policy(
     "token or the data would come from another host. Check '{field}'.",
     FailureType.config_error,
 )
+UNKNOWN_CODE = Policy(
+    "TikTok answered with an error code this connector does not know, so it stops rather than "
+    "guess; please report it with TikTok's ids for the call."
+)
 NETWORK = "The connection to TikTok failed."
 
 
 def safe_text(value: Any) -> str:
     """TikTok's words as they can go into a message (a lone surrogate would break its emission)."""
     return str(value or "").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def json_object(response: requests.Response) -> dict[str, Any]:
+    """The body's JSON object, else {}; `json` keeps a lone surrogate escape, unlike orjson."""
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def unencodable_text_at(value: Any, path: str = "") -> str | None:
@@ -110,11 +115,14 @@ def naming(ids: str) -> Iterator[None]:
 
 
 class Answer(Protocol):
-    """What the shared handler reads of an API's parsed envelope."""
+    """What the shared handler judges of an API's envelope; `code` is None when it has none."""
 
     @property
+    def code(self) -> Any: ...
+    @property
+    def data(self) -> dict[str, Any] | None: ...
+    @property
     def bad_text_at(self) -> str | None: ...
-
     def describe(self) -> str: ...
 
 
@@ -123,22 +131,19 @@ AnswerT = TypeVar("AnswerT", bound=Answer)
 
 @dataclass(eq=False)
 class AnswerHandler(ErrorHandler, Generic[AnswerT]):
-    """Retries, deadlines, the refresh-once rule and the wait allowance, for either API.
-
-    Each API reads its envelope and judges it (`read`, `policy_for`), and names its credential
-    header, base-URL setting, endpoints' scopes and words for a fresh token rejected.
-    """
+    """Retries, deadlines, the refresh-once rule and the wait allowance; each API its own codes."""
 
     credential_header: ClassVar[str]
     base_url_field: ClassVar[str]
     endpoint_scopes: ClassVar[Mapping[str, str]]
     unknown_scope: ClassVar[str]  # the scope advice for any other endpoint, with its {path}
     fresh_token_rejected: ClassVar[Policy]
+    ok_code: ClassVar[object]
     max_retries = 8
     max_time = 600  # seconds
 
     logger: logging.Logger
-    api_base_url: str = "https://" + DEFAULT_API_HOST
+    api_base_url: str = "https://" + transport.DEFAULT_API_HOST
     on_rate_limit: Callable[[], None] = lambda: None
     request_timeout: float = 60.0
     backoff: TikTokBackoff | None = None  # draws on the sync's allowance of waiting, when given
@@ -150,8 +155,26 @@ class AnswerHandler(ErrorHandler, Generic[AnswerT]):
         """The answer's envelope; never raises, leaving what the body lacks for `policy_for`."""
 
     @abstractmethod
+    def table_policy(self, status: int, code: Any) -> Policy | None:
+        """The API's own codes and statuses, in its order; None leaves the shared rules to decide."""
+
     def policy_for(self, response: requests.Response, answer: AnswerT) -> Policy | None:
-        """None for an answer to take; else what to do about it."""
+        """None for an answer to take: a 2xx with the API's ok code and a `data` object."""
+        status, code = response.status_code, answer.code
+        if 300 <= status < 400:
+            return REDIRECT
+        if answer.bad_text_at is not None:
+            return INVALID_TEXT
+        policy = self.table_policy(status, code)
+        if policy is not None:
+            return policy
+        if status >= 500:
+            return RETRY
+        if status >= 400:
+            return UNKNOWN_CLIENT_ERROR
+        if code == self.ok_code and answer.data is not None:
+            return None
+        return MALFORMED if code in (None, "", self.ok_code) else UNKNOWN_CODE
 
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None = None
@@ -174,20 +197,22 @@ class AnswerHandler(ErrorHandler, Generic[AnswerT]):
             path = urlsplit(fault.url or "").path
             advice = policy.advice.format(
                 scope=self.endpoint_scopes.get(path) or self.unknown_scope.format(path=path),
-                location=redirect_target(fault),
+                location=transport.redirect_target(fault),
                 text_at=answer.bad_text_at,
                 field=self.base_url_field,
             )
             message = f"{advice} {path} answered HTTP {fault.status_code}; {answer.describe()}."
         elif isinstance(fault, requests.RequestException):
             policy = RETRY
-            reason = unreachable_reason(fault)
+            reason = transport.unreachable_reason(fault)
             self.unreachable_in_a_row = 0 if reason is None else self.unreachable_in_a_row + 1
             if reason is not None:  # retried briefly, then a failure naming the setting to fix
-                message = unreachable_message(self.api_base_url, reason, self.base_url_field)
+                message = transport.unreachable_message(
+                    self.api_base_url, reason, self.base_url_field
+                )
                 if self.unreachable_in_a_row >= UNREACHABLE_ATTEMPTS:
                     message += f" Gave up after {UNREACHABLE_ATTEMPTS} attempts in a row."
-                    failure = unreachable_failure_type(self.api_base_url)
+                    failure = transport.unreachable_failure_type(self.api_base_url)
                     return ErrorResolution(ResponseAction.FAIL, failure, message)
             elif isinstance(fault, BodyCut):
                 message = f"{NETWORK} Its answer {fault} ('request_timeout_seconds')."

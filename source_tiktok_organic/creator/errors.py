@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -13,13 +12,10 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 
 from source_tiktok_organic.core.errors import (
-    INVALID_TEXT,
-    MALFORMED,
-    REDIRECT,
     RETRY,
-    UNKNOWN_CLIENT_ERROR,
     AnswerHandler,
     Policy,
+    json_object,
     naming,
     safe_text,
     unencodable_text_at,
@@ -76,21 +72,11 @@ ERROR_POLICY: Mapping[str, Policy] = {
     "internal_error": RETRY,
 }
 STATUS_POLICY: Mapping[int, Policy] = {401: REFRESH, 429: RATE_LIMITED}
-UNKNOWN_CODE = Policy(
-    "TikTok answered with an error code this connector does not know, so it stops rather than "
-    "guess; please report it with the log_id."
-)
 
 
 def read_envelope(response: requests.Response) -> Envelope:
     """The body as TikTok's envelope; text UTF-8 cannot carry is found, not silently replaced."""
-    log_id = response.headers.get("x-tt-logid", "")
-    try:
-        body = json.loads(response.content)  # keeps a lone surrogate escape, unlike orjson
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        return Envelope(None, log_id=log_id)
+    body, log_id = json_object(response), response.headers.get("x-tt-logid", "")
     data, error = body.get("data"), body.get("error")
     if not isinstance(error, dict):
         error = None
@@ -117,6 +103,7 @@ class CreatorErrorHandler(AnswerHandler[Envelope]):
         "/v2/user/info/": "user.info.basic / user.info.profile / user.info.stats",
     }
     unknown_scope = "needed by {path}"
+    ok_code = "ok"
     fresh_token_rejected = Policy(
         "TikTok rejected the access token it had just issued, so another refresh will not help. "
         "Check that the app still has Login Kit and its scopes in the TikTok developer portal, "
@@ -127,20 +114,5 @@ class CreatorErrorHandler(AnswerHandler[Envelope]):
     def read(self, response: requests.Response) -> Envelope:
         return read_envelope(response)
 
-    def policy_for(self, response: requests.Response, envelope: Envelope) -> Policy | None:
-        """None means success: HTTP 2xx, error code `ok` and a `data` object."""
-        status, code = response.status_code, envelope.code
-        if 300 <= status < 400:
-            return REDIRECT
-        if envelope.bad_text_at is not None:
-            return INVALID_TEXT
-        policy = ERROR_POLICY.get(code or "") or STATUS_POLICY.get(status)
-        if policy is not None:
-            return policy
-        if status >= 500:
-            return RETRY
-        if status >= 400:
-            return UNKNOWN_CLIENT_ERROR
-        if code == "ok" and envelope.data is not None:
-            return None
-        return UNKNOWN_CODE if code and code != "ok" else MALFORMED
+    def table_policy(self, status: int, code: str | None) -> Policy | None:
+        return ERROR_POLICY.get(code or "") or STATUS_POLICY.get(status)
