@@ -7,8 +7,6 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import requests
-from airbyte_cdk.models import FailureType
-from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 
 from source_tiktok_organic.business.envelope import (
     OK,
@@ -25,21 +23,14 @@ REAUTHORIZE = (
 # The per-minute window is 40 calls per account and endpoint; the docs ask to wait about five
 # minutes after a 40100 ("Rate limit" page), which BusinessBackoff does.
 RATE_LIMITED_CODES = frozenset({40100, 40132})
-RATE_LIMITED = Policy(
+RATE_LIMITED = Policy.rate_limited(
     "TikTok's API for Business rate limit (40 calls a minute per account and endpoint) was "
-    "exceeded, perhaps by another connection to the same account.",
-    FailureType.transient_error,
-    ResponseAction.RATE_LIMITED,
+    "exceeded, perhaps by another connection to the same account."
 )
-REFRESH = Policy(
-    f"TikTok rejected the access token even after a refresh: {REAUTHORIZE}",
-    FailureType.config_error,
-    ResponseAction.REFRESH_TOKEN_THEN_RETRY,
-)
-SCOPE_MISSING = Policy(
+REFRESH = Policy.refresh(f"TikTok rejected the access token even after a refresh: {REAUTHORIZE}")
+SCOPE_MISSING = Policy.config(
     "The TikTok authorization lacks a scope {scope} needs. Grant it in your TikTok API for "
-    f"Business app, then {REAUTHORIZE}",
-    FailureType.config_error,
+    f"Business app, then {REAUTHORIZE}"
 )
 MALFORMED_REQUEST = Policy(
     "TikTok refused the request as malformed: this is a bug in the connector, please report it "
@@ -52,19 +43,17 @@ OFFLINE = Policy(
 CODE_POLICY: Mapping[int, Policy] = {
     **dict.fromkeys(RATE_LIMITED_CODES, RATE_LIMITED),
     **dict.fromkeys((40102, 40104, 40105), REFRESH),
-    40001: Policy(
+    40001: Policy.config(
         "TikTok says this app may not read this account (no permission). Check that the app has "
-        f"the TikTok Accounts permission and that the account authorized it; {REAUTHORIZE}",
-        FailureType.config_error,
+        f"the TikTok Accounts permission and that the account authorized it; {REAUTHORIZE}"
     ),
     **dict.fromkeys((40130, 40131), SCOPE_MISSING),
     **dict.fromkeys((40000, 40002), MALFORMED_REQUEST),
     **dict.fromkeys((41001, 41002), OFFLINE),
     **dict.fromkeys((50000, 50002), RETRY),
 }
-NOT_FOUND = Policy(
-    "The API for Business has no such endpoint at this host. Check '{field}'.",
-    FailureType.config_error,
+NOT_FOUND = Policy.config(
+    "The API for Business has no such endpoint at this host. Check '{field}'."
 )
 
 
@@ -86,10 +75,9 @@ class BusinessErrorHandler(AnswerHandler[BusinessEnvelope]):
     }
     unknown_scope = "the endpoint {path}"
     ok_code = OK
-    fresh_token_rejected = Policy(
+    fresh_token_rejected = Policy.config(
         "TikTok rejected the access token it had just issued, so another refresh will not help. "
-        f"Check that the app still has the TikTok Accounts permission, then {REAUTHORIZE}",
-        FailureType.config_error,
+        f"Check that the app still has the TikTok Accounts permission, then {REAUTHORIZE}"
     )
 
     def read(self, response: requests.Response) -> BusinessEnvelope:

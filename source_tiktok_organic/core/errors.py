@@ -47,6 +47,18 @@ class Policy:
     failure_type: FailureType = FailureType.system_error
     action: ResponseAction = ResponseAction.FAIL
 
+    @classmethod
+    def config(cls, advice: str) -> Policy:
+        return cls(advice, FailureType.config_error)
+
+    @classmethod
+    def refresh(cls, advice: str) -> Policy:
+        return cls(advice, FailureType.config_error, ResponseAction.REFRESH_TOKEN_THEN_RETRY)
+
+    @classmethod
+    def rate_limited(cls, advice: str) -> Policy:
+        return cls(advice, FailureType.transient_error, ResponseAction.RATE_LIMITED)
+
 
 RETRY = Policy("TikTok had a passing fault.", FailureType.transient_error, ResponseAction.RETRY)
 MALFORMED = Policy(
@@ -60,10 +72,9 @@ INVALID_TEXT = Policy(
     "no destination can store; the sync stops rather than alter it. Please report it with the "
     "log_id."
 )
-REDIRECT = Policy(
+REDIRECT = Policy.config(
     "TikTok's answer redirected to {location}, which the connector does not follow: the access "
-    "token or the data would come from another host. Check '{field}'.",
-    FailureType.config_error,
+    "token or the data would come from another host. Check '{field}'."
 )
 UNKNOWN_CODE = Policy(
     "TikTok answered with an error code this connector does not know, so it stops rather than "

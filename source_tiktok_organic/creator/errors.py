@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import requests
-from airbyte_cdk.models import FailureType
-from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 
 from source_tiktok_organic.core.errors import (
     RETRY,
@@ -42,27 +40,19 @@ class Envelope:
         return f"TikTok error '{self.code}'{message} ({ids})"
 
 
-RATE_LIMITED = Policy(
+RATE_LIMITED = Policy.rate_limited(
     "TikTok's rate limit (600 requests per minute per endpoint) was exceeded, perhaps by another "
-    "connection using the same TikTok app.",
-    FailureType.transient_error,
-    ResponseAction.RATE_LIMITED,
+    "connection using the same TikTok app."
 )
-REFRESH = Policy(
-    f"TikTok rejected the access token even after a refresh. {REAUTHORIZE}",
-    FailureType.config_error,
-    ResponseAction.REFRESH_TOKEN_THEN_RETRY,
-)
+REFRESH = Policy.refresh(f"TikTok rejected the access token even after a refresh. {REAUTHORIZE}")
 ERROR_POLICY: Mapping[str, Policy] = {
     "access_token_invalid": REFRESH,
-    "scope_not_authorized": Policy(
+    "scope_not_authorized": Policy.config(
         "The TikTok authorization lacks the scope {scope}. Add the scope to your TikTok app and "
-        + REAUTHORIZE,
-        FailureType.config_error,
+        + REAUTHORIZE
     ),
-    "scope_permission_missed": Policy(
-        "Some requested fields need the scope {scope}, which was not granted. " + REAUTHORIZE,
-        FailureType.config_error,
+    "scope_permission_missed": Policy.config(
+        "Some requested fields need the scope {scope}, which was not granted. " + REAUTHORIZE
     ),
     "invalid_params": Policy(
         "TikTok refused the request as malformed: this is a bug in the connector, please report "
@@ -104,11 +94,10 @@ class CreatorErrorHandler(AnswerHandler[Envelope]):
     }
     unknown_scope = "needed by {path}"
     ok_code = "ok"
-    fresh_token_rejected = Policy(
+    fresh_token_rejected = Policy.config(
         "TikTok rejected the access token it had just issued, so another refresh will not help. "
         "Check that the app still has Login Kit and its scopes in the TikTok developer portal, "
-        f"then {REAUTHORIZE}",
-        FailureType.config_error,
+        f"then {REAUTHORIZE}"
     )
 
     def read(self, response: requests.Response) -> Envelope:
