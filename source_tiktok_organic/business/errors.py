@@ -52,9 +52,7 @@ CODE_POLICY: Mapping[int, Policy] = {
     **dict.fromkeys((41001, 41002), OFFLINE),
     **dict.fromkeys((50000, 50002), RETRY),
 }
-NOT_FOUND = Policy.config(
-    "The API for Business has no such endpoint at this host. Check '{field}'."
-)
+NOT_FOUND = Policy.config("This host has no such API for Business endpoint. Check '{field}'.")
 
 
 def is_rate_limited(answer: object) -> bool:
@@ -75,13 +73,11 @@ class BusinessErrorHandler(AnswerHandler[BusinessEnvelope]):
     }
     unknown_scope = "the endpoint {path}"
     ok_code = OK
+    read = staticmethod(read_business_envelope)
     fresh_token_rejected = Policy.config(
         "TikTok rejected the access token it had just issued, so another refresh will not help. "
         f"Check that the app still has the TikTok Accounts permission, then {REAUTHORIZE}"
     )
-
-    def read(self, response: requests.Response) -> BusinessEnvelope:
-        return read_business_envelope(response)
 
     def table_policy(self, status: int, code: Any) -> Policy | None:
         if code in CODE_POLICY:

@@ -94,14 +94,12 @@ class CreatorErrorHandler(AnswerHandler[Envelope]):
     }
     unknown_scope = "needed by {path}"
     ok_code = "ok"
+    read = staticmethod(read_envelope)
     fresh_token_rejected = Policy.config(
         "TikTok rejected the access token it had just issued, so another refresh will not help. "
         "Check that the app still has Login Kit and its scopes in the TikTok developer portal, "
         f"then {REAUTHORIZE}"
     )
-
-    def read(self, response: requests.Response) -> Envelope:
-        return read_envelope(response)
 
     def table_policy(self, status: int, code: str | None) -> Policy | None:
         return ERROR_POLICY.get(code or "") or STATUS_POLICY.get(status)
