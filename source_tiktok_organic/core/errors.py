@@ -100,7 +100,11 @@ def json_object(response: requests.Response) -> dict[str, Any]:
 def unencodable_text_at(value: Any, path: str = "") -> str | None:
     """The path of the first string (or key) that UTF-8 cannot encode, or None."""
     if isinstance(value, str):
-        return None if safe_text(value) == value else path or "(the body)"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path or "(the body)"
+        return None
     if isinstance(value, dict):
         for key, item in value.items():
             where = f"{path}.{safe_text(key)}" if path else safe_text(key)  # valid text itself
