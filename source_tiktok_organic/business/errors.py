@@ -8,13 +8,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from source_tiktok_organic.business.envelope import (
-    OK,
-    PARTIAL_SUCCESS,
-    BusinessEnvelope,
-    read_business_envelope,
-)
-from source_tiktok_organic.core.errors import RETRY, UNKNOWN_CODE, AnswerHandler, Policy
+from source_tiktok_organic.business.envelope import OK, PARTIAL_SUCCESS, read_business_envelope
+from source_tiktok_organic.core.errors import RETRY, UNKNOWN_CODE, Answer, AnswerHandler, Policy
 
 REAUTHORIZE = (
     "re-authorize the account in your TikTok API for Business app and paste the new refresh "
@@ -62,7 +57,7 @@ def is_rate_limited(answer: object) -> bool:
     )
 
 
-class BusinessErrorHandler(AnswerHandler[BusinessEnvelope]):
+class BusinessErrorHandler(AnswerHandler):
     """The shared handler (retries, deadlines, refresh once) on the API for Business's codes."""
 
     credential_header = "Access-Token"
@@ -88,18 +83,18 @@ class BusinessErrorHandler(AnswerHandler[BusinessEnvelope]):
             return RETRY
         return NOT_FOUND if status == 404 else None
 
-    def policy_for(self, response: requests.Response, envelope: BusinessEnvelope) -> Policy | None:
+    def policy_for(self, response: requests.Response, answer: Answer) -> Policy | None:
         """A partial success, a code the shared rules do not know, is taken and said so."""
-        policy = super().policy_for(response, envelope)
-        if policy is not UNKNOWN_CODE or envelope.code != PARTIAL_SUCCESS or envelope.data is None:
+        policy = super().policy_for(response, answer)
+        if policy is not UNKNOWN_CODE or answer.code != PARTIAL_SUCCESS or answer.data is None:
             return policy
-        message = f": {envelope.message}" if envelope.message else ""
+        message = f": {answer.message}" if answer.message else ""
         self.logger.warning(
             "TikTok answered %s with a partial success (code %d%s). Its records are kept, but "
             "some of what was asked for may be missing (%s).",
             urlsplit(response.url or "").path,
             PARTIAL_SUCCESS,
             message,
-            envelope.ids,
+            answer.ids,
         )
         return None

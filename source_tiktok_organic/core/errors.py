@@ -8,7 +8,7 @@ from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -130,22 +130,23 @@ def naming(ids: str) -> Iterator[None]:
 
 
 class Answer(Protocol):
-    """What the shared handler judges of an API's envelope; `code` is None when it has none."""
+    """What the shared handler reads of an API's envelope; `code` is None when it has none."""
 
     @property
     def code(self) -> Any: ...
     @property
     def data(self) -> dict[str, Any] | None: ...
     @property
+    def message(self) -> str: ...
+    @property
+    def ids(self) -> str: ...
+    @property
     def bad_text_at(self) -> str | None: ...
     def describe(self) -> str: ...
 
 
-AnswerT = TypeVar("AnswerT", bound=Answer)
-
-
 @dataclass(eq=False)
-class AnswerHandler(ErrorHandler, Generic[AnswerT]):
+class AnswerHandler(ErrorHandler):
     """Retries, deadlines, the refresh-once rule and the wait allowance; each API its own codes."""
 
     credential_header: ClassVar[str]
@@ -166,14 +167,14 @@ class AnswerHandler(ErrorHandler, Generic[AnswerT]):
     rejected_token: object = field(default=None, init=False)  # until a request succeeds again
 
     @abstractmethod
-    def read(self, response: requests.Response) -> AnswerT:
+    def read(self, response: requests.Response) -> Answer:
         """The answer's envelope; never raises, leaving what the body lacks for `policy_for`."""
 
     @abstractmethod
     def table_policy(self, status: int, code: Any) -> Policy | None:
         """The API's own codes and statuses, in its order; None leaves the shared rules to decide."""
 
-    def policy_for(self, response: requests.Response, answer: AnswerT) -> Policy | None:
+    def policy_for(self, response: requests.Response, answer: Answer) -> Policy | None:
         """None for an answer to take: a 2xx with the API's ok code and a `data` object."""
         status, code = response.status_code, answer.code
         if 300 <= status < 400:

@@ -32,12 +32,15 @@ class Envelope:
     log_id: str = ""  # TikTok's id for the request: the error object's, else the header's
     bad_text_at: str | None = None  # where the body holds text UTF-8 cannot carry, if anywhere
 
+    @property
+    def ids(self) -> str:
+        return f"log_id: {self.log_id or 'none'}"
+
     def describe(self) -> str:
-        ids = f"log_id: {self.log_id or 'none'}"
         if self.code is None:
-            return f"no TikTok error object in the body ({ids})"
+            return f"no TikTok error object in the body ({self.ids})"
         message = f": {self.message}" if self.message else ""
-        return f"TikTok error '{self.code}'{message} ({ids})"
+        return f"TikTok error '{self.code}'{message} ({self.ids})"
 
 
 RATE_LIMITED = Policy.rate_limited(
@@ -83,7 +86,7 @@ def naming_log_id(log_id: str) -> AbstractContextManager[None]:
     return naming(f"log_id: {log_id or 'none'}")
 
 
-class CreatorErrorHandler(AnswerHandler[Envelope]):
+class CreatorErrorHandler(AnswerHandler):
     """Decides from the envelope, not only the status: TikTok's 200s can carry errors."""
 
     credential_header = "Authorization"
