@@ -7,12 +7,7 @@ from typing import Any
 
 import requests
 
-from source_tiktok_organic.core.errors import (
-    json_object,
-    safe_text,
-    traced_error,
-    unencodable_text_at,
-)
+from source_tiktok_organic.core.errors import read_json, safe_text, traced_error
 from source_tiktok_organic.core.numbers import whole_number
 
 LOG_ID_HEADER = "X-Tt-Logid"
@@ -46,7 +41,7 @@ class BusinessEnvelope:
 
 def read_business_envelope(response: requests.Response) -> BusinessEnvelope:
     """Never raises: what the body lacks is left None, for the error policy to judge."""
-    body = json_object(response)
+    body, bad_text_at = read_json(response)
     data = body.get("data")
     return BusinessEnvelope(
         code=read_code(body.get("code")),
@@ -54,7 +49,7 @@ def read_business_envelope(response: requests.Response) -> BusinessEnvelope:
         request_id=safe_text(body.get("request_id")),
         logid=response.headers.get(LOG_ID_HEADER, ""),
         data=data if isinstance(data, dict) else None,
-        bad_text_at=unencodable_text_at(body),
+        bad_text_at=bad_text_at,
     )
 
 

@@ -88,13 +88,13 @@ def safe_text(value: Any) -> str:
     return str(value or "").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def json_object(response: requests.Response) -> dict[str, Any]:
-    """The body's JSON object, else {}; `json` keeps a lone surrogate escape, unlike orjson."""
+def read_json(response: requests.Response) -> tuple[dict[str, Any], str | None]:
+    """The body's JSON object (else {}) and where it holds text UTF-8 cannot carry, if anywhere."""
     try:
-        body = json.loads(response.content)
+        body = json.loads(response.content)  # keeps a lone surrogate escape, unlike orjson
     except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
+        return {}, None
+    return (body, unencodable_text_at(body)) if isinstance(body, dict) else ({}, None)
 
 
 def unencodable_text_at(value: Any, path: str = "") -> str | None:

@@ -13,10 +13,9 @@ from source_tiktok_organic.core.errors import (
     RETRY,
     AnswerHandler,
     Policy,
-    json_object,
     naming,
+    read_json,
     safe_text,
-    unencodable_text_at,
 )
 
 REAUTHORIZE = "Re-authenticate the source (or paste a fresh refresh token) in its settings."
@@ -69,7 +68,8 @@ STATUS_POLICY: Mapping[int, Policy] = {401: REFRESH, 429: RATE_LIMITED}
 
 def read_envelope(response: requests.Response) -> Envelope:
     """The body as TikTok's envelope; text UTF-8 cannot carry is found, not silently replaced."""
-    body, log_id = json_object(response), response.headers.get("x-tt-logid", "")
+    body, bad_text_at = read_json(response)
+    log_id = response.headers.get("x-tt-logid", "")
     data, error = body.get("data"), body.get("error")
     if not isinstance(error, dict):
         error = None
@@ -78,7 +78,7 @@ def read_envelope(response: requests.Response) -> Envelope:
         code=None if error is None else safe_text(error.get("code")),
         message="" if error is None else safe_text(error.get("message")),
         log_id=log_id if error is None else safe_text(error.get("log_id") or log_id),
-        bad_text_at=unencodable_text_at(body),
+        bad_text_at=bad_text_at,
     )
 
 
