@@ -5,6 +5,7 @@ or raises the connector's own AirbyteTracedException with a message.
 """
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,7 @@ from source_tiktok_organic.core.errors import INVALID_TEXT
 from source_tiktok_organic.core.pagination import VideoPager, to_video_page
 from source_tiktok_organic.core.records import conform
 from source_tiktok_organic.creator.answers import profile_user
-from source_tiktok_organic.creator.errors import policy_for
+from source_tiktok_organic.creator.errors import CreatorErrorHandler
 from unit_tests.conftest import LIST_URL
 
 SCALARS = st.one_of(
@@ -118,7 +119,8 @@ def test_any_list_payload_yields_schema_valid_videos_or_a_clear_error(data: Any)
 )
 def test_any_body_and_status_gets_a_policy_never_an_exception(body: bytes, status: int) -> None:
     """Only an HTTP 200 carrying code `ok` and a `data` object passes; all else is acted on."""
-    policy = policy_for(respond(body, status))
+    handler, answer = CreatorErrorHandler(logging.getLogger("test")), respond(body, status)
+    policy = handler.policy_for(answer, handler.read(answer))
     try:
         parsed = json.loads(body)
     except ValueError:

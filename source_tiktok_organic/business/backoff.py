@@ -20,14 +20,12 @@ class BusinessBackoff(TikTokBackoff):
         response_or_exception: requests.Response | requests.RequestException | None,
         attempt_count: int,
     ) -> float:
-        if isinstance(response_or_exception, requests.Response) and is_rate_limited(
-            response_or_exception
-        ):
+        if is_rate_limited(response_or_exception):
             spread = self._rng.uniform(1 - RATE_LIMIT_JITTER, 1 + RATE_LIMIT_JITTER)
             return RATE_LIMIT_WAIT_SECONDS * spread
         return super().wait(response_or_exception, attempt_count)
 
     def longest_wait(self, answer: object) -> float:
-        if isinstance(answer, requests.Response) and is_rate_limited(answer):
+        if is_rate_limited(answer):
             return RATE_LIMIT_WAIT_SECONDS * (1 + RATE_LIMIT_JITTER)
         return super().longest_wait(answer)

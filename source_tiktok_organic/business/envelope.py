@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
-from source_tiktok_organic.core.errors import safe_text, traced_error, unencodable_text_at
+from source_tiktok_organic.core.errors import read_json, safe_text, traced_error
 from source_tiktok_organic.core.numbers import whole_number
 
 LOG_ID_HEADER = "X-Tt-Logid"
 OK = 0
 PARTIAL_SUCCESS = 20001
+read_code = whole_number  # TikTok's integer `code`, also when it comes as a digit string or 0.0
 
 
 @dataclass(frozen=True)
@@ -39,28 +39,17 @@ class BusinessEnvelope:
         return f"TikTok API for Business code {self.code}{message} ({self.ids})"
 
 
-def read_code(raw: Any) -> int | None:
-    """TikTok's integer `code`, also when it arrives as a digit string ("0") or as 0.0."""
-    return whole_number(raw)
-
-
 def read_business_envelope(response: requests.Response) -> BusinessEnvelope:
     """Never raises: what the body lacks is left None, for the error policy to judge."""
-    logid = response.headers.get(LOG_ID_HEADER, "")
-    try:
-        body = json.loads(response.content)  # keeps a lone surrogate escape, unlike orjson
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        return BusinessEnvelope(None, "", "", logid, None)
+    body, bad_text_at = read_json(response)
     data = body.get("data")
     return BusinessEnvelope(
         code=read_code(body.get("code")),
         message=safe_text(body.get("message")),
         request_id=safe_text(body.get("request_id")),
-        logid=logid,
+        logid=response.headers.get(LOG_ID_HEADER, ""),
         data=data if isinstance(data, dict) else None,
-        bad_text_at=unencodable_text_at(body),
+        bad_text_at=bad_text_at,
     )
 
 

@@ -3,148 +3,58 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import requests
-from airbyte_cdk.models import FailureType
-from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 
-from source_tiktok_organic.business.envelope import (
-    OK,
-    PARTIAL_SUCCESS,
-    BusinessEnvelope,
-    read_business_envelope,
-)
-from source_tiktok_organic.core.errors import (
-    INVALID_TEXT,
-    MALFORMED,
-    REDIRECT,
-    RETRY,
-    UNKNOWN_CLIENT_ERROR,
-    AnswerHandler,
-    Policy,
-)
-from source_tiktok_organic.core.transport import redirect_target
+from source_tiktok_organic.business.envelope import OK, PARTIAL_SUCCESS, read_business_envelope
+from source_tiktok_organic.core.errors import RETRY, UNKNOWN_CODE, Answer, AnswerHandler, Policy
 
 REAUTHORIZE = (
     "re-authorize the account in your TikTok API for Business app and paste the new refresh "
     "token into the source's settings."
 )
-REPORT = "this is a bug in the connector, please report it with the ids below."
-ENDPOINT_SCOPES = {
-    "/open_api/v1.3/business/get/": "user.info.basic / user.info.stats / user.insights",
-    "/open_api/v1.3/business/video/list/": "video.list / video.insights",
-}
 # The per-minute window is 40 calls per account and endpoint; the docs ask to wait about five
 # minutes after a 40100 ("Rate limit" page), which BusinessBackoff does.
 RATE_LIMITED_CODES = frozenset({40100, 40132})
-REFRESH = Policy(
-    ResponseAction.REFRESH_TOKEN_THEN_RETRY,
-    FailureType.config_error,
-    f"TikTok rejected the access token even after a refresh: {REAUTHORIZE}",
+RATE_LIMITED = Policy.rate_limited(
+    "TikTok's API for Business rate limit (40 calls a minute per account and endpoint) was "
+    "exceeded, perhaps by another connection to the same account."
 )
-SCOPE_MISSING = Policy(
-    ResponseAction.FAIL,
-    FailureType.config_error,
+REFRESH = Policy.refresh(f"TikTok rejected the access token even after a refresh: {REAUTHORIZE}")
+SCOPE_MISSING = Policy.config(
     "The TikTok authorization lacks a scope {scope} needs. Grant it in your TikTok API for "
-    f"Business app, then {REAUTHORIZE}",
+    f"Business app, then {REAUTHORIZE}"
+)
+MALFORMED_REQUEST = Policy(
+    "TikTok refused the request as malformed: this is a bug in the connector, please report it "
+    "with the ids below."
+)
+OFFLINE = Policy(
+    "TikTok has taken this endpoint or one of its fields offline: the connector needs an update; "
+    "please report it with the ids below."
 )
 CODE_POLICY: Mapping[int, Policy] = {
-    **dict.fromkeys(
-        RATE_LIMITED_CODES,
-        Policy(
-            ResponseAction.RATE_LIMITED,
-            FailureType.transient_error,
-            "TikTok's API for Business rate limit (40 calls a minute per account and endpoint) "
-            "was exceeded, perhaps by another connection to the same account.",
-        ),
-    ),
+    **dict.fromkeys(RATE_LIMITED_CODES, RATE_LIMITED),
     **dict.fromkeys((40102, 40104, 40105), REFRESH),
-    40001: Policy(
-        ResponseAction.FAIL,
-        FailureType.config_error,
+    40001: Policy.config(
         "TikTok says this app may not read this account (no permission). Check that the app has "
-        f"the TikTok Accounts permission and that the account authorized it; {REAUTHORIZE}",
+        f"the TikTok Accounts permission and that the account authorized it; {REAUTHORIZE}"
     ),
     **dict.fromkeys((40130, 40131), SCOPE_MISSING),
-    **dict.fromkeys(
-        (40000, 40002),
-        Policy(
-            ResponseAction.FAIL,
-            FailureType.system_error,
-            f"TikTok refused the request as malformed: {REPORT}",
-        ),
-    ),
-    **dict.fromkeys(
-        (41001, 41002),
-        Policy(
-            ResponseAction.FAIL,
-            FailureType.system_error,
-            "TikTok has taken this endpoint or one of its fields offline: the connector needs an "
-            "update; please report it with the ids below.",
-        ),
-    ),
+    **dict.fromkeys((40000, 40002), MALFORMED_REQUEST),
+    **dict.fromkeys((41001, 41002), OFFLINE),
     **dict.fromkeys((50000, 50002), RETRY),
 }
-RATE_LIMITED = CODE_POLICY[40100]
-NOT_FOUND = Policy(
-    ResponseAction.FAIL,
-    FailureType.config_error,
-    "The API for Business has no such endpoint at this host. Check '{field}'.",
-)
-UNKNOWN_CODE = Policy(
-    ResponseAction.FAIL,
-    FailureType.system_error,
-    "TikTok answered with a code this connector does not know, so it stops rather than guess; "
-    "please report it with the ids below.",
-)
-FRESH_TOKEN_REJECTED = Policy(
-    ResponseAction.FAIL,
-    FailureType.config_error,
-    "TikTok rejected the access token it had just issued, so another refresh will not help. "
-    f"Check that the app still has the TikTok Accounts permission, then {REAUTHORIZE}",
-)
+NOT_FOUND = Policy.config("This host has no such API for Business endpoint. Check '{field}'.")
 
 
-def business_policy_for(response: requests.Response, envelope: BusinessEnvelope) -> Policy | None:
-    """None means success: code 0 (or partial success) with a `data` object."""
-    if 300 <= response.status_code < 400:
-        return REDIRECT
-    if envelope.bad_text_at is not None:
-        return INVALID_TEXT
-    code = envelope.code
-    if code is not None and code in CODE_POLICY:
-        return CODE_POLICY[code]
-    if response.status_code == 429:
-        return RATE_LIMITED
-    if response.status_code >= 500 or (code is not None and 51000 <= code < 52000):
-        return RETRY
-    if response.status_code == 404:
-        return NOT_FOUND
-    if response.status_code >= 400:
-        return UNKNOWN_CLIENT_ERROR
-    if code in (OK, PARTIAL_SUCCESS) and envelope.data is not None:
-        return None
-    if code is not None and code != OK:
-        return UNKNOWN_CODE
-    return MALFORMED
-
-
-def explain_business(response: requests.Response, policy: Policy, field: str) -> str:
-    """Advice, then TikTok's code, message, request_id and X-Tt-Logid; never a secret."""
-    path = urlsplit(response.url or "").path
-    envelope = read_business_envelope(response)
-    advice = policy.advice.format(
-        scope=ENDPOINT_SCOPES.get(path, "the endpoint " + path),
-        location=redirect_target(response),
-        text_at=envelope.bad_text_at,
-        field=field,
+def is_rate_limited(answer: object) -> bool:
+    return (
+        isinstance(answer, requests.Response)
+        and read_business_envelope(answer).code in RATE_LIMITED_CODES
     )
-    return f"{advice} {path} answered HTTP {response.status_code}; {envelope.describe()}."
-
-
-def is_rate_limited(response: requests.Response) -> bool:
-    return read_business_envelope(response).code in RATE_LIMITED_CODES
 
 
 class BusinessErrorHandler(AnswerHandler):
@@ -152,23 +62,39 @@ class BusinessErrorHandler(AnswerHandler):
 
     credential_header = "Access-Token"
     base_url_field = "business_api_base_url"
-    fresh_token_rejected = FRESH_TOKEN_REJECTED
+    endpoint_scopes: ClassVar[Mapping[str, str]] = {
+        "/open_api/v1.3/business/get/": "user.info.basic / user.info.stats / user.insights",
+        "/open_api/v1.3/business/video/list/": "video.list / video.insights",
+    }
+    unknown_scope = "the endpoint {path}"
+    ok_code = OK
+    read = staticmethod(read_business_envelope)
+    fresh_token_rejected = Policy.config(
+        "TikTok rejected the access token it had just issued, so another refresh will not help. "
+        f"Check that the app still has the TikTok Accounts permission, then {REAUTHORIZE}"
+    )
 
-    def policy_for(self, response: requests.Response) -> Policy | None:
-        """The answer's policy, from its one reading; a partial success is taken and said so."""
-        envelope = read_business_envelope(response)
-        policy = business_policy_for(response, envelope)
-        if policy is None and envelope.code == PARTIAL_SUCCESS:
-            message = f": {envelope.message}" if envelope.message else ""
-            self._logger.warning(
-                "TikTok answered %s with a partial success (code %d%s). Its records are kept, "
-                "but some of what was asked for may be missing (%s).",
-                urlsplit(response.url or "").path,
-                PARTIAL_SUCCESS,
-                message,
-                envelope.ids,
-            )
-        return policy
+    def table_policy(self, status: int, code: Any) -> Policy | None:
+        if code in CODE_POLICY:
+            return CODE_POLICY[code]
+        if status == 429:
+            return RATE_LIMITED
+        if code is not None and 51000 <= code < 52000:
+            return RETRY
+        return NOT_FOUND if status == 404 else None
 
-    def explain(self, response: requests.Response, policy: Policy) -> str:
-        return explain_business(response, policy, self.base_url_field)
+    def policy_for(self, response: requests.Response, answer: Answer) -> Policy | None:
+        """A partial success, a code the shared rules do not know, is taken and said so."""
+        policy = super().policy_for(response, answer)
+        if policy is not UNKNOWN_CODE or answer.code != PARTIAL_SUCCESS or answer.data is None:
+            return policy
+        message = f": {answer.message}" if answer.message else ""
+        self.logger.warning(
+            "TikTok answered %s with a partial success (code %d%s). Its records are kept, but "
+            "some of what was asked for may be missing (%s).",
+            urlsplit(response.url or "").path,
+            PARTIAL_SUCCESS,
+            message,
+            answer.ids,
+        )
+        return None

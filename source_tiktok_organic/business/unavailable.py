@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-UNAVAILABLE = -1
 # The fields that may be negative, each with the fields it is the net of (reference, section 3:
 # daily_total_followers is the day's net change, so 3 new and 4 lost followers make a real -1).
 # Every other count, time and rate of the API for Business is never negative.
@@ -15,7 +14,7 @@ SIGNED_FIELDS: Mapping[str, tuple[str, ...]] = {
 
 
 def is_unavailable(value: Any) -> bool:
-    return value == UNAVAILABLE and not isinstance(value, bool)
+    return value == -1 and not isinstance(value, bool)
 
 
 def honest(value: Any) -> Any:
@@ -24,8 +23,7 @@ def honest(value: Any) -> Any:
 
 
 def honest_row(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Every -1 as null but a signed field's, which is a real value unless the fields it is the
-    net of are unavailable too: then it is TikTok's "unavailable" like theirs."""
+    """Every -1 as null; a signed field's only when the fields it is the net of are unavailable."""
     row = {name: value if name in SIGNED_FIELDS else honest(value) for name, value in raw.items()}
     for name, parts in SIGNED_FIELDS.items():
         if is_unavailable(row.get(name)) and all(row.get(part) is None for part in parts):

@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from abc import abstractmethod
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+from urllib.parse import urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType
-from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
-from airbyte_cdk.sources.streams.http.error_handlers.response_models import (
-    ErrorResolution,
-    ResponseAction,
-)
+from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler, ErrorResolution
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 from airbyte_cdk.utils import AirbyteTracedException
 
+from source_tiktok_organic.core import transport
+from source_tiktok_organic.core.backoff import TikTokBackoff
 from source_tiktok_organic.core.deadlines import BodyCut
-from source_tiktok_organic.core.transport import (
-    DEFAULT_API_HOST,
-    unreachable_failure_type,
-    unreachable_message,
-    unreachable_reason,
-)
 
-if TYPE_CHECKING:  # the backoff reads this module's policies: no import at run time
-    from source_tiktok_organic.core.backoff import TikTokBackoff
-
-MAX_RETRIES = 8
-WAITED = frozenset({ResponseAction.RETRY, ResponseAction.RATE_LIMITED})  # backoff comes first
-MAX_RETRY_TIME = timedelta(minutes=10)
 # A host that refuses or does not resolve will not start answering within a 10-minute budget:
 # give up after this many attempts in a row (about 15 s of backoff).
 UNREACHABLE_ATTEMPTS = 5
@@ -53,41 +41,60 @@ def config_error(message: str) -> AirbyteTracedException:
 
 @dataclass(frozen=True)
 class Policy:
-    action: ResponseAction
-    failure_type: FailureType
+    """What to do about an answer, and the advice its failure message opens with."""
+
     advice: str
+    failure_type: FailureType = FailureType.system_error
+    action: ResponseAction = ResponseAction.FAIL
+
+    @classmethod
+    def config(cls, advice: str) -> Policy:
+        return cls(advice, FailureType.config_error)
+
+    @classmethod
+    def refresh(cls, advice: str) -> Policy:
+        return cls(advice, FailureType.config_error, ResponseAction.REFRESH_TOKEN_THEN_RETRY)
+
+    @classmethod
+    def rate_limited(cls, advice: str) -> Policy:
+        return cls(advice, FailureType.transient_error, ResponseAction.RATE_LIMITED)
 
 
-RETRY = Policy(ResponseAction.RETRY, FailureType.transient_error, "TikTok had a passing fault.")
+RETRY = Policy("TikTok had a passing fault.", FailureType.transient_error, ResponseAction.RETRY)
 MALFORMED = Policy(
-    ResponseAction.RETRY,
-    FailureType.transient_error,
     "TikTok answered with a body that is not its JSON envelope.",
+    FailureType.transient_error,
+    ResponseAction.RETRY,
 )
-UNKNOWN_CLIENT_ERROR = Policy(
-    ResponseAction.FAIL, FailureType.system_error, "TikTok refused the request."
-)
+UNKNOWN_CLIENT_ERROR = Policy("TikTok refused the request.")
 INVALID_TEXT = Policy(
-    ResponseAction.FAIL,
-    FailureType.system_error,
     "TikTok's answer holds text that is not valid Unicode (a lone surrogate) at {text_at}, which "
     "no destination can store; the sync stops rather than alter it. Please report it with the "
-    "log_id.",
+    "log_id."
 )
-REDIRECT = Policy(
-    ResponseAction.FAIL,
-    FailureType.config_error,
+REDIRECT = Policy.config(
     "TikTok's answer redirected to {location}, which the connector does not follow: the access "
-    "token or the data would come from another host. Check '{field}'.",
+    "token or the data would come from another host. Check '{field}'."
 )
-NETWORK = Policy(
-    ResponseAction.RETRY, FailureType.transient_error, "The connection to TikTok failed."
+UNKNOWN_CODE = Policy(
+    "TikTok answered with an error code this connector does not know, so it stops rather than "
+    "guess; please report it with TikTok's ids for the call."
 )
+NETWORK = "The connection to TikTok failed."
 
 
 def safe_text(value: Any) -> str:
     """TikTok's words as they can go into a message (a lone surrogate would break its emission)."""
     return str(value or "").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def read_json(response: requests.Response) -> tuple[dict[str, Any], str | None]:
+    """The body's JSON object (else {}) and where it holds text UTF-8 cannot carry, if anywhere."""
+    try:
+        body = json.loads(response.content)  # keeps a lone surrogate escape, unlike orjson
+    except ValueError:
+        return {}, None
+    return (body, unencodable_text_at(body)) if isinstance(body, dict) else ({}, None)
 
 
 def unencodable_text_at(value: Any, path: str = "") -> str | None:
@@ -100,24 +107,19 @@ def unencodable_text_at(value: Any, path: str = "") -> str | None:
         return None
     if isinstance(value, dict):
         for key, item in value.items():
-            # the path goes into a message, which must itself be valid text
-            name = safe_text(key)
-            where = f"{path}.{name}" if path else name
-            found = unencodable_text_at(key, where) or unencodable_text_at(item, where)
-            if found:
+            where = f"{path}.{safe_text(key)}" if path else safe_text(key)  # valid text itself
+            if found := unencodable_text_at(key, where) or unencodable_text_at(item, where):
                 return found
     if isinstance(value, list):
         for index, item in enumerate(value):
-            found = unencodable_text_at(item, f"{path}[{index}]")
-            if found:
+            if found := unencodable_text_at(item, f"{path}[{index}]"):
                 return found
     return None
 
 
 @contextmanager
 def naming(ids: str) -> Iterator[None]:
-    """What goes wrong while reading one TikTok answer names TikTok's ids for the call, as TikTok
-    support asks: "log_id: ..." (Display API) or "request_id: ..., X-Tt-Logid: ..." (Business)."""
+    """A failure reading one answer names TikTok's ids for the call, as TikTok support asks."""
     try:
         yield
     except AirbyteTracedException as error:
@@ -127,130 +129,128 @@ def naming(ids: str) -> Iterator[None]:
         raise
 
 
-def sent_credential(response: requests.Response, header: str) -> object:
-    """The credential header a request carried: only ever compared with another, never shown."""
-    return response.request.headers.get(header) if response.request else None
-
-
-class AnswerHandler(ErrorHandler, ABC):
-    """Retries, deadlines, the refresh-once rule and the wait allowance, for either API.
-
-    Each API says what its answers mean (`policy_for`, `explain`) and names its credential
-    header, its base-URL setting and its words for a fresh token rejected.
-    """
-
-    credential_header: str
-    base_url_field: str
-    fresh_token_rejected: Policy
-
-    def __init__(
-        self,
-        logger: logging.Logger,
-        api_base_url: str = "https://" + DEFAULT_API_HOST,
-        on_rate_limit: Callable[[], None] = lambda: None,
-        request_timeout: float = 60.0,
-        backoff: TikTokBackoff | None = None,
-    ) -> None:
-        self._logger = logger
-        self._backoff = backoff  # draws on the sync's allowance of waiting, when given
-        self._request_timeout = request_timeout
-        self._api_base_url = api_base_url
-        self._on_rate_limit = on_rate_limit
-        self._unreachable_in_a_row = 0
-        # The access token TikTok last rejected, until a request succeeds again.
-        self._rejected_token: object = None
+class Answer(Protocol):
+    """What the shared handler reads of an API's envelope; `code` is None when it has none."""
 
     @property
-    def max_retries(self) -> int:
-        return MAX_RETRIES
-
+    def code(self) -> Any: ...
     @property
-    def max_time(self) -> int:
-        return int(MAX_RETRY_TIME.total_seconds())
+    def data(self) -> dict[str, Any] | None: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def ids(self) -> str: ...
+    @property
+    def bad_text_at(self) -> str | None: ...
+    def describe(self) -> str: ...
+
+
+@dataclass(eq=False)
+class AnswerHandler(ErrorHandler):
+    """Retries, deadlines, the refresh-once rule and the wait allowance; each API its own codes."""
+
+    credential_header: ClassVar[str]
+    base_url_field: ClassVar[str]
+    endpoint_scopes: ClassVar[Mapping[str, str]]
+    unknown_scope: ClassVar[str]  # the scope advice for any other endpoint, with its {path}
+    fresh_token_rejected: ClassVar[Policy]
+    ok_code: ClassVar[object]
+    max_retries = 8
+    max_time = 600  # seconds
+
+    logger: logging.Logger
+    api_base_url: str = "https://" + transport.DEFAULT_API_HOST
+    on_rate_limit: Callable[[], None] = lambda: None
+    request_timeout: float = 60.0
+    backoff: TikTokBackoff | None = None  # draws on the sync's allowance of waiting, when given
+    unreachable_in_a_row: int = field(default=0, init=False)
+    rejected_token: object = field(default=None, init=False)  # until a request succeeds again
+
+    @abstractmethod
+    def read(self, response: requests.Response) -> Answer:
+        """The answer's envelope; never raises, leaving what the body lacks for `policy_for`."""
+
+    @abstractmethod
+    def table_policy(self, status: int, code: Any) -> Policy | None:
+        """The API's own codes and statuses, in its order; None leaves the shared rules to decide."""
+
+    def policy_for(self, response: requests.Response, answer: Answer) -> Policy | None:
+        """None for an answer to take: a 2xx with the API's ok code and a `data` object."""
+        status, code = response.status_code, answer.code
+        if 300 <= status < 400:
+            return REDIRECT
+        if answer.bad_text_at is not None:
+            return INVALID_TEXT
+        policy = self.table_policy(status, code)
+        if policy is not None:
+            return policy
+        if status >= 500:
+            return RETRY
+        if status >= 400:
+            return UNKNOWN_CLIENT_ERROR
+        if code == self.ok_code and answer.data is not None:
+            return None
+        return MALFORMED if code in (None, "", self.ok_code) else UNKNOWN_CODE
 
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None = None
     ) -> ErrorResolution:
-        if isinstance(response_or_exception, requests.Response):
-            self._unreachable_in_a_row = 0
-            policy = self.policy_for(response_or_exception)
+        fault = response_or_exception
+        if isinstance(fault, requests.Response):
+            self.unreachable_in_a_row = 0
+            answer = self.read(fault)
+            policy = self.policy_for(fault, answer)
             if policy is None:
-                self._rejected_token = None
+                self.rejected_token = None
                 return ErrorResolution(ResponseAction.SUCCESS)
             if policy.action is ResponseAction.REFRESH_TOKEN_THEN_RETRY:
-                sent = sent_credential(response_or_exception, self.credential_header)
-                policy = self._after_rejection(sent, policy)
-            message = self.explain(response_or_exception, policy)
-        elif isinstance(response_or_exception, requests.RequestException):
-            reason = unreachable_reason(response_or_exception)
-            if reason is not None:
-                return self._unreachable(reason)
-            self._unreachable_in_a_row = 0
-            policy = NETWORK
-            if isinstance(response_or_exception, BodyCut):
-                message = (
-                    f"{NETWORK.advice} Its answer {response_or_exception} "
-                    "('request_timeout_seconds')."
+                # A refresh once; a token that replaced a rejected one rejected too stops, as the
+                # CDK would, but with TikTok's code and ids rather than a generic text.
+                sent = fault.request.headers.get(self.credential_header) if fault.request else None
+                if self.rejected_token is not None and self.rejected_token != sent:
+                    policy = self.fresh_token_rejected
+                self.rejected_token = sent
+            path = urlsplit(fault.url or "").path
+            advice = policy.advice.format(
+                scope=self.endpoint_scopes.get(path) or self.unknown_scope.format(path=path),
+                location=transport.redirect_target(fault),
+                text_at=answer.bad_text_at,
+                field=self.base_url_field,
+            )
+            message = f"{advice} {path} answered HTTP {fault.status_code}; {answer.describe()}."
+        elif isinstance(fault, requests.RequestException):
+            policy = RETRY
+            reason = transport.unreachable_reason(fault)
+            self.unreachable_in_a_row = 0 if reason is None else self.unreachable_in_a_row + 1
+            if reason is not None:  # retried briefly, then a failure naming the setting to fix
+                message = transport.unreachable_message(
+                    self.api_base_url, reason, self.base_url_field
                 )
-            elif isinstance(response_or_exception, requests.ReadTimeout):
+                if self.unreachable_in_a_row >= UNREACHABLE_ATTEMPTS:
+                    message += f" Gave up after {UNREACHABLE_ATTEMPTS} attempts in a row."
+                    failure = transport.unreachable_failure_type(self.api_base_url)
+                    return ErrorResolution(ResponseAction.FAIL, failure, message)
+            elif isinstance(fault, BodyCut):
+                message = f"{NETWORK} Its answer {fault} ('request_timeout_seconds')."
+            elif isinstance(fault, requests.ReadTimeout):
                 message = (
-                    f"{NETWORK.advice} No complete answer within {self._request_timeout:g} s "
+                    f"{NETWORK} No complete answer within {self.request_timeout:g} s "
                     "('request_timeout_seconds')."
                 )
             else:
-                message = f"{NETWORK.advice} ({type(response_or_exception).__name__})"
+                message = f"{NETWORK} ({type(fault).__name__})"
         else:
-            raise traced_error(f"Unexpected error while calling TikTok: {response_or_exception!r}")
+            raise traced_error(f"Unexpected error while calling TikTok: {fault!r}")
         if policy.action is ResponseAction.FAIL:
             return ErrorResolution(policy.action, policy.failure_type, message)
-        return self._retrying(message, policy, response_or_exception)
-
-    @abstractmethod
-    def policy_for(self, response: requests.Response) -> Policy | None:
-        """None for an answer to take; else what to do about it."""
-
-    @abstractmethod
-    def explain(self, response: requests.Response, policy: Policy) -> str:
-        """A message a person can act on, with the API's ids for the call, never a secret."""
-
-    def _retrying(
-        self, message: str, policy: Policy = NETWORK, answer: object = None
-    ) -> ErrorResolution:
-        """Every retry is logged with its reason: a slow sync should say what it waits for.
-
-        A retry that waits first must fit in the sync's allowance of waiting (waiting.py), or
-        the request fails: no fault, however often it comes back, holds a sync for hours.
-        """
-        backoff = self._backoff
-        if (
-            policy.action in WAITED
-            and backoff is not None
-            and not backoff.waiting.reserve(backoff.longest_wait(answer))
-        ):
+        # A retry that waits first must fit in the sync's allowance of waiting (waiting.py), or
+        # the request fails: no fault, however often it comes back, holds a sync for hours.
+        waits = policy.action in (ResponseAction.RETRY, ResponseAction.RATE_LIMITED)
+        backoff = self.backoff
+        if waits and backoff and not backoff.waiting.reserve(backoff.longest_wait(fault)):
             message = f"{backoff.waiting.refusal()} {message}"
             return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, message)
         if policy.action is ResponseAction.RATE_LIMITED:
-            self._on_rate_limit()
-        self._logger.info("Retrying: %s", message)
+            self.on_rate_limit()
+        self.logger.info("Retrying: %s", message)  # a slow sync says what it waits for
         return ErrorResolution(policy.action, policy.failure_type, message)
-
-    def _after_rejection(self, token: object, policy: Policy) -> Policy:
-        """A refresh once; if the token that replaced a rejected one is rejected too, stop.
-
-        The CDK stops then as well, but with a generic text: this keeps TikTok's code and log_id.
-        """
-        replaced = self._rejected_token is not None and self._rejected_token != token
-        self._rejected_token = token
-        return self.fresh_token_rejected if replaced else policy
-
-    def _unreachable(self, reason: str) -> ErrorResolution:
-        """Retried briefly, then a failure that names the setting to fix."""
-        self._unreachable_in_a_row += 1
-        message = unreachable_message(self._api_base_url, reason, self.base_url_field)
-        if self._unreachable_in_a_row < UNREACHABLE_ATTEMPTS:
-            return self._retrying(message)
-        return ErrorResolution(
-            ResponseAction.FAIL,
-            unreachable_failure_type(self._api_base_url),
-            f"{message} Gave up after {UNREACHABLE_ATTEMPTS} attempts in a row.",
-        )

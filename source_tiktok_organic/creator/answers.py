@@ -35,10 +35,6 @@ def read_answer(
 def profile_user(data: Mapping[str, Any]) -> dict[str, Any]:
     """The `user` of a GET /v2/user/info/ answer, held to the user_info schema."""
     user = data.get("user")
-    if (
-        not isinstance(user, dict)
-        or not isinstance(user.get("open_id"), str)
-        or not user["open_id"]
-    ):
+    if not isinstance(user, dict) or not (isinstance(user.get("open_id"), str) and user["open_id"]):
         raise traced_error("TikTok's profile answer had no user object with an open_id.")
     return conform(user, "user_info")
