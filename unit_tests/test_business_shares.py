@@ -4,8 +4,7 @@ from typing import Any
 
 import pytest
 
-from source_tiktok_organic.business.records import to_video
-from source_tiktok_organic.business.shares import checked_share, on_one_scale
+from source_tiktok_organic.business.records import checked_share, on_one_scale, to_video
 
 OWNER = "Post 7301"
 

@@ -12,8 +12,8 @@ BASIC_SCOPE = "user.info.basic"
 VIDEO_LIST_SCOPE = "video.list"
 PROFILE_FIELD_SCOPES: dict[str, str] = {
     "is_business_account": "user.account.type",
-    "profile_image": "user.info.basic",
-    "display_name": "user.info.basic",
+    "profile_image": BASIC_SCOPE,
+    "display_name": BASIC_SCOPE,
     "username": "user.info.username",
     "profile_deep_link": "user.info.profile",
     "bio_description": "user.info.profile",
@@ -24,9 +24,13 @@ PROFILE_FIELD_SCOPES: dict[str, str] = {
     "videos_count": "user.info.stats",
 }
 PROFILE_STATS_FIELDS = ("following_count", "followers_count", "total_likes", "videos_count")
-
-_LIST = "video.list"
-_INSIGHTS = "video.insights"
+# The profile's audience, each field with its dimension and the key of its value.
+AUDIENCES = {
+    "audience_ages": ("age", "age"),
+    "audience_genders": ("gender", "gender"),
+    "audience_countries": ("country", "country"),
+    "audience_cities": ("city", "city_name"),
+}
 POST_FIELD_SCOPES: dict[str, str] = {
     **dict.fromkeys(
         (
@@ -46,7 +50,7 @@ POST_FIELD_SCOPES: dict[str, str] = {
             "reach",
             "video_views",
         ),
-        _LIST,
+        VIDEO_LIST_SCOPE,
     ),
     **dict.fromkeys(
         (
@@ -69,7 +73,7 @@ POST_FIELD_SCOPES: dict[str, str] = {
             "audience_cities",
             "audience_types",
         ),
-        _INSIGHTS,
+        "video.insights",
     ),
 }
 

@@ -9,8 +9,13 @@ from airbyte_cdk.sources.streams.call_rate import APIBudget
 from source_tiktok_organic.business.auth import BusinessAuthenticator
 from source_tiktok_organic.business.backoff import BusinessBackoff
 from source_tiktok_organic.business.errors import BusinessErrorHandler
-from source_tiktok_organic.business.insights import AudienceSnapshots, DailyMetrics
-from source_tiktok_organic.business.streams import BusinessCounters, UserInfo, business_list
+from source_tiktok_organic.business.streams import (
+    AudienceSnapshots,
+    BusinessCounters,
+    DailyMetrics,
+    UserInfo,
+    business_list,
+)
 from source_tiktok_organic.core.auth import TikTokAuthenticator
 from source_tiktok_organic.core.backoff import TikTokBackoff
 from source_tiktok_organic.core.client import Api
