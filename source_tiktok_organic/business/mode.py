@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 
 from source_tiktok_organic.business.auth import BusinessAuthenticator
@@ -17,7 +15,6 @@ from source_tiktok_organic.business.streams import (
     business_list,
 )
 from source_tiktok_organic.core.auth import TikTokAuthenticator
-from source_tiktok_organic.core.backoff import TikTokBackoff
 from source_tiktok_organic.core.client import Api
 from source_tiktok_organic.core.config import Settings
 from source_tiktok_organic.core.mode import AccountMode
@@ -32,18 +29,15 @@ def business_api(
     budget: APIBudget,
     auth: TikTokAuthenticator,
 ) -> Api:
-    def handler(logger: logging.Logger, backoff: TikTokBackoff) -> BusinessErrorHandler:
-        return BusinessErrorHandler(
+    return Api(
+        base_url=settings.api_base_url + "/open_api/v1.3/",
+        handler=lambda logger, backoff: BusinessErrorHandler(
             logger,
             api_base_url=settings.api_base_url,
             on_rate_limit=progress.rate_limited,
             request_timeout=settings.request_timeout,
             backoff=backoff,
-        )
-
-    return Api(
-        base_url=settings.api_base_url + "/open_api/v1.3/",
-        handler=handler,
+        ),
         backoff=lambda: BusinessBackoff(waiting=waiting),
         timeout=settings.request_timeout,
         budget=budget,

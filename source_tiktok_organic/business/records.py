@@ -7,7 +7,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any, TypeGuard
 
-from source_tiktok_organic.business.fields import AUDIENCES
 from source_tiktok_organic.business.unavailable import honest_row, is_unavailable
 from source_tiktok_organic.core.records import conform
 
@@ -25,6 +24,13 @@ VIDEO_COLUMNS = {
     "comments": "comment_count",
     "shares": "share_count",
     "video_views": "view_count",
+}
+# The profile's audience, each field with its dimension and the key of its value.
+AUDIENCES = {
+    "audience_ages": ("age", "age"),
+    "audience_genders": ("gender", "gender"),
+    "audience_countries": ("country", "country"),
+    "audience_cities": ("city", "city_name"),
 }
 CAPTION_COLUMNS = ("title", "video_description")  # a post has one caption, the Display API two
 SHARE_FIELD = "full_video_watched_rate"  # a single share, on 0-1 by the reference
@@ -68,22 +74,14 @@ def to_video(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def insight_array(items: list[Any], field: str, owner: str) -> list[Any]:
-    """Its first MAX_ARRAY_ENTRIES entries (a cut is named), each share on 0-1."""
+    """Its first MAX_ARRAY_ENTRIES entries (a cut is named), each share on 0-1 (or null), its odd
+    shares named in a warning."""
     if len(items) > MAX_ARRAY_ENTRIES:
         LOGGER.warning(
-            "%s: TikTok sent %s entries of %s; only the first %s are kept, one a second of a "
-            "60-minute post, TikTok's longest.",
-            owner,
-            f"{len(items):,}",
-            field,
-            f"{MAX_ARRAY_ENTRIES:,}",
+            f"{owner}: TikTok sent {len(items):,} entries of {field}; only the first "
+            f"{MAX_ARRAY_ENTRIES:,} are kept, one a second of a 60-minute post, TikTok's longest."
         )
         items = items[:MAX_ARRAY_ENTRIES]
-    return on_one_scale(items, field, owner)
-
-
-def on_one_scale(items: list[Any], field: str, owner: str) -> list[Any]:
-    """The array with each share on 0-1 (or null), its odd shares named in a warning."""
     sent = [item.get("percentage") for item in items if isinstance(item, dict)]
     shares = [share for share in sent if _is_number(share) and not is_unavailable(share)]
     hundreds = any(share > 1 + ROUNDING for share in shares) or (
@@ -101,14 +99,11 @@ def on_one_scale(items: list[Any], field: str, owner: str) -> list[Any]:
             item = {**item, "percentage": share}
         scaled.append(item)
     if odd:
-        more = len(odd) - SHOWN
+        scale = " on a 0-100 scale" if hundreds else ""
+        more = f"; and {len(odd) - SHOWN} more" if len(odd) > SHOWN else ""
+        listed = "; ".join(odd[:SHOWN])
         LOGGER.warning(
-            "%s: TikTok sent %s%s with shares outside 0 to 1: %s%s.",
-            owner,
-            field,
-            " on a 0-100 scale" if hundreds else "",
-            "; ".join(odd[:SHOWN]),
-            f"; and {more} more" if more > 0 else "",
+            f"{owner}: TikTok sent {field}{scale} with shares outside 0 to 1: {listed}{more}."
         )
     return scaled
 

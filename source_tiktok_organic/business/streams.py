@@ -3,6 +3,7 @@ daily_metrics and audience_snapshots, which need the scope user.insights."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -17,16 +18,8 @@ from airbyte_cdk.sources.streams.core import StreamData
 
 from source_tiktok_organic.business.auth import business_id
 from source_tiktok_organic.business.envelope import BusinessEnvelope, business_data
-from source_tiktok_organic.business.fields import (
-    AUDIENCES,
-    BASIC_SCOPE,
-    POST_FIELD_SCOPES,
-    PROFILE_FIELD_SCOPES,
-    PROFILE_STATS_FIELDS,
-    VIDEO_LIST_SCOPE,
-    json_list,
-)
 from source_tiktok_organic.business.records import (
+    AUDIENCES,
     VIDEO_COLUMNS,
     insight_array,
     to_profile,
@@ -47,6 +40,69 @@ from source_tiktok_organic.core.streams import ApiStream, GuardedState, Snapshot
 from source_tiktok_organic.core.video_list import PageRequest
 from source_tiktok_organic.core.windows import PAGE_SIZE
 
+# On this API an unknown or ungranted field fails the whole call, so only granted ones are asked
+# (reference, sections 3 and 4).
+BASIC_SCOPE = "user.info.basic"
+VIDEO_LIST_SCOPE = "video.list"
+PROFILE_FIELD_SCOPES: dict[str, str] = {
+    "is_business_account": "user.account.type",
+    "profile_image": BASIC_SCOPE,
+    "display_name": BASIC_SCOPE,
+    "username": "user.info.username",
+    "profile_deep_link": "user.info.profile",
+    "bio_description": "user.info.profile",
+    "is_verified": "user.info.profile",
+    "following_count": "user.info.stats",
+    "followers_count": "user.info.stats",
+    "total_likes": "user.info.stats",
+    "videos_count": "user.info.stats",
+}
+PROFILE_STATS_FIELDS = ("following_count", "followers_count", "total_likes", "videos_count")
+POST_FIELD_SCOPES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "item_id",
+            "create_time",
+            "media_type",
+            "is_ad",
+            "thumbnail_url",
+            "share_url",
+            "embed_url",
+            "caption",
+            "video_duration",
+            "likes",
+            "comments",
+            "shares",
+            "favorites",
+            "reach",
+            "video_views",
+        ),
+        VIDEO_LIST_SCOPE,
+    ),
+    **dict.fromkeys(
+        (
+            "total_time_watched",
+            "average_time_watched",
+            "full_video_watched_rate",
+            "new_followers",
+            "profile_views",
+            "website_clicks",
+            "phone_number_clicks",
+            "lead_submissions",
+            "app_download_clicks",
+            "email_clicks",
+            "address_clicks",
+            "video_view_retention",
+            "engagement_likes",
+            "impression_sources",
+            "audience_genders",
+            "audience_countries",
+            "audience_cities",
+            "audience_types",
+        ),
+        "video.insights",
+    ),
+}
 # What a post's history keeps: the common counts, then the insights that change over time.
 HISTORY_FIELDS = (
     *VIDEO_COUNT_FIELDS,
@@ -58,6 +114,11 @@ HISTORY_FIELDS = (
     "new_followers",
     "profile_views",
 )
+
+
+def json_list(fields: Iterable[str]) -> str:
+    """`fields` on this API is a JSON array literal in the query string, not a comma list."""
+    return json.dumps(list(fields), separators=(",", ":"))
 
 
 def get_profile(
@@ -108,10 +169,9 @@ class BusinessVideoList:
         """Every field the grant allows, worked out (and its gaps logged) once per stream."""
         fields, withheld = granted_fields(POST_FIELD_SCOPES, self.auth.granted_scopes())
         for scope, names in withheld.items():
+            left_out = ", ".join(names)
             self.logger.warning(
-                "Scope '%s' is not granted, so the video list leaves out: %s.",
-                scope,
-                ", ".join(names),
+                f"Scope '{scope}' is not granted, so the video list leaves out: {left_out}."
             )
         return json_list(fields)
 
@@ -135,16 +195,12 @@ class BusinessVideoList:
 def business_list(context: SyncContext) -> ListSource:
     @cache
     def asked() -> frozenset[str]:
-        """The columns video_stats asks for, once the grant is known."""
         fields, _ = granted_fields(POST_FIELD_SCOPES, context.auth.granted_scopes())
         return frozenset(VIDEO_COLUMNS.get(field, field) for field in fields)
 
     def history(video: Mapping[str, Any]) -> dict[str, Any]:
-        """One post's history row: the four common counts, then the insights that change.
-
-        After 7 idle days TikTok may stop sending a post's reach, watch times and more; a row then
-        holds null for them and names them in `missing_fields`, so "not sent" is told from zero.
-        """
+        # After 7 idle days TikTok may stop sending a post's reach, watch times and more: a null
+        # named in `missing_fields` tells "not sent" from zero.
         row = {field: video.get(field) for field in HISTORY_FIELDS}
         row["missing_fields"] = [
             field for field in HISTORY_FIELDS if field in asked() and row[field] is None
@@ -172,10 +228,9 @@ def insights_granted(stream: GuardedState) -> bool:
     if INSIGHTS_SCOPE in stream.context.auth.granted_scopes():
         return True
     stream.logger.warning(
-        "Stream %s is unavailable: the scope '%s' is not granted. Add it to your TikTok API "
-        "for Business app and re-authorize the account to sync it; the other streams go on.",
-        stream.name,
-        INSIGHTS_SCOPE,
+        f"Stream {stream.name} is unavailable: the scope '{INSIGHTS_SCOPE}' is not granted. Add it "
+        "to your TikTok API for Business app and re-authorize the account to sync it; the other "
+        "streams go on."
     )
     return False
 
@@ -215,10 +270,7 @@ class DailyMetrics(GuardedState):
         if window is None:
             return
         reader = self.context.api.client(self.name, self.logger)
-        start, end = (day.isoformat() for day in window)
-        data, envelope = get_profile(
-            reader, self.context.auth, self.name, ["metrics"], start_date=start, end_date=end
-        )
+        data, envelope = get_profile(reader, self.context.auth, self.name, ["metrics"], **window)
         owner = business_id(self.context.auth)
         with naming(envelope.ids):
             days = data.get("metrics") or []
@@ -226,17 +278,18 @@ class DailyMetrics(GuardedState):
                 raise traced_error(f"TikTok's daily metrics are not a list of days: {days!r:.80}")
             for day in days:
                 record = conform({**honest_row(day), "open_id": owner}, self.name)
-                try:
-                    dated = date.fromisoformat(str(record.get(DATE_FIELD)))
-                except ValueError:
+                moment = ISO_DATE.read(record.get(DATE_FIELD))
+                if moment is None:
                     raise traced_error(
-                        f"TikTok sent a daily metrics row whose date is {record.get(DATE_FIELD)!r:.40}."
-                    ) from None
+                        "TikTok sent a daily metrics row whose date is "
+                        f"{record.get(DATE_FIELD)!r:.40}."
+                    )
+                dated = moment.date()
                 if self.moves_cursor(dated.isoformat(), ISO_DATE, f"Daily metrics row {dated}"):
                     self._latest = max(dated, self._latest or dated)
                 yield record
 
-    def window(self) -> tuple[date, date] | None:
+    def window(self) -> dict[str, str] | None:
         """From the day after the last one read, less the days TikTok may still fill in, to
         yesterday (today's numbers are not out), and never beyond TikTok's 60 days."""
         today = datetime.fromisoformat(self.context.snapshot_at).date()
@@ -246,25 +299,22 @@ class DailyMetrics(GuardedState):
             start = self._saved - timedelta(days=REREAD_DAYS - 1)
             if start < oldest:
                 self.logger.warning(
-                    "Stream daily_metrics was last synced up to %s, more than %s days ago: TikTok "
-                    "keeps only the last %s days, so the days from %s to %s are lost.",
-                    self._saved,
-                    LOOKBACK_LIMIT_DAYS,
-                    LOOKBACK_LIMIT_DAYS,
-                    self._saved + timedelta(days=1),
-                    oldest - timedelta(days=1),
+                    f"Stream daily_metrics was last synced up to {self._saved}, more than "
+                    f"{LOOKBACK_LIMIT_DAYS} days ago: TikTok keeps only the last "
+                    f"{LOOKBACK_LIMIT_DAYS} days, so the days from {self._saved + timedelta(days=1)} "
+                    f"to {oldest - timedelta(days=1)} are lost."
                 )
                 start = oldest
         if self.context.settings.start_time is not None:
             start = max(start, datetime.fromtimestamp(self.context.settings.start_time, UTC).date())
             if start > end:
                 self.logger.warning(
-                    "Config field 'start_date' is %s, after yesterday (%s), TikTok's newest day: "
-                    "daily_metrics has no day to read until then.",
-                    start,
-                    end,
+                    f"Config field 'start_date' is {start}, after yesterday ({end}), TikTok's "
+                    "newest day: daily_metrics has no day to read until then."
                 )
-        return (start, end) if start <= end else None
+        return (
+            {"start_date": start.isoformat(), "end_date": end.isoformat()} if start <= end else None
+        )
 
 
 class AudienceSnapshots(SnapshotStream):
