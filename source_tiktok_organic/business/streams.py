@@ -31,7 +31,7 @@ from source_tiktok_organic.core.client import Reader
 from source_tiktok_organic.core.counters import READER, ProfileCounters
 from source_tiktok_organic.core.cursor import ISO_DATE
 from source_tiktok_organic.core.errors import config_error, naming, traced_error
-from source_tiktok_organic.core.fields import VIDEO_COUNT_FIELDS, granted_fields
+from source_tiktok_organic.core.fields import STATS_SCOPE, VIDEO_COUNT_FIELDS, granted_fields
 from source_tiktok_organic.core.list_streams import VIDEO_STATS, VIDEOS, ListSource
 from source_tiktok_organic.core.pagination import VideoPage, to_video_page
 from source_tiktok_organic.core.records import conform
@@ -44,20 +44,14 @@ from source_tiktok_organic.core.windows import PAGE_SIZE
 # (reference, sections 3 and 4).
 BASIC_SCOPE = "user.info.basic"
 VIDEO_LIST_SCOPE = "video.list"
+PROFILE_STATS_FIELDS = ("following_count", "followers_count", "total_likes", "videos_count")
 PROFILE_FIELD_SCOPES: dict[str, str] = {
     "is_business_account": "user.account.type",
-    "profile_image": BASIC_SCOPE,
-    "display_name": BASIC_SCOPE,
+    **dict.fromkeys(("profile_image", "display_name"), BASIC_SCOPE),
     "username": "user.info.username",
-    "profile_deep_link": "user.info.profile",
-    "bio_description": "user.info.profile",
-    "is_verified": "user.info.profile",
-    "following_count": "user.info.stats",
-    "followers_count": "user.info.stats",
-    "total_likes": "user.info.stats",
-    "videos_count": "user.info.stats",
+    **dict.fromkeys(("profile_deep_link", "bio_description", "is_verified"), "user.info.profile"),
+    **dict.fromkeys(PROFILE_STATS_FIELDS, STATS_SCOPE),
 }
-PROFILE_STATS_FIELDS = ("following_count", "followers_count", "total_likes", "videos_count")
 POST_FIELD_SCOPES: dict[str, str] = {
     **dict.fromkeys(
         (
@@ -278,15 +272,14 @@ class DailyMetrics(GuardedState):
                 raise traced_error(f"TikTok's daily metrics are not a list of days: {days!r:.80}")
             for day in days:
                 record = conform({**honest_row(day), "open_id": owner}, self.name)
-                moment = ISO_DATE.read(record.get(DATE_FIELD))
+                raw = record.get(DATE_FIELD)
+                moment = ISO_DATE.read(raw)
                 if moment is None:
                     raise traced_error(
-                        "TikTok sent a daily metrics row whose date is "
-                        f"{record.get(DATE_FIELD)!r:.40}."
+                        f"TikTok sent a daily metrics row whose date is {raw!r:.40}."
                     )
-                dated = moment.date()
-                if self.moves_cursor(dated.isoformat(), ISO_DATE, f"Daily metrics row {dated}"):
-                    self._latest = max(dated, self._latest or dated)
+                if self.moves_cursor(raw, ISO_DATE, f"Daily metrics row {moment.date()}"):
+                    self._latest = max(moment.date(), self._latest or moment.date())
                 yield record
 
     def window(self) -> dict[str, str] | None:
@@ -307,14 +300,13 @@ class DailyMetrics(GuardedState):
                 start = oldest
         if self.context.settings.start_time is not None:
             start = max(start, datetime.fromtimestamp(self.context.settings.start_time, UTC).date())
-            if start > end:
-                self.logger.warning(
-                    f"Config field 'start_date' is {start}, after yesterday ({end}), TikTok's "
-                    "newest day: daily_metrics has no day to read until then."
-                )
-        return (
-            {"start_date": start.isoformat(), "end_date": end.isoformat()} if start <= end else None
-        )
+        if start > end:  # only a start_date after yesterday does this
+            self.logger.warning(
+                f"Config field 'start_date' is {start}, after yesterday ({end}), TikTok's newest "
+                "day: daily_metrics has no day to read until then."
+            )
+            return None
+        return {"start_date": start.isoformat(), "end_date": end.isoformat()}
 
 
 class AudienceSnapshots(SnapshotStream):
