@@ -55,9 +55,7 @@ def renamed(raw: Mapping[str, Any], columns: Mapping[str, str]) -> dict[str, Any
 
 def to_profile(data: Mapping[str, Any], business_id: str) -> dict[str, Any]:
     """`data` of business/get as a user_info record, keyed by the business_id."""
-    record = renamed(data, PROFILE_COLUMNS)
-    record["open_id"] = business_id
-    return conform(record, "business/user_info")
+    return conform({**renamed(data, PROFILE_COLUMNS), "open_id": business_id}, "business/user_info")
 
 
 def to_video(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -112,7 +110,7 @@ def checked_share(value: Any, field: str, owner: str) -> Any:
     """A single share on 0-1, kept, or null with a warning when it is none."""
     share, outcome = _checked(value)
     if outcome:
-        LOGGER.warning("%s: TikTok sent %s %r, outside 0 to 1: %s.", owner, field, value, outcome)
+        LOGGER.warning(f"{owner}: TikTok sent {field} {value!r}, outside 0 to 1: {outcome}.")
     return share
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, cached_property
@@ -17,7 +18,7 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.core import StreamData
 
 from source_tiktok_organic.business.auth import business_id
-from source_tiktok_organic.business.envelope import BusinessEnvelope, business_data
+from source_tiktok_organic.business.envelope import business_data
 from source_tiktok_organic.business.records import (
     AUDIENCES,
     VIDEO_COLUMNS,
@@ -115,12 +116,16 @@ def json_list(fields: Iterable[str]) -> str:
     return json.dumps(list(fields), separators=(",", ":"))
 
 
-def get_profile(
+@contextmanager
+def profile(
     reader: Reader, auth: TikTokAuthenticator, what: str, fields: Iterable[str], **dates: str
-) -> tuple[dict[str, Any], BusinessEnvelope]:
-    """GET business/get ("Get profile data") of the token's account; `data` and its envelope."""
+) -> Iterator[dict[str, Any]]:
+    """`data` of GET business/get ("Get profile data") for the token's account; what goes wrong
+    while reading it names the call."""
     params = {"business_id": business_id(auth), "fields": json_list(fields), **dates}
-    return business_data(reader.send("GET", "business/get/", params), what)
+    data, envelope = business_data(reader.send("GET", "business/get/", params), what)
+    with naming(envelope.ids):
+        yield data
 
 
 class UserInfo(ApiStream):
@@ -135,8 +140,7 @@ class UserInfo(ApiStream):
         self.require_scope(BASIC_SCOPE)
         fields = self.granted(PROFILE_FIELD_SCOPES, self.name)
         reader = self.context.api.client(self.name, self.logger)
-        data, envelope = get_profile(reader, self._auth, self.name, fields)
-        with naming(envelope.ids):
+        with profile(reader, self._auth, self.name, fields) as data:
             user = to_profile(data, business_id(self._auth))
         self.context.counters.offer(user)
         yield user
@@ -146,8 +150,7 @@ class BusinessCounters(ProfileCounters):
     """The profile's counters from business/get, for user_stats and the progress estimates."""
 
     def request(self, reader: Reader) -> dict[str, Any]:
-        data, envelope = get_profile(reader, self._auth, READER, PROFILE_STATS_FIELDS)
-        with naming(envelope.ids):
+        with profile(reader, self._auth, READER, PROFILE_STATS_FIELDS) as data:
             return to_profile(data, business_id(self._auth))
 
 
@@ -264,9 +267,8 @@ class DailyMetrics(GuardedState):
         if window is None:
             return
         reader = self.context.api.client(self.name, self.logger)
-        data, envelope = get_profile(reader, self.context.auth, self.name, ["metrics"], **window)
         owner = business_id(self.context.auth)
-        with naming(envelope.ids):
+        with profile(reader, self.context.auth, self.name, ["metrics"], **window) as data:
             days = data.get("metrics") or []
             if not isinstance(days, list) or not all(isinstance(day, dict) for day in days):
                 raise traced_error(f"TikTok's daily metrics are not a list of days: {days!r:.80}")
@@ -322,14 +324,14 @@ class AudienceSnapshots(SnapshotStream):
         if not insights_granted(self):
             return
         reader = self.context.api.client(self.name, self.logger)
-        data, _envelope = get_profile(reader, self.context.auth, self.name, AUDIENCES)
         base = {"open_id": business_id(self.context.auth), SNAPSHOT_FIELD: self.context.snapshot_at}
-        for field, (dimension, key) in AUDIENCES.items():
-            if not isinstance(data.get(field), list):
-                continue
-            for item in insight_array(data[field], field, "The account's audience"):
-                if isinstance(item, dict) and item.get(key) is not None:
-                    value, share = item[key], item.get("percentage")
-                    row = {**base, "dimension": dimension, "value": value, "percentage": share}
-                    yield conform(row, self.name)
+        with profile(reader, self.context.auth, self.name, AUDIENCES) as data:
+            for field, (dimension, key) in AUDIENCES.items():
+                if not isinstance(data.get(field), list):
+                    continue
+                for item in insight_array(data[field], field, "The account's audience"):
+                    if isinstance(item, dict) and item.get(key) is not None:
+                        value, share = item[key], item.get("percentage")
+                        row = {**base, "dimension": dimension, "value": value, "percentage": share}
+                        yield conform(row, self.name)
         self.taken()
