@@ -37,11 +37,10 @@ SHARE_FIELD = "full_video_watched_rate"  # a single share, on 0-1 by the referen
 # The entries an insight array keeps: a retention curve has one a second, and TikTok's longest
 # post is 60 minutes. Bounds each record (and the page of 20 the sync keeps) whatever TikTok sends.
 MAX_ARRAY_ENTRIES = 3_600
-# TikTok says neither whether shares (`percentage`) come on 0-1 or 0-100 nor that one answer keeps
+# TikTok says neither whether shares (`percentage`) come on 0-1 or 0-100 nor that an answer keeps
 # to one scale (reference, section 7), so each array is judged alone: on 0-100 when a share passes
 # 1 by more than ROUNDING, or when it splits one whole (SPLITS) and its shares add up past 1 by
-# more than ROUNDING each; else on 0-1. A 0-1 share past 1 by at most ROUNDING is the whole,
-# rounded (kept, with a warning); one further out or below 0 is null, with a warning.
+# more than ROUNDING each. On 0-1, a share past 1 by at most ROUNDING is the whole, rounded.
 ROUNDING = 0.01
 # Not audience_types, which holds two such pairs, nor the per-second curves.
 SPLITS = frozenset({"impression_sources", *AUDIENCES})
@@ -72,8 +71,7 @@ def to_video(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def insight_array(items: list[Any], field: str, owner: str) -> list[Any]:
-    """Its first MAX_ARRAY_ENTRIES entries (a cut is named), each share on 0-1 (or null), its odd
-    shares named in a warning."""
+    """Its first MAX_ARRAY_ENTRIES entries, each share on 0-1 or null; a cut or odd share is named."""
     if len(items) > MAX_ARRAY_ENTRIES:
         LOGGER.warning(
             f"{owner}: TikTok sent {len(items):,} entries of {field}; only the first "

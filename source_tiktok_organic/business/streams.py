@@ -120,8 +120,7 @@ def json_list(fields: Iterable[str]) -> str:
 def profile(
     reader: Reader, auth: TikTokAuthenticator, what: str, fields: Iterable[str], **dates: str
 ) -> Iterator[dict[str, Any]]:
-    """`data` of GET business/get ("Get profile data") for the token's account; what goes wrong
-    while reading it names the call."""
+    """`data` of business/get ("Get profile data") for the account; what goes wrong names the call."""
     params = {"business_id": business_id(auth), "fields": json_list(fields), **dates}
     data, envelope = business_data(reader.send("GET", "business/get/", params), what)
     with naming(envelope.ids):
@@ -285,8 +284,7 @@ class DailyMetrics(GuardedState):
                 yield record
 
     def window(self) -> dict[str, str] | None:
-        """From the day after the last one read, less the days TikTok may still fill in, to
-        yesterday (today's numbers are not out), and never beyond TikTok's 60 days."""
+        """The last day read less the days TikTok may still fill in, to yesterday, within 60 days."""
         today = datetime.fromisoformat(self.context.snapshot_at).date()
         oldest, end = today - timedelta(days=LOOKBACK_LIMIT_DAYS), today - timedelta(days=1)
         start = oldest
