@@ -71,7 +71,7 @@ def to_video(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def insight_array(items: list[Any], field: str, owner: str) -> list[Any]:
-    """Its first MAX_ARRAY_ENTRIES entries, each share on 0-1 or null; a cut or odd share is named."""
+    """Its first MAX_ARRAY_ENTRIES entries, each share on 0-1 or null; a cut or odd share named."""
     if len(items) > MAX_ARRAY_ENTRIES:
         LOGGER.warning(
             f"{owner}: TikTok sent {len(items):,} entries of {field}; only the first "

@@ -120,7 +120,7 @@ def json_list(fields: Iterable[str]) -> str:
 def profile(
     reader: Reader, auth: TikTokAuthenticator, what: str, fields: Iterable[str], **dates: str
 ) -> Iterator[dict[str, Any]]:
-    """`data` of business/get ("Get profile data") for the account; what goes wrong names the call."""
+    """`data` of business/get ("Get profile data"); what goes wrong reading it names the call."""
     params = {"business_id": business_id(auth), "fields": json_list(fields), **dates}
     data, envelope = business_data(reader.send("GET", "business/get/", params), what)
     with naming(envelope.ids):
@@ -237,21 +237,19 @@ class DailyMetrics(GuardedState):
     name = "daily_metrics"
     cursor_field = DATE_FIELD
     state_cursors = MappingProxyType({DATE_FIELD: ISO_DATE})
-    _saved: date | None = None  # the newest day a past sync read
-    _latest: date | None = None  # the newest day this sync read
+    _newest: date | None = None  # the newest day read, by a past sync and then by this one
 
     @property
     def primary_key(self) -> list[str]:
         return ["open_id", DATE_FIELD]
 
     def current_state(self) -> Mapping[str, Any]:
-        latest = max((day for day in (self._saved, self._latest) if day), default=None)
-        return {DATE_FIELD: latest.isoformat()} if latest else {}
+        return {DATE_FIELD: self._newest.isoformat()} if self._newest else {}
 
     def restore_state(self, saved: Any) -> None:
         raw = saved.get(DATE_FIELD) if saved else None
         try:
-            self._saved = None if raw is None else date.fromisoformat(str(raw))
+            self._newest = None if raw is None else date.fromisoformat(str(raw))
         except ValueError:
             raise config_error(
                 f"The saved state of stream 'daily_metrics' is invalid: '{DATE_FIELD}' must be "
@@ -261,7 +259,7 @@ class DailyMetrics(GuardedState):
 
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
         if sync_mode != SyncMode.incremental:
-            self._saved = None
+            self._newest = None
         window = self.window() if insights_granted(self) else None
         if window is None:
             return
@@ -280,22 +278,22 @@ class DailyMetrics(GuardedState):
                         f"TikTok sent a daily metrics row whose date is {raw!r:.40}."
                     )
                 if self.moves_cursor(raw, ISO_DATE, f"Daily metrics row {moment.date()}"):
-                    self._latest = max(moment.date(), self._latest or moment.date())
+                    self._newest = max(moment.date(), self._newest or moment.date())
                 yield record
 
     def window(self) -> dict[str, str] | None:
-        """The last day read less the days TikTok may still fill in, to yesterday, within 60 days."""
+        """The last day read, less the days TikTok may still fill in, to yesterday; at most 60."""
         today = datetime.fromisoformat(self.context.snapshot_at).date()
         oldest, end = today - timedelta(days=LOOKBACK_LIMIT_DAYS), today - timedelta(days=1)
         start = oldest
-        if self._saved is not None:
-            start = self._saved - timedelta(days=REREAD_DAYS - 1)
+        if self._newest is not None:
+            start = self._newest - timedelta(days=REREAD_DAYS - 1)
             if start < oldest:
                 self.logger.warning(
-                    f"Stream daily_metrics was last synced up to {self._saved}, more than "
+                    f"Stream daily_metrics was last synced up to {self._newest}, more than "
                     f"{LOOKBACK_LIMIT_DAYS} days ago: TikTok keeps only the last "
-                    f"{LOOKBACK_LIMIT_DAYS} days, so the days from {self._saved + timedelta(days=1)} "
-                    f"to {oldest - timedelta(days=1)} are lost."
+                    f"{LOOKBACK_LIMIT_DAYS} days, so the days from "
+                    f"{self._newest + timedelta(days=1)} to {oldest - timedelta(days=1)} are lost."
                 )
                 start = oldest
         if self.context.settings.start_time is not None:
