@@ -4,8 +4,7 @@ from typing import Any
 
 import pytest
 
-from source_tiktok_organic.business.records import to_video
-from source_tiktok_organic.business.shares import checked_share, on_one_scale
+from source_tiktok_organic.business.records import checked_share, insight_array, to_video
 
 OWNER = "Post 7301"
 
@@ -21,7 +20,7 @@ def curve(*percentages: float) -> list[dict[str, Any]]:
 def test_given_one_share_of_1_0004_on_a_0_1_array_then_it_stays_0_1_and_is_kept_with_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    scaled = on_one_scale(curve(1.0004, 0.8, 0.5), "video_view_retention", OWNER)
+    scaled = insight_array(curve(1.0004, 0.8, 0.5), "video_view_retention", OWNER)
     assert shares(scaled) == [1.0004, 0.8, 0.5]
     assert (
         "Post 7301: TikTok sent video_view_retention with shares outside 0 to 1: 1.0004 (second 0) "
@@ -64,13 +63,13 @@ def test_given_an_array_then_its_scale_is_judged_from_its_own_shares(
     field: str, sent: list[float], expected: list[float]
 ) -> None:
     items = [{"label": str(index), "percentage": share} for index, share in enumerate(sent)]
-    assert shares(on_one_scale(items, field, OWNER)) == pytest.approx(expected)
+    assert shares(insight_array(items, field, OWNER)) == pytest.approx(expected)
 
 
 def test_given_a_rounding_overshoot_on_0_100_then_kept_on_0_1_and_named(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    scaled = on_one_scale(curve(100.04, 90), "video_view_retention", OWNER)
+    scaled = insight_array(curve(100.04, 90), "video_view_retention", OWNER)
     assert shares(scaled) == pytest.approx([1.0004, 0.9])
     [warning] = caplog.messages
     assert "video_view_retention on a 0-100 scale" in warning
@@ -83,7 +82,7 @@ def test_given_a_rounding_overshoot_on_0_100_then_kept_on_0_1_and_named(
 def test_given_a_share_no_rounding_explains_then_null_and_named(
     sent: float, field: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    scaled = on_one_scale(curve(100, sent, 50) if sent > 1 else curve(0.02, sent), field, OWNER)
+    scaled = insight_array(curve(100, sent, 50) if sent > 1 else curve(0.02, sent), field, OWNER)
     assert shares(scaled)[1] is None
     [warning] = caplog.messages
     assert warning.startswith(f"Post 7301: TikTok sent {field}")
@@ -91,7 +90,7 @@ def test_given_a_share_no_rounding_explains_then_null_and_named(
 
 
 def test_given_minus_one_then_null_without_a_warning(caplog: pytest.LogCaptureFixture) -> None:
-    scaled = on_one_scale(curve(100, -1, 50), "video_view_retention", OWNER)
+    scaled = insight_array(curve(100, -1, 50), "video_view_retention", OWNER)
     assert shares(scaled) == [1, None, 0.5]
     assert caplog.messages == []
 
@@ -99,7 +98,7 @@ def test_given_minus_one_then_null_without_a_warning(caplog: pytest.LogCaptureFi
 def test_given_many_odd_shares_then_the_warning_names_three_and_counts_the_rest(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    on_one_scale(curve(-0.1, -0.2, -0.3, -0.4, -0.5), "engagement_likes", OWNER)
+    insight_array(curve(-0.1, -0.2, -0.3, -0.4, -0.5), "engagement_likes", OWNER)
     [warning] = caplog.messages
     assert "-0.3 (second 2) set to null; and 2 more." in warning
     assert "-0.4" not in warning
@@ -107,7 +106,7 @@ def test_given_many_odd_shares_then_the_warning_names_three_and_counts_the_rest(
 
 def test_given_items_that_are_not_shares_then_they_are_left_alone() -> None:
     items = ["For You", {"percentage": 40}, {"percentage": "40%"}, {"percentage": True}]
-    scaled = on_one_scale(items, "impression_sources", OWNER)
+    scaled = insight_array(items, "impression_sources", OWNER)
     assert scaled == ["For You", {"percentage": 0.4}, {"percentage": "40%"}, {"percentage": True}]
 
 

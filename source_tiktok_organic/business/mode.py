@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import logging
-
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 
 from source_tiktok_organic.business.auth import BusinessAuthenticator
 from source_tiktok_organic.business.backoff import BusinessBackoff
 from source_tiktok_organic.business.errors import BusinessErrorHandler
-from source_tiktok_organic.business.insights import AudienceSnapshots, DailyMetrics
-from source_tiktok_organic.business.streams import BusinessCounters, UserInfo, business_list
+from source_tiktok_organic.business.streams import (
+    AudienceSnapshots,
+    BusinessCounters,
+    DailyMetrics,
+    UserInfo,
+    business_list,
+)
 from source_tiktok_organic.core.auth import TikTokAuthenticator
-from source_tiktok_organic.core.backoff import TikTokBackoff
 from source_tiktok_organic.core.client import Api
 from source_tiktok_organic.core.config import Settings
 from source_tiktok_organic.core.mode import AccountMode
@@ -27,18 +29,15 @@ def business_api(
     budget: APIBudget,
     auth: TikTokAuthenticator,
 ) -> Api:
-    def handler(logger: logging.Logger, backoff: TikTokBackoff) -> BusinessErrorHandler:
-        return BusinessErrorHandler(
+    return Api(
+        base_url=settings.api_base_url + "/open_api/v1.3/",
+        handler=lambda logger, backoff: BusinessErrorHandler(
             logger,
             api_base_url=settings.api_base_url,
             on_rate_limit=progress.rate_limited,
             request_timeout=settings.request_timeout,
             backoff=backoff,
-        )
-
-    return Api(
-        base_url=settings.api_base_url + "/open_api/v1.3/",
-        handler=handler,
+        ),
         backoff=lambda: BusinessBackoff(waiting=waiting),
         timeout=settings.request_timeout,
         budget=budget,
