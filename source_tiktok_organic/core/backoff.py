@@ -39,20 +39,16 @@ class TikTokBackoff(BackoffStrategy):
         return wait
 
     def wait(self, response_or_exception: Answer, attempt_count: int) -> float:
-        told = told_wait(response_or_exception)
-        return doubling_wait(attempt_count, self._rng) if told is None else told
+        return told_wait(response_or_exception) or doubling_wait(attempt_count, self._rng)
 
     def longest_wait(self, answer: object) -> float:
         """The most `wait` asks for after this answer (or failure), whichever attempt it is."""
-        told = told_wait(answer)
-        return CAP_SECONDS if told is None else told
+        return told_wait(answer) or CAP_SECONDS
 
 
 def told_wait(answer: object) -> float | None:
-    """Retry-After's wait (seconds or an HTTP date), capped; an unreadable one is ignored."""
-    if not isinstance(answer, requests.Response):
-        return None
-    text = (answer.headers.get("Retry-After") or "").strip()
+    """Retry-After's wait (seconds or an HTTP date), capped, never 0; unreadable, it is ignored."""
+    text = answer.headers.get("Retry-After", "") if isinstance(answer, requests.Response) else ""
     try:
         seconds = float(text)
     except ValueError:
@@ -60,9 +56,7 @@ def told_wait(answer: object) -> float | None:
             moment = parsedate_to_datetime(text)
         except (TypeError, ValueError):
             return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        seconds = (moment - datetime.now(UTC)).total_seconds()
+        seconds = (moment.replace(tzinfo=moment.tzinfo or UTC) - datetime.now(UTC)).total_seconds()
     return min(max(seconds, 0.001), MAX_RETRY_AFTER_SECONDS) if seconds == seconds else None
 
 

@@ -58,7 +58,6 @@ class Reader:
         json: Mapping[str, Any] | None = None,
     ) -> requests.Response:
         # Never follow a redirect: the data (and, for some clients, the token) would go elsewhere.
-        no_redirects = {"allow_redirects": False}
         return self.client.send_request(
-            method, self.base_url + path, no_redirects, params=dict(params), json=json
+            method, self.base_url + path, {"allow_redirects": False}, params=dict(params), json=json
         )[1]

@@ -1,7 +1,6 @@
 """Every answer bounded as a whole, in time and size: requests and urllib3 bound only the wait for
 each next byte, so a server dripping bytes could hold a request as long as it likes. A watchdog on
-the connection bounds the status line and headers; the adapter reads the body itself.
-"""
+the connection bounds the status line and headers; the adapter reads the body itself."""
 
 from __future__ import annotations
 
@@ -20,17 +19,14 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.http_client import MAX_CONNECTION_POOL_SIZE
 from airbyte_cdk.utils import AirbyteTracedException
 from requests.adapters import HTTPAdapter
-from urllib3 import HTTPHeaderDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from source_tiktok_organic.core.numbers import whole_number
 
 BODY_CHUNK = 64 * 1024
 MIB = 1024 * 1024
-# TikTok's largest plausible answer, 20 posts each with two per-second curves of a 60-minute video,
-# is about 6 MiB; parsed, it takes several times that. The bench's giant-array reads
-# (BENCHMARKS.md, section 7) hold a read under 500 MiB with answers up to this limit.
+# TikTok's largest plausible answer (20 posts, each with two per-second curves of an hour's video)
+# is about 6 MiB; with answers up to this, the bench (BENCHMARKS.md, 7) holds a read under 500 MiB.
 MAX_BODY_BYTES = 16 * MIB
 
 
@@ -69,12 +65,12 @@ class _HeadersInTime:
         return response
 
 
-class _HTTPPool(HTTPConnectionPool):
+class _HTTPPool(urllib3.HTTPConnectionPool):
     class ConnectionCls(_HeadersInTime, HTTPConnection):
         pass
 
 
-class _HTTPSPool(HTTPSConnectionPool):
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
     class ConnectionCls(_HeadersInTime, HTTPSConnection):
         pass
 
@@ -126,7 +122,7 @@ class HeadersInTimeAdapter(HTTPAdapter):
             response.close()
             raise
         # requests then reads the body from these bytes, already decoded.
-        headers = HTTPHeaderDict(response.raw.headers)
+        headers = urllib3.HTTPHeaderDict(response.raw.headers)
         headers.discard("Content-Encoding")
         raw = urllib3.HTTPResponse(
             io.BytesIO(body),

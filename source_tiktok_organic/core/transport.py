@@ -42,7 +42,6 @@ def unreachable_failure_type(api_base_url: str) -> FailureType:
 
 def redirect_target(response: requests.Response) -> str:
     """The host a redirect points at, or where it would stay when the Location is relative."""
-    location = response.headers.get("Location")
-    if not location:
+    if not (location := response.headers.get("Location")):
         return "an unnamed place"
     return urlsplit(urljoin(response.url or "", location)).netloc or location
