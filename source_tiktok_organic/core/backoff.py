@@ -13,6 +13,7 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy
 
 from source_tiktok_organic.core.waiting import WaitAllowance
 
+BASE_SECONDS = 1.0
 CAP_SECONDS = 60.0
 MAX_RETRY_AFTER_SECONDS = 300.0
 # The CDK words every wait its backoff strategy asks for as a rate limit, even a refused
@@ -62,7 +63,7 @@ def told_wait(answer: object) -> float | None:
 
 def doubling_wait(attempt: int, rng: random.Random | None = None) -> float:
     """Seconds before retry number `attempt`: half to all of a ceiling that doubles, up to a cap."""
-    ceiling = min(CAP_SECONDS, 2.0 ** max(attempt - 1, 0))
+    ceiling = min(CAP_SECONDS, BASE_SECONDS * 2 ** max(attempt - 1, 0))
     return (rng or random).uniform(ceiling / 2, ceiling)
 
 
