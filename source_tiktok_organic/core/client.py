@@ -58,6 +58,7 @@ class Reader:
         json: Mapping[str, Any] | None = None,
     ) -> requests.Response:
         # Never follow a redirect: the data (and, for some clients, the token) would go elsewhere.
-        return self.client.send_request(
+        _, response = self.client.send_request(
             method, self.base_url + path, {"allow_redirects": False}, params=dict(params), json=json
-        )[1]
+        )
+        return response

@@ -1,6 +1,5 @@
 """How long one sync may wait before retrying TikTok, summed over all its streams and endpoints:
-each wait is bounded alone, but a TikTok failing on and off would make every request wait its fill.
-"""
+each is bounded alone, but a TikTok failing on and off would make every request wait its fill."""
 
 from __future__ import annotations
 
