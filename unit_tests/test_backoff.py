@@ -9,7 +9,7 @@ from source_tiktok_organic.core.backoff import (
     CAP_SECONDS,
     MAX_RETRY_AFTER_SECONDS,
     TikTokBackoff,
-    parse_retry_after,
+    doubling_wait,
 )
 
 
@@ -38,11 +38,13 @@ def test_given_huge_retry_after_when_backing_off_then_capped() -> None:
     assert wait == MAX_RETRY_AFTER_SECONDS
 
 
-def test_given_retry_after_http_date_when_parsing_then_seconds_from_now() -> None:
+def test_given_retry_after_http_date_when_backing_off_then_seconds_from_now() -> None:
     moment = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
-    assert 25 <= parse_retry_after(moment) <= 30
+    assert 25 <= TikTokBackoff().wait(response_with({"Retry-After": moment}), 1) <= 30
 
 
 @pytest.mark.parametrize("raw", [None, "", "soon", "NaN"])
-def test_given_unreadable_retry_after_when_parsing_then_ignored(raw: str | None) -> None:
-    assert parse_retry_after(raw) is None
+def test_given_unreadable_retry_after_when_backing_off_then_ignored(raw: str | None) -> None:
+    answer = response_with({} if raw is None else {"Retry-After": raw})
+    wait = TikTokBackoff(random.Random(7)).wait(answer, 5)
+    assert wait == doubling_wait(5, random.Random(7))

@@ -22,13 +22,11 @@ CDK_WAIT_LINE = re.compile(
     r"^UserDefinedBackoffException: Rate limit exceeded(?: \(HTTP (?P<status>\d+)\))?\. "
     r"Retrying in (?P<seconds>\S+) seconds\.$"
 )
+Answer = requests.Response | requests.RequestException | None
 
 
 class TikTokBackoff(BackoffStrategy):
-    """Full-jitter exponential backoff so parallel syncs do not retry in lockstep.
-
-    Every wait it asks for comes out of the sync's `waiting` allowance.
-    """
+    """Full-jitter doubling, so parallel syncs do not retry in lockstep; waits spend `waiting`."""
 
     def __init__(
         self, rng: random.Random | None = None, waiting: WaitAllowance | None = None
@@ -36,35 +34,31 @@ class TikTokBackoff(BackoffStrategy):
         self._rng = rng or random.Random()
         self.waiting = waiting or WaitAllowance()
 
-    def backoff_time(
-        self,
-        response_or_exception: requests.Response | requests.RequestException | None,
-        attempt_count: int,
-    ) -> float | None:
+    def backoff_time(self, response_or_exception: Answer, attempt_count: int) -> float | None:
         wait = self.wait(response_or_exception, attempt_count)
         self.waiting.spend(wait, reserved=self.longest_wait(response_or_exception))
         return wait
 
-    def wait(
-        self,
-        response_or_exception: requests.Response | requests.RequestException | None,
-        attempt_count: int,
-    ) -> float:
-        told = told_wait(response_or_exception)
-        return doubling_wait(attempt_count, self._rng) if told is None else told
+    def wait(self, response_or_exception: Answer, attempt_count: int) -> float:
+        return told_wait(response_or_exception) or doubling_wait(attempt_count, self._rng)
 
     def longest_wait(self, answer: object) -> float:
         """The most `wait` asks for after this answer (or failure), whichever attempt it is."""
-        told = told_wait(answer)
-        return CAP_SECONDS if told is None else told
+        return told_wait(answer) or CAP_SECONDS
 
 
 def told_wait(answer: object) -> float | None:
-    """The wait an answer's Retry-After asks for, at most MAX_RETRY_AFTER_SECONDS."""
-    if not isinstance(answer, requests.Response):
-        return None
-    retry_after = parse_retry_after(answer.headers.get("Retry-After"))
-    return None if retry_after is None else min(retry_after, MAX_RETRY_AFTER_SECONDS)
+    """Retry-After's wait (seconds or an HTTP date), capped, never 0; unreadable, it is ignored."""
+    text = answer.headers.get("Retry-After", "") if isinstance(answer, requests.Response) else ""
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        seconds = (moment.replace(tzinfo=moment.tzinfo or UTC) - datetime.now(UTC)).total_seconds()
+    return min(max(seconds, 0.001), MAX_RETRY_AFTER_SECONDS) if seconds == seconds else None
 
 
 def doubling_wait(attempt: int, rng: random.Random | None = None) -> float:
@@ -73,38 +67,14 @@ def doubling_wait(attempt: int, rng: random.Random | None = None) -> float:
     return (rng or random).uniform(ceiling / 2, ceiling)
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds or an HTTP date (RFC 9110); anything unreadable is ignored, never trusted."""
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        seconds = (moment - datetime.now(UTC)).total_seconds()
-    return max(seconds, 0.001) if seconds == seconds else None
-
-
-class WaitWording(logging.Filter):
-    """Keeps "rate limit" for 429s: any other wait is logged as the plain wait it is.
-
-    The reason for the retry has already been logged by the error handler, one line before.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        match = CDK_WAIT_LINE.match(str(record.msg))
-        if match and match["status"] != "429":
-            record.msg, record.args = f"Waiting {match['seconds']} seconds before retrying.", ()
-        return True
+def reword_wait(record: logging.LogRecord) -> bool:
+    """Keeps "rate limit" for 429s; any other wait, its reason logged a line before, is plain."""
+    match = CDK_WAIT_LINE.match(str(record.msg))
+    if match and match["status"] != "429":
+        record.msg, record.args = f"Waiting {match['seconds']} seconds before retrying.", ()
+    return True
 
 
 def reword_cdk_waits(logger: logging.Logger) -> None:
-    """Installs the filter once on the logger the CDK's retry loop writes to."""
-    if not any(isinstance(existing, WaitWording) for existing in logger.filters):
-        logger.addFilter(WaitWording())
+    """On the logger the CDK's retry loop writes to; adding the same filter twice adds it once."""
+    logger.addFilter(reword_wait)

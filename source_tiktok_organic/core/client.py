@@ -1,10 +1,5 @@
-"""One HTTP client per reader, owned, so the whole-answer deadline is mounted through public API.
-
-The CDK's `HttpClient` takes a session: this one keeps the rate budget (LimiterSession) and the
-watchdog on status line and headers (deadlines.py), beside the reader's error policy and backoff.
-Each API says how its answers are judged and waited for (`Api`); every reader of the sync, of
-either API, gets its client from there.
-"""
+"""One HTTP client per reader, on a session of its own, through the CDK's public `HttpClient`:
+the session keeps the rate budget (LimiterSession) and the whole-answer deadline (deadlines.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +16,6 @@ from requests.auth import AuthBase
 
 from source_tiktok_organic.core.backoff import TikTokBackoff
 from source_tiktok_organic.core.deadlines import bound_answers
-from source_tiktok_organic.core.transport import request_kwargs
 
 
 @dataclass(frozen=True)
@@ -37,17 +31,16 @@ class Api:
 
     def client(self, name: str, logger: logging.Logger) -> Reader:
         backoff = self.backoff()
-        session = LimiterSession(api_budget=self.budget)
-        bound_answers(session)
         client = HttpClient(
             name=name,
             logger=logger,
             error_handler=self.handler(logger, backoff),
-            session=session,
+            session=bound_answers(LimiterSession(api_budget=self.budget)),
             authenticator=self.auth,
             backoff_strategy=backoff,
+            request_timeout=self.timeout,
         )
-        return Reader(client, self.base_url, self.timeout)
+        return Reader(client, self.base_url)
 
 
 @dataclass(frozen=True)
@@ -56,7 +49,6 @@ class Reader:
 
     client: HttpClient
     base_url: str
-    timeout: float
 
     def send(
         self,
@@ -65,11 +57,8 @@ class Reader:
         params: Mapping[str, Any],
         json: Mapping[str, Any] | None = None,
     ) -> requests.Response:
+        # Never follow a redirect: the data (and, for some clients, the token) would go elsewhere.
         _, response = self.client.send_request(
-            http_method=method,
-            url=self.base_url + path,
-            request_kwargs=request_kwargs(self.timeout),
-            params=dict(params),
-            json=json,
+            method, self.base_url + path, {"allow_redirects": False}, params=dict(params), json=json
         )
         return response

@@ -1,11 +1,6 @@
-"""Every answer bounded as a whole, whatever pace the server keeps and whatever size it sends.
-
-requests and urllib3 bound only the wait for each next byte, so a server that drips its status
-line, headers or body one byte at a time would hold a request for as long as it likes. The status
-line and headers are bounded by a watchdog on the connection; the body by the adapter, which reads
-it within what is left of the read timeout and stops at MAX_BODY_BYTES, so no answer can take the
-connector's memory with it. Sessions get both through `bound_answers` or `bounded_session`.
-"""
+"""Every answer bounded as a whole, in time and size: requests and urllib3 bound only the wait for
+each next byte, so a server dripping bytes could hold a request as long as it likes. A watchdog on
+the connection bounds the status line and headers; the adapter reads the body itself."""
 
 from __future__ import annotations
 
@@ -24,18 +19,14 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.http_client import MAX_CONNECTION_POOL_SIZE
 from airbyte_cdk.utils import AirbyteTracedException
 from requests.adapters import HTTPAdapter
-from urllib3 import HTTPHeaderDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from source_tiktok_organic.core.numbers import whole_number
 
 BODY_CHUNK = 64 * 1024
 MIB = 1024 * 1024
-# The largest answer read. TikTok's largest plausible one is a page of 20 posts, each with two
-# curves of one entry a second of a 60-minute video: about 6 MiB. Parsed, arrays of objects take
-# several times their size; the bench's giant-array reads (BENCHMARKS.md, section 7) hold a read
-# under 500 MiB with answers up to this limit.
+# TikTok's largest plausible answer (20 posts, each with two per-second curves of an hour's video)
+# is about 6 MiB; with answers up to this, the bench (BENCHMARKS.md, 7) holds a read under 500 MiB.
 MAX_BODY_BYTES = 16 * MIB
 
 
@@ -50,6 +41,7 @@ class _HeadersInTime:
         if not isinstance(seconds, int | float) or sock is None:
             return super().getresponse()  # type: ignore[misc]  # no timeout asked for
         cut = threading.Event()
+        late = f"headers not in full within {seconds:g} s"
 
         def cut_off() -> None:
             cut.set()
@@ -63,34 +55,24 @@ class _HeadersInTime:
             response = super().getresponse()  # type: ignore[misc]
         except Exception as error:
             if cut.is_set():  # urllib3 turns this into a read timeout, retried like any other
-                raise _late(seconds) from error
+                raise TimeoutError(late) from error
             raise
         finally:
             watchdog.cancel()
         if cut.is_set():  # cut mid-headers, the end of the stream read as their end
             response.close()
-            raise _late(seconds)
+            raise TimeoutError(late)
         return response
 
 
-def _late(seconds: float) -> TimeoutError:
-    return TimeoutError(f"headers not in full within {seconds:g} s")
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    class ConnectionCls(_HeadersInTime, HTTPConnection):
+        pass
 
 
-class _HTTPConnection(_HeadersInTime, HTTPConnection):
-    pass
-
-
-class _HTTPSConnection(_HeadersInTime, HTTPSConnection):
-    pass
-
-
-class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    class ConnectionCls(_HeadersInTime, HTTPSConnection):
+        pass
 
 
 POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
@@ -109,10 +91,7 @@ class BodyBrokeOff(BodyCut, requests.ConnectionError):
 
 
 class HeadersInTimeAdapter(HTTPAdapter):
-    """requests' adapter, with connections (direct or through an HTTP proxy) that keep time.
-
-    It reads each body itself, within the read timeout, and hands requests the bytes read.
-    """
+    """requests' adapter, whose connections (direct or through an HTTP proxy) keep time."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -137,81 +116,69 @@ class HeadersInTimeAdapter(HTTPAdapter):
         started = time.monotonic()
         response = super().send(request, True, timeout, verify, cert, proxies)
         seconds = timeout[1] if isinstance(timeout, tuple) else timeout
-        body = _whole_body(response, started, seconds)
-        return self.build_response(request, _as_read(response.raw, body))
-
-
-def _as_read(raw: urllib3.HTTPResponse, body: bytes) -> urllib3.HTTPResponse:
-    """The answer over the bytes read, as requests reads a body from its urllib3 response."""
-    headers = HTTPHeaderDict(raw.headers)
-    headers.discard("Content-Encoding")  # the bytes are decoded already
-    return urllib3.HTTPResponse(
-        io.BytesIO(body),
-        headers,
-        raw.status,
-        reason=raw.reason,
-        preload_content=False,
-        enforce_content_length=False,  # a decoded body is longer than its Content-Length
-    )
+        try:
+            body = _whole_body(response, started, seconds)
+        except BaseException:
+            response.close()
+            raise
+        # requests then reads the body from these bytes, already decoded.
+        headers = urllib3.HTTPHeaderDict(response.raw.headers)
+        headers.discard("Content-Encoding")
+        raw = urllib3.HTTPResponse(
+            io.BytesIO(body),
+            headers,
+            response.raw.status,
+            reason=response.raw.reason,
+            preload_content=False,
+            enforce_content_length=False,  # a decoded body is longer than its Content-Length
+        )
+        return self.build_response(request, raw)
 
 
 def _whole_body(response: requests.Response, started: float, seconds: float | None) -> bytes:
-    """The decoded body, in by `seconds` after `started`, of at most MAX_BODY_BYTES.
-
-    A larger one ends the sync rather than a retry: asking again would bring the same answer.
-    """
+    """The decoded body; one past MAX_BODY_BYTES ends the sync, as a retry would bring it again."""
     announced = whole_number(response.headers.get("Content-Length", ""), max_digits=30)
     if announced is not None and announced > MAX_BODY_BYTES:
-        response.close()
         raise _too_large(response, f"it announced {announced:,} bytes")
     deadline = math.inf if seconds is None else started + seconds
-    chunks, size = [], 0
-    while chunk := _next_chunk(response):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            response.close()
-            raise _too_large(response, f"{size:,} bytes had come when the read stopped")
+    body = bytearray()
+    while True:
+        try:
+            chunk = response.raw.read1(BODY_CHUNK, decode_content=True)
+        except (OSError, urllib3.exceptions.HTTPError) as error:
+            broke = f"broke off ({type(error).__name__})"
+            raise BodyBrokeOff(broke, request=response.request) from error
+        if not chunk:
+            return bytes(body)
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise _too_large(response, f"{len(body):,} bytes had come when the read stopped")
         if time.monotonic() > deadline:
-            response.close()
             late = f"did not arrive in full within {seconds:g} s"
             raise BodyLate(late, request=response.request)
-    return b"".join(chunks)
 
 
-def _next_chunk(response: requests.Response) -> bytes:
-    try:
-        chunk: bytes = response.raw.read1(BODY_CHUNK, decode_content=True)
-    except (OSError, urllib3.exceptions.HTTPError) as error:
-        response.close()
-        broke = f"broke off ({type(error).__name__})"
-        raise BodyBrokeOff(broke, request=response.request) from error
-    return chunk
+def _too_large(response: requests.Response, measured: str) -> AirbyteTracedException:
+    message = (
+        f"TikTok's answer to {urlsplit(response.url or '').path} is larger than the "
+        f"{MAX_BODY_BYTES // MIB} MiB the connector reads of one answer ({measured}), so the sync "
+        "stops rather than run out of memory. Please report it with TikTok's id for the call "
+        f"(X-Tt-Logid: {response.headers.get('X-Tt-Logid') or 'none'})."
+    )
+    return AirbyteTracedException(
+        message=message, internal_message=message, failure_type=FailureType.system_error
+    )
 
 
-def bound_answers(session: requests.Session) -> None:
+def bound_answers(session: requests.Session) -> requests.Session:
     """Makes every request of `session` get its whole answer within its read timeout."""
     adapter = HeadersInTimeAdapter(
         pool_connections=MAX_CONNECTION_POOL_SIZE, pool_maxsize=MAX_CONNECTION_POOL_SIZE
     )
     session.mount("https://", adapter)
     session.mount("http://", adapter)
-
-
-def bounded_session() -> requests.Session:
-    session = requests.Session()
-    bound_answers(session)
     return session
 
 
-def _too_large(response: requests.Response, measured: str) -> AirbyteTracedException:
-    path = urlsplit(response.url or "").path
-    message = (
-        f"TikTok's answer to {path} is larger than the {MAX_BODY_BYTES // MIB} MiB the connector "
-        f"reads of one answer ({measured}), so the sync stops rather than run out of memory. "
-        "Please report it with TikTok's id for the call "
-        f"(X-Tt-Logid: {response.headers.get('X-Tt-Logid') or 'none'})."
-    )
-    return AirbyteTracedException(
-        message=message, internal_message=message, failure_type=FailureType.system_error
-    )
+def bounded_session() -> requests.Session:
+    return bound_answers(requests.Session())

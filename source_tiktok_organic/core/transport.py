@@ -1,7 +1,5 @@
-"""What happened on the wire, in words: hosts nobody answers on, redirects.
-
-Each is told apart from TikTok's own error envelope, and each names the setting to look at.
-"""
+"""What happened on the wire, in words naming the setting to look at: hosts nobody answers on and
+redirects, each told apart from TikTok's own error envelope."""
 
 from __future__ import annotations
 
@@ -15,17 +13,11 @@ DEFAULT_API_HOST = "open.tiktokapis.com"
 BUSINESS_API_HOST = "business-api.tiktok.com"
 
 
-def request_kwargs(timeout: float) -> dict[str, object]:
-    """Never follow a redirect: the data (and, for some clients, the token) would go elsewhere."""
-    return {"timeout": timeout, "allow_redirects": False}
-
-
 def unreachable_reason(error: BaseException) -> str | None:
     """Why the host could not be connected to at all, or None for any other network fault."""
     cause: BaseException | None = error
     while cause is not None:
-        reason = getattr(cause, "reason", None)
-        for candidate in (cause, reason):
+        for candidate in (cause, getattr(cause, "reason", None)):
             if isinstance(candidate, NameResolutionError):
                 return "its name does not resolve"
             if isinstance(candidate, NewConnectionError):
@@ -44,14 +36,12 @@ def unreachable_message(api_base_url: str, reason: str, field: str = "api_base_u
 
 def unreachable_failure_type(api_base_url: str) -> FailureType:
     """A custom host nobody answers on is a setting to fix; TikTok's own is an outage."""
-    if urlsplit(api_base_url).hostname in (DEFAULT_API_HOST, BUSINESS_API_HOST):
-        return FailureType.transient_error
-    return FailureType.config_error
+    tiktoks = urlsplit(api_base_url).hostname in (DEFAULT_API_HOST, BUSINESS_API_HOST)
+    return FailureType.transient_error if tiktoks else FailureType.config_error
 
 
 def redirect_target(response: requests.Response) -> str:
     """The host a redirect points at, or where it would stay when the Location is relative."""
-    location = response.headers.get("Location")
-    if not location:
+    if not (location := response.headers.get("Location")):
         return "an unnamed place"
     return urlsplit(urljoin(response.url or "", location)).netloc or location
