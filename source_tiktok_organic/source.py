@@ -16,13 +16,11 @@ from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteMessage,
     AirbyteStateMessage,
-    AirbyteStream,
     ConfiguredAirbyteCatalog,
     ConfiguredAirbyteStream,
     FailureType,
     Status,
     SyncMode,
-    TraceType,
     Type,
 )
 from airbyte_cdk.sources import AbstractSource
@@ -124,12 +122,10 @@ class SourceTiktokOrganic(AbstractSource):
         catalog: ConfiguredAirbyteCatalog,
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
-        """Refuses a catalog that would sync nothing, then reads the streams one after another,
-        then the list streams at once. A stream that fails is reported once the others are read,
-        but the first config error ends the sync: the CDK would report it again for every stream
-        (a dead refresh token fails them all)."""
+        """The streams one after another, then the list streams at once; a failed stream is
+        reported once the others are read, but a config error (a dead token fails all) ends it."""
         self._this_read = None
-        check_catalog(catalog, self._airbyte_streams(config), logger)
+        check_catalog(catalog, self.discover(logger, config).streams, logger)
         self._this_read = self._sync(config)  # one context for every stream this read builds
         listed = [stream for stream in catalog.streams if stream.stream.name in LIST_STREAMS]
         rest = [stream for stream in catalog.streams if stream.stream.name not in LIST_STREAMS]
@@ -192,9 +188,6 @@ class SourceTiktokOrganic(AbstractSource):
             context.progress.log("Listing done")
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
-        return AirbyteCatalog(streams=self._airbyte_streams(config))
-
-    def _airbyte_streams(self, config: Mapping[str, Any]) -> list[AirbyteStream]:
         """Every stream of the mode, in the order the docs list them."""
         context, mode = self._sync(config)
         list_streams = ListStreams(
@@ -206,7 +199,7 @@ class SourceTiktokOrganic(AbstractSource):
         )
         profile, stats, *own = (stream.as_airbyte_stream() for stream in self.streams(config))
         listed = (list_streams.build(name).as_airbyte_stream() for name in LIST_STREAMS)
-        return [profile, stats, *listed, *own]
+        return AirbyteCatalog(streams=[profile, stats, *listed, *own])
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         """The streams read one after the other: the profile, its history and the insights."""
@@ -249,14 +242,13 @@ class StreamConfigError(AirbyteTracedException):
 def sanitized(message: AirbyteMessage) -> AirbyteMessage:
     """The message without a secret in an error's words (the concurrent framework reports them
     as raised); a config error it reports ends the sync."""
-    trace = message.trace if message.type == Type.TRACE else None
-    error = trace.error if trace else None
-    if trace is None or error is None:
+    error = message.trace.error if message.type == Type.TRACE and message.trace else None
+    if error is None:
         return message
     for field in ("message", "internal_message", "stack_trace"):
         if (said := getattr(error, field)) is not None:
             setattr(error, field, filter_secrets(said))
-    if trace.type == TraceType.ERROR and error.failure_type == FailureType.config_error:
+    if error.failure_type == FailureType.config_error:  # only an ERROR trace carries an error
         raise StreamConfigError(
             message=error.message,
             internal_message=error.internal_message,

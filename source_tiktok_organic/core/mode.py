@@ -1,7 +1,4 @@
-"""What an account mode is made of: its token flow, its requests, its streams.
-
-Each API package builds one (creator/mode.py, business/mode.py); the source picks it once.
-"""
+"""What an account mode is made of: each API package builds one, the source picks it once."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Progress of a long read, logged at a steady, low rate, with what each stream has emitted.
-
-The list's pages may serve two streams, so pages are counted once and videos per stream: a resumed
-read of both list streams never adds them up into one count.
-"""
+"""Progress of a long read, logged at a steady, low rate: pages counted once, records per stream,
+so two list streams on one walk never add up into one count."""
 
 from __future__ import annotations
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
 from source_tiktok_organic.core.errors import traced_error
 
@@ -26,9 +26,9 @@ FLOAT_EXACT = 2**53
 @cache
 def field_types(stream: str) -> dict[str, str]:
     """{field: JSON type} from the stream's schema file, the one source of truth."""
-    text = resources.files("source_tiktok_organic").joinpath(f"schemas/{stream}.json").read_text()
+    schema = ResourceSchemaLoader("source_tiktok_organic").get_schema(stream)
     types = {}
-    for name, spec in json.loads(text)["properties"].items():
+    for name, spec in schema["properties"].items():
         declared = [spec["type"]] if isinstance(spec["type"], str) else spec["type"]
         types[name] = next(kind for kind in declared if kind != "null")
     return types
@@ -61,8 +61,7 @@ def _lossless(value: Any, expected: str) -> Any:
     """Subclasses pass as they are; integral floats and digit strings become integers, exact
     integers become numbers; None when no exact fix exists."""
     if expected == "number":
-        exact = isinstance(value, int) and not isinstance(value, bool) and abs(value) <= FLOAT_EXACT
-        return float(value) if exact else None
+        return float(value) if _fits(value) and abs(value) <= FLOAT_EXACT else None
     if expected != "integer":
         return value if isinstance(value, EXACT_TYPES[expected]) else None
     if isinstance(value, float) and value.is_integer() and abs(value) <= FLOAT_EXACT:

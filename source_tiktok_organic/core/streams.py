@@ -92,9 +92,8 @@ class ApiStream(Stream, ABC):
 class GuardedState(Stream, ABC):
     """Every stream's state passes here, both ways, so none keeps or saves a cursor past now.
 
-    A saved state with a cursor past now or before 2014 is read as absent (cursor.py says why); one
-    about to go out with a cursor past now is held back. A stream declares its cursors in
-    `state_cursors`, moves them where `moves_cursor` allows, and puts this first among its bases.
+    A saved state with a cursor out of range is read as absent (cursor.py says why), a new one
+    held back. Declare `state_cursors`, move them via `moves_cursor`; put this first in the bases.
     """
 
     state_cursors: StateCursors = MappingProxyType({})
