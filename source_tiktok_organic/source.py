@@ -131,16 +131,15 @@ class SourceTiktokOrganic(AbstractSource):
         rest = [stream for stream in catalog.streams if stream.stream.name not in LIST_STREAMS]
         parts: list[Iterator[AirbyteMessage]] = []
         if rest:
-            parts.append(
-                super().read(logger, config, ConfiguredAirbyteCatalog(streams=rest), state)
-            )
+            others = super().read(logger, config, ConfiguredAirbyteCatalog(streams=rest), state)
+            parts.append(map(sanitized, others))
         if listed:
             parts.append(self._read_list(logger, config, listed, state))
         failures: list[AirbyteTracedException] = []
         try:
             for messages in parts:
                 try:
-                    yield from map(sanitized, messages)
+                    yield from messages
                 except StreamConfigError:
                     raise
                 except AirbyteTracedException as error:
@@ -181,8 +180,8 @@ class SourceTiktokOrganic(AbstractSource):
             message_repository=messages,
         )
         try:
-            yield from concurrent.read(list(streams))
-        finally:  # a sync that ends early leaves no walk going
+            yield from map(sanitized, concurrent.read(list(streams)))
+        finally:  # a sync that ends early, or on a config error, leaves no walk going
             stopped.set()
             pool.shutdown(wait=False, cancel_futures=True)
             context.progress.log("Listing done")
