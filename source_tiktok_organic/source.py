@@ -92,8 +92,7 @@ class SourceTiktokOrganic(AbstractSource):
         """Refreshes the token, checks the scopes and reads the profile once."""
         context, mode = self._sync(config)
         granted = context.auth.granted_scopes()
-        missing = [scope for scope in REQUIRED_SCOPES if scope not in granted]
-        if missing:
+        if missing := [scope for scope in REQUIRED_SCOPES if scope not in granted]:
             return False, (
                 f"The TikTok authorization lacks the scope(s) {', '.join(missing)} "
                 f"(granted: {', '.join(sorted(granted)) or 'none'}). Add them to your TikTok app "

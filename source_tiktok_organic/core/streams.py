@@ -177,9 +177,7 @@ class UserStats(SnapshotStream):
                 STATS_SCOPE,
             )
             return
-        yield {
-            "open_id": counters["open_id"],
-            SNAPSHOT_FIELD: self.context.snapshot_at,
-            **{field: counters[field] for field in STATS_FIELDS},
-        }
+        snapshot = {"open_id": counters["open_id"], SNAPSHOT_FIELD: self.context.snapshot_at}
+        snapshot.update({field: counters[field] for field in STATS_FIELDS})
+        yield snapshot
         self.taken()
