@@ -30,7 +30,6 @@ from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.message import NoopMessageRepository
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.concurrent.partitions.types import QueueItem
-from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
@@ -171,13 +170,8 @@ class SourceTiktokOrganic(AbstractSource):
         streams = [builder.build(stream.stream.name, stream.sync_mode) for stream in listed]
         # one more thread than workers: it plans a stream's windows while the workers walk them
         pool = ThreadPoolExecutor(context.settings.num_workers + 1, thread_name_prefix="videos")
-        concurrent = ConcurrentSource(
-            threadpool=ThreadPoolManager(pool, logger),
-            logger=logger,
-            slice_logger=DebugSliceLogger(),
-            queue=queue,
-            message_repository=messages,
-        )
+        threads = ThreadPoolManager(pool, logger)
+        concurrent = ConcurrentSource(threads, logger, queue=queue, message_repository=messages)
         try:
             yield from map(sanitized, concurrent.read(list(streams)))
         finally:  # a sync that ends early, or on a config error, leaves no walk going
@@ -222,15 +216,9 @@ class SourceTiktokOrganic(AbstractSource):
         progress = Progress(logging.getLogger("airbyte.streams.videos"))
         budget = tiktok_api_budget(settings, progress.waiting_for_budget)
         api = mode.api(settings, progress, WaitAllowance(), budget, auth)
-        context = SyncContext(
-            settings=settings,
-            auth=auth,
-            api=api,
-            progress=progress,
-            snapshot_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
-            counters=mode.counters(auth, api, logging.getLogger("airbyte.streams.user_stats")),
-        )
-        return context, mode
+        snapshot_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        counters = mode.counters(auth, api, logging.getLogger("airbyte.streams.user_stats"))
+        return SyncContext(settings, auth, api, progress, snapshot_at, counters), mode
 
 
 class StreamConfigError(AirbyteTracedException):
