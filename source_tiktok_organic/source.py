@@ -16,13 +16,11 @@ from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteMessage,
     AirbyteStateMessage,
-    AirbyteStream,
     ConfiguredAirbyteCatalog,
     ConfiguredAirbyteStream,
     FailureType,
     Status,
     SyncMode,
-    TraceType,
     Type,
 )
 from airbyte_cdk.sources import AbstractSource
@@ -32,7 +30,6 @@ from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.message import NoopMessageRepository
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.concurrent.partitions.types import QueueItem
-from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
@@ -47,7 +44,7 @@ from source_tiktok_organic.core.list_state import InOrderMessages
 from source_tiktok_organic.core.list_streams import LIST_STREAMS, ListStreams
 from source_tiktok_organic.core.mode import AccountMode
 from source_tiktok_organic.core.progress import Progress
-from source_tiktok_organic.core.streams import ApiStream, SyncContext, UserStats
+from source_tiktok_organic.core.streams import SyncContext, UserStats
 from source_tiktok_organic.core.waiting import WaitAllowance
 from source_tiktok_organic.creator.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
 from source_tiktok_organic.creator.mode import CREATOR_MODE
@@ -92,18 +89,15 @@ class SourceTiktokOrganic(AbstractSource):
         self, logger: logging.Logger, config: Mapping[str, Any]
     ) -> tuple[bool, Any]:
         """Refreshes the token, checks the scopes and reads the profile once."""
-        streams = self.streams(config)
-        user_info = next(stream for stream in streams if stream.name == "user_info")
-        assert isinstance(user_info, ApiStream)
-        granted = user_info.granted_scopes()
-        missing = [scope for scope in REQUIRED_SCOPES if scope not in granted]
-        if missing:
+        context, mode = self._sync(config)
+        granted = context.auth.granted_scopes()
+        if missing := [scope for scope in REQUIRED_SCOPES if scope not in granted]:
             return False, (
                 f"The TikTok authorization lacks the scope(s) {', '.join(missing)} "
                 f"(granted: {', '.join(sorted(granted)) or 'none'}). Add them to your TikTok app "
                 "and re-authenticate the source."
             )
-        next(iter(user_info.read_records(sync_mode=SyncMode.full_refresh)))
+        next(iter(mode.user_info(context).read_records(sync_mode=SyncMode.full_refresh)))
         return True, None
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
@@ -126,51 +120,37 @@ class SourceTiktokOrganic(AbstractSource):
         catalog: ConfiguredAirbyteCatalog,
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
-        """Refuses a catalog that would sync nothing, reports the streams it lacks, then reads.
-
-        The first config error ends the sync: the CDK would report it again for every stream
-        (a dead refresh token fails them all), so it is raised once, as the sync's one error.
-        """
+        """The streams one after another, then the list streams at once; a failed stream is
+        reported once the others are read, but a config error (a dead token fails all) ends it."""
         self._this_read = None
-        check_catalog(catalog, self._airbyte_streams(config), logger)
+        check_catalog(catalog, self.discover(logger, config).streams, logger)
         self._this_read = self._sync(config)  # one context for every stream this read builds
-        try:
-            yield from self._read_parts(logger, config, catalog, state)
-        finally:
-            self._this_read = None
-
-    def _read_parts(
-        self,
-        logger: logging.Logger,
-        config: Mapping[str, Any],
-        catalog: ConfiguredAirbyteCatalog,
-        state: list[AirbyteStateMessage] | None,
-    ) -> Iterator[AirbyteMessage]:
-        """The streams read one after the other, then the list streams at once; a stream that
-        fails is reported after the others are read."""
         listed = [stream for stream in catalog.streams if stream.stream.name in LIST_STREAMS]
         rest = [stream for stream in catalog.streams if stream.stream.name not in LIST_STREAMS]
         parts: list[Iterator[AirbyteMessage]] = []
         if rest:
-            parts.append(
-                super().read(logger, config, ConfiguredAirbyteCatalog(streams=rest), state)
-            )
+            others = super().read(logger, config, ConfiguredAirbyteCatalog(streams=rest), state)
+            parts.append(map(sanitized, others))
         if listed:
             parts.append(self._read_list(logger, config, listed, state))
         failures: list[AirbyteTracedException] = []
-        for messages in parts:
-            try:
-                for message in messages:
-                    failure = config_failure(message)
-                    if failure is not None:
-                        raise failure
-                    yield sanitized(message)
-            except AirbyteTracedException as error:
-                if isinstance(error, StreamConfigError):
-                    raise  # a config error of one stream: the sync's one error
-                failures.append(error)  # the streams that failed: the others are read first
+        try:
+            for messages in parts:
+                try:
+                    yield from messages
+                except StreamConfigError:
+                    raise
+                except AirbyteTracedException as error:
+                    failures.append(error)
+        finally:
+            self._this_read = None
+        if len(failures) == 1:
+            raise failures[0]
         if failures:
-            raise failures[-1] if len(failures) == 1 else _joined(failures)
+            said = " ".join(str(error.message) for error in failures)
+            raise AirbyteTracedException(
+                message=said, internal_message=said, failure_type=failures[-1].failure_type
+            )
 
     def _read_list(
         self,
@@ -190,50 +170,34 @@ class SourceTiktokOrganic(AbstractSource):
         streams = [builder.build(stream.stream.name, stream.sync_mode) for stream in listed]
         # one more thread than workers: it plans a stream's windows while the workers walk them
         pool = ThreadPoolExecutor(context.settings.num_workers + 1, thread_name_prefix="videos")
-        concurrent = ConcurrentSource(
-            threadpool=ThreadPoolManager(pool, logger),
-            logger=logger,
-            slice_logger=DebugSliceLogger(),
-            queue=queue,
-            message_repository=messages,
-        )
+        threads = ThreadPoolManager(pool, logger)
+        concurrent = ConcurrentSource(threads, logger, queue=queue, message_repository=messages)
         try:
-            yield from concurrent.read(list(streams))
-        finally:  # a sync that ends early leaves no walk going
+            yield from map(sanitized, concurrent.read(list(streams)))
+        finally:  # a sync that ends early, or on a config error, leaves no walk going
             stopped.set()
             pool.shutdown(wait=False, cancel_futures=True)
             context.progress.log("Listing done")
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
-        return AirbyteCatalog(streams=self._airbyte_streams(config))
-
-    def _airbyte_streams(self, config: Mapping[str, Any]) -> list[AirbyteStream]:
         """Every stream of the mode, in the order the docs list them."""
         context, mode = self._sync(config)
-        builder = ListStreams(
+        list_streams = ListStreams(
             context,
             mode.video_list(context),
             NoopMessageRepository(),
             ConnectorStateManager(),
             threading.Event(),
         )
-        profile, stats, *own = self.streams(config)
-        listed = [builder.build(name).as_airbyte_stream() for name in LIST_STREAMS]
-        return [
-            profile.as_airbyte_stream(),
-            stats.as_airbyte_stream(),
-            *listed,
-            *(stream.as_airbyte_stream() for stream in own),
-        ]
+        profile, stats, *own = (stream.as_airbyte_stream() for stream in self.streams(config))
+        listed = (list_streams.build(name).as_airbyte_stream() for name in LIST_STREAMS)
+        return AirbyteCatalog(streams=[profile, stats, *listed, *own])
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         """The streams read one after the other: the profile, its history and the insights."""
         context, mode = self._sync(config)
-        return [
-            mode.user_info(context),
-            UserStats(context),
-            *(stream(context) for stream in mode.own_streams),
-        ]
+        own = (stream(context) for stream in mode.own_streams)
+        return [mode.user_info(context), UserStats(context), *own]
 
     def _sync(self, config: Mapping[str, Any]) -> tuple[SyncContext, AccountMode]:
         """What the streams of one command share; a read builds it once, so its streams share
@@ -243,66 +207,38 @@ class SourceTiktokOrganic(AbstractSource):
         settings = parse_settings(config)
         mode = MODES[settings.account_mode]
         auth = mode.authenticator(
-            _mutable(config),
+            # it writes the rotated token into the config it emits, so it needs a dict
+            config if isinstance(config, MutableMapping) else dict(config),
             settings.api_base_url,
             settings.request_timeout,
             save_config=self._config_file.save if self._config_file else None,
         )
         progress = Progress(logging.getLogger("airbyte.streams.videos"))
         budget = tiktok_api_budget(settings, progress.waiting_for_budget)
-        waiting = WaitAllowance()
-        api = mode.api(settings, progress, waiting, budget, auth)
-        context = SyncContext(
-            settings=settings,
-            auth=auth,
-            api=api,
-            budget=budget,
-            progress=progress,
-            snapshot_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
-            counters=mode.counters(auth, api, logging.getLogger("airbyte.streams.user_stats")),
-            waiting=waiting,
-        )
-        return context, mode
-
-
-def _mutable(config: Mapping[str, Any]) -> MutableMapping[str, Any]:
-    """The authenticator writes the rotated token into the config it emits, so it needs a dict."""
-    return config if isinstance(config, MutableMapping) else dict(config)
-
-
-def _joined(failures: list[AirbyteTracedException]) -> AirbyteTracedException:
-    said = " ".join(str(error.message) for error in failures)
-    return AirbyteTracedException(
-        message=said, internal_message=said, failure_type=failures[-1].failure_type
-    )
-
-
-def sanitized(message: AirbyteMessage) -> AirbyteMessage:
-    """An error's words without a secret: the concurrent framework reports them as raised."""
-    error = message.trace.error if message.type == Type.TRACE and message.trace else None
-    if error is not None:
-        error.message = filter_secrets(error.message)
-        if error.internal_message is not None:
-            error.internal_message = filter_secrets(error.internal_message)
-        if error.stack_trace is not None:
-            error.stack_trace = filter_secrets(error.stack_trace)
-    return message
+        api = mode.api(settings, progress, WaitAllowance(), budget, auth)
+        snapshot_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        counters = mode.counters(auth, api, logging.getLogger("airbyte.streams.user_stats"))
+        return SyncContext(settings, auth, api, progress, snapshot_at, counters), mode
 
 
 class StreamConfigError(AirbyteTracedException):
     """A config error a stream reported, raised again to end the sync."""
 
 
-def config_failure(message: AirbyteMessage) -> AirbyteTracedException | None:
-    """The config error a TRACE message reports, rebuilt so it can end the sync."""
-    if message.type != Type.TRACE or message.trace is None or message.trace.type != TraceType.ERROR:
-        return None
-    error = message.trace.error
-    if error is None or error.failure_type != FailureType.config_error:
-        return None
-    return StreamConfigError(
-        message=error.message,
-        internal_message=error.internal_message,
-        failure_type=FailureType.config_error,
-        stream_descriptor=error.stream_descriptor,
-    )
+def sanitized(message: AirbyteMessage) -> AirbyteMessage:
+    """The message without a secret in an error's words (the concurrent framework reports them
+    as raised); a config error it reports ends the sync."""
+    error = message.trace.error if message.type == Type.TRACE and message.trace else None
+    if error is None:
+        return message
+    for field in ("message", "internal_message", "stack_trace"):
+        if (said := getattr(error, field)) is not None:
+            setattr(error, field, filter_secrets(said))
+    if error.failure_type == FailureType.config_error:  # only an ERROR trace carries an error
+        raise StreamConfigError(
+            message=error.message,
+            internal_message=error.internal_message,
+            failure_type=FailureType.config_error,
+            stream_descriptor=error.stream_descriptor,
+        )
+    return message

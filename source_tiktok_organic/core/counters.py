@@ -1,8 +1,5 @@
-"""The sync's one reading of the profile's counters, for `user_stats` and progress estimates.
-
-`user_info` offers its answer when it holds every counter; otherwise the first to ask makes one
-request of its own, through the CDK's HTTP client with the streams' retries, budget and deadlines.
-Each API says which request that is.
+"""The sync's one reading of the profile's counters, for `user_stats` and progress estimates:
+`user_info`'s answer when it holds them all, else one request (each API says which) of their own.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Progress of a long read, logged at a steady, low rate, with what each stream has emitted.
-
-The list's pages are fetched once and may serve two streams, so pages are counted once and
-videos per stream: a resumed read of both list streams never adds them up into one count.
-"""
+"""Progress of a long read, logged at a steady, low rate: pages counted once, records per stream,
+so two list streams on one walk never add up into one count."""
 
 from __future__ import annotations
 
@@ -18,16 +15,12 @@ WAIT_LOG_EVERY_SECONDS = 20.0
 
 
 class Progress:
-    """Counts pages, records per stream and every kind of wait; says so at most every 30 s.
-
-    The listing's workers report from several threads at once.
-    """
+    """Counts pages, records per stream and every kind of wait, from the listing's threads."""
 
     def __init__(self, logger: logging.Logger, clock: Callable[[], float] = time.monotonic) -> None:
         self._logger = logger
         self._clock = clock
-        self._started = clock()
-        self._last_log = self._started
+        self._started = self._last_log = clock()
         self.pages = 0
         self.emitted: Counter[str] = Counter()
         self.rate_limit_waits = 0  # TikTok's own rate-limit answers
@@ -39,19 +32,16 @@ class Progress:
             self.rate_limit_waits += 1
 
     def page(self) -> None:
-        """One list page fetched."""
         with self._lock:
             self.pages += 1
             self._now_and_then("Still listing videos")
 
     def took(self, stream: str, records: int) -> None:
-        """Records a stream emitted."""
         with self._lock:
             self.emitted[stream] += records
             self._now_and_then("Still listing videos")
 
     def waiting_for_budget(self, seconds: float) -> None:
-        """A wait of the client-side rate budget (budget.py), said while it lasts."""
         with self._lock:
             self.budget_seconds += seconds
             self._now_and_then(

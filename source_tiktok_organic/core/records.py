@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
 from source_tiktok_organic.core.errors import traced_error
 
-EXACT_TYPES: Mapping[str, type] = {
+EXACT_TYPES: dict[str, type] = {
     "string": str,
     "integer": int,
     "boolean": bool,
@@ -18,7 +17,7 @@ EXACT_TYPES: Mapping[str, type] = {
     "array": list,
     "object": dict,
 }
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # warehouses keep integers in 64 bits
 # Floats are exact integers only up to 2**53; the JSON parser hands larger integers (beyond 64
 # bits) over as floats, already rounded.
 FLOAT_EXACT = 2**53
@@ -27,28 +26,19 @@ FLOAT_EXACT = 2**53
 @cache
 def field_types(stream: str) -> dict[str, str]:
     """{field: JSON type} from the stream's schema file, the one source of truth."""
-    text = resources.files("source_tiktok_organic").joinpath(f"schemas/{stream}.json").read_text()
+    schema = ResourceSchemaLoader("source_tiktok_organic").get_schema(stream)
     types = {}
-    for name, spec in json.loads(text)["properties"].items():
-        declared = spec["type"]
-        types[name] = next(
-            t for t in ([declared] if isinstance(declared, str) else declared) if t != "null"
-        )
+    for name, spec in schema["properties"].items():
+        declared = [spec["type"]] if isinstance(spec["type"], str) else spec["type"]
+        types[name] = next(kind for kind in declared if kind != "null")
     return types
 
 
-@cache
-def _checks(stream: str) -> tuple[tuple[str, type, str], ...]:
-    return tuple((name, EXACT_TYPES[kind], kind) for name, kind in field_types(stream).items())
-
-
 def conform(record: dict[str, Any], stream: str) -> dict[str, Any]:
-    """Checks the known fields in place; unknown fields pass through (schemas allow them).
-
-    On the per-record path, so the common case is one exact type comparison per field.
-    """
-    for name, exact, expected in _checks(stream):
-        value = record.get(name)
+    """Checks the known fields in place, one type comparison each in the common case; unknown
+    fields pass through (schemas allow them)."""
+    for name, expected in field_types(stream).items():
+        value, exact = record.get(name), EXACT_TYPES[expected]
         if value is None or (type(value) is exact and (exact is not int or _fits(value))):
             continue
         fixed = _lossless(value, expected)
@@ -64,20 +54,16 @@ def conform(record: dict[str, Any], stream: str) -> dict[str, Any]:
 
 
 def _fits(value: Any) -> bool:
-    """Warehouses keep integers in 64 bits; a larger count would be cut or refused there."""
-    return bool(INT64_MIN <= value <= INT64_MAX)
+    return isinstance(value, int) and type(value) is not bool and INT64_MIN <= value <= INT64_MAX
 
 
 def _lossless(value: Any, expected: str) -> Any:
     """Subclasses pass as they are; integral floats and digit strings become integers, exact
-    integers become numbers."""
+    integers become numbers; None when no exact fix exists."""
     if expected == "number":
-        exact = isinstance(value, int) and not isinstance(value, bool) and abs(value) <= FLOAT_EXACT
-        return float(value) if exact else None
+        return float(value) if _fits(value) and abs(value) <= FLOAT_EXACT else None
     if expected != "integer":
         return value if isinstance(value, EXACT_TYPES[expected]) else None
-    if isinstance(value, bool):
-        return None
     if isinstance(value, float) and value.is_integer() and abs(value) <= FLOAT_EXACT:
         value = int(value)
     elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
@@ -85,4 +71,4 @@ def _lossless(value: Any, expected: str) -> Any:
             value = int(value)
         except ValueError:  # digits int() refuses: superscripts, control characters around them
             return None
-    return value if isinstance(value, int) and _fits(value) else None
+    return value if _fits(value) else None

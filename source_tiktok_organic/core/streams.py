@@ -14,7 +14,6 @@ from typing import Any
 import requests
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams import Stream
-from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
@@ -33,21 +32,18 @@ from source_tiktok_organic.core.errors import config_error
 from source_tiktok_organic.core.fields import STATS_FIELDS, STATS_SCOPE, granted_fields
 from source_tiktok_organic.core.progress import Progress
 from source_tiktok_organic.core.state import SNAPSHOT_FIELD, parse_snapshot_state
-from source_tiktok_organic.core.waiting import WaitAllowance
 
 
 @dataclass(frozen=True)
 class SyncContext:
-    """What all streams of one sync share: settings, the token, the rate budget, the clock."""
+    """What all streams of one sync share: one token, one API client maker, one clock."""
 
     settings: Settings
     auth: TikTokAuthenticator
     api: Api  # the mode's API: where its requests go, and how they are judged and retried
-    budget: APIBudget
     progress: Progress
     snapshot_at: str
     counters: ProfileCounters  # the sync's one reading of the profile's counters
-    waiting: WaitAllowance  # how long the sync may still wait before retrying, in all
 
     @cached_property
     def guard(self) -> CursorGuard:
@@ -56,22 +52,17 @@ class SyncContext:
 
 
 class ApiStream(Stream, ABC):
-    """A stream of one API request per sync (a profile, insights), through its own client.
-
-    Each API's streams say what they ask for and how they read the answer; the client
-    (client.py) brings the API's error policy, backoff, rate budget and deadlines.
-    """
+    """A stream of one request per sync (a profile); the API's client brings the error policy,
+    backoff, rate budget and deadlines (client.py)."""
 
     schema_name: str | None = None  # the schema under schemas/, when not the stream's name
 
     def __init__(self, context: SyncContext) -> None:
         super().__init__()
         self.context = context
-        self._settings = context.settings
         self._auth = context.auth
 
     def fetch(self, path: str, params: Mapping[str, Any]) -> requests.Response:
-        """GET `path` of the API, retried and bounded as every request of the API is."""
         return self.context.api.client(self.name, self.logger).send("GET", path, params)
 
     @cache  # noqa: B019  # as the CDK's own: the schema is read once per stream
@@ -80,12 +71,9 @@ class ApiStream(Stream, ABC):
             self.schema_name or self.name
         )
 
-    def granted_scopes(self) -> frozenset[str]:
-        return self._auth.granted_scopes()
-
     def granted(self, field_scopes: dict[str, str], what: str) -> list[str]:
         """The fields the grant allows (see granted_fields), each scope held back named once."""
-        fields, withheld = granted_fields(field_scopes, self.granted_scopes())
+        fields, withheld = granted_fields(field_scopes, self._auth.granted_scopes())
         for scope, names in withheld.items():
             self.logger.warning(
                 "Scope '%s' is not granted, so %s leaves out: %s.", scope, what, ", ".join(names)
@@ -93,7 +81,7 @@ class ApiStream(Stream, ABC):
         return fields
 
     def require_scope(self, scope: str) -> None:
-        if scope not in self.granted_scopes():
+        if scope not in self._auth.granted_scopes():
             raise config_error(
                 f"Stream '{self.name}' needs the TikTok scope '{scope}', which this authorization "
                 "does not grant. Add it to your TikTok app, re-authenticate the source, or "
@@ -104,10 +92,8 @@ class ApiStream(Stream, ABC):
 class GuardedState(Stream, ABC):
     """Every stream's state passes here, both ways, so none keeps or saves a cursor past now.
 
-    A saved state with a cursor past now or before 2014 is read as absent (cursor.py says why);
-    a state about to go out with one is held back. A stream gets this by declaring its cursors in
-    `state_cursors` and moving them only where `moves_cursor` allows. Put it first among a
-    stream's bases, so its state is the one the CDK sees.
+    A saved state with a cursor out of range is read as absent (cursor.py says why), a new one
+    held back. Declare `state_cursors`, move them via `moves_cursor`; put this first in the bases.
     """
 
     state_cursors: StateCursors = MappingProxyType({})
@@ -156,12 +142,9 @@ class SnapshotStream(GuardedState, ABC):
     """Append-only history: every record of a sync carries the sync's one `snapshot_at`."""
 
     state_cursors = MappingProxyType({SNAPSHOT_FIELD: ISO_DATETIME})
+    cursor_field = SNAPSHOT_FIELD
     _snapshot_state: Mapping[str, Any] = MappingProxyType({})
     _saved: datetime | None = None
-
-    @property
-    def cursor_field(self) -> str:
-        return SNAPSHOT_FIELD
 
     def current_state(self) -> Mapping[str, Any]:
         return self._snapshot_state
@@ -172,12 +155,11 @@ class SnapshotStream(GuardedState, ABC):
 
     def taken(self) -> None:
         """Marks this sync's snapshot as delivered, once its records are out; never backwards."""
-        now = datetime.fromisoformat(self.context.snapshot_at)
-        if self._saved is None or self._saved < now:
+        if self._saved is None or self._saved < datetime.fromisoformat(self.context.snapshot_at):
             self._snapshot_state = {SNAPSHOT_FIELD: self.context.snapshot_at}
 
 
-class UserStats(SnapshotStream, Stream):
+class UserStats(SnapshotStream):
     """Follower, following, like and video counts once per sync, from the sync's one reading."""
 
     name = "user_stats"

@@ -1,39 +1,21 @@
-"""Which fields TikTok serves, and which scope unlocks each (the reference's tables)."""
+"""Which fields the Display API serves, and which scope unlocks each (the reference's tables)."""
 
-USER_FIELD_SCOPES: dict[str, str] = {
-    "open_id": "user.info.basic",
-    "union_id": "user.info.basic",
-    "avatar_url": "user.info.basic",
-    "avatar_url_100": "user.info.basic",
-    "avatar_large_url": "user.info.basic",
-    "display_name": "user.info.basic",
-    "bio_description": "user.info.profile",
-    "profile_deep_link": "user.info.profile",
-    "is_verified": "user.info.profile",
-    "username": "user.info.profile",
-    "follower_count": "user.info.stats",
-    "following_count": "user.info.stats",
-    "likes_count": "user.info.stats",
-    "video_count": "user.info.stats",
-}
+from source_tiktok_organic.core.fields import STATS_FIELDS, STATS_SCOPE
 
-VIDEO_FIELDS: tuple[str, ...] = (
-    "id",
-    "create_time",
-    "cover_image_url",
-    "share_url",
-    "video_description",
-    "duration",
-    "height",
-    "width",
-    "title",
-    "embed_html",
-    "embed_link",
-    "like_count",
-    "comment_count",
-    "share_count",
-    "view_count",
-)
-
-VIDEO_LIST_SCOPE = "video.list"
 BASIC_SCOPE = "user.info.basic"
+VIDEO_LIST_SCOPE = "video.list"
+USER_FIELD_SCOPES: dict[str, str] = {
+    **dict.fromkeys(
+        ("open_id", "union_id", "avatar_url", "avatar_url_100", "avatar_large_url", "display_name"),
+        BASIC_SCOPE,
+    ),
+    **dict.fromkeys(
+        ("bio_description", "profile_deep_link", "is_verified", "username"), "user.info.profile"
+    ),
+    **dict.fromkeys(STATS_FIELDS, STATS_SCOPE),
+}
+# The `fields` of POST /v2/video/list/, as its query spells them.
+VIDEO_FIELDS = (
+    "id,create_time,cover_image_url,share_url,video_description,duration,height,width,title,"
+    "embed_html,embed_link,like_count,comment_count,share_count,view_count"
+)

@@ -23,18 +23,9 @@ class UserInfo(ApiStream):
     name = "user_info"
     primary_key = "open_id"
 
-    @property
-    def is_resumable(self) -> bool:
-        """One request per sync leaves nothing to resume.
-
-        As a resumable full refresh, the CDK's completion marker, passed back as state by
-        PyAirbyte or by hand, would silence every later read.
-        """
-        return False
-
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
         self.require_scope(BASIC_SCOPE)
-        fields = self.granted(USER_FIELD_SCOPES, "user_info")
+        fields = self.granted(USER_FIELD_SCOPES, self.name)
         response = self.fetch(USER_INFO_PATH, {"fields": ",".join(fields)})
         user = read_answer(response, self.name, profile_user)
         self.context.counters.offer(user)  # so user_stats and the estimates ask no more

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import requests
@@ -26,7 +25,7 @@ class CreatorVideoList:
         body: dict[str, Any] = {"max_count": PAGE_SIZE}
         if cursor is not None:
             body["cursor"] = cursor
-        return PageRequest("POST", "video/list/", {"fields": ",".join(VIDEO_FIELDS)}, body)
+        return PageRequest("POST", "video/list/", {"fields": VIDEO_FIELDS}, body)
 
     def read_page(self, response: requests.Response) -> VideoPage:
         """The answer's videos, held to the schema, and where the list goes on."""
@@ -38,15 +37,11 @@ class CreatorVideoList:
         return page
 
 
-def snapshot_of(video: Mapping[str, Any]) -> dict[str, Any]:
-    """What `video_stats` keeps of a video at each sync: its engagement counts."""
-    return {field: video.get(field) for field in VIDEO_COUNT_FIELDS}
-
-
 def creator_list(context: SyncContext) -> ListSource:
     return ListSource(
         api=lambda _logger: CreatorVideoList(),
         schemas={VIDEOS: VIDEOS, VIDEO_STATS: VIDEO_STATS},
-        snapshot_of=snapshot_of,
+        # what video_stats keeps of a video at each sync: its engagement counts
+        snapshot_of=lambda video: {field: video.get(field) for field in VIDEO_COUNT_FIELDS},
         scope=VIDEO_LIST_SCOPE,
     )
