@@ -10,8 +10,11 @@ import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 
-from source_tiktok_organic.business.backoff import RATE_LIMIT_WAIT_SECONDS, BusinessBackoff
-from source_tiktok_organic.business.errors import BusinessErrorHandler
+from source_tiktok_organic.business.errors import (
+    RATE_LIMIT_WAIT_SECONDS,
+    BusinessBackoff,
+    BusinessErrorHandler,
+)
 from source_tiktok_organic.core.waiting import MOST_WAITING_SECONDS, WaitAllowance
 
 LIST_URL = "https://business-api.tiktok.com/open_api/v1.3/business/video/list/"

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from source_tiktok_organic.business.unavailable import honest, honest_row
+from source_tiktok_organic.business.records import honest, honest_row
 
 NET_LOSS = {"daily_total_followers": -1, "daily_new_followers": 3, "daily_lost_followers": 4}
 

@@ -134,10 +134,11 @@ def test_when_discovering_then_streams_keys_and_cursor_without_any_request(
     assert not requests_mock.called
 
 
-def test_when_discovering_then_user_info_is_not_resumable() -> None:
+@pytest.mark.parametrize("mode", ["creator", "business"])
+def test_when_discovering_then_user_info_is_not_resumable(mode: str) -> None:
     """One request per sync leaves nothing to resume: as a resumable full refresh, the CDK's
     completion marker, passed back as state, would silence every later read."""
-    output = discover(SourceTiktokOrganic(), make_config())
+    output = discover(SourceTiktokOrganic(), make_config(account_mode=mode))
     [user_info] = [s for s in output.catalog.catalog.streams if s.name == "user_info"]
     assert user_info.is_resumable is False
 

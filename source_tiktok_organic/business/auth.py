@@ -6,7 +6,7 @@ from typing import Any
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.business.envelope import read_code
+from source_tiktok_organic.business.errors import read_code
 from source_tiktok_organic.core.auth import PassingFault, TikTokAuthenticator
 from source_tiktok_organic.core.errors import config_error, safe_text, traced_error
 

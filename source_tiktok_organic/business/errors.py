@@ -1,15 +1,83 @@
-"""The API for Business's integer codes (on HTTP 200) mapped to what the connector does."""
+"""The API for Business's envelope (HTTP 200 with an integer `code`, a `request_id` and `data`),
+its codes mapped to what the connector does, and how long it waits after a rate limit."""
 
-from __future__ import annotations
-
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import requests
 
-from source_tiktok_organic.business.envelope import OK, PARTIAL_SUCCESS, read_business_envelope
-from source_tiktok_organic.core.errors import RETRY, UNKNOWN_CODE, Answer, AnswerHandler, Policy
+from source_tiktok_organic.core.backoff import Answer as Attempt
+from source_tiktok_organic.core.backoff import TikTokBackoff
+from source_tiktok_organic.core.errors import (
+    RETRY,
+    UNKNOWN_CODE,
+    Answer,
+    AnswerHandler,
+    Policy,
+    naming,
+    read_json,
+    safe_text,
+    traced_error,
+)
+from source_tiktok_organic.core.numbers import whole_number
+
+LOG_ID_HEADER = "X-Tt-Logid"
+OK = 0
+PARTIAL_SUCCESS = 20001
+read_code = whole_number  # TikTok's integer `code`, also when it comes as a digit string or 0.0
+
+
+@dataclass(frozen=True)
+class BusinessEnvelope:
+    """A parsed answer; `code` is None when the body is not the envelope at all."""
+
+    code: int | None
+    message: str
+    request_id: str
+    logid: str  # the X-Tt-Logid header, TikTok's other id for the same call
+    data: dict[str, Any] | None
+    bad_text_at: str | None = None
+
+    @property
+    def ids(self) -> str:
+        """Both of TikTok's ids for the call, as TikTok support asks for them."""
+        return f"request_id: {self.request_id or 'none'}, {LOG_ID_HEADER}: {self.logid or 'none'}"
+
+    def describe(self) -> str:
+        if self.code is None:
+            return f"no API for Business envelope in the body ({self.ids})"
+        message = f": {self.message}" if self.message else ""
+        return f"TikTok API for Business code {self.code}{message} ({self.ids})"
+
+
+def read_business_envelope(response: requests.Response) -> BusinessEnvelope:
+    """Never raises: what the body lacks is left None, for the error policy to judge."""
+    body, bad_text_at = read_json(response)
+    data = body.get("data")
+    return BusinessEnvelope(
+        code=read_code(body.get("code")),
+        message=safe_text(body.get("message")),
+        request_id=safe_text(body.get("request_id")),
+        logid=response.headers.get(LOG_ID_HEADER, ""),
+        data=data if isinstance(data, dict) else None,
+        bad_text_at=bad_text_at,
+    )
+
+
+@contextmanager
+def business_data(
+    response: requests.Response, reader: str
+) -> Iterator[tuple[dict[str, Any], BusinessEnvelope]]:
+    """`data` of an answer the error handler accepted; what goes wrong reading it names the call."""
+    envelope = read_business_envelope(response)
+    if envelope.data is None:
+        raise traced_error(f"TikTok's answer to {reader} had no data object ({envelope.ids}).")
+    with naming(envelope.ids):
+        yield envelope.data, envelope
+
 
 REAUTHORIZE = (
     "re-authorize the account in your TikTok API for Business app and paste the new refresh "
@@ -18,6 +86,8 @@ REAUTHORIZE = (
 # The per-minute window is 40 calls per account and endpoint; the docs ask to wait about five
 # minutes after a 40100 ("Rate limit" page), which BusinessBackoff does.
 RATE_LIMITED_CODES = frozenset({40100, 40132})
+RATE_LIMIT_WAIT_SECONDS = 300.0
+RATE_LIMIT_JITTER = 0.1
 RATE_LIMITED = Policy.rate_limited(
     "TikTok's API for Business rate limit (40 calls a minute per account and endpoint) was "
     "exceeded, perhaps by another connection to the same account."
@@ -98,3 +168,18 @@ class BusinessErrorHandler(AnswerHandler):
             answer.ids,
         )
         return None
+
+
+class BusinessBackoff(TikTokBackoff):
+    """A 40100 waits out TikTok's penalty, spread by ±10% so parallel syncs do not return at once."""
+
+    def wait(self, response_or_exception: Attempt, attempt_count: int) -> float:
+        if is_rate_limited(response_or_exception):
+            spread = self._rng.uniform(1 - RATE_LIMIT_JITTER, 1 + RATE_LIMIT_JITTER)
+            return RATE_LIMIT_WAIT_SECONDS * spread
+        return super().wait(response_or_exception, attempt_count)
+
+    def longest_wait(self, answer: object) -> float:
+        if is_rate_limited(answer):
+            return RATE_LIMIT_WAIT_SECONDS * (1 + RATE_LIMIT_JITTER)
+        return super().longest_wait(answer)

@@ -1,13 +1,10 @@
 """API for Business answers as records in the common columns (mapping in docs/tiktok-organic.md),
 so one query serves both account modes: TikTok's -1 as null, shares on 0-1, arrays bounded."""
 
-from __future__ import annotations
-
 import logging
 from collections.abc import Mapping
 from typing import Any, TypeGuard
 
-from source_tiktok_organic.business.unavailable import honest_row, is_unavailable
 from source_tiktok_organic.core.records import conform
 
 PROFILE_COLUMNS = {
@@ -46,6 +43,31 @@ ROUNDING = 0.01
 SPLITS = frozenset({"impression_sources", *AUDIENCES})
 SHOWN = 3  # odd shares named in one warning; the rest are counted
 LOGGER = logging.getLogger("airbyte")
+# TikTok's -1, seen in production for "unavailable", is null, except in the fields that may be
+# negative, each with the fields it is the net of (reference, section 3: daily_total_followers is
+# the day's net change, so 3 new and 4 lost followers make a real -1). Every other count, time and
+# rate of the API for Business is never negative.
+SIGNED_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "daily_total_followers": ("daily_new_followers", "daily_lost_followers"),
+}
+
+
+def is_unavailable(value: Any) -> bool:
+    return value == -1 and not isinstance(value, bool)
+
+
+def honest(value: Any) -> Any:
+    """-1 means TikTok has no value, which is not zero: it becomes null."""
+    return None if is_unavailable(value) else value
+
+
+def honest_row(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Every -1 as null; a signed field's only when the fields it is the net of are unavailable."""
+    row = {name: value if name in SIGNED_FIELDS else honest(value) for name, value in raw.items()}
+    for name, parts in SIGNED_FIELDS.items():
+        if is_unavailable(row.get(name)) and all(row.get(part) is None for part in parts):
+            row[name] = None
+    return row
 
 
 def renamed(raw: Mapping[str, Any], columns: Mapping[str, str]) -> dict[str, Any]:

@@ -1,8 +1,6 @@
 """The API for Business's streams: the common ones in the common columns (records.py), and
 daily_metrics and audience_snapshots, which need the scope user.insights."""
 
-from __future__ import annotations
-
 import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
@@ -18,20 +16,20 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.core import StreamData
 
 from source_tiktok_organic.business.auth import business_id
-from source_tiktok_organic.business.envelope import business_data
+from source_tiktok_organic.business.errors import business_data
 from source_tiktok_organic.business.records import (
     AUDIENCES,
     VIDEO_COLUMNS,
+    honest_row,
     insight_array,
     to_profile,
     to_video,
 )
-from source_tiktok_organic.business.unavailable import honest_row
 from source_tiktok_organic.core.auth import TikTokAuthenticator
 from source_tiktok_organic.core.client import Reader
 from source_tiktok_organic.core.counters import READER, ProfileCounters
 from source_tiktok_organic.core.cursor import ISO_DATE
-from source_tiktok_organic.core.errors import config_error, naming, traced_error
+from source_tiktok_organic.core.errors import config_error, traced_error
 from source_tiktok_organic.core.fields import STATS_SCOPE, VIDEO_COUNT_FIELDS, granted_fields
 from source_tiktok_organic.core.list_streams import VIDEO_STATS, VIDEOS, ListSource
 from source_tiktok_organic.core.pagination import VideoPage, to_video_page
@@ -122,8 +120,7 @@ def profile(
 ) -> Iterator[dict[str, Any]]:
     """`data` of business/get ("Get profile data"); what goes wrong reading it names the call."""
     params = {"business_id": business_id(auth), "fields": json_list(fields), **dates}
-    data, envelope = business_data(reader.send("GET", "business/get/", params), what)
-    with naming(envelope.ids):
+    with business_data(reader.send("GET", "business/get/", params), what) as (data, _):
         yield data
 
 
@@ -133,7 +130,6 @@ class UserInfo(ApiStream):
     name = "user_info"
     primary_key = "open_id"
     schema_name = "business/user_info"
-    is_resumable = False  # one request per sync leaves nothing to resume
 
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
         self.require_scope(BASIC_SCOPE)
@@ -163,13 +159,8 @@ class BusinessVideoList:
     @cached_property
     def fields(self) -> str:
         """Every field the grant allows, worked out (and its gaps logged) once per stream."""
-        fields, withheld = granted_fields(POST_FIELD_SCOPES, self.auth.granted_scopes())
-        for scope, names in withheld.items():
-            left_out = ", ".join(names)
-            self.logger.warning(
-                f"Scope '{scope}' is not granted, so the video list leaves out: {left_out}."
-            )
-        return json_list(fields)
+        scopes = self.auth.granted_scopes()
+        return json_list(granted_fields(POST_FIELD_SCOPES, scopes, "the video list", self.logger))
 
     def page_request(self, cursor: int | None) -> PageRequest:
         params = {
@@ -182,8 +173,7 @@ class BusinessVideoList:
         return PageRequest("GET", "business/video/list/", params)
 
     def read_page(self, response: requests.Response) -> VideoPage:
-        data, envelope = business_data(response, "the video list")
-        with naming(envelope.ids):
+        with business_data(response, "the video list") as (data, envelope):
             page = to_video_page(data, envelope.request_id)
             return replace(page, videos=[to_video(post) for post in page.videos])
 
@@ -191,7 +181,7 @@ class BusinessVideoList:
 def business_list(context: SyncContext) -> ListSource:
     @cache
     def asked() -> frozenset[str]:
-        fields, _ = granted_fields(POST_FIELD_SCOPES, context.auth.granted_scopes())
+        fields = granted_fields(POST_FIELD_SCOPES, context.auth.granted_scopes())
         return frozenset(VIDEO_COLUMNS.get(field, field) for field in fields)
 
     def history(video: Mapping[str, Any]) -> dict[str, Any]:

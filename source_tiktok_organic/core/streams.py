@@ -72,13 +72,8 @@ class ApiStream(Stream, ABC):
         )
 
     def granted(self, field_scopes: dict[str, str], what: str) -> list[str]:
-        """The fields the grant allows (see granted_fields), each scope held back named once."""
-        fields, withheld = granted_fields(field_scopes, self._auth.granted_scopes())
-        for scope, names in withheld.items():
-            self.logger.warning(
-                "Scope '%s' is not granted, so %s leaves out: %s.", scope, what, ", ".join(names)
-            )
-        return fields
+        """The fields the grant allows, each scope held back named once (see granted_fields)."""
+        return granted_fields(field_scopes, self._auth.granted_scopes(), what, self.logger)
 
     def require_scope(self, scope: str) -> None:
         if scope not in self._auth.granted_scopes():
