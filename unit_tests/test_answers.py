@@ -5,8 +5,8 @@ import pytest
 import requests
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.creator.answers import answer_data, profile_user, read_answer
-from source_tiktok_organic.creator.errors import read_envelope
+from source_tiktok_organic.creator.errors import answer_data, read_answer, read_envelope
+from source_tiktok_organic.creator.streams import profile_user
 from unit_tests.conftest import LIST_URL
 
 

@@ -1,11 +1,8 @@
-"""The Display API's error envelope mapped to what the connector does: one table, one reader."""
+"""The Display API's envelope: its errors mapped to what the connector does, its data read."""
 
-from __future__ import annotations
-
-from collections.abc import Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import requests
 
@@ -16,8 +13,10 @@ from source_tiktok_organic.core.errors import (
     naming,
     read_json,
     safe_text,
+    traced_error,
 )
 
+T = TypeVar("T")
 REAUTHORIZE = "Re-authenticate the source (or paste a fresh refresh token) in its settings."
 
 
@@ -82,8 +81,20 @@ def read_envelope(response: requests.Response) -> Envelope:
     )
 
 
-def naming_log_id(log_id: str) -> AbstractContextManager[None]:
-    return naming(f"log_id: {log_id or 'none'}")
+def answer_data(envelope: Envelope, reader: str) -> dict[str, Any]:
+    """`data` of an envelope the error handler has already accepted."""
+    if envelope.data is None:
+        raise traced_error(f"TikTok's answer to {reader} had no data object ({envelope.ids}).")
+    return envelope.data
+
+
+def read_answer(
+    response: requests.Response, reader: str, parse: Callable[[dict[str, Any]], T]
+) -> T:
+    """`parse` of the answer's data: whatever it refuses names the answer's log_id."""
+    envelope = read_envelope(response)
+    with naming(envelope.ids):
+        return parse(answer_data(envelope, reader))
 
 
 class CreatorErrorHandler(AnswerHandler):
