@@ -1,8 +1,8 @@
 """The Display API's envelope: its errors mapped to what the connector does, its data read."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import requests
 
@@ -10,13 +10,11 @@ from source_tiktok_organic.core.errors import (
     RETRY,
     AnswerHandler,
     Policy,
-    naming,
     read_json,
     safe_text,
     traced_error,
 )
 
-T = TypeVar("T")
 REAUTHORIZE = "Re-authenticate the source (or paste a fresh refresh token) in its settings."
 
 
@@ -86,15 +84,6 @@ def answer_data(envelope: Envelope, reader: str) -> dict[str, Any]:
     if envelope.data is None:
         raise traced_error(f"TikTok's answer to {reader} had no data object ({envelope.ids}).")
     return envelope.data
-
-
-def read_answer(
-    response: requests.Response, reader: str, parse: Callable[[dict[str, Any]], T]
-) -> T:
-    """`parse` of the answer's data: whatever it refuses names the answer's log_id."""
-    envelope = read_envelope(response)
-    with naming(envelope.ids):
-        return parse(answer_data(envelope, reader))
 
 
 class CreatorErrorHandler(AnswerHandler):

@@ -20,12 +20,7 @@ from source_tiktok_organic.core.streams import ApiStream, SyncContext
 from source_tiktok_organic.core.video_list import PageRequest
 from source_tiktok_organic.core.windows import PAGE_SIZE
 from source_tiktok_organic.creator.auth import CreatorAuthenticator
-from source_tiktok_organic.creator.errors import (
-    CreatorErrorHandler,
-    answer_data,
-    read_answer,
-    read_envelope,
-)
+from source_tiktok_organic.creator.errors import CreatorErrorHandler, answer_data, read_envelope
 
 # Which fields the Display API serves, and which scope unlocks each (the reference's tables).
 BASIC_SCOPE = "user.info.basic"
@@ -56,6 +51,13 @@ def profile_user(data: Mapping[str, Any]) -> dict[str, Any]:
     return conform(user, "user_info")
 
 
+def read_user(response: requests.Response, reader: str) -> dict[str, Any]:
+    """The answer's user (see profile_user); a refusal names the answer's log_id."""
+    envelope = read_envelope(response)
+    with naming(envelope.ids):
+        return profile_user(answer_data(envelope, reader))
+
+
 class UserInfo(ApiStream):
     """The authorizing creator's profile: GET /v2/user/info/ (Display API "Get User Info")."""
 
@@ -66,7 +68,7 @@ class UserInfo(ApiStream):
         self.require_scope(BASIC_SCOPE)
         fields = self.granted(USER_FIELD_SCOPES, self.name)
         response = self.fetch(USER_INFO_PATH, {"fields": ",".join(fields)})
-        user = read_answer(response, self.name, profile_user)
+        user = read_user(response, self.name)
         self.context.counters.offer(user)  # so user_stats and the estimates ask no more
         yield user
 
@@ -74,7 +76,7 @@ class UserInfo(ApiStream):
 class CreatorCounters(ProfileCounters):
     def request(self, reader: Reader) -> dict[str, Any]:
         response = reader.send("GET", USER_INFO_PATH, {"fields": ",".join(COUNTER_FIELDS)})
-        return read_answer(response, READER, profile_user)
+        return read_user(response, READER)
 
 
 class CreatorVideoList:
