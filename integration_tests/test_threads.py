@@ -17,8 +17,7 @@ from source_tiktok_organic.core.config import parse_settings
 from source_tiktok_organic.core.progress import Progress
 from source_tiktok_organic.core.waiting import WaitAllowance
 from source_tiktok_organic.creator.auth import CreatorAuthenticator
-from source_tiktok_organic.creator.mode import creator_api
-from source_tiktok_organic.creator.profile import CreatorCounters
+from source_tiktok_organic.creator.streams import CreatorCounters, creator_api
 from tiktok_emulator import TikTokEmulator
 
 THREADS = 8

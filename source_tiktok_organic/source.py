@@ -46,8 +46,7 @@ from source_tiktok_organic.core.mode import AccountMode
 from source_tiktok_organic.core.progress import Progress
 from source_tiktok_organic.core.streams import SyncContext, UserStats
 from source_tiktok_organic.core.waiting import WaitAllowance
-from source_tiktok_organic.creator.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
-from source_tiktok_organic.creator.mode import CREATOR_MODE
+from source_tiktok_organic.creator.streams import BASIC_SCOPE, CREATOR_MODE, VIDEO_LIST_SCOPE
 
 REQUIRED_SCOPES = (BASIC_SCOPE, VIDEO_LIST_SCOPE)
 MODES = {CREATOR: CREATOR_MODE, BUSINESS: BUSINESS_MODE}  # the one place a mode is chosen

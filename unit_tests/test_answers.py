@@ -5,8 +5,8 @@ import pytest
 import requests
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.creator.answers import answer_data, profile_user, read_answer
-from source_tiktok_organic.creator.errors import read_envelope
+from source_tiktok_organic.creator.errors import answer_data, read_envelope
+from source_tiktok_organic.creator.streams import read_user
 from unit_tests.conftest import LIST_URL
 
 
@@ -34,7 +34,7 @@ def test_given_an_answer_without_data_then_the_error_names_the_reader_and_log_id
 def test_given_a_parser_that_refuses_then_the_error_carries_the_answers_log_id() -> None:
     refused = answer({"data": {"user": {}}, "error": {"code": "ok", "log_id": "body-log"}})
     with pytest.raises(AirbyteTracedException) as raised:
-        read_answer(refused, "user_info", profile_user)
+        read_user(refused, "user_info")
     assert raised.value.message == (
         "TikTok's profile answer had no user object with an open_id. (log_id: body-log)"
     )
@@ -42,4 +42,4 @@ def test_given_a_parser_that_refuses_then_the_error_carries_the_answers_log_id()
 
 def test_given_a_readable_answer_then_the_parser_gets_its_data() -> None:
     ok = answer({"data": {"user": {"open_id": "o-1"}}, "error": {"code": "ok"}})
-    assert read_answer(ok, "user_info", profile_user)["open_id"] == "o-1"
+    assert read_user(ok, "user_info")["open_id"] == "o-1"

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from source_tiktok_organic.core.errors import INVALID_TEXT
 from source_tiktok_organic.core.pagination import VideoPager, to_video_page
 from source_tiktok_organic.core.records import conform
-from source_tiktok_organic.creator.answers import profile_user
 from source_tiktok_organic.creator.errors import CreatorErrorHandler
+from source_tiktok_organic.creator.streams import profile_user
 from unit_tests.conftest import LIST_URL
 
 SCALARS = st.one_of(

@@ -12,8 +12,7 @@ from source_tiktok_organic.core.counters import ProfileCounters
 from source_tiktok_organic.core.progress import Progress
 from source_tiktok_organic.core.waiting import WaitAllowance
 from source_tiktok_organic.creator.auth import CreatorAuthenticator
-from source_tiktok_organic.creator.mode import creator_api
-from source_tiktok_organic.creator.profile import CreatorCounters
+from source_tiktok_organic.creator.streams import CreatorCounters, creator_api
 from unit_tests.conftest import USER_URL, envelope, make_config, profile
 
 LOGGER = logging.getLogger("test")

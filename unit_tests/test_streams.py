@@ -15,7 +15,7 @@ from source_tiktok_organic import SourceTiktokOrganic
 from source_tiktok_organic import source as source_module
 from source_tiktok_organic.core import budget as budget_module
 from source_tiktok_organic.core.budget import STEP_SECONDS
-from source_tiktok_organic.creator.videos import PAGE_SIZE
+from source_tiktok_organic.core.windows import PAGE_SIZE
 from unit_tests.conftest import (
     LIST_URL,
     USER_URL,

@@ -1,9 +1,6 @@
-"""The Display API's error envelope mapped to what the connector does: one table, one reader."""
-
-from __future__ import annotations
+"""The Display API's envelope: its errors mapped to what the connector does, its data read."""
 
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -13,9 +10,9 @@ from source_tiktok_organic.core.errors import (
     RETRY,
     AnswerHandler,
     Policy,
-    naming,
     read_json,
     safe_text,
+    traced_error,
 )
 
 REAUTHORIZE = "Re-authenticate the source (or paste a fresh refresh token) in its settings."
@@ -82,8 +79,11 @@ def read_envelope(response: requests.Response) -> Envelope:
     )
 
 
-def naming_log_id(log_id: str) -> AbstractContextManager[None]:
-    return naming(f"log_id: {log_id or 'none'}")
+def answer_data(envelope: Envelope, reader: str) -> dict[str, Any]:
+    """`data` of an envelope the error handler has already accepted."""
+    if envelope.data is None:
+        raise traced_error(f"TikTok's answer to {reader} had no data object ({envelope.ids}).")
+    return envelope.data
 
 
 class CreatorErrorHandler(AnswerHandler):
