@@ -7,7 +7,6 @@ import threading
 from collections.abc import Iterator, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from queue import Queue
 from typing import Any
 
@@ -38,7 +37,6 @@ from source_tiktok_organic.core.backoff import reword_cdk_waits
 from source_tiktok_organic.core.budget import tiktok_api_budget
 from source_tiktok_organic.core.config import BUSINESS, CREATOR, parse_settings, unknown_fields
 from source_tiktok_organic.core.config_file import ConfigFile
-from source_tiktok_organic.core.config_recovery import recover_config
 from source_tiktok_organic.core.inputs import check_catalog, read_input
 from source_tiktok_organic.core.list_state import InOrderMessages
 from source_tiktok_organic.core.list_streams import LIST_STREAMS, ListStreams
@@ -73,7 +71,7 @@ class SourceTiktokOrganic(AbstractSource):
         finishing the save a killed run may have left half done there."""
         logger = logging.getLogger("airbyte")
         self._config_file = ConfigFile(config_path, logger)
-        live = recover_config(Path(config_path), logger)
+        live = self._config_file.recover()
         config = read_input("config", str(live), super().read_config)
         for warning in unknown_fields(config):  # once a command, however often streams are built
             logger.warning(warning)

@@ -39,6 +39,11 @@ def config_error(message: str) -> AirbyteTracedException:
     return traced_error(message, FailureType.config_error)
 
 
+def os_reason(error: OSError) -> str:
+    """Why a file could not be read or written, in the system's words."""
+    return error.strerror or type(error).__name__
+
+
 @dataclass(frozen=True)
 class Policy:
     """What to do about an answer, and the advice its failure message opens with."""
