@@ -33,7 +33,7 @@ from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
 from source_tiktok_organic.business.mode import BUSINESS_MODE
-from source_tiktok_organic.core.backoff import reword_cdk_waits
+from source_tiktok_organic.core.backoff import reword_wait
 from source_tiktok_organic.core.budget import tiktok_api_budget
 from source_tiktok_organic.core.config import BUSINESS, CREATOR, parse_settings, unknown_fields
 from source_tiktok_organic.core.config_file import ConfigFile
@@ -59,7 +59,7 @@ class SourceTiktokOrganic(AbstractSource):
         super().__init__()
         self._config_file: ConfigFile | None = None
         self._this_read: tuple[SyncContext, AccountMode] | None = None
-        reword_cdk_waits(logging.getLogger("airbyte"))
+        logging.getLogger("airbyte").addFilter(reword_wait)  # the CDK's retry loop logs there
 
     def configure(self, config: Mapping[str, Any], temp_dir: str) -> Mapping[str, Any]:
         """The config as it is: the CDK would copy it, secrets and all, into a temp folder that a

@@ -73,8 +73,3 @@ def reword_wait(record: logging.LogRecord) -> bool:
     if match and match["status"] != "429":
         record.msg, record.args = f"Waiting {match['seconds']} seconds before retrying.", ()
     return True
-
-
-def reword_cdk_waits(logger: logging.Logger) -> None:
-    """On the logger the CDK's retry loop writes to; adding the same filter twice adds it once."""
-    logger.addFilter(reword_wait)

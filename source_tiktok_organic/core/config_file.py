@@ -82,7 +82,7 @@ class ConfigFile:
 
     def recover(self) -> Path:
         """The file to read the config from: the newest usable leftover replaces it, others go;
-        with saving off (SOURCE_TIKTOK_ORGANIC_SAVE_CONFIG=0) no file is touched, the leftover read."""
+        with saving off (SAVE_CONFIG_ENV=0) no file is touched and the leftover is read."""
         path, logger = self._path, self._logger
         try:
             status = path.stat()
@@ -116,7 +116,7 @@ class ConfigFile:
             except OSError as error:
                 because = f"it cannot replace it ({os_reason(error)})"
             else:
-                # Still there if the config was rewritten in place; older than it now, a run drops it.
+                # Still there if the config was rewritten in place; older than it now, runs drop it.
                 with contextlib.suppress(OSError):
                     newest.unlink(missing_ok=True)
                 logger.info(
@@ -126,8 +126,8 @@ class ConfigFile:
                 return path
         logger.warning(
             f"{newest}, {LEFT}, holds a newer refresh token than {path}: this run reads it, as "
-            f"{because}. Move it over {path} yourself (or use the config of this run's last CONTROL "
-            "message), or a later run may be refused with invalid_grant."
+            f"{because}. Move it over {path} yourself (or use the config of this run's last "
+            "CONTROL message), or a later run may be refused with invalid_grant."
         )
         return newest
 

@@ -178,7 +178,3 @@ def bound_answers(session: requests.Session) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
-
-
-def bounded_session() -> requests.Session:
-    return bound_answers(requests.Session())

@@ -26,7 +26,7 @@ from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_sta
 from airbyte_cdk.sources.types import Record
 
 from source_tiktok_organic.core.cursor import EPOCH_SECONDS, CursorGuard
-from source_tiktok_organic.core.state import CURSOR_FIELD, SNAPSHOT_FIELD, parse_snapshot_state
+from source_tiktok_organic.core.state import CURSOR_FIELD, parse_snapshot_state, snapshot_taken
 
 
 class InOrderMessages(ConcurrentMessageRepository):
@@ -114,10 +114,9 @@ class SnapshotCursor(FinalStateCursor):
 
     def ensure_at_least_one_state_emitted(self) -> None:
         """Called once the stream is done: the snapshot is taken if no window failed."""
-        now = datetime.fromisoformat(self._snapshot_at)
         with self._lock:
             whole = self._planned and not self._open
-        if whole and (self._saved is None or self._saved < now):
-            self._state = {SNAPSHOT_FIELD: self._snapshot_at}
+        if whole:
+            self._state = snapshot_taken(self._saved, self._snapshot_at, self._state)
         self._states.update_state_for_stream(self._stream, None, self._state)
         self._messages.emit_message(self._states.create_state_message(self._stream, None))

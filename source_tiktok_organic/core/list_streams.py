@@ -34,11 +34,10 @@ from source_tiktok_organic.core.cursor import (
     EPOCH_SECONDS,
     ISO_DATETIME,
 )
-from source_tiktok_organic.core.errors import config_error
 from source_tiktok_organic.core.list_state import SnapshotCursor, VideoCursor
 from source_tiktok_organic.core.pagination import describe_time
 from source_tiktok_organic.core.state import CURSOR_FIELD, SNAPSHOT_FIELD, saved_create_time
-from source_tiktok_organic.core.streams import SyncContext
+from source_tiktok_organic.core.streams import SyncContext, require_scope
 from source_tiktok_organic.core.video_list import (
     ListApi,
     ListWalk,
@@ -156,12 +155,7 @@ class ListStreams:
                     type=TraceType.ESTIMATE, emitted_at=time.time() * 1000, estimate=estimate
                 )
                 self.messages.emit_message(AirbyteMessage(type=Type.TRACE, trace=trace))
-            if self.source.scope not in context.auth.granted_scopes():
-                raise config_error(
-                    f"Stream '{name}' needs the TikTok scope '{self.source.scope}', which this "
-                    "authorization does not grant. Add it to your TikTok app, re-authenticate the "
-                    f"source, or deselect '{name}'."
-                )
+            require_scope(context.auth, self.source.scope, name)
             lowest = EARLIEST_VIDEO if floor is None else max(EARLIEST_VIDEO, floor + 1)
             windows = one_window(floor, lowest, latest)
             if whole and count is not None and needs_cut(count, settings.num_workers):

@@ -35,6 +35,15 @@ def parse_snapshot_state(raw: Mapping[str, Any] | None, stream: str) -> datetime
     return moment
 
 
+def snapshot_taken(
+    saved: datetime | None, snapshot_at: str, state: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The state once this sync's snapshot is whole: its `snapshot_at`, never moving backwards."""
+    if saved is None or saved < datetime.fromisoformat(snapshot_at):
+        return {SNAPSHOT_FIELD: snapshot_at}
+    return dict(state)
+
+
 def _saved(raw: Mapping[str, Any] | None, stream: str, field: str) -> Any:
     if raw and not isinstance(raw, Mapping):
         raise _invalid(stream, f"expected an object, got {type(raw).__name__}")
