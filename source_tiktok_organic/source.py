@@ -1,7 +1,5 @@
 """The Airbyte source: spec (from spec.json), check, and the list of streams."""
 
-from __future__ import annotations
-
 import logging
 import threading
 from collections.abc import Iterator, Mapping, MutableMapping

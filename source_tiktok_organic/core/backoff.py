@@ -1,7 +1,5 @@
 """How long to wait before retrying TikTok: its Retry-After if it sends one, else jittered doubling."""
 
-from __future__ import annotations
-
 import logging
 import random
 import re

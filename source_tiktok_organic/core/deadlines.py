@@ -2,8 +2,6 @@
 each next byte, so a server dripping bytes could hold a request as long as it likes. A watchdog on
 the connection bounds the status line and headers; the adapter reads the body itself."""
 
-from __future__ import annotations
-
 import contextlib
 import io
 import math

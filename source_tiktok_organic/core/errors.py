@@ -2,8 +2,6 @@
 and what went wrong on the wire (hosts nobody answers on, redirects), apart from TikTok's envelope.
 """
 
-from __future__ import annotations
-
 import json
 import logging
 from abc import abstractmethod
@@ -57,15 +55,15 @@ class Policy:
     action: ResponseAction = ResponseAction.FAIL
 
     @classmethod
-    def config(cls, advice: str) -> Policy:
+    def config(cls, advice: str) -> "Policy":
         return cls(advice, FailureType.config_error)
 
     @classmethod
-    def refresh(cls, advice: str) -> Policy:
+    def refresh(cls, advice: str) -> "Policy":
         return cls(advice, FailureType.config_error, ResponseAction.REFRESH_TOKEN_THEN_RETRY)
 
     @classmethod
-    def rate_limited(cls, advice: str) -> Policy:
+    def rate_limited(cls, advice: str) -> "Policy":
         return cls(advice, FailureType.transient_error, ResponseAction.RATE_LIMITED)
 
 

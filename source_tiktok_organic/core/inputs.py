@@ -1,8 +1,6 @@
 """The files the command is handed (config, catalog, state): read, or refused naming the file,
 where the CDK's readers answer a missing, non-JSON or misshapen file with a bare traceback."""
 
-from __future__ import annotations
-
 import logging
 from collections.abc import Callable, Iterable
 from typing import TypeVar

@@ -1,8 +1,6 @@
 """The list streams' state on the CDK's concurrent cursor, held to the sync's one cursor guard;
 a worker's STATE travels behind the records it emitted first, so none claims a video not out."""
 
-from __future__ import annotations
-
 import logging
 import threading
 from collections.abc import Mapping, MutableMapping

@@ -2,8 +2,6 @@
 itself in create_time windows; `videos` keeps the CDK's concurrent cursor on `create_time`,
 `video_stats` one snapshot of every video it walks."""
 
-from __future__ import annotations
-
 import logging
 import threading
 import time

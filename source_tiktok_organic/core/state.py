@@ -1,7 +1,5 @@
 """Saved states as the streams read them: `videos`' cursor and the history streams' snapshot."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any

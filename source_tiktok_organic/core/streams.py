@@ -1,8 +1,6 @@
 """What every stream shares, of either API: the sync's context, one-request streams, the guarded
 state, snapshots, and the history of the profile's counters."""
 
-from __future__ import annotations
-
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
