@@ -24,7 +24,6 @@ from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
 from airbyte_cdk.sources.concurrent_source.thread_pool_manager import ThreadPoolManager
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
-from airbyte_cdk.sources.message import NoopMessageRepository
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.concurrent.partitions.types import QueueItem
 from airbyte_cdk.utils import AirbyteTracedException
@@ -36,8 +35,7 @@ from source_tiktok_organic.core.budget import tiktok_api_budget
 from source_tiktok_organic.core.config import BUSINESS, CREATOR, parse_settings, unknown_fields
 from source_tiktok_organic.core.config_file import ConfigFile
 from source_tiktok_organic.core.inputs import check_catalog, read_input
-from source_tiktok_organic.core.list_state import InOrderMessages
-from source_tiktok_organic.core.list_streams import LIST_STREAMS, ListStreams
+from source_tiktok_organic.core.list_streams import LIST_STREAMS, InOrderMessages, ListStreams
 from source_tiktok_organic.core.mode import AccountMode
 from source_tiktok_organic.core.progress import Progress
 from source_tiktok_organic.core.streams import SyncContext, UserStats
@@ -178,13 +176,7 @@ class SourceTiktokOrganic(AbstractSource):
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         """Every stream of the mode, in the order the docs list them."""
         context, mode = self._sync(config)
-        list_streams = ListStreams(
-            context,
-            mode.video_list(context),
-            NoopMessageRepository(),
-            ConnectorStateManager(),
-            threading.Event(),
-        )
+        list_streams = ListStreams(context, mode.video_list(context))
         profile, stats, *own = (stream.as_airbyte_stream() for stream in self.streams(config))
         listed = (list_streams.build(name).as_airbyte_stream() for name in LIST_STREAMS)
         return AirbyteCatalog(streams=[profile, stats, *listed, *own])

@@ -1,13 +1,16 @@
 """`videos` and `video_stats` as the CDK's concurrent streams, for either API: each walks the list
 itself in create_time windows; `videos` keeps the CDK's concurrent cursor on `create_time`,
-`video_stats` one snapshot of every video it walks."""
+`video_stats` one snapshot of every video it walks, both held to the sync's one cursor guard;
+a worker's STATE travels behind the records it emitted first, so none claims a video not out."""
 
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from queue import Queue
+from typing import Any, cast
 
 from airbyte_cdk.models import (
     AirbyteEstimateTraceMessage,
@@ -19,10 +22,25 @@ from airbyte_cdk.models import (
     Type,
 )
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
-from airbyte_cdk.sources.message import MessageRepository
-from airbyte_cdk.sources.streams.concurrent.cursor import Cursor, CursorField, FinalStateCursor
+from airbyte_cdk.sources.message import (
+    InMemoryMessageRepository,
+    MessageRepository,
+    NoopMessageRepository,
+)
+from airbyte_cdk.sources.message.concurrent_repository import ConcurrentMessageRepository
+from airbyte_cdk.sources.streams.concurrent.cursor import (
+    ConcurrentCursor,
+    Cursor,
+    CursorField,
+    FinalStateCursor,
+)
 from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
+from airbyte_cdk.sources.streams.concurrent.partitions.types import QueueItem
+from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
+    EpochValueConcurrentStreamStateConverter,
+)
+from airbyte_cdk.sources.types import Record
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from airbyte_cdk.utils import AirbyteTracedException
 
@@ -31,10 +49,16 @@ from source_tiktok_organic.core.cursor import (
     EPOCH_MILLISECONDS,
     EPOCH_SECONDS,
     ISO_DATETIME,
+    CursorGuard,
 )
-from source_tiktok_organic.core.list_state import SnapshotCursor, VideoCursor
 from source_tiktok_organic.core.pagination import describe_time
-from source_tiktok_organic.core.state import CURSOR_FIELD, SNAPSHOT_FIELD, saved_create_time
+from source_tiktok_organic.core.state import (
+    CURSOR_FIELD,
+    SNAPSHOT_FIELD,
+    parse_snapshot_state,
+    saved_create_time,
+    snapshot_taken,
+)
 from source_tiktok_organic.core.streams import SyncContext, require_scope
 from source_tiktok_organic.core.video_list import (
     ListApi,
@@ -58,6 +82,99 @@ SAVED_VIDEO_CURSORS = {
 }
 
 
+class InOrderMessages(ConcurrentMessageRepository):
+    """The CDK's in-order repository over its in-memory one: a worker's messages go behind the
+    records it queued first; the reading thread never blocks on the queue only it empties."""
+
+    def __init__(self, queue: Queue[QueueItem]) -> None:
+        super().__init__(queue, InMemoryMessageRepository())
+
+
+class VideoCursor(ConcurrentCursor):
+    """`create_time` merged from finished windows; a video dated past now never moves it."""
+
+    def __init__(
+        self,
+        stream: str,
+        saved: Mapping[str, Any],
+        start: int,
+        guard: CursorGuard,
+        messages: MessageRepository,
+        states: ConnectorStateManager,
+        logger: logging.Logger,
+    ) -> None:
+        super().__init__(
+            stream_name=stream,
+            stream_namespace=None,
+            stream_state=dict(saved),
+            message_repository=messages,
+            connector_state_manager=states,
+            connector_state_converter=EpochValueConcurrentStreamStateConverter(),
+            cursor_field=CursorField(CURSOR_FIELD),
+            slice_boundary_fields=("start", "end"),
+            # the CDK's own epoch converter works in datetimes, which its protocol type misses
+            start=cast(Any, datetime.fromtimestamp(start, UTC)),
+            end_provider=lambda: cast(Any, guard.latest),
+        )
+        self._guard = guard
+        self._logger = logger
+
+    def observe(self, record: Record) -> None:
+        created = EPOCH_SECONDS.read(record.data.get(CURSOR_FIELD))
+        if self._guard.moves_cursor(created, f"Video {record.data.get('id')}", self._logger):
+            super().observe(record)
+
+
+class SnapshotCursor(FinalStateCursor):
+    """A history stream's `snapshot_at`: this sync's, once every row is out; never backwards."""
+
+    def __init__(
+        self,
+        stream: str,
+        saved: Mapping[str, Any],
+        snapshot_at: str,
+        messages: MessageRepository,
+        states: ConnectorStateManager,
+    ) -> None:
+        super().__init__(stream, None, messages)
+        self._stream = stream
+        self._state: MutableMapping[str, Any] = dict(saved)
+        self._saved = parse_snapshot_state(saved, stream)
+        self._snapshot_at = snapshot_at
+        self._messages = messages
+        self._states = states
+        self._open: set[Partition] = set()
+        self._planned = False
+        self._lock = threading.Lock()
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        return self._state
+
+    def expect(self, partition: Partition) -> Partition:
+        with self._lock:
+            self._open.add(partition)
+        return partition
+
+    def planned(self) -> None:
+        """Every window is known: once all are closed, the snapshot is whole."""
+        with self._lock:
+            self._planned = True
+
+    def close_partition(self, partition: Partition) -> None:
+        with self._lock:
+            self._open.discard(partition)
+
+    def ensure_at_least_one_state_emitted(self) -> None:
+        """Called once the stream is done: the snapshot is taken if no window failed."""
+        with self._lock:
+            whole = self._planned and not self._open
+        if whole:
+            self._state = snapshot_taken(self._saved, self._snapshot_at, self._state)
+        self._states.update_state_for_stream(self._stream, None, self._state)
+        self._messages.emit_message(self._states.create_state_message(self._stream, None))
+
+
 @dataclass(frozen=True)
 class ListSource:
     """What one API brings to the list streams."""
@@ -74,9 +191,9 @@ class ListStreams:
 
     context: SyncContext
     source: ListSource
-    messages: MessageRepository
-    states: ConnectorStateManager
-    stopped: threading.Event
+    messages: MessageRepository = field(default_factory=NoopMessageRepository)  # discover's: none
+    states: ConnectorStateManager = field(default_factory=ConnectorStateManager)
+    stopped: threading.Event = field(default_factory=threading.Event)
 
     def build(self, name: str, sync_mode: SyncMode = SyncMode.full_refresh) -> DefaultStream:
         context, settings, guard = self.context, self.context.settings, self.context.guard
