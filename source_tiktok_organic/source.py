@@ -34,6 +34,7 @@ from source_tiktok_organic.core.backoff import reword_wait
 from source_tiktok_organic.core.budget import tiktok_api_budget
 from source_tiktok_organic.core.config import BUSINESS, CREATOR, parse_settings, unknown_fields
 from source_tiktok_organic.core.config_file import ConfigFile
+from source_tiktok_organic.core.errors import traced_error
 from source_tiktok_organic.core.inputs import check_catalog, read_input
 from source_tiktok_organic.core.list_streams import LIST_STREAMS, InOrderMessages, ListStreams
 from source_tiktok_organic.core.mode import AccountMode
@@ -142,9 +143,7 @@ class SourceTiktokOrganic(AbstractSource):
             raise failures[0]
         if failures:
             said = " ".join(str(error.message) for error in failures)
-            raise AirbyteTracedException(
-                message=said, internal_message=said, failure_type=failures[-1].failure_type
-            )
+            raise traced_error(said, failures[-1].failure_type)
 
     def _read_list(
         self,
