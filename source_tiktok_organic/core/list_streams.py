@@ -195,29 +195,28 @@ class ListStreams:
     states: ConnectorStateManager = field(default_factory=ConnectorStateManager)
     stopped: threading.Event = field(default_factory=threading.Event)
 
+    def cursor(
+        self, name: str, sync_mode: SyncMode, logger: logging.Logger
+    ) -> tuple[Cursor, int | None]:
+        """The stream's cursor, with `videos`' saved create_time when it is read incrementally."""
+        guard, saved = self.context.guard, self.states.get_stream_state(name, None)
+        if name == VIDEO_STATS:
+            kept = guard.saved_state(name, saved, {SNAPSHOT_FIELD: ISO_DATETIME}, logger)
+            snapshot_at = self.context.snapshot_at
+            return SnapshotCursor(name, kept, snapshot_at, self.messages, self.states), None
+        if sync_mode != SyncMode.incremental:
+            return FinalStateCursor(name, None, self.messages), None
+        since = saved_create_time(guard.saved_state(name, saved, SAVED_VIDEO_CURSORS, logger))
+        start = max(EARLIEST_VIDEO, self.context.settings.start_time or 0)
+        resumed = {} if since is None else {CURSOR_FIELD: since}
+        cursor = VideoCursor(name, resumed, start, guard, self.messages, self.states, logger)
+        return cursor, since
+
     def build(self, name: str, sync_mode: SyncMode = SyncMode.full_refresh) -> DefaultStream:
         context, settings, guard = self.context, self.context.settings, self.context.guard
         logger = logging.getLogger(f"airbyte.streams.{name}")
-        saved: Mapping[str, Any] = self.states.get_stream_state(name, None)
-        since, snapshot = None, None
-        cursor: Cursor
-        if name == VIDEO_STATS:
-            saved = guard.saved_state(name, saved, {SNAPSHOT_FIELD: ISO_DATETIME}, logger)
-            snapshot = SnapshotCursor(name, saved, context.snapshot_at, self.messages, self.states)
-            cursor = snapshot
-        elif sync_mode == SyncMode.incremental:
-            since = saved_create_time(guard.saved_state(name, saved, SAVED_VIDEO_CURSORS, logger))
-            cursor = VideoCursor(
-                name,
-                {} if since is None else {CURSOR_FIELD: since},
-                max(EARLIEST_VIDEO, settings.start_time or 0),
-                guard,
-                self.messages,
-                self.states,
-                logger,
-            )
-        else:
-            cursor = FinalStateCursor(name, None, self.messages)
+        cursor, since = self.cursor(name, sync_mode, logger)
+        snapshot = cursor if isinstance(cursor, SnapshotCursor) else None
         start = settings.start_time
         if start is not None and start > guard.latest.timestamp():
             logger.warning(
