@@ -1,7 +1,6 @@
 """The Airbyte source: spec (from spec.json), check, and the list of streams."""
 
 import logging
-import threading
 from collections.abc import Iterator, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -156,9 +155,8 @@ class SourceTiktokOrganic(AbstractSource):
         context, mode = self._sync(config)
         queue: Queue[QueueItem] = Queue(maxsize=10_000)
         messages = InOrderMessages(queue)
-        stopped = threading.Event()
         builder = ListStreams(
-            context, mode.video_list(context), messages, ConnectorStateManager(state), stopped
+            context, mode.video_list(context), messages, ConnectorStateManager(state)
         )
         streams = [builder.build(stream.stream.name, stream.sync_mode) for stream in listed]
         # one more thread than workers: it plans a stream's windows while the workers walk them
@@ -168,7 +166,7 @@ class SourceTiktokOrganic(AbstractSource):
         try:
             yield from map(sanitized, concurrent.read(list(streams)))
         finally:  # a sync that ends early, or on a config error, leaves no walk going
-            stopped.set()
+            builder.stopped.set()
             pool.shutdown(wait=False, cancel_futures=True)
             context.progress.log("Listing done")
 
