@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import requests
 from airbyte_cdk.models import SyncMode, TraceType
+from airbyte_cdk.sources.streams.call_rate import LimiterSession
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
@@ -628,14 +629,14 @@ def test_given_a_stream_when_it_sends_several_requests_then_one_client_and_sessi
     tiktok: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sessions: list[requests.Session] = []
-    send = requests.Session.send
+    send = LimiterSession.send  # the client's session; requests_mock patches requests.Session's
 
     def recording(session: requests.Session, request: Any, **kwargs: Any) -> Any:
         if request.url.startswith(USER_URL):
             sessions.append(session)  # kept alive, so no two sessions share an id
         return send(session, request, **kwargs)
 
-    monkeypatch.setattr(requests.Session, "send", recording)
+    monkeypatch.setattr(LimiterSession, "send", recording)
     user_info = SourceTiktokOrganic().streams(make_config())[0]
     for _ in range(3):
         user_info.fetch("user/info/", {"fields": "open_id"})  # type: ignore[attr-defined]
