@@ -1,13 +1,9 @@
 """The Airbyte source: spec (from spec.json), check, and the list of streams."""
 
-from __future__ import annotations
-
 import logging
-import threading
 from collections.abc import Iterator, Mapping, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from queue import Queue
 from typing import Any
 
@@ -27,21 +23,19 @@ from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
 from airbyte_cdk.sources.concurrent_source.thread_pool_manager import ThreadPoolManager
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
-from airbyte_cdk.sources.message import NoopMessageRepository
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.concurrent.partitions.types import QueueItem
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
 from source_tiktok_organic.business.mode import BUSINESS_MODE
-from source_tiktok_organic.core.backoff import reword_cdk_waits
+from source_tiktok_organic.core.backoff import reword_wait
 from source_tiktok_organic.core.budget import tiktok_api_budget
 from source_tiktok_organic.core.config import BUSINESS, CREATOR, parse_settings, unknown_fields
 from source_tiktok_organic.core.config_file import ConfigFile
-from source_tiktok_organic.core.config_recovery import recover_config
+from source_tiktok_organic.core.errors import traced_error
 from source_tiktok_organic.core.inputs import check_catalog, read_input
-from source_tiktok_organic.core.list_state import InOrderMessages
-from source_tiktok_organic.core.list_streams import LIST_STREAMS, ListStreams
+from source_tiktok_organic.core.list_streams import LIST_STREAMS, InOrderMessages, ListStreams
 from source_tiktok_organic.core.mode import AccountMode
 from source_tiktok_organic.core.progress import Progress
 from source_tiktok_organic.core.streams import SyncContext, UserStats
@@ -60,7 +54,7 @@ class SourceTiktokOrganic(AbstractSource):
         super().__init__()
         self._config_file: ConfigFile | None = None
         self._this_read: tuple[SyncContext, AccountMode] | None = None
-        reword_cdk_waits(logging.getLogger("airbyte"))
+        logging.getLogger("airbyte").addFilter(reword_wait)  # the CDK's retry loop logs there
 
     def configure(self, config: Mapping[str, Any], temp_dir: str) -> Mapping[str, Any]:
         """The config as it is: the CDK would copy it, secrets and all, into a temp folder that a
@@ -72,7 +66,7 @@ class SourceTiktokOrganic(AbstractSource):
         finishing the save a killed run may have left half done there."""
         logger = logging.getLogger("airbyte")
         self._config_file = ConfigFile(config_path, logger)
-        live = recover_config(Path(config_path), logger)
+        live = self._config_file.recover()
         config = read_input("config", str(live), super().read_config)
         for warning in unknown_fields(config):  # once a command, however often streams are built
             logger.warning(warning)
@@ -147,9 +141,7 @@ class SourceTiktokOrganic(AbstractSource):
             raise failures[0]
         if failures:
             said = " ".join(str(error.message) for error in failures)
-            raise AirbyteTracedException(
-                message=said, internal_message=said, failure_type=failures[-1].failure_type
-            )
+            raise traced_error(said, failures[-1].failure_type)
 
     def _read_list(
         self,
@@ -162,9 +154,8 @@ class SourceTiktokOrganic(AbstractSource):
         context, mode = self._sync(config)
         queue: Queue[QueueItem] = Queue(maxsize=10_000)
         messages = InOrderMessages(queue)
-        stopped = threading.Event()
         builder = ListStreams(
-            context, mode.video_list(context), messages, ConnectorStateManager(state), stopped
+            context, mode.video_list(context), messages, ConnectorStateManager(state)
         )
         streams = [builder.build(stream.stream.name, stream.sync_mode) for stream in listed]
         # one more thread than workers: it plans a stream's windows while the workers walk them
@@ -174,20 +165,14 @@ class SourceTiktokOrganic(AbstractSource):
         try:
             yield from map(sanitized, concurrent.read(list(streams)))
         finally:  # a sync that ends early, or on a config error, leaves no walk going
-            stopped.set()
+            builder.stopped.set()
             pool.shutdown(wait=False, cancel_futures=True)
             context.progress.log("Listing done")
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         """Every stream of the mode, in the order the docs list them."""
         context, mode = self._sync(config)
-        list_streams = ListStreams(
-            context,
-            mode.video_list(context),
-            NoopMessageRepository(),
-            ConnectorStateManager(),
-            threading.Event(),
-        )
+        list_streams = ListStreams(context, mode.video_list(context))
         profile, stats, *own = (stream.as_airbyte_stream() for stream in self.streams(config))
         listed = (list_streams.build(name).as_airbyte_stream() for name in LIST_STREAMS)
         return AirbyteCatalog(streams=[profile, stats, *listed, *own])

@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from source_tiktok_organic.core import config_file, config_recovery
-from source_tiktok_organic.core.config_file import SAVE_CONFIG_ENV, write_atomically
-from source_tiktok_organic.core.config_recovery import recover_config
+from source_tiktok_organic.core import config_file
+from source_tiktok_organic.core.config_file import SAVE_CONFIG_ENV, ConfigFile, write_atomically
 
 LOGGER = logging.getLogger("test_config_recovery")
 OLD = {"client_id": "k", "client_secret": "s3cret-app", "refresh_token": "rft.dead-0"}
@@ -19,6 +18,10 @@ NEW = {**OLD, "refresh_token": "rft.live-1", "oauth_session": {"access_token": "
 NEWER = {**OLD, "refresh_token": "rft.live-2"}
 SECRETS = ("s3cret-app", "rft.dead-0", "rft.live-1", "act.live-1", "rft.live-2")
 CONFIG_WRITTEN_NS = 1_700_000_000 * 10**9
+
+
+def recover_config(path: Path, logger: logging.Logger) -> Path:
+    return ConfigFile(str(path), logger).recover()
 
 
 def touch(path: Path, seconds_after_config: float) -> None:
@@ -330,9 +333,9 @@ def test_given_a_leftover_that_cannot_be_read_then_it_is_removed_as_not_a_whole_
     def refusing_fstat(_: int) -> os.stat_result:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(config_recovery.os, "open", refusing_open)
+    monkeypatch.setattr(config_file.os, "open", refusing_open)
     if failing == "read":
-        monkeypatch.setattr(config_recovery.os, "fstat", refusing_fstat)
+        monkeypatch.setattr(config_file.os, "fstat", refusing_fstat)
     with caplog.at_level(logging.INFO):
         assert recover_config(config_path, LOGGER) == config_path
     assert config_in(config_path) == OLD

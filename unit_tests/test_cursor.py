@@ -22,8 +22,7 @@ from source_tiktok_organic.core.cursor import (
     CursorGuard,
     CursorKind,
 )
-from source_tiktok_organic.core.list_state import SnapshotCursor, VideoCursor
-from source_tiktok_organic.core.list_streams import ListStreams
+from source_tiktok_organic.core.list_streams import ListStreams, SnapshotCursor, VideoCursor
 from source_tiktok_organic.core.streams import GuardedState
 from unit_tests.conftest import make_config
 

@@ -15,7 +15,7 @@ import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.core.deadlines import BODY_CHUNK, MAX_BODY_BYTES, bounded_session
+from source_tiktok_organic.core.deadlines import BODY_CHUNK, MAX_BODY_BYTES, bound_answers
 
 LIST_PATH = "/open_api/v1.3/business/video/list/"
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Tt-Logid: log-1\r\n"
@@ -57,19 +57,19 @@ def bytewise(answer: bytes) -> list[bytes]:
 @pytest.mark.parametrize("server", [(bytewise(ANSWER), 0.05)], indirect=True)
 def test_given_headers_that_drip_past_the_timeout_then_the_request_times_out(server: str) -> None:
     """About 4 s of headers against a 0.5 s timeout, each byte well within it."""
-    with bounded_session() as session, pytest.raises(requests.ReadTimeout):
+    with bound_answers(requests.Session()) as session, pytest.raises(requests.ReadTimeout):
         session.get(server, timeout=0.5)
 
 
 @pytest.mark.parametrize("server", [([ANSWER], 0.0)], indirect=True)
 def test_given_a_prompt_answer_then_it_is_read_whole(server: str) -> None:
-    with bounded_session() as session:
+    with bound_answers(requests.Session()) as session:
         assert session.get(server, timeout=0.5).json() == {}
 
 
 @pytest.mark.parametrize("server", [(bytewise(ANSWER), 0.001)], indirect=True)
 def test_given_headers_that_drip_within_the_timeout_then_they_are_read(server: str) -> None:
-    with bounded_session() as session:
+    with bound_answers(requests.Session()) as session:
         assert session.get(server, timeout=2).json() == {}
 
 
@@ -80,7 +80,10 @@ def test_given_a_body_that_drips_past_the_read_timeout_then_it_is_a_read_timeout
     server: str,
 ) -> None:
     """About 2 s of body against a read timeout of 0.5 s, each byte well within it."""
-    with bounded_session() as session, pytest.raises(requests.ReadTimeout) as raised:
+    with (
+        bound_answers(requests.Session()) as session,
+        pytest.raises(requests.ReadTimeout) as raised,
+    ):
         session.get(server, timeout=(5, 0.5))
     assert str(raised.value) == "did not arrive in full within 0.5 s"
 
@@ -92,13 +95,19 @@ def test_given_slow_headers_then_the_body_has_only_what_they_left_of_the_timeout
     server: str,
 ) -> None:
     """Headers in about 0.5 s and the body in 0.75 s more: each in time, both together not."""
-    with bounded_session() as session, pytest.raises(requests.ReadTimeout, match="in full"):
+    with (
+        bound_answers(requests.Session()) as session,
+        pytest.raises(requests.ReadTimeout, match="in full"),
+    ):
         session.get(server, timeout=1)
 
 
 @pytest.mark.parametrize("server", [([head(Content_Length=10), b"{}{"], 0.0)], indirect=True)
 def test_given_a_body_that_breaks_off_then_it_is_a_connection_error(server: str) -> None:
-    with bounded_session() as session, pytest.raises(requests.ConnectionError) as raised:
+    with (
+        bound_answers(requests.Session()) as session,
+        pytest.raises(requests.ConnectionError) as raised,
+    ):
         session.get(server, timeout=5)
     assert re.fullmatch(r"broke off \(\w+\)", str(raised.value))
 
@@ -107,7 +116,7 @@ def test_given_a_body_that_breaks_off_then_it_is_a_connection_error(server: str)
     "server", [([head(Content_Length=MAX_BODY_BYTES), b" " * MAX_BODY_BYTES], 0.0)], indirect=True
 )
 def test_given_a_body_of_the_limit_then_it_is_read_whole(server: str) -> None:
-    with bounded_session() as session:
+    with bound_answers(requests.Session()) as session:
         assert len(session.get(server, timeout=5).content) == MAX_BODY_BYTES
 
 
@@ -119,7 +128,10 @@ def test_given_a_body_of_the_limit_then_it_is_read_whole(server: str) -> None:
 def test_given_a_body_past_the_limit_then_the_read_stops_there_with_a_clear_error(
     server: str,
 ) -> None:
-    with bounded_session() as session, pytest.raises(AirbyteTracedException) as raised:
+    with (
+        bound_answers(requests.Session()) as session,
+        pytest.raises(AirbyteTracedException) as raised,
+    ):
         session.get(server, timeout=5)
     assert raised.value.failure_type == FailureType.system_error
     said = re.fullmatch(
@@ -137,7 +149,10 @@ def test_given_a_body_past_the_limit_then_the_read_stops_there_with_a_clear_erro
     "server", [([head(Content_Length=MAX_BODY_BYTES + 1), b"{}"], 0.0)], indirect=True
 )
 def test_given_a_body_announced_past_the_limit_then_none_of_it_is_read(server: str) -> None:
-    with bounded_session() as session, pytest.raises(AirbyteTracedException) as raised:
+    with (
+        bound_answers(requests.Session()) as session,
+        pytest.raises(AirbyteTracedException) as raised,
+    ):
         session.get(server, timeout=5)
     assert f"(it announced {MAX_BODY_BYTES + 1:,} bytes)" in (raised.value.message or "")
 
@@ -153,7 +168,7 @@ ZIPPED = gzip.compress(b'{"videos": [' + b'{"id": "1"}, ' * 100 + b'{"id": "2"}]
 def test_given_a_compressed_body_then_it_comes_decoded_and_without_its_encoding(
     server: str,
 ) -> None:
-    with bounded_session() as session:
+    with bound_answers(requests.Session()) as session:
         answer = session.get(server, timeout=5)
     assert len(answer.json()["videos"]) == 101
     assert "Content-Encoding" not in answer.headers

@@ -13,7 +13,7 @@ from airbyte_cdk.sources.message import InMemoryMessageRepository
 from airbyte_cdk.sources.types import Record, StreamSlice
 
 from source_tiktok_organic.core.cursor import CursorGuard
-from source_tiktok_organic.core.list_state import InOrderMessages, SnapshotCursor, VideoCursor
+from source_tiktok_organic.core.list_streams import InOrderMessages, SnapshotCursor, VideoCursor
 
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
 SNAPSHOT = NOW.isoformat()

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import requests
 from airbyte_cdk.models import SyncMode, TraceType
+from airbyte_cdk.sources.streams.call_rate import LimiterSession
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 from airbyte_cdk.test.state_builder import StateBuilder
@@ -621,3 +623,22 @@ def test_given_a_large_account_and_workers_then_one_probe_then_windows_read_each
     [estimate] = estimates(output)
     assert estimate.estimate.row_estimate == 1_000
     assert last_state(output) == {"create_time": T0}
+
+
+def test_given_a_stream_when_it_sends_several_requests_then_one_client_and_session_send_them(
+    tiktok: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions: list[requests.Session] = []
+    send = LimiterSession.send  # the client's session; requests_mock patches requests.Session's
+
+    def recording(session: requests.Session, request: Any, **kwargs: Any) -> Any:
+        if request.url.startswith(USER_URL):
+            sessions.append(session)  # kept alive, so no two sessions share an id
+        return send(session, request, **kwargs)
+
+    monkeypatch.setattr(LimiterSession, "send", recording)
+    user_info = SourceTiktokOrganic().streams(make_config())[0]
+    for _ in range(3):
+        user_info.fetch("user/info/", {"fields": "open_id"})  # type: ignore[attr-defined]
+    assert len(sessions) == 3
+    assert len({id(session) for session in sessions}) == 1

@@ -22,10 +22,14 @@ from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.datetime_helpers import AirbyteDateTime, ab_datetime_now, ab_datetime_parse
 
-from source_tiktok_organic.core import transport
 from source_tiktok_organic.core.backoff import doubling_wait
-from source_tiktok_organic.core.deadlines import BodyCut, bounded_session
-from source_tiktok_organic.core.errors import config_error, traced_error
+from source_tiktok_organic.core.deadlines import BodyCut, bound_answers
+from source_tiktok_organic.core.errors import (
+    config_error,
+    redirect_target,
+    traced_error,
+    unreachable,
+)
 from source_tiktok_organic.core.numbers import whole_number
 
 SESSION = "oauth_session"  # the access token a run saves in the config for the next
@@ -198,7 +202,7 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
     def refresh_and_set_access_token(self) -> None:
         """One refresh: the rotated refresh token is kept first, then the rest read defensively."""
         token_before_waiting = self.access_token
-        with self._refresh_lock, bounded_session() as session:
+        with self._refresh_lock, bound_answers(requests.Session()) as session:
             if self.access_token != token_before_waiting:
                 return  # another thread refreshed while this one waited
             # Unlike the CDK's, with a timeout, and retried briefly, not for five minutes.
@@ -233,12 +237,9 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
                 FailureType.transient_error,
             ) from error
         except requests.RequestException as error:
-            if reason := transport.unreachable_reason(error):
-                raise PassingFault(
-                    transport.unreachable_message(self._api_base_url, reason, self.base_url_field)
-                    + f" {GAVE_UP}",
-                    transport.unreachable_failure_type(self._api_base_url),
-                ) from error
+            if cannot_connect := unreachable(error, self._api_base_url, self.base_url_field):
+                message, failure_type = cannot_connect
+                raise PassingFault(f"{message} {GAVE_UP}", failure_type) from error
             raise PassingFault(
                 f"TikTok's token endpoint could not be reached ({type(error).__name__}). {failing}"
             ) from error
@@ -246,7 +247,7 @@ class TikTokAuthenticator(requests_native_auth.SingleUseRefreshTokenOauth2Authen
         if 300 <= status < 400:
             raise config_error(
                 f"TikTok's token endpoint answered HTTP {status}, a redirect to "
-                f"{transport.redirect_target(response)}, which the connector does not follow: the "
+                f"{redirect_target(response)}, which the connector does not follow: the "
                 f"client secret and refresh token would go along. {check}."
             )
         if status == 429 or status >= 500:

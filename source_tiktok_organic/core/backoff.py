@@ -1,7 +1,5 @@
 """How long to wait before retrying TikTok: its Retry-After if it sends one, else jittered doubling."""
 
-from __future__ import annotations
-
 import logging
 import random
 import re
@@ -73,8 +71,3 @@ def reword_wait(record: logging.LogRecord) -> bool:
     if match and match["status"] != "429":
         record.msg, record.args = f"Waiting {match['seconds']} seconds before retrying.", ()
     return True
-
-
-def reword_cdk_waits(logger: logging.Logger) -> None:
-    """On the logger the CDK's retry loop writes to; adding the same filter twice adds it once."""
-    logger.addFilter(reword_wait)

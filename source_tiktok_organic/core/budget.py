@@ -1,8 +1,6 @@
 """TikTok's per-endpoint rate window, kept on our side and said aloud: the CDK's budget would sleep
 in silence for most of a minute, this one in steps each said in the log."""
 
-from __future__ import annotations
-
 import re
 import time
 from collections.abc import Callable

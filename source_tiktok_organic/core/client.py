@@ -1,8 +1,6 @@
 """One HTTP client per reader, on a session of its own, through the CDK's public `HttpClient`:
 the session keeps the rate budget (LimiterSession) and the whole-answer deadline (deadlines.py)."""
 
-from __future__ import annotations
-
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,6 +14,27 @@ from requests.auth import AuthBase
 
 from source_tiktok_organic.core.backoff import TikTokBackoff
 from source_tiktok_organic.core.deadlines import bound_answers
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A reader's client: sends one request to a path of its API, retried as the API says."""
+
+    client: HttpClient
+    base_url: str
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any],
+        json: Mapping[str, Any] | None = None,
+    ) -> requests.Response:
+        # Never follow a redirect: the data (and, for some clients, the token) would go elsewhere.
+        _, response = self.client.send_request(
+            method, self.base_url + path, {"allow_redirects": False}, params=dict(params), json=json
+        )
+        return response
 
 
 @dataclass(frozen=True)
@@ -41,24 +60,3 @@ class Api:
             request_timeout=self.timeout,
         )
         return Reader(client, self.base_url)
-
-
-@dataclass(frozen=True)
-class Reader:
-    """A reader's client: sends one request to a path of its API, retried as the API says."""
-
-    client: HttpClient
-    base_url: str
-
-    def send(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, Any],
-        json: Mapping[str, Any] | None = None,
-    ) -> requests.Response:
-        # Never follow a redirect: the data (and, for some clients, the token) would go elsewhere.
-        _, response = self.client.send_request(
-            method, self.base_url + path, {"allow_redirects": False}, params=dict(params), json=json
-        )
-        return response

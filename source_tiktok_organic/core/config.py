@@ -1,7 +1,5 @@
 """Turns the user's config into validated settings, naming the field at fault when it is wrong."""
 
-from __future__ import annotations
-
 import difflib
 import ipaddress
 import json

@@ -2,8 +2,6 @@
 `user_info`'s answer when it holds them all, else one request (each API says which) of their own.
 """
 
-from __future__ import annotations
-
 import logging
 import threading
 from abc import ABC, abstractmethod

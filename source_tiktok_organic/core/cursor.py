@@ -2,8 +2,6 @@
 never before 2014. A saved state with either is read as absent; a record dated past now is synced
 without moving the cursor."""
 
-from __future__ import annotations
-
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field

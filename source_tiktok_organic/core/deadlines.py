@@ -2,8 +2,6 @@
 each next byte, so a server dripping bytes could hold a request as long as it likes. A watchdog on
 the connection bounds the status line and headers; the adapter reads the body itself."""
 
-from __future__ import annotations
-
 import contextlib
 import io
 import math
@@ -178,7 +176,3 @@ def bound_answers(session: requests.Session) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
-
-
-def bounded_session() -> requests.Session:
-    return bound_answers(requests.Session())

@@ -1,6 +1,6 @@
-"""What both APIs' error handling shares: policies, retries, deadlines, the wording of failures."""
-
-from __future__ import annotations
+"""What both APIs' error handling shares: policies, retries, deadlines, the wording of failures,
+and what went wrong on the wire (hosts nobody answers on, redirects), apart from TikTok's envelope.
+"""
 
 import json
 import logging
@@ -9,21 +9,23 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler, ErrorResolution
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ResponseAction
 from airbyte_cdk.utils import AirbyteTracedException
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from source_tiktok_organic.core import transport
 from source_tiktok_organic.core.backoff import TikTokBackoff
 from source_tiktok_organic.core.deadlines import BodyCut
 
 # A host that refuses or does not resolve will not start answering within a 10-minute budget:
 # give up after this many attempts in a row (about 15 s of backoff).
 UNREACHABLE_ATTEMPTS = 5
+DEFAULT_API_HOST = "open.tiktokapis.com"
+BUSINESS_API_HOST = "business-api.tiktok.com"
 
 
 def traced_error(
@@ -39,6 +41,11 @@ def config_error(message: str) -> AirbyteTracedException:
     return traced_error(message, FailureType.config_error)
 
 
+def os_reason(error: OSError) -> str:
+    """Why a file could not be read or written, in the system's words."""
+    return error.strerror or type(error).__name__
+
+
 @dataclass(frozen=True)
 class Policy:
     """What to do about an answer, and the advice its failure message opens with."""
@@ -48,15 +55,15 @@ class Policy:
     action: ResponseAction = ResponseAction.FAIL
 
     @classmethod
-    def config(cls, advice: str) -> Policy:
+    def config(cls, advice: str) -> "Policy":
         return cls(advice, FailureType.config_error)
 
     @classmethod
-    def refresh(cls, advice: str) -> Policy:
+    def refresh(cls, advice: str) -> "Policy":
         return cls(advice, FailureType.config_error, ResponseAction.REFRESH_TOKEN_THEN_RETRY)
 
     @classmethod
-    def rate_limited(cls, advice: str) -> Policy:
+    def rate_limited(cls, advice: str) -> "Policy":
         return cls(advice, FailureType.transient_error, ResponseAction.RATE_LIMITED)
 
 
@@ -81,6 +88,43 @@ UNKNOWN_CODE = Policy(
     "guess; please report it with TikTok's ids for the call."
 )
 NETWORK = "The connection to TikTok failed."
+
+
+def unreachable(
+    error: BaseException, api_base_url: str, field: str
+) -> tuple[str, FailureType] | None:
+    """Why the host could not be connected to at all, naming the setting to check, and the failure
+    type: a custom host nobody answers on is a setting to fix, TikTok's own an outage. None for any
+    other network fault."""
+    reason = _cannot_connect(error)
+    if reason is None:
+        return None
+    host = urlsplit(api_base_url).hostname or api_base_url
+    message = (
+        f"Could not connect to {host}: {reason}. Check '{field}' ({api_base_url}) and "
+        "this machine's network, DNS and proxy settings."
+    )
+    tiktoks = host in (DEFAULT_API_HOST, BUSINESS_API_HOST)
+    return message, FailureType.transient_error if tiktoks else FailureType.config_error
+
+
+def _cannot_connect(error: BaseException) -> str | None:
+    cause: BaseException | None = error
+    while cause is not None:
+        for candidate in (cause, getattr(cause, "reason", None)):
+            if isinstance(candidate, NameResolutionError):
+                return "its name does not resolve"
+            if isinstance(candidate, NewConnectionError):
+                return "it refused the connection"
+        cause = cause.args[0] if cause.args and isinstance(cause.args[0], BaseException) else None
+    return None
+
+
+def redirect_target(response: requests.Response) -> str:
+    """The host a redirect points at, or where it would stay when the Location is relative."""
+    if not (location := response.headers.get("Location")):
+        return "an unnamed place"
+    return urlsplit(urljoin(response.url or "", location)).netloc or location
 
 
 def safe_text(value: Any) -> str:
@@ -159,7 +203,7 @@ class AnswerHandler(ErrorHandler):
     max_time = 600  # seconds
 
     logger: logging.Logger
-    api_base_url: str = "https://" + transport.DEFAULT_API_HOST
+    api_base_url: str = "https://" + DEFAULT_API_HOST
     on_rate_limit: Callable[[], None] = lambda: None
     request_timeout: float = 60.0
     backoff: TikTokBackoff | None = None  # draws on the sync's allowance of waiting, when given
@@ -213,22 +257,19 @@ class AnswerHandler(ErrorHandler):
             path = urlsplit(fault.url or "").path
             advice = policy.advice.format(
                 scope=self.endpoint_scopes.get(path) or self.unknown_scope.format(path=path),
-                location=transport.redirect_target(fault),
+                location=redirect_target(fault),
                 text_at=answer.bad_text_at,
                 field=self.base_url_field,
             )
             message = f"{advice} {path} answered HTTP {fault.status_code}; {answer.describe()}."
         elif isinstance(fault, requests.RequestException):
             policy = RETRY
-            reason = transport.unreachable_reason(fault)
-            self.unreachable_in_a_row = 0 if reason is None else self.unreachable_in_a_row + 1
-            if reason is not None:  # retried briefly, then a failure naming the setting to fix
-                message = transport.unreachable_message(
-                    self.api_base_url, reason, self.base_url_field
-                )
+            down = unreachable(fault, self.api_base_url, self.base_url_field)
+            self.unreachable_in_a_row = 0 if down is None else self.unreachable_in_a_row + 1
+            if down is not None:  # retried briefly, then a failure naming the setting to fix
+                message, failure = down
                 if self.unreachable_in_a_row >= UNREACHABLE_ATTEMPTS:
                     message += f" Gave up after {UNREACHABLE_ATTEMPTS} attempts in a row."
-                    failure = transport.unreachable_failure_type(self.api_base_url)
                     return ErrorResolution(ResponseAction.FAIL, failure, message)
             elif isinstance(fault, BodyCut):
                 message = f"{NETWORK} Its answer {fault} ('request_timeout_seconds')."

@@ -1,15 +1,13 @@
 """The files the command is handed (config, catalog, state): read, or refused naming the file,
 where the CDK's readers answer a missing, non-JSON or misshapen file with a bare traceback."""
 
-from __future__ import annotations
-
 import logging
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from airbyte_cdk.models import AirbyteStream, ConfiguredAirbyteCatalog
 
-from source_tiktok_organic.core.errors import config_error
+from source_tiktok_organic.core.errors import config_error, os_reason
 
 T = TypeVar("T")
 EXPECTED = {
@@ -24,8 +22,7 @@ def read_input(kind: str, path: str, read: Callable[[str], T]) -> T:
     try:
         return read(path)
     except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise config_error(f"The {kind} file {path} cannot be read: {reason}.") from None
+        raise config_error(f"The {kind} file {path} cannot be read: {os_reason(error)}.") from None
     except Exception as error:  # JSON and schema errors of the CDK's readers, of many types
         detail = " ".join(str(error).split()) or type(error).__name__
         raise config_error(

@@ -1,15 +1,16 @@
 """`videos` and `video_stats` as the CDK's concurrent streams, for either API: each walks the list
 itself in create_time windows; `videos` keeps the CDK's concurrent cursor on `create_time`,
-`video_stats` one snapshot of every video it walks."""
-
-from __future__ import annotations
+`video_stats` one snapshot of every video it walks, both held to the sync's one cursor guard;
+a worker's STATE travels behind the records it emitted first, so none claims a video not out."""
 
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from queue import Queue
+from typing import Any, cast
 
 from airbyte_cdk.models import (
     AirbyteEstimateTraceMessage,
@@ -21,10 +22,25 @@ from airbyte_cdk.models import (
     Type,
 )
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
-from airbyte_cdk.sources.message import MessageRepository
-from airbyte_cdk.sources.streams.concurrent.cursor import Cursor, CursorField, FinalStateCursor
+from airbyte_cdk.sources.message import (
+    InMemoryMessageRepository,
+    MessageRepository,
+    NoopMessageRepository,
+)
+from airbyte_cdk.sources.message.concurrent_repository import ConcurrentMessageRepository
+from airbyte_cdk.sources.streams.concurrent.cursor import (
+    ConcurrentCursor,
+    Cursor,
+    CursorField,
+    FinalStateCursor,
+)
 from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
+from airbyte_cdk.sources.streams.concurrent.partitions.types import QueueItem
+from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_state_converter import (
+    EpochValueConcurrentStreamStateConverter,
+)
+from airbyte_cdk.sources.types import Record
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from airbyte_cdk.utils import AirbyteTracedException
 
@@ -33,12 +49,17 @@ from source_tiktok_organic.core.cursor import (
     EPOCH_MILLISECONDS,
     EPOCH_SECONDS,
     ISO_DATETIME,
+    CursorGuard,
 )
-from source_tiktok_organic.core.errors import config_error
-from source_tiktok_organic.core.list_state import SnapshotCursor, VideoCursor
 from source_tiktok_organic.core.pagination import describe_time
-from source_tiktok_organic.core.state import CURSOR_FIELD, SNAPSHOT_FIELD, saved_create_time
-from source_tiktok_organic.core.streams import SyncContext
+from source_tiktok_organic.core.state import (
+    CURSOR_FIELD,
+    SNAPSHOT_FIELD,
+    parse_snapshot_state,
+    saved_create_time,
+    snapshot_taken,
+)
+from source_tiktok_organic.core.streams import SyncContext, require_scope
 from source_tiktok_organic.core.video_list import (
     ListApi,
     ListWalk,
@@ -61,6 +82,99 @@ SAVED_VIDEO_CURSORS = {
 }
 
 
+class InOrderMessages(ConcurrentMessageRepository):
+    """The CDK's in-order repository over its in-memory one: a worker's messages go behind the
+    records it queued first; the reading thread never blocks on the queue only it empties."""
+
+    def __init__(self, queue: Queue[QueueItem]) -> None:
+        super().__init__(queue, InMemoryMessageRepository())
+
+
+class VideoCursor(ConcurrentCursor):
+    """`create_time` merged from finished windows; a video dated past now never moves it."""
+
+    def __init__(
+        self,
+        stream: str,
+        saved: Mapping[str, Any],
+        start: int,
+        guard: CursorGuard,
+        messages: MessageRepository,
+        states: ConnectorStateManager,
+        logger: logging.Logger,
+    ) -> None:
+        super().__init__(
+            stream_name=stream,
+            stream_namespace=None,
+            stream_state=dict(saved),
+            message_repository=messages,
+            connector_state_manager=states,
+            connector_state_converter=EpochValueConcurrentStreamStateConverter(),
+            cursor_field=CursorField(CURSOR_FIELD),
+            slice_boundary_fields=("start", "end"),
+            # the CDK's own epoch converter works in datetimes, which its protocol type misses
+            start=cast(Any, datetime.fromtimestamp(start, UTC)),
+            end_provider=lambda: cast(Any, guard.latest),
+        )
+        self._guard = guard
+        self._logger = logger
+
+    def observe(self, record: Record) -> None:
+        created = EPOCH_SECONDS.read(record.data.get(CURSOR_FIELD))
+        if self._guard.moves_cursor(created, f"Video {record.data.get('id')}", self._logger):
+            super().observe(record)
+
+
+class SnapshotCursor(FinalStateCursor):
+    """A history stream's `snapshot_at`: this sync's, once every row is out; never backwards."""
+
+    def __init__(
+        self,
+        stream: str,
+        saved: Mapping[str, Any],
+        snapshot_at: str,
+        messages: MessageRepository,
+        states: ConnectorStateManager,
+    ) -> None:
+        super().__init__(stream, None, messages)
+        self._stream = stream
+        self._state: MutableMapping[str, Any] = dict(saved)
+        self._saved = parse_snapshot_state(saved, stream)
+        self._snapshot_at = snapshot_at
+        self._messages = messages
+        self._states = states
+        self._open: set[Partition] = set()
+        self._planned = False
+        self._lock = threading.Lock()
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        return self._state
+
+    def expect(self, partition: Partition) -> Partition:
+        with self._lock:
+            self._open.add(partition)
+        return partition
+
+    def planned(self) -> None:
+        """Every window is known: once all are closed, the snapshot is whole."""
+        with self._lock:
+            self._planned = True
+
+    def close_partition(self, partition: Partition) -> None:
+        with self._lock:
+            self._open.discard(partition)
+
+    def ensure_at_least_one_state_emitted(self) -> None:
+        """Called once the stream is done: the snapshot is taken if no window failed."""
+        with self._lock:
+            whole = self._planned and not self._open
+        if whole:
+            self._state = snapshot_taken(self._saved, self._snapshot_at, self._state)
+        self._states.update_state_for_stream(self._stream, None, self._state)
+        self._messages.emit_message(self._states.create_state_message(self._stream, None))
+
+
 @dataclass(frozen=True)
 class ListSource:
     """What one API brings to the list streams."""
@@ -77,33 +191,32 @@ class ListStreams:
 
     context: SyncContext
     source: ListSource
-    messages: MessageRepository
-    states: ConnectorStateManager
-    stopped: threading.Event
+    messages: MessageRepository = field(default_factory=NoopMessageRepository)  # discover's: none
+    states: ConnectorStateManager = field(default_factory=ConnectorStateManager)
+    stopped: threading.Event = field(default_factory=threading.Event)
+
+    def cursor(
+        self, name: str, sync_mode: SyncMode, logger: logging.Logger
+    ) -> tuple[Cursor, int | None]:
+        """The stream's cursor, with `videos`' saved create_time when it is read incrementally."""
+        guard, saved = self.context.guard, self.states.get_stream_state(name, None)
+        if name == VIDEO_STATS:
+            kept = guard.saved_state(name, saved, {SNAPSHOT_FIELD: ISO_DATETIME}, logger)
+            snapshot_at = self.context.snapshot_at
+            return SnapshotCursor(name, kept, snapshot_at, self.messages, self.states), None
+        if sync_mode != SyncMode.incremental:
+            return FinalStateCursor(name, None, self.messages), None
+        since = saved_create_time(guard.saved_state(name, saved, SAVED_VIDEO_CURSORS, logger))
+        start = max(EARLIEST_VIDEO, self.context.settings.start_time or 0)
+        resumed = {} if since is None else {CURSOR_FIELD: since}
+        cursor = VideoCursor(name, resumed, start, guard, self.messages, self.states, logger)
+        return cursor, since
 
     def build(self, name: str, sync_mode: SyncMode = SyncMode.full_refresh) -> DefaultStream:
         context, settings, guard = self.context, self.context.settings, self.context.guard
         logger = logging.getLogger(f"airbyte.streams.{name}")
-        saved: Mapping[str, Any] = self.states.get_stream_state(name, None)
-        since, snapshot = None, None
-        cursor: Cursor
-        if name == VIDEO_STATS:
-            saved = guard.saved_state(name, saved, {SNAPSHOT_FIELD: ISO_DATETIME}, logger)
-            snapshot = SnapshotCursor(name, saved, context.snapshot_at, self.messages, self.states)
-            cursor = snapshot
-        elif sync_mode == SyncMode.incremental:
-            since = saved_create_time(guard.saved_state(name, saved, SAVED_VIDEO_CURSORS, logger))
-            cursor = VideoCursor(
-                name,
-                {} if since is None else {CURSOR_FIELD: since},
-                max(EARLIEST_VIDEO, settings.start_time or 0),
-                guard,
-                self.messages,
-                self.states,
-                logger,
-            )
-        else:
-            cursor = FinalStateCursor(name, None, self.messages)
+        cursor, since = self.cursor(name, sync_mode, logger)
+        snapshot = cursor if isinstance(cursor, SnapshotCursor) else None
         start = settings.start_time
         if start is not None and start > guard.latest.timestamp():
             logger.warning(
@@ -156,12 +269,7 @@ class ListStreams:
                     type=TraceType.ESTIMATE, emitted_at=time.time() * 1000, estimate=estimate
                 )
                 self.messages.emit_message(AirbyteMessage(type=Type.TRACE, trace=trace))
-            if self.source.scope not in context.auth.granted_scopes():
-                raise config_error(
-                    f"Stream '{name}' needs the TikTok scope '{self.source.scope}', which this "
-                    "authorization does not grant. Add it to your TikTok app, re-authenticate the "
-                    f"source, or deselect '{name}'."
-                )
+            require_scope(context.auth, self.source.scope, name)
             lowest = EARLIEST_VIDEO if floor is None else max(EARLIEST_VIDEO, floor + 1)
             windows = one_window(floor, lowest, latest)
             if whole and count is not None and needs_cut(count, settings.num_workers):

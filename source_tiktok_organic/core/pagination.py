@@ -2,8 +2,6 @@
 open, so it assumes a cursor of second granularity, short or empty pages while `has_more`, a video
 on two pages and a cursor that stalls."""
 
-from __future__ import annotations
-
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping

@@ -1,8 +1,6 @@
 """Progress of a long read, logged at a steady, low rate: pages counted once, records per stream,
 so two list streams on one walk never add up into one count."""
 
-from __future__ import annotations
-
 import logging
 import threading
 import time

@@ -1,7 +1,5 @@
 """Holds TikTok's records to the published schemas: lossless fixes, or a clear error, never junk."""
 
-from __future__ import annotations
-
 from functools import cache
 from typing import Any
 

@@ -1,7 +1,5 @@
 """Saved states as the streams read them: `videos`' cursor and the history streams' snapshot."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -33,6 +31,15 @@ def parse_snapshot_state(raw: Mapping[str, Any] | None, stream: str) -> datetime
     if value is not None and moment is None:
         raise _invalid(stream, f"'{SNAPSHOT_FIELD}' must be an ISO 8601 date-time, got {value!r}")
     return moment
+
+
+def snapshot_taken(
+    saved: datetime | None, snapshot_at: str, state: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The state once this sync's snapshot is whole: its `snapshot_at`, never moving backwards."""
+    if saved is None or saved < datetime.fromisoformat(snapshot_at):
+        return {SNAPSHOT_FIELD: snapshot_at}
+    return dict(state)
 
 
 def _saved(raw: Mapping[str, Any] | None, stream: str, field: str) -> Any:

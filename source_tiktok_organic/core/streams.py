@@ -1,8 +1,6 @@
 """What every stream shares, of either API: the sync's context, one-request streams, the guarded
 state, snapshots, and the history of the profile's counters."""
 
-from __future__ import annotations
-
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -18,7 +16,7 @@ from airbyte_cdk.sources.streams.core import StreamData
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
 from source_tiktok_organic.core.auth import TikTokAuthenticator
-from source_tiktok_organic.core.client import Api
+from source_tiktok_organic.core.client import Api, Reader
 from source_tiktok_organic.core.config import Settings
 from source_tiktok_organic.core.counters import ProfileCounters
 from source_tiktok_organic.core.cursor import (
@@ -31,7 +29,7 @@ from source_tiktok_organic.core.cursor import (
 from source_tiktok_organic.core.errors import config_error
 from source_tiktok_organic.core.fields import STATS_FIELDS, STATS_SCOPE, granted_fields
 from source_tiktok_organic.core.progress import Progress
-from source_tiktok_organic.core.state import SNAPSHOT_FIELD, parse_snapshot_state
+from source_tiktok_organic.core.state import SNAPSHOT_FIELD, parse_snapshot_state, snapshot_taken
 
 
 @dataclass(frozen=True)
@@ -62,8 +60,13 @@ class ApiStream(Stream, ABC):
         self.context = context
         self._auth = context.auth
 
+    @cached_property
+    def reader(self) -> Reader:
+        """The stream's one client: its requests share a session, and so its connections."""
+        return self.context.api.client(self.name, self.logger)
+
     def fetch(self, path: str, params: Mapping[str, Any]) -> requests.Response:
-        return self.context.api.client(self.name, self.logger).send("GET", path, params)
+        return self.reader.send("GET", path, params)
 
     @cache  # noqa: B019  # as the CDK's own: the schema is read once per stream
     def get_json_schema(self) -> Mapping[str, Any]:
@@ -76,12 +79,16 @@ class ApiStream(Stream, ABC):
         return granted_fields(field_scopes, self._auth.granted_scopes(), what, self.logger)
 
     def require_scope(self, scope: str) -> None:
-        if scope not in self._auth.granted_scopes():
-            raise config_error(
-                f"Stream '{self.name}' needs the TikTok scope '{scope}', which this authorization "
-                "does not grant. Add it to your TikTok app, re-authenticate the source, or "
-                f"deselect '{self.name}'."
-            )
+        require_scope(self._auth, scope, self.name)
+
+
+def require_scope(auth: TikTokAuthenticator, scope: str, stream: str) -> None:
+    if scope not in auth.granted_scopes():
+        raise config_error(
+            f"Stream '{stream}' needs the TikTok scope '{scope}', which this authorization does "
+            "not grant. Add it to your TikTok app, re-authenticate the source, or deselect "
+            f"'{stream}'."
+        )
 
 
 class GuardedState(Stream, ABC):
@@ -149,9 +156,10 @@ class SnapshotStream(GuardedState, ABC):
         self._snapshot_state = dict(saved or {})
 
     def taken(self) -> None:
-        """Marks this sync's snapshot as delivered, once its records are out; never backwards."""
-        if self._saved is None or self._saved < datetime.fromisoformat(self.context.snapshot_at):
-            self._snapshot_state = {SNAPSHOT_FIELD: self.context.snapshot_at}
+        """Marks this sync's snapshot as delivered, once its records are out."""
+        self._snapshot_state = snapshot_taken(
+            self._saved, self.context.snapshot_at, self._snapshot_state
+        )
 
 
 class UserStats(SnapshotStream):

@@ -2,8 +2,6 @@
 walked one way: ask at the pager's cursor, let the pure pager read the page, yield, stop at the
 end of the list or the window's floor."""
 
-from __future__ import annotations
-
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace

@@ -1,8 +1,6 @@
 """How long one sync may wait before retrying TikTok, summed over all its streams and endpoints:
 each is bounded alone, but a TikTok failing on and off would make every request wait its fill."""
 
-from __future__ import annotations
-
 import threading
 
 MOST_WAITING_SECONDS = 20 * 60

@@ -2,8 +2,6 @@
 cursor means "created before this millisecond", so any second can start a walk; a cut costs about
 a request a window, so only a large, counted list is cut."""
 
-from __future__ import annotations
-
 import itertools
 import math
 from collections.abc import Sequence
