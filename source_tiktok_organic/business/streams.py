@@ -134,8 +134,7 @@ class UserInfo(ApiStream):
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
         self.require_scope(BASIC_SCOPE)
         fields = self.granted(PROFILE_FIELD_SCOPES, self.name)
-        reader = self.context.api.client(self.name, self.logger)
-        with profile(reader, self._auth, self.name, fields) as data:
+        with profile(self.reader, self._auth, self.name, fields) as data:
             user = to_profile(data, business_id(self._auth))
         self.context.counters.offer(user)
         yield user
