@@ -70,6 +70,16 @@ def test_given_both_list_streams_when_reading_with_workers_then_each_walks_the_l
     assert len(stats_ids) == len(set(video_ids)) == VIDEOS
 
 
+def test_given_both_list_streams_and_one_worker_then_one_walk_at_a_time(
+    large: TikTokEmulator,
+) -> None:
+    """Two walks at once would each hold a parsed answer: the list streams are read in turn."""
+    both = read(large, {"videos": "full_refresh", "video_stats": "incremental"}, workers=1)
+    assert large.stats()["most_in_flight"][LIST] == 1
+    streams = [m.record.stream for m in both.messages if m.type == Type.RECORD and m.record]
+    assert streams == ["videos"] * VIDEOS + ["video_stats"] * VIDEOS
+
+
 def test_given_the_previous_versions_resume_state_then_the_interrupted_walk_is_read_whole(
     large: TikTokEmulator,
 ) -> None:

@@ -113,8 +113,8 @@ class SourceTiktokOrganic(AbstractSource):
         catalog: ConfiguredAirbyteCatalog,
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
-        """The streams one after another, then the list streams at once; a failed stream is
-        reported once the others are read, but a config error (a dead token fails all) ends it."""
+        """The streams one after another, then each list stream's windows at once; a failed
+        stream is reported once the others are read, but a config error (a dead token) ends it."""
         self._this_read = None
         check_catalog(catalog, self.discover(logger, config).streams, logger)
         self._this_read = self._sync(config)  # one context for every stream this read builds
@@ -124,8 +124,9 @@ class SourceTiktokOrganic(AbstractSource):
         if rest:
             others = super().read(logger, config, ConfiguredAirbyteCatalog(streams=rest), state)
             parts.append(map(sanitized, others))
-        if listed:
-            parts.append(self._read_list(logger, config, listed, state))
+        # One list stream at a time: each walk holds its own parsed answers, and two at once
+        # doubled the memory a business page of long insight curves takes.
+        parts.extend(self._read_list(logger, config, stream, state) for stream in listed)
         failures: list[AirbyteTracedException] = []
         try:
             for messages in parts:
@@ -136,6 +137,8 @@ class SourceTiktokOrganic(AbstractSource):
                 except AirbyteTracedException as error:
                     failures.append(error)
         finally:
+            if listed:
+                self._sync(config)[0].progress.log("Listing done")
             self._this_read = None
         if len(failures) == 1:
             raise failures[0]
@@ -147,27 +150,26 @@ class SourceTiktokOrganic(AbstractSource):
         self,
         logger: logging.Logger,
         config: Mapping[str, Any],
-        listed: list[ConfiguredAirbyteStream],
+        listed: ConfiguredAirbyteStream,
         state: list[AirbyteStateMessage] | None,
     ) -> Iterator[AirbyteMessage]:
-        """The list streams on the CDK's concurrent framework, their windows on its thread pool."""
+        """A list stream on the CDK's concurrent framework, its windows on its thread pool."""
         context, mode = self._sync(config)
         queue: Queue[QueueItem] = Queue(maxsize=10_000)
         messages = InOrderMessages(queue)
         builder = ListStreams(
             context, mode.video_list(context), messages, ConnectorStateManager(state)
         )
-        streams = [builder.build(stream.stream.name, stream.sync_mode) for stream in listed]
+        stream = builder.build(listed.stream.name, listed.sync_mode)
         # one more thread than workers: it plans a stream's windows while the workers walk them
         pool = ThreadPoolExecutor(context.settings.num_workers + 1, thread_name_prefix="videos")
         threads = ThreadPoolManager(pool, logger)
         concurrent = ConcurrentSource(threads, logger, queue=queue, message_repository=messages)
         try:
-            yield from map(sanitized, concurrent.read(list(streams)))
+            yield from map(sanitized, concurrent.read([stream]))
         finally:  # a sync that ends early, or on a config error, leaves no walk going
             builder.stopped.set()
             pool.shutdown(wait=False, cancel_futures=True)
-            context.progress.log("Listing done")
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         """Every stream of the mode, in the order the docs list them."""
