@@ -155,7 +155,8 @@ class SourceTiktokOrganic(AbstractSource):
     ) -> Iterator[AirbyteMessage]:
         """A list stream on the CDK's concurrent framework, its windows on its thread pool."""
         context, mode = self._sync(config)
-        queue: Queue[QueueItem] = Queue(maxsize=10_000)
+        # 1,000 records wait at most (50 pages): a full queue of 10,000 added 40 MiB to a read
+        queue: Queue[QueueItem] = Queue(maxsize=1_000)
         messages = InOrderMessages(queue)
         builder = ListStreams(
             context, mode.video_list(context), messages, ConnectorStateManager(state)
