@@ -2,7 +2,6 @@
 
 import logging
 from collections.abc import Iterator, Mapping, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from queue import Queue
 from typing import Any
@@ -21,10 +20,10 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
-from airbyte_cdk.sources.concurrent_source.thread_pool_manager import ThreadPoolManager
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.concurrent.partitions.types import QueueItem
+from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
 from airbyte_cdk.utils import AirbyteTracedException
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets
 
@@ -163,14 +162,13 @@ class SourceTiktokOrganic(AbstractSource):
         )
         stream = builder.build(listed.stream.name, listed.sync_mode)
         # one more thread than workers: it plans a stream's windows while the workers walk them
-        pool = ThreadPoolExecutor(context.settings.num_workers + 1, thread_name_prefix="videos")
-        threads = ThreadPoolManager(pool, logger)
-        concurrent = ConcurrentSource(threads, logger, queue=queue, message_repository=messages)
+        concurrent = ConcurrentSource.create(
+            context.settings.num_workers + 1, 1, logger, DebugSliceLogger(), messages, queue
+        )
         try:
             yield from map(sanitized, concurrent.read([stream]))
-        finally:  # a sync that ends early, or on a config error, leaves no walk going
+        finally:  # a sync that ends early, or on a config error, starts no further page
             builder.stopped.set()
-            pool.shutdown(wait=False, cancel_futures=True)
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
         """Every stream of the mode, in the order the docs list them."""
