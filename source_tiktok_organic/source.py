@@ -33,13 +33,14 @@ from source_tiktok_organic.core.budget import tiktok_api_budget
 from source_tiktok_organic.core.config import BUSINESS, CREATOR, parse_settings, unknown_fields
 from source_tiktok_organic.core.config_file import ConfigFile
 from source_tiktok_organic.core.errors import traced_error
+from source_tiktok_organic.core.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
 from source_tiktok_organic.core.inputs import check_catalog, read_input
 from source_tiktok_organic.core.list_streams import LIST_STREAMS, InOrderMessages, ListStreams
 from source_tiktok_organic.core.mode import AccountMode
 from source_tiktok_organic.core.progress import Progress
 from source_tiktok_organic.core.streams import SyncContext, UserStats
 from source_tiktok_organic.core.waiting import WaitAllowance
-from source_tiktok_organic.creator.streams import BASIC_SCOPE, CREATOR_MODE, VIDEO_LIST_SCOPE
+from source_tiktok_organic.creator.streams import CREATOR_MODE
 
 REQUIRED_SCOPES = (BASIC_SCOPE, VIDEO_LIST_SCOPE)
 MODES = {CREATOR: CREATOR_MODE, BUSINESS: BUSINESS_MODE}  # the one place a mode is chosen

@@ -29,20 +29,24 @@ from source_tiktok_organic.core.auth import TikTokAuthenticator
 from source_tiktok_organic.core.client import Reader
 from source_tiktok_organic.core.counters import READER, ProfileCounters
 from source_tiktok_organic.core.cursor import ISO_DATE
-from source_tiktok_organic.core.errors import config_error, traced_error
-from source_tiktok_organic.core.fields import STATS_SCOPE, VIDEO_COUNT_FIELDS, granted_fields
+from source_tiktok_organic.core.errors import traced_error
+from source_tiktok_organic.core.fields import (
+    BASIC_SCOPE,
+    STATS_SCOPE,
+    VIDEO_COUNT_FIELDS,
+    VIDEO_LIST_SCOPE,
+    granted_fields,
+)
 from source_tiktok_organic.core.list_streams import VIDEO_STATS, VIDEOS, ListSource
 from source_tiktok_organic.core.pagination import VideoPage, to_video_page
 from source_tiktok_organic.core.records import conform
-from source_tiktok_organic.core.state import SNAPSHOT_FIELD
+from source_tiktok_organic.core.state import SNAPSHOT_FIELD, invalid_state
 from source_tiktok_organic.core.streams import ApiStream, GuardedState, SnapshotStream, SyncContext
 from source_tiktok_organic.core.video_list import PageRequest
 from source_tiktok_organic.core.windows import PAGE_SIZE
 
 # On this API an unknown or ungranted field fails the whole call, so only granted ones are asked
 # (reference, sections 3 and 4).
-BASIC_SCOPE = "user.info.basic"
-VIDEO_LIST_SCOPE = "video.list"
 PROFILE_STATS_FIELDS = ("following_count", "followers_count", "total_likes", "videos_count")
 PROFILE_FIELD_SCOPES: dict[str, str] = {
     "is_business_account": "user.account.type",
@@ -240,10 +244,8 @@ class DailyMetrics(GuardedState):
         try:
             self._newest = None if raw is None else date.fromisoformat(str(raw))
         except ValueError:
-            raise config_error(
-                f"The saved state of stream 'daily_metrics' is invalid: '{DATE_FIELD}' must be "
-                f"YYYY-MM-DD, got {raw!r}. Fix the state in the connection's settings or reset "
-                "the stream."
+            raise invalid_state(
+                self.name, f"'{DATE_FIELD}' must be YYYY-MM-DD, got {raw!r}"
             ) from None
 
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:

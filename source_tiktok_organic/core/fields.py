@@ -2,7 +2,10 @@
 
 import logging
 
-STATS_SCOPE = "user.info.stats"  # both APIs name the profile counters' scope alike
+# Both APIs name these scopes alike: the profile, the video list and the profile counters.
+BASIC_SCOPE = "user.info.basic"
+VIDEO_LIST_SCOPE = "video.list"
+STATS_SCOPE = "user.info.stats"
 STATS_FIELDS: tuple[str, ...] = ("follower_count", "following_count", "likes_count", "video_count")
 VIDEO_COUNT_FIELDS: tuple[str, ...] = ("view_count", "like_count", "comment_count", "share_count")
 

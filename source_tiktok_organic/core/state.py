@@ -17,7 +17,7 @@ def saved_create_time(raw: Mapping[str, Any] | None) -> int | None:
     value = _saved(raw, "videos", CURSOR_FIELD)
     number = whole_number(value)
     if value is not None and (number is None or number < 0):
-        raise _invalid(
+        raise invalid_state(
             "videos",
             f"'{CURSOR_FIELD}' must be a non-negative integer (epoch seconds), got {value!r}",
         )
@@ -29,7 +29,9 @@ def parse_snapshot_state(raw: Mapping[str, Any] | None, stream: str) -> datetime
     value = _saved(raw, stream, SNAPSHOT_FIELD)
     moment = ISO_DATETIME.read(value)
     if value is not None and moment is None:
-        raise _invalid(stream, f"'{SNAPSHOT_FIELD}' must be an ISO 8601 date-time, got {value!r}")
+        raise invalid_state(
+            stream, f"'{SNAPSHOT_FIELD}' must be an ISO 8601 date-time, got {value!r}"
+        )
     return moment
 
 
@@ -44,11 +46,11 @@ def snapshot_taken(
 
 def _saved(raw: Mapping[str, Any] | None, stream: str, field: str) -> Any:
     if raw and not isinstance(raw, Mapping):
-        raise _invalid(stream, f"expected an object, got {type(raw).__name__}")
+        raise invalid_state(stream, f"expected an object, got {type(raw).__name__}")
     return raw.get(field) if raw else None
 
 
-def _invalid(stream: str, reason: str) -> Exception:
+def invalid_state(stream: str, reason: str) -> Exception:
     return config_error(
         f"The saved state of stream '{stream}' is invalid: {reason}. Fix the state in the "
         "connection's settings or reset the stream."

@@ -11,7 +11,13 @@ from source_tiktok_organic.core.backoff import TikTokBackoff
 from source_tiktok_organic.core.client import Reader
 from source_tiktok_organic.core.counters import COUNTER_FIELDS, READER, ProfileCounters
 from source_tiktok_organic.core.errors import naming, traced_error
-from source_tiktok_organic.core.fields import STATS_FIELDS, STATS_SCOPE, VIDEO_COUNT_FIELDS
+from source_tiktok_organic.core.fields import (
+    BASIC_SCOPE,
+    STATS_FIELDS,
+    STATS_SCOPE,
+    VIDEO_COUNT_FIELDS,
+    VIDEO_LIST_SCOPE,
+)
 from source_tiktok_organic.core.list_streams import VIDEO_STATS, VIDEOS, ListSource
 from source_tiktok_organic.core.mode import AccountMode, api_factory
 from source_tiktok_organic.core.pagination import VideoPage, to_video_page
@@ -23,8 +29,6 @@ from source_tiktok_organic.creator.auth import CreatorAuthenticator
 from source_tiktok_organic.creator.errors import CreatorErrorHandler, answer_data, read_envelope
 
 # Which fields the Display API serves, and which scope unlocks each (the reference's tables).
-BASIC_SCOPE = "user.info.basic"
-VIDEO_LIST_SCOPE = "video.list"
 USER_FIELD_SCOPES: dict[str, str] = {
     **dict.fromkeys(
         ("open_id", "union_id", "avatar_url", "avatar_url_100", "avatar_large_url", "display_name"),
