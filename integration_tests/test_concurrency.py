@@ -15,9 +15,11 @@ LIST = "/v2/video/list/"
 VIDEOS = 1_500
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def large() -> Any:
-    # a little latency, so that a worker really waits for its answer while the others ask
+    # a little latency, so that a worker really waits for its answer while the others ask; one
+    # emulator per test, as TikTok's one-minute window is per test: a module's reads run back to
+    # back (in one process, as mutmut runs them) ask far more than 600 times a minute
     dataset = generate_dataset(videos=VIDEOS, seed=31, now=DATASET_NOW)
     with TikTokEmulator(dataset=dataset, latency_ms=3) as emu:
         yield emu
