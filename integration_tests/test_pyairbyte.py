@@ -4,9 +4,10 @@ PyAirbyte lives in a venv of its own (integration_tests/pyairbyte_env.py); the c
 checkout's `source-tiktok-organic` command, found on PATH; TikTok is the in-process emulator.
 PyAirbyte reads every stream incrementally and merges into its cache on the primary keys, so
 after two runs an analyst expects one profile row, one row per video, and one history row per
-video (and one for the profile) per run. Both runs execute the snippet file in one PyAirbyte
-interpreter, whose import alone costs seconds: each run creates its source from the config file
-as written, and the connector runs in a process of its own each time, as it would.
+video (and one for the profile) per run. Both runs, and a third through the Docker image, execute
+the snippet files in one PyAirbyte interpreter, whose import alone costs seconds: each run creates
+its source from the config file the run before saved, and the connector runs in a process (or
+container) of its own each time, as it would.
 """
 
 from __future__ import annotations
@@ -49,13 +50,16 @@ MAX_REQUESTS = 200  # per run: beyond that the connector is looping
 NEW_FOLLOWERS = 4_321
 NEW_BIO = "Bio edited between the two syncs ✍️"
 
-# Run in the PyAirbyte venv (it has duckdb): one JSON snapshot of what an analyst would query.
+# Run by the snippets' interpreter, which holds the DuckDB file's lock: one JSON snapshot of what
+# an analyst would query, through PyAirbyte's own default cache.
 INSPECT = r"""
-import json, sys
-import duckdb
+import json
 
-db = duckdb.connect(sys.argv[1], read_only=True)
-rows = lambda sql: db.execute(sql).fetchall()
+import airbyte as ab
+from sqlalchemy import text
+
+db = ab.get_default_cache().get_sql_engine().connect()
+rows = lambda sql: db.execute(text(sql)).fetchall()
 out = {
     "tables": [t for (t,) in rows(
         "select table_name from information_schema.tables where table_schema = 'main'")],
@@ -168,14 +172,14 @@ def snippet_env(work: Path) -> dict[str, str]:
     return env
 
 
-# Runs the snippet file (argv[1]) once per line on stdin, each run ended by a DONE line with
-# its outcome; a run that raises prints its traceback, as `python snippet.py` would.
+# Runs the snippet file each stdin line names, each run ended by a DONE line with its outcome;
+# a run that raises prints its traceback, as `python snippet.py` would.
 DONE = "SNIPPET-RUN-DONE"
 DRIVER = f"""
 import runpy, sys, traceback
-for _ in sys.stdin:
+for line in sys.stdin:
     try:
-        runpy.run_path(sys.argv[1], run_name="__main__")
+        runpy.run_path(line.strip(), run_name="__main__")
         outcome = "ok"
     except BaseException:
         traceback.print_exc()
@@ -185,15 +189,15 @@ for _ in sys.stdin:
 
 
 class Snippet:
-    """The snippet's interpreter, in its own process group, so a hung connector dies with it."""
+    """The snippets' interpreter, in its own process group, so a hung connector dies with it."""
 
-    def __init__(self, python: Path, script: Path, work: Path, emu: TikTokEmulator) -> None:
+    def __init__(self, python: Path, work: Path, emu: TikTokEmulator) -> None:
         self.work = work
         self.emu = emu
         self.stderr = work / "snippet-stderr.txt"
         self._stderr_file = self.stderr.open("w")
         self.process = subprocess.Popen(
-            [str(python), "-c", DRIVER, script.name],
+            [str(python), "-c", DRIVER],
             cwd=work,
             env=snippet_env(work),
             stdin=subprocess.PIPE,
@@ -228,11 +232,11 @@ class Snippet:
         self.process.stdout.close()
         self._stderr_file.close()
 
-    def run(self, label: str) -> Sync:
-        """One run of the snippet: what it printed and the config file it left."""
+    def run(self, script: Path, label: str) -> Sync:
+        """One run of a snippet file in `work`: what it printed and the config file it left."""
         self.emu.reset_counts()
         assert self.process.stdin is not None
-        self.process.stdin.write("\n")
+        self.process.stdin.write(f"{script.name}\n")
         self.process.stdin.flush()
         printed: list[str] = []
         deadline = time.monotonic() + HANG_SECONDS
@@ -285,19 +289,13 @@ def connector_log(work: Path) -> str:
     return "\n".join(line for line in lines[-40:] if "MemoryMonitor" not in line)
 
 
-def inspect_cache(python: Path, work: Path) -> dict[str, Any]:
+def inspect_cache(snippet: Snippet) -> dict[str, Any]:
     # PyAirbyte's default cache: <project dir = cwd>/.cache/default_cache/default_cache.duckdb
-    db = work / ".cache" / "default_cache" / "default_cache.duckdb"
+    db = snippet.work / ".cache" / "default_cache" / "default_cache.duckdb"
     assert db.is_file(), f"PyAirbyte wrote no DuckDB cache at {db}"
-    done = subprocess.run(
-        [str(python), "-c", INSPECT, str(db)],
-        capture_output=True,
-        text=True,
-        timeout=HANG_SECONDS,
-        check=False,
-    )
-    assert done.returncode == 0, f"querying {db} failed:\n{done.stderr[-3000:]}"
-    return json.loads(done.stdout)
+    script = snippet.work / "inspect_cache.py"
+    script.write_text(INSPECT)
+    return json.loads(snippet.run(script, "querying the cache").stdout.splitlines()[-1])
 
 
 def test_the_readme_names_where_the_first_run_installs_pyairbyte() -> None:
@@ -324,32 +322,39 @@ def module_emulator() -> Iterator[TikTokEmulator]:
 
 
 @pytest.fixture(scope="module")
-def syncs(
+def snippet(
     pyairbyte: Path, module_emulator: TikTokEmulator, tmp_path_factory: pytest.TempPathFactory
-) -> TwoSyncs:
-    emu = module_emulator
+) -> Iterator[Snippet]:
+    """One interpreter for every run of the module (PyAirbyte's import alone costs seconds), in a
+    folder holding `secrets/config.json`, which each run hands to the next."""
     work = tmp_path_factory.mktemp("pyairbyte")
     (work / "secrets").mkdir()
-    original = config_for(emu)
-    (work / "secrets" / "config.json").write_text(json.dumps(original, indent=2))
+    (work / "secrets" / "config.json").write_text(json.dumps(config_for(module_emulator), indent=2))
+    with Snippet(pyairbyte, work, module_emulator) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def syncs(snippet: Snippet) -> TwoSyncs:
+    emu, work = snippet.emu, snippet.work
+    original = json.loads((work / "secrets" / "config.json").read_text())
     script = work / "pyairbyte_snippet.py"
     script.write_text(readme_snippet())
 
-    with Snippet(pyairbyte, script, work, emu) as snippet:
-        first = snippet.run("first run")
-        followers_at_first = emu.dataset.profile["follower_count"]
+    first = snippet.run(script, "first run")
+    followers_at_first = emu.dataset.profile["follower_count"]
 
-        # Between the syncs the creator gains followers, edits the bio, and every video gets views.
-        emu.dataset.profile["follower_count"] += NEW_FOLLOWERS
-        emu.dataset.profile["bio_description"] = NEW_BIO
-        bumped = {v["id"]: v.get("view_count") for v in emu.bump_counts()}
+    # Between the syncs the creator gains followers, edits the bio, and every video gets views.
+    emu.dataset.profile["follower_count"] += NEW_FOLLOWERS
+    emu.dataset.profile["bio_description"] = NEW_BIO
+    bumped = {v["id"]: v.get("view_count") for v in emu.bump_counts()}
 
-        second = snippet.run("second run")
+    second = snippet.run(script, "second run")
     return TwoSyncs(
         original_config=original,
         first=first,
         second=second,
-        cache=inspect_cache(pyairbyte, work),
+        cache=inspect_cache(snippet),
         video_count=len(emu.dataset.videos),
         open_id=emu.dataset.profile["open_id"],
         followers_at_first=followers_at_first,
@@ -434,12 +439,14 @@ def test_profile_is_refreshed_by_the_second_read(syncs: TwoSyncs) -> None:
     assert profile["bio_description"] == NEW_BIO
 
 
+@SYNCS
 @pytest.mark.docker
 def test_the_readme_docker_variant_reads_through_the_image_and_saves_the_rotated_token(
-    pyairbyte: Path, tmp_path: Path
+    syncs: TwoSyncs, snippet: Snippet
 ) -> None:
     """PyAirbyte runs the image on Docker's network unless told otherwise: the README's
-    `use_host_network=True` is what lets the container reach the emulator on 127.0.0.1."""
+    `use_host_network=True` is what lets the container reach the emulator on 127.0.0.1. It runs
+    third, on the config the second run saved: the two ways hand the same file on."""
     image = os.environ.get("IMAGE", "source-tiktok-organic:dev")
     docker = shutil.which("docker")
     if docker is None:
@@ -447,13 +454,9 @@ def test_the_readme_docker_variant_reads_through_the_image_and_saves_the_rotated
     probe = subprocess.run([docker, "image", "inspect", image], capture_output=True, check=False)
     if probe.returncode != 0:
         pytest.skip(f"Image {image} is not built: run `bash .ci/build-image.sh`.")
-    (tmp_path / "secrets").mkdir()
-    script = tmp_path / "pyairbyte_docker_snippet.py"
+    script = snippet.work / "pyairbyte_docker_snippet.py"
     script.write_text(readme_docker_snippet(image))
-    with TikTokEmulator(dataset=generate_dataset(videos=45, seed=7, now=DATASET_NOW)) as emu:
-        original = config_for(emu)
-        (tmp_path / "secrets" / "config.json").write_text(json.dumps(original, indent=2))
-        with Snippet(pyairbyte, script, tmp_path, emu) as snippet:
-            sync = snippet.run("the Docker variant")
-    assert f"videos: {len(emu.dataset.videos)} rows" in sync.stdout, sync.stdout
-    assert sync.config["refresh_token"] != original["refresh_token"]
+    snippet.emu.expire_access_tokens()  # so the container spends the refresh token run two saved
+    sync = snippet.run(script, "the Docker variant")
+    assert f"videos: {syncs.video_count} rows" in sync.stdout, sync.stdout
+    assert sync.config["refresh_token"] != syncs.second.config["refresh_token"]
