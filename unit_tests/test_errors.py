@@ -18,6 +18,7 @@ from source_tiktok_organic.core.backoff import CAP_SECONDS, TikTokBackoff
 from source_tiktok_organic.core.deadlines import BodyBrokeOff, BodyLate
 from source_tiktok_organic.core.errors import (
     UNREACHABLE_ATTEMPTS,
+    os_reason,
     traced_error,
     unencodable_text_at,
 )
@@ -248,9 +249,14 @@ def unresolved(host: str) -> requests.ConnectionError:
 @pytest.mark.parametrize(
     ("api_base_url", "error", "failure", "reason"),
     [
-        ("https://tiktok.example", unresolved("tiktok.example"), "config_error", "not resolve"),
-        ("http://127.0.0.1:9", refused("127.0.0.1"), "config_error", "refused"),
-        ("https://open.tiktokapis.com", refused(), "transient_error", "refused"),
+        (
+            "https://tiktok.example",
+            unresolved("tiktok.example"),
+            "config_error",
+            "its name does not resolve",
+        ),
+        ("http://127.0.0.1:9", refused("127.0.0.1"), "config_error", "it refused the connection"),
+        ("https://open.tiktokapis.com", refused(), "transient_error", "it refused the connection"),
     ],
 )
 def test_given_a_host_nobody_answers_on_then_gives_up_after_a_few_tries_naming_api_base_url(
@@ -273,9 +279,8 @@ def test_given_a_host_nobody_answers_on_then_gives_up_after_a_few_tries_naming_a
     assert tries[-1].response_action == ResponseAction.FAIL
     assert tries[-1].failure_type == FailureType(failure)
     host = urlsplit(api_base_url).hostname
-    assert f"Could not connect to {host}: " in tries[-1].error_message
-    assert f"'api_base_url' ({api_base_url})" in tries[-1].error_message
-    assert reason in tries[-1].error_message
+    said = f"Could not connect to {host}: {reason}. Check 'api_base_url' ({api_base_url})"
+    assert said in tries[-1].error_message
     assert "rate limit" not in tries[-1].error_message.lower()
 
 
@@ -381,6 +386,36 @@ def test_given_a_redirect_from_the_list_then_it_is_not_followed_and_names_the_ta
     assert "Check 'api_base_url'" in error.message
     assert f"HTTP {status}" in error.message
     assert not any(r.url.startswith("https://evil.example") for r in tiktok.request_history)
+
+
+@pytest.mark.parametrize(
+    ("location", "named"),
+    [
+        ({}, "redirected to an unnamed place,"),
+        ({"Location": "/v2/elsewhere/"}, "redirected to open.tiktokapis.com,"),
+        ({"Location": "//other.example/x"}, "redirected to other.example,"),
+    ],
+    ids=["no Location", "a relative one", "another host, scheme-relative"],
+)
+def test_a_redirect_names_where_it_would_lead_whatever_its_location(
+    location: dict[str, str], named: str
+) -> None:
+    resolution = HANDLER.interpret_response(response(302, b"", **location))
+    assert resolution.response_action == ResponseAction.FAIL
+    assert named in resolution.error_message
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (PermissionError(13, "Permission denied"), "Permission denied"),
+        (FileNotFoundError(), "FileNotFoundError"),
+    ],
+)
+def test_a_file_error_is_told_in_the_systems_words_else_by_its_kind(
+    error: OSError, reason: str
+) -> None:
+    assert os_reason(error) == reason
 
 
 def test_given_a_lone_surrogate_in_a_description_then_fails_at_once_naming_where(
