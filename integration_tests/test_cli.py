@@ -213,6 +213,30 @@ def test_given_start_date_when_reading_then_older_videos_are_not_synced(
     }
 
 
+def test_given_start_date_inside_the_lookback_when_reading_incrementally_then_it_still_bounds(
+    emulator: TikTokEmulator,
+) -> None:
+    """The lookback re-reads the days before the saved cursor, but never before start_date."""
+    times = sorted(video["create_time"] for video in emulator.dataset.videos)
+    newest, cutoff = times[-1], times[len(times) // 2]
+    assert newest - 365 * 86400 < cutoff, "the year of lookback must reach past the cutoff"
+    config = config_for(emulator, start_date=_rfc3339(cutoff), lookback_days=365)
+    state = [
+        {
+            "type": "STREAM",
+            "stream": {
+                "stream_descriptor": {"name": "videos"},
+                "stream_state": {"create_time": newest},
+            },
+        }
+    ]
+    run = run_connector("read", config, catalog_for({"videos": "incremental"}), state)
+    assert run.returncode == 0, run.errors()
+    assert {v["id"] for v in run.records()} == {
+        v["id"] for v in emulator.dataset.videos if v["create_time"] >= cutoff
+    }
+
+
 def _rfc3339(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
