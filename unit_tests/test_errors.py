@@ -88,8 +88,18 @@ def test_given_scope_error_on_video_list_when_interpreting_then_message_names_sc
         json.dumps({"data": {}}).encode(),
         json.dumps({"data": [], "error": {"code": "ok"}}).encode(),
         json.dumps({"error": {"code": "ok", "log_id": "hdr-log"}}).encode(),
+        json.dumps({"data": {}, "error": {"message": "no code"}}).encode(),
     ],
-    ids=["html", "cut", "list", "bytes", "no-error", "data-not-object", "ok-without-data"],
+    ids=[
+        "html",
+        "cut",
+        "list",
+        "bytes",
+        "no-error",
+        "data-not-object",
+        "ok-without-data",
+        "error-without-code",
+    ],
 )
 def test_given_200_without_a_valid_envelope_when_interpreting_then_retry(body: bytes) -> None:
     resolution = HANDLER.interpret_response(response(200, body))
