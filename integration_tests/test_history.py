@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -114,6 +115,23 @@ def test_given_stats_scope_lookback_then_only_recent_videos_and_no_extra_pages(
     assert 0 < len(expected) < 45
     assert {row["video_id"] for row in run.records()} == expected
     assert emulator.counts[LIST] == pages
+
+
+def test_given_stats_scope_lookback_and_a_later_start_date_then_start_date_bounds_it(
+    emulator: TikTokEmulator,
+) -> None:
+    """A year of lookback reaches past start_date: no video before start_date gets a snapshot."""
+    times = sorted(video["create_time"] for video in emulator.dataset.videos)
+    cutoff = times[len(times) // 2]
+    assert times[-1] - 365 * DAY < cutoff, "the year of lookback must reach past the cutoff"
+    start_date = datetime.fromtimestamp(cutoff, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    config = config_for(
+        emulator, video_stats_scope="lookback", lookback_days=365, start_date=start_date
+    )
+    run = run_connector("read", config, catalog_for({"video_stats": "full_refresh"}))
+    assert run.returncode == 0, run.errors()
+    expected = {v["id"] for v in emulator.dataset.videos if v["create_time"] >= cutoff}
+    assert {row["video_id"] for row in run.records()} == expected
 
 
 def test_given_stats_scope_when_syncing_user_stats_then_one_snapshot_per_sync(
