@@ -117,3 +117,28 @@ def test_given_windows_closing_while_records_wait_then_no_state_precedes_a_video
             assert {i for i, moment in created.items() if moment <= claimed} <= emitted
             states += 1
     assert states > 2, "the windows each closed with a STATE of their own"
+
+
+def test_given_a_saved_cursor_then_an_incremental_read_is_one_walk_with_no_estimate(
+    large: TikTokEmulator,
+) -> None:
+    """However large the account, an incremental read walks down from the newest video to its
+    lookback, one page after another: no probe, no cut, and no estimate of the whole list."""
+    newest = max(v["create_time"] for v in large.dataset.videos)
+    state = [
+        {
+            "type": "STREAM",
+            "stream": {
+                "stream_descriptor": {"name": "videos"},
+                "stream_state": {"create_time": newest},
+            },
+        }
+    ]
+    read(large, {"videos": "incremental"}, workers=1, state=state)
+    sequential = list_calls(large)
+    run = read(large, {"videos": "incremental"}, workers=8, state=state)
+    recent = [v for v in large.dataset.videos if v["create_time"] > newest - 7 * 86_400]
+    assert len(run.records()) == len(recent)
+    assert list_calls(large) == sequential <= len(recent) // 20 + 1
+    assert large.stats()["most_in_flight"][LIST] == 1
+    assert not [m for m in run.messages if m.type == Type.TRACE and m.trace.estimate]
