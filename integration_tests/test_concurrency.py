@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -142,3 +143,20 @@ def test_given_a_saved_cursor_then_an_incremental_read_is_one_walk_with_no_estim
     assert list_calls(large) == sequential <= len(recent) // 20 + 1
     assert large.stats()["most_in_flight"][LIST] == 1
     assert not [m for m in run.messages if m.type == Type.TRACE and m.trace.estimate]
+
+
+def test_given_start_date_when_workers_cut_a_large_account_then_none_before_it_is_read(
+    large: TikTokEmulator,
+) -> None:
+    times = sorted(v["create_time"] for v in large.dataset.videos)
+    cutoff = times[len(times) // 2]
+    start_date = datetime.fromtimestamp(cutoff, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    large.reset_counts()
+    config = {**config_for(large, start_date=start_date), "num_workers": 8}
+    run = run_connector("read", config, catalog_for({"videos": "full_refresh"}))
+    assert run.returncode == 0, run.errors()
+    assert large.stats()["most_in_flight"][LIST] > 1, "the list was cut into windows"
+    ids = [r["id"] for r in run.records()]
+    assert sorted(ids) == sorted(
+        v["id"] for v in large.dataset.videos if v["create_time"] >= cutoff
+    )

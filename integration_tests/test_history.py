@@ -134,6 +134,30 @@ def test_given_stats_scope_lookback_and_a_later_start_date_then_start_date_bound
     assert {row["video_id"] for row in run.records()} == expected
 
 
+def test_given_a_walk_that_fails_then_video_stats_keeps_its_last_whole_snapshot(
+    emulator: TikTokEmulator,
+) -> None:
+    """A snapshot cut short is not whole: snapshot_at stays the last sync's that was."""
+    emulator.faults.stuck_cursor_after_pages = 1
+    saved = {"snapshot_at": "2026-01-01T00:00:00.000+00:00"}
+    state = [
+        {
+            "type": "STREAM",
+            "stream": {"stream_descriptor": {"name": "video_stats"}, "stream_state": saved},
+        }
+    ]
+    run = run_connector(
+        "read",
+        config_for(emulator),
+        catalog_for({"video_stats": "full_refresh"}),
+        state,
+        fails=True,
+    )
+    assert any("stopped advancing" in error for error in run.errors()), run.errors()
+    assert 0 < len(run.records()) < len(emulator.dataset.videos)
+    assert run.states("video_stats")[-1] == saved
+
+
 def test_given_stats_scope_when_syncing_user_stats_then_one_snapshot_per_sync(
     emulator: TikTokEmulator, config: dict[str, Any]
 ) -> None:
