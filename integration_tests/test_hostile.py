@@ -342,7 +342,7 @@ def test_given_a_mode_a_stream_lacks_then_the_log_says_so_and_it_is_read(
     assert "Stream user_info cannot be read as incremental, only as full_refresh" in logs
 
 
-@pytest.mark.parametrize("streams", [("videos",), ("videos", "video_stats")], ids=["one", "spool"])
+@pytest.mark.parametrize("streams", [("videos",), ("videos", "video_stats")], ids=["one", "both"])
 def test_given_a_count_beyond_64_bits_then_the_sync_stops_naming_video_and_field(
     emulator: TikTokEmulator, streams: tuple[str, ...]
 ) -> None:

@@ -24,7 +24,7 @@ from integration_tests.cli import HANG_SECONDS, catalog_for, command_path, run_c
 from integration_tests.conftest import DATASET_NOW, config_for
 from tiktok_emulator import TikTokEmulator, generate_dataset
 
-VIDEOS = 800  # 40 pages: enough for the listing to cut it and read stretches at once
+VIDEOS = 800  # 40 pages: enough for the list to be cut into windows read at once
 
 
 @dataclass

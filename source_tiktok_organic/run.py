@@ -61,8 +61,8 @@ def launch(argv: Sequence[str], write: Callable[[str], None]) -> int:
     return 0
 
 
-# The CDK's shared buffer writes every 0.1 s. Records replayed from the page store come faster
-# than TikTok ever sends them, and 0.1 s of them held as text in a StringIO costs tens of MiB.
+# The CDK's shared buffer writes every 0.1 s. The workers' records wait in the queue and come out
+# in bursts; a shorter interval holds fewer of them as text at once.
 FLUSH_INTERVAL_S = 0.01
 
 

@@ -1,5 +1,5 @@
-"""Progress of a long read, logged at a steady, low rate: pages counted once, records per stream,
-so two list streams on one walk never add up into one count."""
+"""Progress of a long read, logged at a steady, low rate: list pages of every walk, records per
+stream, and the waits."""
 
 import logging
 import threading
@@ -13,7 +13,7 @@ WAIT_LOG_EVERY_SECONDS = 20.0
 
 
 class Progress:
-    """Counts pages, records per stream and every kind of wait, from the listing's threads."""
+    """Counts pages, records per stream and every kind of wait, from the workers' threads."""
 
     def __init__(self, logger: logging.Logger, clock: Callable[[], float] = time.monotonic) -> None:
         self._logger = logger
