@@ -76,11 +76,12 @@ def test_given_both_list_streams_when_reading_with_workers_then_each_walks_the_l
 def test_given_both_list_streams_and_one_worker_then_one_walk_at_a_time(
     large: TikTokEmulator,
 ) -> None:
-    """Two walks at once would each hold a parsed answer: the list streams are read in turn."""
+    """Two walks at once would each hold a parsed answer: the list streams are read in turn,
+    `videos` last, so a whole walk of video_stats' can tell it what is gone."""
     both = read(large, {"videos": "full_refresh", "video_stats": "incremental"}, workers=1)
     assert large.stats()["most_in_flight"][LIST] == 1
     streams = [m.record.stream for m in both.messages if m.type == Type.RECORD and m.record]
-    assert streams == ["videos"] * VIDEOS + ["video_stats"] * VIDEOS
+    assert streams == ["video_stats"] * VIDEOS + ["videos"] * VIDEOS
 
 
 def test_given_the_previous_versions_resume_state_then_the_interrupted_walk_is_read_whole(
@@ -99,7 +100,7 @@ def test_given_the_previous_versions_resume_state_then_the_interrupted_walk_is_r
     resumed = read(large, {"videos": "incremental"}, workers=8, state=state)
     ids = [r["id"] for r in resumed.records()]
     assert sorted(ids) == sorted(v["id"] for v in large.dataset.videos)
-    assert resumed.states()[-1] == {"create_time": newest[0]}
+    assert resumed.states()[-1]["create_time"] == newest[0]
 
 
 def test_given_windows_closing_while_records_wait_then_no_state_precedes_a_video_it_claims(

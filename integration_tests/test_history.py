@@ -53,7 +53,7 @@ def test_given_lookback_when_counts_change_then_exactly_the_window_is_reemitted_
     for video_id, record in seen.items():
         assert record["view_count"] == window[video_id]["view_count"]
     newest = max(video["create_time"] for video in emulator.dataset.videos)
-    assert second.states()[-1] == {"create_time": newest}
+    assert second.states()[-1]["create_time"] == newest
 
 
 def test_given_no_lookback_when_counts_change_then_only_new_videos(

@@ -157,7 +157,7 @@ def test_given_a_video_dated_2100_then_later_posts_are_still_synced_next_time(
 
     assert first.returncode == second.returncode == 0, first.errors() + second.errors()
     assert len(first.records("videos")) == len(emulator.dataset.videos) - len(posted)
-    assert first.states()[-1] == {"create_time": real_newest}
+    assert first.states()[-1]["create_time"] == real_newest
     logs = "\n".join(m.log.message for m in first.of_type(Type.LOG))
     assert f"Video {glitched} is dated 2100-01-01T00:00:00+00:00, after now" in logs
     assert {v["id"] for v in posted} <= {r["id"] for r in second.records("videos")}

@@ -13,6 +13,7 @@ from airbyte_cdk.models import (
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
     ConfiguredAirbyteStream,
+    DestinationSyncMode,
     FailureType,
     Status,
     SyncMode,
@@ -32,10 +33,16 @@ from source_tiktok_organic.core.backoff import reword_wait
 from source_tiktok_organic.core.budget import tiktok_api_budget
 from source_tiktok_organic.core.config import BUSINESS, CREATOR, parse_settings, unknown_fields
 from source_tiktok_organic.core.config_file import ConfigFile
+from source_tiktok_organic.core.deletions import Listing
 from source_tiktok_organic.core.errors import traced_error
 from source_tiktok_organic.core.fields import BASIC_SCOPE, VIDEO_LIST_SCOPE
 from source_tiktok_organic.core.inputs import check_catalog, read_input
-from source_tiktok_organic.core.list_streams import LIST_STREAMS, InOrderMessages, ListStreams
+from source_tiktok_organic.core.list_streams import (
+    LIST_STREAMS,
+    VIDEOS,
+    InOrderMessages,
+    ListStreams,
+)
 from source_tiktok_organic.core.mode import AccountMode
 from source_tiktok_organic.core.progress import Progress
 from source_tiktok_organic.core.streams import SyncContext, UserStats
@@ -118,15 +125,20 @@ class SourceTiktokOrganic(AbstractSource):
         self._this_read = None
         check_catalog(catalog, self.discover(logger, config).streams, logger)
         self._this_read = self._sync(config)  # one context for every stream this read builds
-        listed = [stream for stream in catalog.streams if stream.stream.name in LIST_STREAMS]
+        # `videos` last: a whole walk of video_stats' tells it what is gone from the list
+        listed = sorted(
+            (stream for stream in catalog.streams if stream.stream.name in LIST_STREAMS),
+            key=lambda stream: stream.stream.name == VIDEOS,
+        )
         rest = [stream for stream in catalog.streams if stream.stream.name not in LIST_STREAMS]
+        listing = Listing() if any(stream.stream.name == VIDEOS for stream in listed) else None
         parts: list[Iterator[AirbyteMessage]] = []
         if rest:
             others = super().read(logger, config, ConfiguredAirbyteCatalog(streams=rest), state)
             parts.append(map(sanitized, others))
         # One list stream at a time: each walk holds its own parsed answers, and two at once
         # doubled the memory a business page of long insight curves takes.
-        parts.extend(self._read_list(logger, config, stream, state) for stream in listed)
+        parts.extend(self._read_list(logger, config, stream, state, listing) for stream in listed)
         failures: list[AirbyteTracedException] = []
         try:
             for messages in parts:
@@ -152,16 +164,21 @@ class SourceTiktokOrganic(AbstractSource):
         config: Mapping[str, Any],
         listed: ConfiguredAirbyteStream,
         state: list[AirbyteStateMessage] | None,
+        listing: Listing | None,
     ) -> Iterator[AirbyteMessage]:
         """A list stream on the CDK's concurrent framework, its windows on its thread pool."""
         context, mode = self._sync(config)
         # 1,000 records wait at most (50 pages): a full queue of 10,000 added 40 MiB to a read
         queue: Queue[QueueItem] = Queue(maxsize=1_000)
         messages = InOrderMessages(queue)
-        builder = ListStreams(
-            context, mode.video_list(context), messages, ConnectorStateManager(state)
+        states = ConnectorStateManager(state)
+        builder = ListStreams(context, mode.video_list(context), messages, states, listing=listing)
+        # a full refresh that replaces the table has no row left to delete
+        replaced = (listed.sync_mode, listed.destination_sync_mode) == (
+            SyncMode.full_refresh,
+            DestinationSyncMode.overwrite,
         )
-        stream = builder.build(listed.stream.name, listed.sync_mode)
+        stream = builder.build(listed.stream.name, listed.sync_mode, mark_gone=not replaced)
         # one more thread than workers: it plans a stream's windows while the workers walk them
         concurrent = ConcurrentSource.create(
             context.settings.num_workers + 1, 1, logger, DebugSliceLogger(), messages, queue

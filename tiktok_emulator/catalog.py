@@ -102,6 +102,12 @@ class Catalog:
                 raise KeyError(f"no such videos: {sorted(missing)}")
             self.snapshot = self._reindex(v for v in self.snapshot.videos if v["id"] not in doomed)
 
+    def put_back(self, videos: Iterable[dict]) -> None:
+        """Deleted videos listed again, as when a creator makes a private video public."""
+        with self._lock:
+            returning = [v for v in videos if v["id"] not in self.snapshot.by_id]
+            self.snapshot = self._reindex([*self.snapshot.videos, *returning])
+
     def bump_counts(self, ids: Iterable[str] | None, factor: float) -> list[dict]:
         """Engagement grows (by at least 1) and the cover gets a fresh signature.
 

@@ -87,6 +87,9 @@ class TikTokEmulator(LoopbackEmulator):
     def delete_videos(self, ids: Iterable[str]) -> None:
         self.catalog.delete_videos(ids)
 
+    def put_back(self, videos: Iterable[dict]) -> None:
+        self.catalog.put_back(videos)
+
     def bump_counts(self, ids: Iterable[str] | None = None, factor: float = 1.5) -> list[dict]:
         return self.catalog.bump_counts(ids, factor)
 

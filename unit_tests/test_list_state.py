@@ -13,6 +13,7 @@ from airbyte_cdk.sources.message import InMemoryMessageRepository
 from airbyte_cdk.sources.types import Record, StreamSlice
 
 from source_tiktok_organic.core.cursor import CursorGuard
+from source_tiktok_organic.core.deletions import GonePartition, SavedRoll
 from source_tiktok_organic.core.list_streams import InOrderMessages, SnapshotCursor, VideoCursor
 
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
@@ -118,6 +119,7 @@ def test_given_the_newer_window_closing_first_then_the_state_waits_for_the_older
         InMemoryMessageRepository(),
         ConnectorStateManager(),
         logging.getLogger("test"),
+        SavedRoll(None),
     )
     older, older_partition = window_of(earliest, 1_600_000_000)
     newer, newer_partition = window_of(1_600_000_001, int(NOW.timestamp()))
@@ -140,6 +142,7 @@ def test_given_a_video_dated_past_now_then_it_never_moves_the_videos_cursor(
         InMemoryMessageRepository(),
         ConnectorStateManager(),
         logging.getLogger("test"),
+        SavedRoll(None),
     )
     window = StreamSlice(partition={}, cursor_slice={"start": 1_388_534_400, "end": 1_796_601_600})
     now_s = int(NOW.timestamp())
@@ -153,3 +156,26 @@ def test_given_a_video_dated_past_now_then_it_never_moves_the_videos_cursor(
     cursor.close_partition(Closed())  # type: ignore[arg-type]
     assert cursor.state == {"create_time": now_s - 60}
     assert "Video 2 is dated" in caplog.text
+
+
+def test_given_deletion_records_then_the_cursor_stays_and_the_state_carries_the_roll() -> None:
+    roll = SavedRoll({"open_id": "me", "videos": "s1:kept as saved"})
+    cursor = VideoCursor(
+        "videos",
+        {"create_time": 1_600_000_000},
+        1_388_534_400,
+        CursorGuard(NOW),
+        InMemoryMessageRepository(),
+        ConnectorStateManager(),
+        logging.getLogger("test"),
+        roll,
+    )
+    tombstone = {"id": "9", "create_time": 1_700_000_000, "_ab_cdc_deleted_at": NOW.isoformat()}
+    gone = GonePartition("videos", [tombstone])
+    for record in gone.read():
+        cursor.observe(record)
+    cursor.close_partition(gone)
+    assert cursor.state == {
+        "create_time": 1_600_000_000,
+        "listed_videos": {"open_id": "me", "videos": "s1:kept as saved"},
+    }

@@ -51,6 +51,14 @@ from source_tiktok_organic.core.cursor import (
     ISO_DATETIME,
     CursorGuard,
 )
+from source_tiktok_organic.core.deletions import (
+    DELETED_AT,
+    ROLL_FIELD,
+    GonePartition,
+    Listing,
+    SavedRoll,
+    settle,
+)
 from source_tiktok_organic.core.pagination import describe_time
 from source_tiktok_organic.core.state import (
     CURSOR_FIELD,
@@ -67,7 +75,7 @@ from source_tiktok_organic.core.video_list import (
     WindowGenerator,
     WindowPartition,
 )
-from source_tiktok_organic.core.windows import cut, needs_cut, one_window
+from source_tiktok_organic.core.windows import Window, cut, needs_cut, one_window
 
 VIDEOS = "videos"
 VIDEO_STATS = "video_stats"
@@ -91,7 +99,8 @@ class InOrderMessages(ConcurrentMessageRepository):
 
 
 class VideoCursor(ConcurrentCursor):
-    """`create_time` merged from finished windows; a video dated past now never moves it."""
+    """`create_time` merged from finished windows, with the roll of listed videos; a video dated
+    past now, or a deletion record, never moves it."""
 
     def __init__(
         self,
@@ -102,6 +111,7 @@ class VideoCursor(ConcurrentCursor):
         messages: MessageRepository,
         states: ConnectorStateManager,
         logger: logging.Logger,
+        roll: SavedRoll,
     ) -> None:
         super().__init__(
             stream_name=stream,
@@ -118,11 +128,34 @@ class VideoCursor(ConcurrentCursor):
         )
         self._guard = guard
         self._logger = logger
+        self._roll = roll
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        return {**super().state, **self._roll.state()}
 
     def observe(self, record: Record) -> None:
+        if record.data.get(DELETED_AT) is not None:
+            return
         created = EPOCH_SECONDS.read(record.data.get(CURSOR_FIELD))
         if self._guard.moves_cursor(created, f"Video {record.data.get('id')}", self._logger):
             super().observe(record)
+
+    def close_partition(self, partition: Partition) -> None:
+        if not isinstance(partition, GonePartition):  # its records moved nothing
+            super().close_partition(partition)
+
+
+class RolledFinalCursor(FinalStateCursor):
+    """A full refresh of `videos`: no cursor, but the roll of listed videos."""
+
+    def __init__(self, stream: str, messages: MessageRepository, roll: SavedRoll) -> None:
+        super().__init__(stream, None, messages)
+        self._roll = roll
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        return {**super().state, **self._roll.state()}
 
 
 class SnapshotCursor(FinalStateCursor):
@@ -194,9 +227,10 @@ class ListStreams:
     messages: MessageRepository = field(default_factory=NoopMessageRepository)  # discover's: none
     states: ConnectorStateManager = field(default_factory=ConnectorStateManager)
     stopped: threading.Event = field(default_factory=threading.Event)
+    listing: Listing | None = None  # this sync's walks, when `videos` is read
 
     def cursor(
-        self, name: str, sync_mode: SyncMode, logger: logging.Logger
+        self, name: str, sync_mode: SyncMode, roll: SavedRoll, logger: logging.Logger
     ) -> tuple[Cursor, int | None]:
         """The stream's cursor, with `videos`' saved create_time when it is read incrementally."""
         guard, saved = self.context.guard, self.states.get_stream_state(name, None)
@@ -205,17 +239,22 @@ class ListStreams:
             snapshot_at = self.context.snapshot_at
             return SnapshotCursor(name, kept, snapshot_at, self.messages, self.states), None
         if sync_mode != SyncMode.incremental:
-            return FinalStateCursor(name, None, self.messages), None
+            return RolledFinalCursor(name, self.messages, roll), None
         since = saved_create_time(guard.saved_state(name, saved, SAVED_VIDEO_CURSORS, logger))
         start = max(EARLIEST_VIDEO, self.context.settings.start_time or 0)
         resumed = {} if since is None else {CURSOR_FIELD: since}
-        cursor = VideoCursor(name, resumed, start, guard, self.messages, self.states, logger)
+        cursor = VideoCursor(name, resumed, start, guard, self.messages, self.states, logger, roll)
         return cursor, since
 
-    def build(self, name: str, sync_mode: SyncMode = SyncMode.full_refresh) -> DefaultStream:
+    def build(
+        self, name: str, sync_mode: SyncMode = SyncMode.full_refresh, mark_gone: bool = True
+    ) -> DefaultStream:
+        """The stream; `mark_gone` False keeps deletion records out of a table replaced anyway."""
         context, settings, guard = self.context, self.context.settings, self.context.guard
         logger = logging.getLogger(f"airbyte.streams.{name}")
-        cursor, since = self.cursor(name, sync_mode, logger)
+        saved_roll = (self.states.get_stream_state(name, None) or {}).get(ROLL_FIELD)
+        roll = SavedRoll(saved_roll if name == VIDEOS and self.listing is not None else None)
+        cursor, since = self.cursor(name, sync_mode, roll, logger)
         snapshot = cursor if isinstance(cursor, SnapshotCursor) else None
         start = settings.start_time
         if start is not None and start > guard.latest.timestamp():
@@ -245,7 +284,8 @@ class ListStreams:
             return row | self.source.snapshot_of(video)
 
         def plan(walk: ListWalk) -> Iterator[Partition]:
-            """One window, or for a large whole-list read a cut after one probe page for its pace."""
+            """One window, or for a large whole-list read a cut after one probe page for its pace;
+            then for `videos` the seconds of returning videos and, once walked, what is gone."""
             nonlocal open_id
             open_id = context.auth.open_id()
             try:  # for progress, cutting and bounding the list; None without user.info.stats
@@ -278,11 +318,38 @@ class ListStreams:
                     video["create_time"] for video in probe if type(video.get("create_time")) is int
                 ]
                 windows = cut(floor, lowest, latest, count, settings.num_workers, times)
+            previous = roll.read(open_id, logger) if self.listing else None
+            if previous is not None and not whole and self.listing is not None:
+                bottom = max(EARLIEST_VIDEO, settings.start_time or 0)
+                returning = self.listing.returning(previous, windows, bottom)
+                windows += [Window(second - 1, second, second, second) for second in returning]
+            walk.log = self.listing.log(whole) if self.listing else None
             for window in windows:
                 partition = WindowPartition(walk, window, floor_below_newest)
+                if walk.log:
+                    walk.log.opened()
                 yield snapshot.expect(partition) if snapshot else partition
             if snapshot:
                 snapshot.planned()
+            if name == VIDEOS and walk.log and self.listing and walk.log.wait(self.stopped):
+                gone, kept = settle(previous, self.listing.clean())
+                roll.settled(open_id, kept)
+                if gone:
+                    logger.info(
+                        "%d videos listed before are gone from TikTok's list: each is synced once "
+                        "as a deletion record.",
+                        len(gone),
+                    )
+                if gone and mark_gone:
+                    yield GonePartition(name, [tombstone(*video) for video in gone.items()])
+
+        def tombstone(video_id: str, created: int) -> dict[str, Any]:
+            return {
+                "id": video_id,
+                CURSOR_FIELD: created,
+                "open_id": open_id,
+                DELETED_AT: snapshot_at,
+            }
 
         api, client = self.source.api(logger), context.api.client(name, logger)
         walk = ListWalk(

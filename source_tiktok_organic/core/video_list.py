@@ -13,6 +13,7 @@ from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator impor
 from airbyte_cdk.sources.types import Record, StreamSlice
 
 from source_tiktok_organic.core.client import Reader
+from source_tiktok_organic.core.deletions import WalkLog
 from source_tiktok_organic.core.errors import traced_error
 from source_tiktok_organic.core.pagination import VideoPage, VideoPager
 from source_tiktok_organic.core.progress import Progress
@@ -81,6 +82,7 @@ class ListWalk:
     bound: WalkBound
     to_record: Callable[[dict[str, Any]], Mapping[str, Any]]
     stopped: threading.Event
+    log: WalkLog | None = None  # what the walk covered and saw, when `videos` is read
 
     def fetch(self, cursor: int | None) -> VideoPage:
         wanted = self.api.page_request(cursor)
@@ -106,6 +108,16 @@ class WindowPartition(Partition):
         )
 
     def read(self) -> Iterable[Record]:
+        """The window's videos; its log learns whether the walk reached the window's end."""
+        ended = False
+        try:
+            yield from self._walked()
+            ended = not self._walk.stopped.is_set()
+        finally:
+            if self._walk.log:
+                self._walk.log.closed(self._window if ended else None)
+
+    def _walked(self) -> Iterable[Record]:
         walk = self._walk
         pager = VideoPager(start_cursor=self._window.first_cursor)
         while not walk.stopped.is_set():
@@ -116,6 +128,8 @@ class WindowPartition(Partition):
                 self._window = replace(self._window, floor=self._floor_below_newest(newest))
                 self._floor_below_newest = None
             taken = [video for video in fresh if self._window.holds(video["create_time"])]
+            if walk.log:
+                walk.log.saw(taken)
             for video in taken:
                 yield Record(walk.to_record(video), walk.stream, associated_slice=self._slice)
             walk.progress.took(walk.stream, len(taken))

@@ -259,7 +259,8 @@ class BusinessApi:
             knobs.cursor_style == "opaque",
             knobs.short_pages,
         )
-        videos = [self._post(index, fields) for index in indices]
+        posts = (self._post(index, fields) for index in indices)
+        videos = [post for post in posts if post["item_id"] not in self.emu.removed_posts]
         return {"videos": videos, "cursor": cursor, "has_more": has_more}
 
     def _new_post_page(self, cursor: int | None, fields: list[str]) -> dict:

@@ -48,6 +48,7 @@ class BusinessEmulator(LoopbackEmulator):
         self.counts: Counter[str] = Counter()
         self.code_counts: Counter[tuple[str, int]] = Counter()
         self.refresh_token = self.tokens.issue_refresh_token(SCOPES)
+        self.removed_posts: set[str] = set()  # item_ids video/list leaves out, as TikTok does
         self._counts_lock = threading.Lock()
         self._api = BusinessApi(self)
         super().__init__(self._api.handle, host, port, "tiktok-business-emulator")

@@ -1,0 +1,177 @@
+"""Videos gone from TikTok's list: the list never says a video went away, so `videos` keeps in its
+state the roll of what the list held, and a walk that ends well marks as deleted each rolled
+video it covered and did not see. Only what a walk covered is judged."""
+
+import logging
+import threading
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
+from airbyte_cdk.sources.types import Record, StreamSlice
+
+from source_tiktok_organic.core.roll import Roll, decode, encode
+from source_tiktok_organic.core.windows import Window
+
+DELETED_AT = "_ab_cdc_deleted_at"  # what Airbyte's destinations delete a row by
+ROLL_FIELD = "listed_videos"  # in `videos`' state: {"open_id": ..., "videos": <roll>}
+SNOWFLAKE_LIMIT = 2**64
+
+
+class WalkLog:
+    """One stream's walk this sync: the windows it finished and the videos it saw in them."""
+
+    def __init__(self, whole: bool) -> None:
+        self.whole = whole  # planned over the whole list (down to start_date, if set)
+        self.covered: list[Window] = []
+        self._open = 0
+        self._broken = False
+        self._ended = threading.Condition()
+        # 16 bytes a video as numbers: a 100,000-video walk keeps 1.6 MB
+        self._times, self._ids = array("q"), array("Q")
+        self._other: list[tuple[int, str]] = []
+
+    def opened(self) -> None:
+        with self._ended:
+            self._open += 1
+
+    def saw(self, videos: Iterable[Mapping[str, Any]]) -> None:
+        with self._ended:
+            for video in videos:
+                video_id, created = str(video["id"]), video["create_time"]
+                if video_id.isascii() and video_id.isdigit() and int(video_id) < SNOWFLAKE_LIMIT:
+                    self._times.append(created)
+                    self._ids.append(int(video_id))
+                else:
+                    self._other.append((created, video_id))
+
+    def closed(self, window: Window | None) -> None:
+        """A window's walk ended: at its floor or the list's end, or (None) not."""
+        with self._ended:
+            self._open -= 1
+            if window is None:
+                self._broken = True
+            else:
+                self.covered.append(window)
+            self._ended.notify_all()
+
+    def wait(self, stopped: threading.Event) -> bool:
+        """Whether every window opened so far ended well; False at once if the sync stops."""
+        with self._ended:
+            while self._open and not self._broken and not stopped.is_set():
+                self._ended.wait(0.5)
+            return self.clean
+
+    @property
+    def clean(self) -> bool:
+        return not self._open and not self._broken
+
+    def seen(self) -> Roll:
+        pairs = zip(self._times, self._ids, strict=True)
+        return {str(video_id): created for created, video_id in pairs} | {
+            video_id: created for created, video_id in self._other
+        }
+
+    def covers(self, created: int) -> bool:
+        return any(window.holds(created) for window in self.covered)
+
+
+@dataclass
+class Listing:
+    """The walks of this sync's list streams, `video_stats`' read first so `videos` can use it."""
+
+    logs: list[WalkLog] = field(default_factory=list)
+
+    def log(self, whole: bool) -> WalkLog:
+        log = WalkLog(whole)
+        self.logs.append(log)
+        return log
+
+    def clean(self) -> list[WalkLog]:
+        return [log for log in self.logs if log.clean]
+
+    def returning(self, previous: Roll, planned: list[Window], bottom: int) -> list[int]:
+        """The seconds of videos an earlier walk saw that the roll lacks (back after a deletion)
+        outside the `planned` windows: `videos` walks each such second, so it emits them live."""
+        seconds = {
+            created
+            for log in self.clean()
+            for video_id, created in log.seen().items()
+            if video_id not in previous and created >= bottom
+        }
+        return sorted(s for s in seconds if not any(window.holds(s) for window in planned))
+
+
+def settle(previous: Roll | None, logs: list[WalkLog]) -> tuple[Roll, Roll | None]:
+    """What is gone (id -> create_time) and the roll to keep, after walks that all ended well."""
+    seen: Roll = {}
+    for log in logs:
+        seen |= log.seen()
+    if previous is None:  # a roll starts from a walk of the whole list
+        return {}, seen if any(log.whole for log in logs) else None
+    unseen = {video_id: created for video_id, created in previous.items() if video_id not in seen}
+    gone = {
+        video_id: created
+        for video_id, created in unseen.items()
+        if any(log.covers(created) for log in logs)
+    }
+    kept = {video_id: created for video_id, created in unseen.items() if video_id not in gone}
+    return gone, kept | seen
+
+
+class SavedRoll:
+    """`videos`' roll in its state: the saved one until this sync's walk settles a new one."""
+
+    def __init__(self, saved: Any) -> None:
+        self._value = saved if isinstance(saved, dict) else None
+
+    def state(self) -> dict[str, Any]:
+        return {} if self._value is None else {ROLL_FIELD: self._value}
+
+    def read(self, open_id: str | None, logger: logging.Logger) -> Roll | None:
+        """The saved roll of this account; None (with a warning) when it cannot be used."""
+        if self._value is None:
+            return None
+        if self._value.get("open_id") != open_id:
+            logger.warning(
+                "The videos listed in the saved state of stream videos belong to another TikTok "
+                "account: no video is marked deleted this sync, and the list is rolled anew."
+            )
+            return None
+        try:
+            return decode(str(self._value.get("videos")))
+        except ValueError as error:
+            logger.warning(
+                "The videos listed in the saved state of stream videos cannot be read (%s): no "
+                "video is marked deleted this sync, and the list is rolled anew.",
+                error,
+            )
+            return None
+
+    def settled(self, open_id: str | None, roll: Roll | None) -> None:
+        if roll is not None:
+            self._value = {"open_id": open_id, "videos": encode(roll)}
+
+
+class GonePartition(Partition):
+    """The deletion records of one sync, once its walk has settled them."""
+
+    def __init__(self, stream: str, records: list[dict[str, Any]]) -> None:
+        self._stream = stream
+        self._records = records
+        self._slice = StreamSlice(partition={"gone": True}, cursor_slice={})
+
+    def read(self) -> Iterator[Record]:
+        for data in self._records:
+            yield Record(data, self._stream, associated_slice=self._slice)
+
+    def to_slice(self) -> StreamSlice:
+        return self._slice
+
+    def stream_name(self) -> str:
+        return self._stream
+
+    def __hash__(self) -> int:
+        return hash((self._stream, "gone"))
