@@ -68,6 +68,7 @@ class Backend(Protocol):
     app_id: str
     app_secret: str
     redirect_uri: str
+    removed_posts: set[str]  # item_ids video/list leaves out, as TikTok does a removed post
 
     def count(self, path: str, code: int) -> None: ...
 
