@@ -260,3 +260,23 @@ def test_given_a_misspelt_field_then_every_command_names_it_and_still_runs(
     if command == "check":
         [status] = run.of_type(Type.CONNECTION_STATUS)
         assert status.connectionStatus.status == Status.SUCCEEDED
+
+
+LISTS = {"videos": "full_refresh", "video_stats": "full_refresh"}
+
+
+@pytest.mark.parametrize("variant", ["served", "withheld"])
+def test_given_a_deployment_that_serves_or_withholds_is_aigc_then_both_lists_carry_what_it_sends(
+    emulator: TikTokEmulator, config: dict, variant: str
+) -> None:
+    emulator.faults.aigc = variant
+    sent = {
+        v["id"]: v.get("is_aigc") if variant == "served" else None for v in emulator.dataset.videos
+    }
+
+    run = run_connector("read", config, catalog_for(LISTS))
+
+    assert run.returncode == 0, run.errors()
+    assert {v["id"]: v.get("is_aigc") for v in run.records("videos")} == sent
+    assert {v["video_id"]: v.get("is_aigc") for v in run.records("video_stats")} == sent
+    assert "is_aigc" not in run.logs()

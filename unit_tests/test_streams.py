@@ -642,3 +642,29 @@ def test_given_a_stream_when_it_sends_several_requests_then_one_client_and_sessi
         user_info.fetch("user/info/", {"fields": "open_id"})  # type: ignore[attr-defined]
     assert len(sessions) == 3
     assert len({id(session) for session in sessions}) == 1
+
+
+AIGC_PAGE = [video(3, T0, is_aigc=True), video(2, T0 - 60, is_aigc=False), video(1, T0 - 120)]
+
+
+def test_given_videos_then_is_aigc_is_asked_for_and_kept_as_sent_or_null_where_missing(
+    tiktok: Any,
+) -> None:
+    tiktok.post(LIST_URL, json=list_page(AIGC_PAGE, None, False))
+    output = run_read("videos")
+    assert "is_aigc" in tiktok.last_request.qs["fields"][0].split(",")
+    assert [m.record.data.get("is_aigc") for m in output.records] == [True, False, None]
+
+
+def test_given_video_stats_then_each_row_keeps_the_videos_ai_label_or_null_where_missing(
+    tiktok: Any,
+) -> None:
+    tiktok.post(LIST_URL, json=list_page(AIGC_PAGE, None, False))
+    output = run_read("video_stats")
+    assert [m.record.data.get("is_aigc") for m in output.records] == [True, False, None]
+
+
+def test_given_an_is_aigc_that_is_not_a_boolean_then_the_error_names_the_field(tiktok: Any) -> None:
+    tiktok.post(LIST_URL, json=list_page([video(1, T0, is_aigc="yes")], None, False))
+    output = run_read("videos", fails=True)
+    assert "'is_aigc' is 'yes'" in output.errors[0].trace.error.message

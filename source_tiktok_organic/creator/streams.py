@@ -39,11 +39,15 @@ USER_FIELD_SCOPES: dict[str, str] = {
     ),
     **dict.fromkeys(STATS_FIELDS, STATS_SCOPE),
 }
+AIGC_FIELD = "is_aigc"
 # The `fields` of POST /v2/video/list/, as its query spells them.
 VIDEO_FIELDS = (
     "id,create_time,cover_image_url,share_url,video_description,duration,height,width,title,"
-    "embed_html,embed_link,like_count,comment_count,share_count,view_count"
+    f"embed_html,embed_link,like_count,comment_count,share_count,view_count,{AIGC_FIELD}"
 )
+# What video_stats keeps of a video at each sync: its engagement counts, and its AI label, which
+# a creator may change.
+SNAPSHOT_FIELDS = (*VIDEO_COUNT_FIELDS, AIGC_FIELD)
 USER_INFO_PATH = "user/info/"
 
 
@@ -106,8 +110,7 @@ def creator_list(context: SyncContext) -> ListSource:
     return ListSource(
         api=lambda _logger: CreatorVideoList(),
         schemas={VIDEOS: VIDEOS, VIDEO_STATS: VIDEO_STATS},
-        # what video_stats keeps of a video at each sync: its engagement counts
-        snapshot_of=lambda video: {field: video.get(field) for field in VIDEO_COUNT_FIELDS},
+        snapshot_of=lambda video: {field: video.get(field) for field in SNAPSHOT_FIELDS},
         scope=VIDEO_LIST_SCOPE,
     )
 
