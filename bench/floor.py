@@ -24,7 +24,7 @@ import requests
 
 FIELDS = (
     "id,create_time,cover_image_url,share_url,video_description,duration,height,width,title,"
-    "embed_html,embed_link,like_count,comment_count,share_count,view_count"
+    "embed_html,embed_link,like_count,comment_count,share_count,view_count,is_aigc"
 )
 PAGE_SIZE = 20
 RECORD_HEAD = b'{"type":"RECORD","record":{"stream":"videos","data":'

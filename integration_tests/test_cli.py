@@ -258,3 +258,26 @@ def test_given_a_misspelt_field_then_every_command_names_it_and_still_runs(
     if command == "check":
         [status] = run.of_type(Type.CONNECTION_STATUS)
         assert status.connectionStatus.status == Status.SUCCEEDED
+
+
+LISTS = {"videos": "full_refresh", "video_stats": "full_refresh"}
+
+
+@pytest.mark.parametrize("variant", ["served", "withheld", "unknown"])
+def test_given_each_is_aigc_deployment_then_both_lists_carry_what_it_sends_and_a_refusal_is_said_once(
+    emulator: TikTokEmulator, config: dict, variant: str
+) -> None:
+    emulator.faults.aigc = variant
+    sent = {
+        v["id"]: v.get("is_aigc") if variant == "served" else None for v in emulator.dataset.videos
+    }
+
+    run = run_connector("read", config, catalog_for(LISTS))
+
+    assert run.returncode == 0, run.errors()
+    assert {v["id"]: v.get("is_aigc") for v in run.records("videos")} == sent
+    assert {v["video_id"]: v.get("is_aigc") for v in run.records("video_stats")} == sent
+    warnings = [m.log.message for m in run.of_type(Type.LOG) if m.log.level.value == "WARN"]
+    said = [warning for warning in warnings if "'is_aigc'" in warning]
+    assert len(said) == (variant == "unknown"), warnings
+    assert emulator.status_counts["/v2/video/list/", 400] == (variant == "unknown")

@@ -161,3 +161,16 @@ def test_given_start_date_when_workers_cut_a_large_account_then_none_before_it_i
     assert sorted(ids) == sorted(
         v["id"] for v in large.dataset.videos if v["create_time"] >= cutoff
     )
+
+
+def test_given_workers_and_a_deployment_refusing_is_aigc_then_every_video_once_and_one_warning(
+    large: TikTokEmulator,
+) -> None:
+    large.faults.aigc = "unknown"
+    run = read(large, {"videos": "full_refresh", "video_stats": "full_refresh"}, workers=4)
+    for stream, key in (("videos", "id"), ("video_stats", "video_id")):
+        ids = [record[key] for record in run.records(stream)]
+        assert len(ids) == len(set(ids)) == VIDEOS
+        assert not any("is_aigc" in record for record in run.records(stream))
+    assert run.logs().count("refused the field 'is_aigc'") == 1
+    assert large.stats()["status_counts"][f"{LIST} 400"] == 1

@@ -11,7 +11,7 @@ from typing import Protocol
 from urllib.parse import parse_qs
 
 from tiktok_emulator.catalog import Catalog, Snapshot
-from tiktok_emulator.dataset import USER_FIELD_SCOPES, VIDEO_FIELDS, Dataset
+from tiktok_emulator.dataset import AIGC_FIELD, USER_FIELD_SCOPES, VIDEO_FIELDS, Dataset
 from tiktok_emulator.faults import Faults
 from tiktok_emulator.messages import (
     GATEWAY_PAGE,
@@ -200,7 +200,7 @@ class TikTokApi:
     def _video_list(self, request: Request, scopes: frozenset[str], log_id: str) -> Response:
         if "video.list" not in scopes:
             return api_response("scope_not_authorized", log_id)
-        fields = _fields(request, VIDEO_FIELDS)
+        fields = self._video_fields(request)
         body = _json_object(request.body)
         max_count = body.get("max_count")
         max_count = DEFAULT_MAX_COUNT if max_count is None else max_count
@@ -210,6 +210,13 @@ class TikTokApi:
         if cursor is not None and not _is_int(cursor):
             raise InvalidParamsError("cursor must be an integer (UTC Unix time in milliseconds)")
         return api_response("ok", log_id, self._page(cursor, max_count, fields))
+
+    def _video_fields(self, request: Request) -> tuple[str, ...]:
+        """The fields asked for that the answer carries, as the deployment treats is_aigc."""
+        variant = self.emu.faults.aigc
+        others = tuple(field for field in VIDEO_FIELDS if field != AIGC_FIELD)
+        fields = _fields(request, others if variant == "unknown" else VIDEO_FIELDS)
+        return tuple(field for field in fields if field != AIGC_FIELD or variant == "served")
 
     def _page(self, cursor: int | None, max_count: int, fields: tuple[str, ...]) -> dict:
         """One video/list page, with the list faults applied in a fixed order.

@@ -45,7 +45,9 @@ VIDEO_FIELDS = (
     "comment_count",
     "share_count",
     "view_count",
+    "is_aigc",
 )
+AIGC_FIELD = "is_aigc"  # on the Video Object page since 2026-08-24: a deployment may not know it
 
 COUNT_FIELDS = ("view_count", "like_count", "comment_count", "share_count")
 INT32_MAX = 2**31 - 1
@@ -197,6 +199,10 @@ class VideoFactory:
             "embed_link": f"https://www.tiktok.com/player/v1/{video_id}?utm_campaign=tt4d_open_api",
         }
         video.update(self._counts(index))
+        # From the id, so the rest of the seeded dataset stays as it was: one video in eight is
+        # AI-generated; some generated (older) ones lack the field, as TikTok may leave it out.
+        if index is None or index % 13 != 7:
+            video[AIGC_FIELD] = int(video_id) % 8 == 0
         return video
 
     def _counts(self, index: int | None) -> dict:

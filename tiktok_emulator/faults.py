@@ -5,6 +5,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+# What a deployment makes of video/list's is_aigc: it serves the field; refuses it as an unknown
+# field (invalid_params, as before the docs added it); or knows it but never sends it.
+AIGC_VARIANTS = ("served", "unknown", "withheld")
+
 
 @dataclass
 class Faults:
@@ -46,9 +50,16 @@ class Faults:
     token_overrides: dict[str, object] = field(default_factory=dict)
     token_overrides_after: int = 0
     token_code: object = 0
+    aigc: str = "served"  # one of AIGC_VARIANTS
     _lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False
     )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """A misspelt variant fails where a test sets it, not in a later assert."""
+        if name == "aigc" and value not in AIGC_VARIANTS:
+            raise ValueError(f"aigc must be one of {AIGC_VARIANTS}, not {value!r}")
+        super().__setattr__(name, value)
 
     def take(self, name: str) -> bool:
         """Fire one shot of counter `name` if any are left."""

@@ -683,3 +683,21 @@ def test_given_a_429_without_retry_after_then_its_longest_doubling_wait_must_sti
     assert handler.interpret_response(limited).response_action == ResponseAction.RATE_LIMITED
     waiting.spend(0.001)
     assert handler.interpret_response(limited).response_action == ResponseAction.FAIL
+
+
+@pytest.mark.parametrize(
+    ("fields", "message", "action"),
+    [
+        ("id,is_aigc", "Unknown fields: is_aigc", ResponseAction.SUCCESS),
+        ("id,is_aigc", "Fields [IS_AIGC] are not supported", ResponseAction.SUCCESS),
+        ("id,is_aigc", "Unknown fields: likes", ResponseAction.FAIL),
+        ("id", "Unknown fields: is_aigc", ResponseAction.FAIL),
+    ],
+    ids=["refused", "other-wording", "another-field", "not-asked"],
+)
+def test_given_invalid_params_then_only_a_refusal_of_an_asked_late_field_is_left_to_the_list(
+    fields: str, message: str, action: ResponseAction
+) -> None:
+    refused = response(400, envelope(code="invalid_params", message=message))
+    refused.request = requests.Request("POST", LIST_URL, params={"fields": fields}).prepare()
+    assert HANDLER.interpret_response(refused).response_action == action

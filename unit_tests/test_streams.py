@@ -642,3 +642,113 @@ def test_given_a_stream_when_it_sends_several_requests_then_one_client_and_sessi
         user_info.fetch("user/info/", {"fields": "open_id"})  # type: ignore[attr-defined]
     assert len(sessions) == 3
     assert len({id(session) for session in sessions}) == 1
+
+
+AIGC_PAGE = [video(3, T0, is_aigc=True), video(2, T0 - 60, is_aigc=False), video(1, T0 - 120)]
+
+
+def test_given_videos_then_is_aigc_is_asked_for_and_kept_as_sent_or_null_where_missing(
+    tiktok: Any,
+) -> None:
+    tiktok.post(LIST_URL, json=list_page(AIGC_PAGE, None, False))
+    output = run_read("videos")
+    assert "is_aigc" in tiktok.last_request.qs["fields"][0].split(",")
+    assert [m.record.data.get("is_aigc") for m in output.records] == [True, False, None]
+
+
+def test_given_video_stats_then_each_row_keeps_the_videos_ai_label_or_null_where_missing(
+    tiktok: Any,
+) -> None:
+    tiktok.post(LIST_URL, json=list_page(AIGC_PAGE, None, False))
+    output = run_read("video_stats")
+    assert [m.record.data.get("is_aigc") for m in output.records] == [True, False, None]
+
+
+def test_given_an_is_aigc_that_is_not_a_boolean_then_the_error_names_the_field(tiktok: Any) -> None:
+    tiktok.post(LIST_URL, json=list_page([video(1, T0, is_aigc="yes")], None, False))
+    output = run_read("videos", fails=True)
+    assert "'is_aigc' is 'yes'" in output.errors[0].trace.error.message
+
+
+def refusing(message: str, pages: list[dict[str, Any]]) -> Any:
+    """A list that refuses any request asking for is_aigc, and serves `pages` in turn otherwise."""
+    served = iter(pages)
+
+    def answer(request: Any, context: Any) -> dict[str, Any]:
+        if "is_aigc" in request.qs["fields"][0]:
+            context.status_code = 400
+            return envelope(code="invalid_params", message=message)
+        return next(served)
+
+    return answer
+
+
+def list_fields(tiktok: Any) -> list[list[str]]:
+    return [
+        r.qs["fields"][0].split(",") for r in tiktok.request_history if r.url.startswith(LIST_URL)
+    ]
+
+
+def warnings_naming(output: EntrypointOutput, needle: str) -> list[str]:
+    return [
+        m.log.message
+        for m in output.logs
+        if m.log.level.value == "WARN" and needle in m.log.message
+    ]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Unknown fields: is_aigc", "Invalid field(s): [IS_AIGC]", "field is_aigc is not supported"],
+)
+def test_given_a_deployment_refusing_is_aigc_then_the_page_is_asked_again_and_every_later_one_without_it(
+    tiktok: Any, message: str
+) -> None:
+    pages = [
+        list_page([video(3, T0), video(2, T0 - 60)], (T0 - 60) * 1000, True),
+        list_page([video(1, T0 - 120)], None, False),
+    ]
+    tiktok.post(LIST_URL, json=refusing(message, pages))
+    output = run_read("videos")
+    assert record_ids(output) == ["3", "2", "1"]
+    assert not any("is_aigc" in m.record.data for m in output.records)
+    asked = list_fields(tiktok)
+    assert ["is_aigc" in fields for fields in asked] == [True, False, False]
+    assert list_bodies(tiktok)[:2] == [{"max_count": PAGE_SIZE}] * 2  # the same page again
+    [warning] = warnings_naming(output, "is_aigc")
+    assert "stays null" in warning
+    assert "log-42" in warning
+
+
+def test_given_both_lists_and_a_deployment_refusing_is_aigc_then_one_refusal_and_one_warning(
+    tiktok: Any,
+) -> None:
+    page = list_page([video(1, T0)], None, False)
+    tiktok.post(LIST_URL, json=refusing("Unknown fields: is_aigc", [page, page]))
+    catalog = (
+        CatalogBuilder()
+        .with_stream("videos", SyncMode.full_refresh)
+        .with_stream("video_stats", SyncMode.full_refresh)
+        .build()
+    )
+    output = read(SourceTiktokOrganic(), make_config(), catalog)
+    assert output.errors == []
+    assert ["is_aigc" in fields for fields in list_fields(tiktok)] == [True, False, False]
+    assert len(warnings_naming(output, "is_aigc")) == 1
+    [row] = [m.record.data for m in output.records if m.record.stream == "video_stats"]
+    assert row.get("is_aigc") is None
+
+
+@pytest.mark.parametrize(
+    "message", ["max_count must be an integer in 1..20", "Unknown fields: is_aigc"]
+)
+def test_given_invalid_params_not_about_an_asked_late_field_then_the_sync_fails_as_a_connector_bug(
+    tiktok: Any, message: str
+) -> None:
+    """A refusal naming is_aigc once it is no longer asked for is not taken twice."""
+    refusal = envelope(code="invalid_params", message=message)
+    tiktok.post(LIST_URL, json=refusal, status_code=400)
+    output = run_read("videos", fails=True)
+    assert "bug in the connector" in output.errors[0].trace.error.message
+    asked = list_fields(tiktok)
+    assert len(asked) == (2 if "is_aigc" in message else 1)

@@ -27,7 +27,12 @@ from source_tiktok_organic.core.cursor import (
     StateCursors,
 )
 from source_tiktok_organic.core.errors import config_error
-from source_tiktok_organic.core.fields import STATS_FIELDS, STATS_SCOPE, granted_fields
+from source_tiktok_organic.core.fields import (
+    STATS_FIELDS,
+    STATS_SCOPE,
+    UnservedFields,
+    granted_fields,
+)
 from source_tiktok_organic.core.progress import Progress
 from source_tiktok_organic.core.state import SNAPSHOT_FIELD, parse_snapshot_state, snapshot_taken
 
@@ -47,6 +52,11 @@ class SyncContext:
     def guard(self) -> CursorGuard:
         """What every cursor of this sync is held to: nothing past the sync's start."""
         return CursorGuard(datetime.fromisoformat(self.snapshot_at))
+
+    @cached_property
+    def unserved(self) -> UnservedFields:
+        """The fields this sync learnt the deployment does not serve, for all its streams."""
+        return UnservedFields()
 
 
 class ApiStream(Stream, ABC):

@@ -3,11 +3,13 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
 from source_tiktok_organic.core.errors import (
     RETRY,
+    Answer,
     AnswerHandler,
     Policy,
     read_json,
@@ -15,6 +17,10 @@ from source_tiktok_organic.core.errors import (
     traced_error,
 )
 
+# Fields the docs added lately (the Video Object's is_aigc on 2026-08-24), which a deployment may
+# not serve yet. Whether TikTok refuses one it does not know is not documented; if it does, the
+# call fails whole (invalid_params), so the list asks again without it (creator/streams.py).
+LATE_FIELDS = ("is_aigc",)
 REAUTHORIZE = "Re-authenticate the source (or paste a fresh refresh token) in its settings."
 
 
@@ -79,6 +85,18 @@ def read_envelope(response: requests.Response) -> Envelope:
     )
 
 
+def refused_field(response: requests.Response, answer: Answer) -> str | None:
+    """The late field the request asked for and TikTok refused as malformed: TikTok's words for
+    an unknown field vary, so an invalid_params whose message names it."""
+    if answer.code != "invalid_params" or response.request is None:
+        return None
+    query = parse_qs(urlsplit(response.request.url or "").query)
+    asked = {field for fields in query.get("fields", []) for field in fields.split(",")}
+    return next(
+        (field for field in LATE_FIELDS if field in asked and field in answer.message.lower()), None
+    )
+
+
 def answer_data(envelope: Envelope, reader: str) -> dict[str, Any]:
     """`data` of an envelope the error handler has already accepted."""
     if envelope.data is None:
@@ -103,6 +121,12 @@ class CreatorErrorHandler(AnswerHandler):
         "Check that the app still has Login Kit and its scopes in the TikTok developer portal, "
         f"then {REAUTHORIZE}"
     )
+
+    def policy_for(self, response: requests.Response, answer: Answer) -> Policy | None:
+        """A late field refused is taken: its reader asks again without the field."""
+        if refused_field(response, answer) is not None:
+            return None
+        return super().policy_for(response, answer)
 
     def table_policy(self, status: int, code: str | None) -> Policy | None:
         return ERROR_POLICY.get(code or "") or STATUS_POLICY.get(status)

@@ -1,6 +1,9 @@
 """The Display API's streams: the creator's profile, its counters and video list; the mode."""
 
+import json
+import logging
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Any
 
 import requests
@@ -26,7 +29,13 @@ from source_tiktok_organic.core.streams import ApiStream, SyncContext
 from source_tiktok_organic.core.video_list import PageRequest
 from source_tiktok_organic.core.windows import PAGE_SIZE
 from source_tiktok_organic.creator.auth import CreatorAuthenticator
-from source_tiktok_organic.creator.errors import CreatorErrorHandler, answer_data, read_envelope
+from source_tiktok_organic.creator.errors import (
+    LATE_FIELDS,
+    CreatorErrorHandler,
+    answer_data,
+    read_envelope,
+    refused_field,
+)
 
 # Which fields the Display API serves, and which scope unlocks each (the reference's tables).
 USER_FIELD_SCOPES: dict[str, str] = {
@@ -39,11 +48,28 @@ USER_FIELD_SCOPES: dict[str, str] = {
     ),
     **dict.fromkeys(STATS_FIELDS, STATS_SCOPE),
 }
-# The `fields` of POST /v2/video/list/, as its query spells them.
+# The `fields` of POST /v2/video/list/; a late field only while the deployment serves it.
 VIDEO_FIELDS = (
-    "id,create_time,cover_image_url,share_url,video_description,duration,height,width,title,"
-    "embed_html,embed_link,like_count,comment_count,share_count,view_count"
+    "id",
+    "create_time",
+    "cover_image_url",
+    "share_url",
+    "video_description",
+    "duration",
+    "height",
+    "width",
+    "title",
+    "embed_html",
+    "embed_link",
+    "like_count",
+    "comment_count",
+    "share_count",
+    "view_count",
+    *LATE_FIELDS,
 )
+# What video_stats keeps of a video at each sync: its engagement counts, and its AI label, which
+# a creator may change.
+SNAPSHOT_FIELDS = (*VIDEO_COUNT_FIELDS, "is_aigc")
 USER_INFO_PATH = "user/info/"
 
 
@@ -84,30 +110,52 @@ class CreatorCounters(ProfileCounters):
 
 
 class CreatorVideoList:
-    """Display API "List Videos": the fields in the query, the page size and cursor in the body."""
+    """Display API "List Videos": the fields in the query, the page size and cursor in the body;
+    a page refused for a late field (creator/errors.py) is asked again without it."""
+
+    def __init__(self, context: SyncContext, logger: logging.Logger) -> None:
+        self._context = context
+        self._logger = logger
 
     def page_request(self, cursor: int | None) -> PageRequest:
         body: dict[str, Any] = {"max_count": PAGE_SIZE}
         if cursor is not None:
             body["cursor"] = cursor
-        return PageRequest("POST", "video/list/", {"fields": VIDEO_FIELDS}, body)
+        fields = ",".join(self._context.unserved.left(VIDEO_FIELDS))
+        return PageRequest("POST", "video/list/", {"fields": fields}, body)
 
     def read_page(self, response: requests.Response) -> VideoPage:
         """The answer's videos, held to the schema, and where the list goes on."""
         envelope = read_envelope(response)
+        refused = refused_field(response, envelope)
+        if refused is not None:
+            self._context.unserved.refused(refused, envelope.describe(), self._logger)
+            response = self._ask_again(response)
+            envelope = read_envelope(response)
         with naming(envelope.ids):
             page = to_video_page(answer_data(envelope, "the video list"), envelope.log_id)
             for video in page.videos:
                 conform(video, VIDEOS)
         return page
 
+    def _ask_again(self, refused: requests.Response) -> requests.Response:
+        """The refused request's page, with the fields still to ask for."""
+        body = refused.request.body  # the JSON Reader.send made of the page's body
+        sent = json.loads(body) if isinstance(body, bytes | str) else {}
+        wanted = self.page_request(sent.get("cursor"))
+        return self._reader.send(wanted.method, wanted.path, wanted.params, wanted.json)
+
+    @cached_property
+    def _reader(self) -> Reader:
+        """Made only once a deployment refuses a field; named after the stream, as its logger."""
+        return self._context.api.client(self._logger.name.rpartition(".")[2], self._logger)
+
 
 def creator_list(context: SyncContext) -> ListSource:
     return ListSource(
-        api=lambda _logger: CreatorVideoList(),
+        api=lambda logger: CreatorVideoList(context, logger),
         schemas={VIDEOS: VIDEOS, VIDEO_STATS: VIDEO_STATS},
-        # what video_stats keeps of a video at each sync: its engagement counts
-        snapshot_of=lambda video: {field: video.get(field) for field in VIDEO_COUNT_FIELDS},
+        snapshot_of=lambda video: {field: video.get(field) for field in SNAPSHOT_FIELDS},
         scope=VIDEO_LIST_SCOPE,
     )
 

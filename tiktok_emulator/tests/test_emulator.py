@@ -413,6 +413,45 @@ def test_given_missing_or_unknown_fields_when_listing_then_400_invalid_params(em
     assert_api_error(response, 400, "invalid_params")
 
 
+def test_given_a_deployment_that_serves_is_aigc_then_videos_carry_it_where_the_dataset_has_it(
+    emulator,
+):
+    listed = post(emulator, access_token(emulator), VIDEO_LIST, {}, fields="id,is_aigc")
+
+    assert listed.json()["data"]["videos"] == [
+        {key: v[key] for key in ("id", "is_aigc") if key in v} for v in emulator.dataset.videos[:10]
+    ]
+
+
+def test_given_a_deployment_that_does_not_know_is_aigc_then_asking_for_it_is_invalid_params(
+    emulator,
+):
+    emulator.faults.aigc = "unknown"
+    token = access_token(emulator)
+
+    refused = post(emulator, token, VIDEO_LIST, {}, fields="id,is_aigc")
+    without = post(emulator, token, VIDEO_LIST, {}, fields="id,title")
+
+    assert_api_error(refused, 400, "invalid_params")
+    assert refused.json()["error"]["message"] == "Unknown fields: is_aigc"
+    assert without.status_code == 200
+
+
+def test_given_a_deployment_that_withholds_is_aigc_then_no_video_carries_it(emulator):
+    emulator.faults.aigc = "withheld"
+
+    listed = post(emulator, access_token(emulator), VIDEO_LIST, {}, fields=ALL_VIDEO_FIELDS)
+
+    videos = listed.json()["data"]["videos"]
+    assert videos
+    assert not any("is_aigc" in v for v in videos)
+
+
+def test_given_an_is_aigc_variant_the_emulator_does_not_play_then_value_error():
+    with pytest.raises(ValueError, match="aigc"):
+        Faults(aigc="sometimes")
+
+
 def test_given_no_video_list_scope_when_listing_then_scope_not_authorized(emulator):
     token = access_token(emulator, ["user.info.basic", "user.info.stats"])
 
@@ -877,6 +916,9 @@ def test_given_default_dataset_then_it_has_every_quirk_the_connector_must_surviv
     assert any(v.get("view_count", 0) and v["view_count"] > 2**31 for v in videos)
     assert any(None in (v.get(k) for k in ("like_count", "view_count")) for v in videos)
     assert any("comment_count" not in v for v in videos)
+    aigc = [v.get("is_aigc") for v in videos]
+    assert 0 < aigc.count(True) < aigc.count(False)
+    assert None in aigc
     assert all(set(v) <= set(VIDEO_FIELDS) for v in videos)
     assert set(videos[0]) == set(VIDEO_FIELDS)
     assert "" in texts
