@@ -147,6 +147,9 @@ def test_when_reading_every_stream_then_each_post_once_in_the_common_columns(
     assert settled
     assert all(isinstance(video["view_count"], int) for video in settled)
     assert all(video["title"] == video["video_description"] for video in videos)
+    for stream in ("videos", "video_stats"):  # a column, null: the API does not document it
+        assert "is_aigc" in schemas[stream]["properties"]
+        assert all(row.get("is_aigc") is None for row in run.records(stream))
     [user] = run.records("user_info")
     assert user["open_id"] == business.business_id
     assert user["video_count"] == len(videos)

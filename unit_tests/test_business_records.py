@@ -47,6 +47,7 @@ def test_given_a_post_then_it_takes_the_display_api_columns_and_keeps_tiktoks_ot
         "reach": 80,
         "full_video_watched_rate": 0.25,
         "impression_sources": [{"impression_source": "For You", "percentage": 0.75}],
+        "is_aigc": None,  # the API for Business does not document the flag
     }
     assert isinstance(video["video_duration"], float)
 

@@ -89,6 +89,7 @@ def to_video(raw: Mapping[str, Any]) -> dict[str, Any]:
             record[name] = insight_array(value, name, owner)
     if SHARE_FIELD in record:
         record[SHARE_FIELD] = checked_share(record[SHARE_FIELD], SHARE_FIELD, owner)
+    record.setdefault("is_aigc", None)  # the API for Business does not document it
     return conform(record, "business/videos")
 
 

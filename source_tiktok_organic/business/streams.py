@@ -190,7 +190,7 @@ def business_list(context: SyncContext) -> ListSource:
     def history(video: Mapping[str, Any]) -> dict[str, Any]:
         # After 7 idle days TikTok may stop sending a post's reach, watch times and more: a null
         # named in `missing_fields` tells "not sent" from zero.
-        row = {field: video.get(field) for field in HISTORY_FIELDS}
+        row = {field: video.get(field) for field in (*HISTORY_FIELDS, "is_aigc")}
         row["missing_fields"] = [
             field for field in HISTORY_FIELDS if field in asked() and row[field] is None
         ]
