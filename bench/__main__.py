@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import business, giant_arrays, report, scenarios
+from bench import business, giant_arrays, report, roll_size, scenarios
 from bench.harness import ROOT
 from bench.profiling import profile_connector
 
@@ -48,6 +48,7 @@ def run(quick: bool, output: Path) -> report.Results:
             "waits": lambda at: scenarios.waits(sizes, at, progress),
             "business": lambda at: business.business(sizes, at, progress),
             "giant": lambda at: giant_arrays.giant(sizes, at, progress),
+            "roll": lambda at: roll_size.roll_size(sizes, at, progress),
         }
         done = run_sections(sections, work, side_by_side=quick)
     results = report.Results(
@@ -69,6 +70,7 @@ def run(quick: bool, output: Path) -> report.Results:
         waits=done["waits"],
         business=done["business"],
         giant=done["giant"],
+        roll=done["roll"],
     )
     drawn = report.write(results, output)
     progress(f"wrote {output} and {len(drawn)} charts beside it in {results.elapsed_s:.0f} s")

@@ -21,6 +21,7 @@ from bench.business import WINDOW, BusinessRun
 from bench.giant_arrays import GiantRead
 from bench.harness import ROOT, SEED, Spread
 from bench.profiling import Profile
+from bench.roll_size import RollSize
 from bench.scenarios import (
     DEFAULT_RATE,
     DEFAULT_WORKERS,
@@ -51,6 +52,7 @@ TARGET_WINDOW_RATIO = 1.3
 TARGET_WINDOW_PEER_RATIO = 1.1  # the largest account's read against the window peer's
 TARGET_SMALL_SLOWDOWN = 1.1  # a small account with the default workers against one worker
 TARGET_GIANT_RSS_MIB = 500
+TARGET_ROLL_BYTES = 12  # the issue's bound on the state a video costs
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Results:
     waits: list[WaitRow]
     business: BusinessRun
     giant: list[GiantRead]
+    roll: list[RollSize]
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ def render(results: Results) -> str:
         conditions_section(results.conditions, results.binding),
         business_section(results.business),
         giant_section(results.giant),
+        roll_section(results.roll),
         profile_section(results.profile),
         notes(),
         method(),
@@ -406,6 +410,15 @@ def targets(results: Results) -> list[Target]:
             f"worst: {median(giant.runs.rss_mib, 1)} MiB "
             f"({giant_cells(giant)['retention entries a post']} entries a post)",
             giant.runs.rss_mib.median <= TARGET_GIANT_RSS_MIB,
+        ),
+        Target(
+            f"State: the deletions' roll ≤ {TARGET_ROLL_BYTES} bytes a video; each deleted "
+            "video one deletion record",
+            "; ".join(f"{row.per_video:.1f} at {row.videos:,} videos" for row in results.roll),
+            all(
+                row.per_video <= TARGET_ROLL_BYTES and row.deletion_records == row.deleted
+                for row in results.roll
+            ),
         ),
         Target(
             "No 429 provoked under TikTok's conditions",
@@ -900,6 +913,32 @@ def giant_cells(read: GiantRead) -> dict[str, str]:
         "wall s": spread(read.runs.wall, 1),
         "outcome": outcome,
     }
+
+
+def roll_section(rows: list[RollSize]) -> str:
+    cells = [
+        {
+            "videos": f"{row.videos:,}",
+            "roll bytes": f"{row.roll_bytes:,}",
+            "bytes a video": f"{row.per_video:.1f}",
+            "whole `videos` state bytes": f"{row.state_bytes:,}",
+            "deleted (1 %)": f"{row.deleted:,}",
+            "deletion records": f"{row.deletion_records:,}",
+        }
+        for row in rows
+    ]
+    return f"""
+## 8. State size: the roll of listed videos
+
+`videos` keeps in its state the roll of the videos the list held, so a later walk can tell which
+went away (docs/deletions-design.md). A first incremental sync of `videos` and `video_stats`
+through the installed command, then 1 % of the videos deleted and a second sync on the state the
+first handed on (its `video_stats` walks the whole list). The roll is measured as the JSON the
+state holds; the target is {TARGET_ROLL_BYTES} bytes a video, and exactly one deletion record a
+deleted video.
+
+{cells_table(cells)}
+"""
 
 
 def giant_section(reads: list[GiantRead]) -> str:

@@ -76,6 +76,7 @@ class Sizes:
     # a post's retention entries: the emulator's own (None), over the array cut, the most one
     # answer holds under the size limit, and an answer past it
     giant_entries: tuple[int | None, ...] = (None, 5_000, 21_700, 100_000)
+    roll_videos: tuple[int, ...] = (5_000, 20_000)  # the state size of the deletions' roll
 
 
 QUICK = Sizes(
@@ -98,6 +99,7 @@ QUICK = Sizes(
     business_latency_ms=20,
     giant_posts=3,
     giant_entries=(None, 4_000),
+    roll_videos=(300,),
 )
 
 

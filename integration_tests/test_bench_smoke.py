@@ -38,6 +38,7 @@ SECTIONS = (
     "## 5. Under TikTok's conditions",
     "## 6. Business mode under the API for Business's window",
     "## 7. Oversized insight arrays",
+    "## 8. State size: the roll of listed videos",
     "## Profile of the connector",
     "## Analysis",
     "## Method",
@@ -104,7 +105,7 @@ def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> N
     assert "    uv run --frozen python -m bench --quick\n" in text, "the command is not named"
     targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0]
     verdicts = [line for line in targets.splitlines() if line.startswith("| ") and "**" in line]
-    assert len(verdicts) == 8 + len(QUICK.wait_latencies_ms) * 3 + 2
+    assert len(verdicts) == 9 + len(QUICK.wait_latencies_ms) * 3 + 2
     assert all("**met**" in line or "**missed**" in line for line in verdicts)
     # Counted by real runs: every video read, and the requests the emulator saw.
     assert f"| connector | {QUICK.throughput_videos} | " in text
