@@ -44,7 +44,9 @@ pytestmark = pytest.mark.long_running
 SYNCS = pytest.mark.xdist_group("pyairbyte")
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+DOCS = README.parent / "docs" / "tiktok-organic.md"
 SECTION = "## Read it from Python (PyAirbyte)"
+SQL_SECTION = "## Questions answered in SQL"
 STREAMS = ("user_info", "videos", "video_stats", "user_stats")
 MAX_REQUESTS = 200  # per run: beyond that the connector is looping
 NEW_FOLLOWERS = 4_321
@@ -75,6 +77,9 @@ out["user_info"] = [
     for r in rows("select open_id, follower_count, bio_description from user_info")
 ]
 out["video_ids"] = [i for (i,) in rows("select id from videos")]
+out["deleted_ids"] = [
+    i for (i,) in rows("select id from videos where _ab_cdc_deleted_at is not null")
+]
 out["video_stats_per_snapshot"] = [
     n for (_, n) in rows(
         "select snapshot_at, count(*) from video_stats group by 1 order by 1")
@@ -95,6 +100,22 @@ out["user_stats_followers"] = [
 print(json.dumps(out))
 """
 
+# Also run in that interpreter: the docs' SQL, each block as written, in order; what each answers.
+ASK = r"""
+import json
+
+import airbyte as ab
+
+db = ab.get_default_cache().get_sql_engine().connect()
+answers = {}
+for block in json.load(open("docs_sql.json")):
+    name = block.split()[1].rstrip(":")
+    result = db.exec_driver_sql(block)
+    answers[name] = [[None if v is None else str(v) for v in row] for row in result]
+current = db.exec_driver_sql("select id from current_videos")
+print(json.dumps({"answers": answers, "current_ids": [i for (i,) in current]}))
+"""
+
 
 @dataclass
 class Sync:
@@ -112,10 +133,14 @@ class TwoSyncs:
     first: Sync
     second: Sync
     cache: dict[str, Any]
-    video_count: int
+    video_count: int  # listed at the second run: one was deleted before it
+    deleted: str
     open_id: str
     followers_at_first: int
+    views_at_first: dict[str, int | None]
     views_before_second: dict[str, int | None]
+    answers: dict[str, Any]  # the docs' SQL, query by query, on the cache after the second run
+    current_ids: list[str]  # what the docs' current_videos view holds then
 
 
 def readme_blocks() -> list[str]:
@@ -289,6 +314,21 @@ def connector_log(work: Path) -> str:
     return "\n".join(line for line in lines[-40:] if "MemoryMonitor" not in line)
 
 
+def docs_sql() -> list[str]:
+    """The ```sql blocks of the docs' SQL section, exactly as written."""
+    text = DOCS.read_text(encoding="utf-8")
+    section = text[text.index(f"\n{SQL_SECTION}\n") :]
+    section = section[: section.index("\n## ", len(SQL_SECTION) + 2)]
+    return re.findall(r"^```sql\n(.*?)^```$", section, flags=re.MULTILINE | re.DOTALL)
+
+
+def ask_docs_sql(snippet: Snippet) -> dict[str, Any]:
+    (snippet.work / "docs_sql.json").write_text(json.dumps(docs_sql()))
+    script = snippet.work / "ask_docs_sql.py"
+    script.write_text(ASK)
+    return json.loads(snippet.run(script, "the docs' SQL").stdout.splitlines()[-1])
+
+
 def inspect_cache(snippet: Snippet) -> dict[str, Any]:
     # PyAirbyte's default cache: <project dir = cwd>/.cache/default_cache/default_cache.duckdb
     db = snippet.work / ".cache" / "default_cache" / "default_cache.duckdb"
@@ -343,10 +383,14 @@ def syncs(snippet: Snippet) -> TwoSyncs:
 
     first = snippet.run(script, "first run")
     followers_at_first = emu.dataset.profile["follower_count"]
+    views_at_first = {v["id"]: v.get("view_count") for v in emu.dataset.videos}
 
-    # Between the syncs the creator gains followers, edits the bio, and every video gets views.
+    # Between the syncs the creator gains followers, edits the bio, deletes an old video, and
+    # every other video gets views.
     emu.dataset.profile["follower_count"] += NEW_FOLLOWERS
     emu.dataset.profile["bio_description"] = NEW_BIO
+    deleted = emu.dataset.videos[-2]["id"]
+    emu.delete_videos([deleted])
     bumped = {v["id"]: v.get("view_count") for v in emu.bump_counts()}
 
     second = snippet.run(script, "second run")
@@ -356,9 +400,12 @@ def syncs(snippet: Snippet) -> TwoSyncs:
         second=second,
         cache=inspect_cache(snippet),
         video_count=len(emu.dataset.videos),
+        deleted=deleted,
         open_id=emu.dataset.profile["open_id"],
         followers_at_first=followers_at_first,
+        views_at_first=views_at_first,
         views_before_second=bumped,
+        **ask_docs_sql(snippet),
     )
 
 
@@ -400,17 +447,20 @@ def test_every_stream_lands_in_a_typed_table(syncs: TwoSyncs) -> None:
 
 @SYNCS
 def test_videos_hold_each_video_once(syncs: TwoSyncs) -> None:
+    """The deleted video keeps its row, as its deletion record: PyAirbyte's cache merges on the
+    primary key but never deletes (docs: the current_videos view)."""
     for sync in (syncs.first, syncs.second):  # what the snippet printed, run by run
-        assert f"videos: {syncs.video_count} rows" in sync.stdout, sync.stdout
+        assert f"videos: {syncs.video_count + 1} rows" in sync.stdout, sync.stdout
     ids = syncs.cache["video_ids"]
-    assert len(ids) == syncs.video_count
+    assert len(ids) == syncs.video_count + 1
     assert len(set(ids)) == len(ids), "duplicate video ids in the videos table"
+    assert syncs.cache["deleted_ids"] == [syncs.deleted]
 
 
 @SYNCS
 def test_history_streams_gain_one_snapshot_per_run(syncs: TwoSyncs) -> None:
     n = syncs.video_count
-    assert syncs.cache["video_stats_per_snapshot"] == [n, n]
+    assert syncs.cache["video_stats_per_snapshot"] == [n + 1, n]
     assert syncs.cache["video_stats_duplicates"] == 0
     # the second snapshot carries the counts TikTok served at the second run
     assert syncs.cache["latest_views"] == syncs.views_before_second
@@ -458,5 +508,36 @@ def test_the_readme_docker_variant_reads_through_the_image_and_saves_the_rotated
     script.write_text(readme_docker_snippet(image))
     snippet.emu.expire_access_tokens()  # so the container spends the refresh token run two saved
     sync = snippet.run(script, "the Docker variant")
-    assert f"videos: {syncs.video_count} rows" in sync.stdout, sync.stdout
+    assert f"videos: {syncs.video_count + 1} rows" in sync.stdout, sync.stdout
     assert sync.config["refresh_token"] != syncs.second.config["refresh_token"]
+
+
+@SYNCS
+def test_the_docs_sql_answers_the_three_questions_and_leaves_the_deleted_video_out(
+    syncs: TwoSyncs,
+) -> None:
+    answers = syncs.answers
+    assert list(answers) == ["current_videos", "views_per_day", "account_growth", "taking_off"]
+    # current_videos: every video TikTok still lists, once, and not the deleted one
+    listed = set(syncs.views_before_second)
+    assert sorted(syncs.current_ids) == sorted(listed)
+    assert syncs.deleted not in listed
+    # views_per_day: what each video gained between the runs, on the second run's day
+    gained = {
+        video_id: after - before
+        for video_id, after in syncs.views_before_second.items()
+        if after is not None and (before := syncs.views_at_first[video_id]) is not None
+    }
+    assert gained
+    assert all(views > 0 for views in gained.values())
+    days = {day for _, day, _ in answers["views_per_day"]}
+    assert len(days) == 1
+    assert {video_id: int(views) for video_id, _, views in answers["views_per_day"]} == gained
+    # account_growth: the followers the creator gained between the runs, and where it stands
+    growth = answers["account_growth"]
+    assert {row[0] for row in growth} == {syncs.open_id}
+    assert sum(int(row[3]) for row in growth if row[3] is not None) == NEW_FOLLOWERS
+    assert int(growth[-1][2]) == syncs.followers_at_first + NEW_FOLLOWERS
+    # taking_off: the ten largest gains, ties by id, among videos that still exist
+    top = sorted(gained.items(), key=lambda item: (-item[1], item[0]))[:10]
+    assert [(row[0], int(row[2])) for row in answers["taking_off"]] == top
