@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -24,10 +23,8 @@ POSTS = 30
 @pytest.fixture
 def daily() -> Iterator[BusinessEmulator]:
     """A post a day for 30 days, the newest half a day old, on today's calendar."""
-    now = int(time.time())
-    dataset = generate_business_dataset(posts=POSTS, now=now)
-    times = tuple((now - DAY // 2 - day * DAY) * 1000 + 500 for day in range(POSTS))
-    with BusinessEmulator(dataset=replace(dataset, post_times_ms=times)) as emu:
+    dataset = generate_business_dataset(posts=POSTS, now=int(time.time()), post_every=DAY)
+    with BusinessEmulator(dataset=dataset) as emu:
         yield emu
 
 

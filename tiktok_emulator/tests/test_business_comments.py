@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from tiktok_emulator.business import BusinessEmulator, Knobs
+from tiktok_emulator.business import BusinessEmulator, Knobs, generate_business_dataset
 from tiktok_emulator.business.comments import REPEATED, REPEATS_FROM
 from tiktok_emulator.tests.test_business_emulator import (
+    NOW,
     VIDEOS,
     access_token,
     assert_code,
@@ -187,3 +188,12 @@ def test_given_a_burst_of_server_errors_then_the_comment_list_answers_50000_then
         emu.faults.server_error_burst = 1
         assert_code(call(emu, COMMENTS, token, video_id=first_post(emu)), 50000)
         assert "comments" in comments(emu, token)
+
+
+def test_given_post_every_then_one_post_each_period_the_newest_half_a_period_old():
+    dataset = generate_business_dataset(posts=3, now=NOW, post_every=86_400)
+    assert [ms // 1000 for ms in dataset.post_times_ms] == [
+        NOW - 43_200,
+        NOW - 43_200 - 86_400,
+        NOW - 43_200 - 2 * 86_400,
+    ]
