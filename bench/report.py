@@ -886,8 +886,8 @@ so the target is none.
 Then `comments` alone (full refresh) at its default `comments_days` of {COMMENTS_DAYS}, on an
 account that posts once a day, the newest post half a day old, so the window holds
 {run.comments.posts} posts; same latency and window. Its requests: one walk of the video list down
-to {COMMENTS_DAYS} days back, then a request per page of {COMMENTS_PER_PAGE} comments of each
-post, and at least one a post (the **fewest comment calls**).
+to {COMMENTS_DAYS} days back, then a request per full page of comments of each post, and at
+least one a post (the **fewest comment calls**).
 
 {cells_table([comments_cells(run.comments)])}
 """
@@ -897,6 +897,7 @@ def comments_cells(run: CommentsRun) -> dict[str, str]:
     return {
         "posts in the window": str(run.posts),
         "comments": f"{run.comments:,}",
+        "comments a page": str(COMMENTS_PER_PAGE),
         "records": f"{run.runs.records[-1]:,}",
         "video list calls": str(run.list_calls),
         "comment list calls": str(run.comment_calls),

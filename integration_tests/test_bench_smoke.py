@@ -119,7 +119,7 @@ def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> N
     )
     # the comments of a week of daily posts: every one read, one list page, a page per 30 each
     comments = re.search(
-        r"^\| 7 \| ([\d,]+) \| ([\d,]+) \| 1 \| (\d+) \| (\d+) \| 0 \| ", text, re.M
+        r"^\| 7 \| ([\d,]+) \| 30 \| ([\d,]+) \| 1 \| (\d+) \| (\d+) \| 0 \| ", text, re.M
     )
     assert comments, "no comments row"
     assert comments.group(1) == comments.group(2)
