@@ -62,6 +62,14 @@ def test_given_a_post_a_day_then_the_last_7_days_comments_once_each_for_one_list
     assert daily.counts[COMMENT_LIST_PATH] == pages
 
 
+def test_given_a_post_a_day_with_under_30_comments_each_then_a_week_costs_8_requests(
+    daily: BusinessEmulator,
+) -> None:
+    daily.knobs.comments_per_post = 12
+    assert len(read_comments(daily).records("comments")) == 7 * 12
+    assert daily.counts[VIDEO_LIST_PATH] + daily.counts[COMMENT_LIST_PATH] == 1 + 7
+
+
 def test_given_a_second_sync_then_it_reads_every_comment_of_the_window_again(
     daily: BusinessEmulator,
 ) -> None:
