@@ -17,7 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from bench import charts
-from bench.business import WINDOW, BusinessRun
+from bench.business import COMMENTS_DAYS, WINDOW, BusinessRun, CommentsRun
 from bench.giant_arrays import GiantRead
 from bench.harness import ROOT, SEED, Spread
 from bench.profiling import Profile
@@ -39,6 +39,7 @@ from bench.scenarios import (
     Throughput,
     WaitRow,
 )
+from source_tiktok_organic.business.comment_pages import COMMENTS_PER_PAGE
 from source_tiktok_organic.business.records import MAX_ARRAY_ENTRIES
 from source_tiktok_organic.core.deadlines import MAX_BODY_BYTES, MIB
 
@@ -894,7 +895,29 @@ One run. The **window floor** is one wait per full window of {WINDOW} list calls
 so the target is none.
 
 {cells_table([business_cells(run)])}
+
+Then `comments` alone (full refresh) at its default `comments_days` of {COMMENTS_DAYS}, on an
+account that posts once a day, the newest post half a day old, so the window holds
+{run.comments.posts} posts; same latency and window. Its requests: one walk of the video list down
+to {COMMENTS_DAYS} days back, then a request per full page of comments of each post, and at
+least one a post (the **fewest comment calls**).
+
+{cells_table([comments_cells(run.comments)])}
 """
+
+
+def comments_cells(run: CommentsRun) -> dict[str, str]:
+    return {
+        "posts in the window": str(run.posts),
+        "comments": f"{run.comments:,}",
+        "comments a page": str(COMMENTS_PER_PAGE),
+        "records": f"{run.runs.records[-1]:,}",
+        "video list calls": str(run.list_calls),
+        "comment list calls": str(run.comment_calls),
+        "fewest comment calls": str(run.pages),
+        "40100s": str(run.throttled),
+        "wall s": spread(run.runs.wall, 1),
+    }
 
 
 # 7. Oversized insight arrays -------------------------------------------------------------------

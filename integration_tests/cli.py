@@ -222,6 +222,7 @@ def catalog_for(streams: dict[str, str]) -> dict[str, Any]:
             [["open_id"], ["snapshot_at"], ["dimension"], ["value"]],
             ["snapshot_at"],
         ),
+        "comments": ([["comment_id"]], None),
     }
     configured = []
     for name, mode in streams.items():

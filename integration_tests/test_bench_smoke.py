@@ -118,6 +118,13 @@ def test_quick_benchmark_writes_every_section_of_the_report(tmp_path: Path) -> N
         f"| {QUICK.business_posts:,} | {QUICK.business_latency_ms} | {QUICK.business_posts + 1:,} | "
         in text
     )
+    # the comments of a week of daily posts: every one read, one list page, a page per 30 each
+    comments = re.search(
+        r"^\| 7 \| ([\d,]+) \| 30 \| ([\d,]+) \| 1 \| (\d+) \| (\d+) \| 0 \| ", text, re.M
+    )
+    assert comments, "no comments row"
+    assert comments.group(1) == comments.group(2)
+    assert comments.group(3) == comments.group(4)
     # the profile is of a real read: the stream's reading took measurable time
     profiled = re.search(
         r"^\| reading the windows, summed over threads \(WindowPartition\.read\) \| (\S+) \|",

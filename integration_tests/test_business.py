@@ -118,8 +118,9 @@ def test_when_discovering_then_the_same_streams_and_keys_with_the_insight_column
     run = run_connector("discover", config_of(business))
     [catalog] = run.of_type(Type.CATALOG)
     streams = {stream.name: stream for stream in catalog.catalog.streams}
-    assert set(streams) == set(EVERY_STREAM) | set(OWN)
+    assert set(streams) == set(EVERY_STREAM) | set(OWN) | {"comments"}
     assert streams["videos"].source_defined_primary_key == [["id"]]
+    assert streams["comments"].source_defined_primary_key == [["comment_id"]]
     videos = streams["videos"].json_schema["properties"]
     assert {"id", "create_time", "view_count", "like_count", "title"} <= set(videos)
     assert videos["full_video_watched_rate"]["type"] == ["null", "number"]

@@ -265,7 +265,7 @@ def test_the_readme_business_commands_run_as_written_against_the_business_emulat
         posts = len(business.dataset.post_times_ms)
     [(_, full), (incremental_step, incremental)] = messages_of(steps, "read")
     full_records = records_by_stream(full)
-    assert set(full_records) == STREAMS | {"daily_metrics", "audience_snapshots"}
+    assert set(full_records) == STREAMS | {"daily_metrics", "audience_snapshots", "comments"}
     assert len(full_records["videos"]) == posts
     assert len(full_records["daily_metrics"]) == 60
     state_of(tmp_path, incremental_step)
@@ -277,6 +277,7 @@ def test_the_readme_business_commands_run_as_written_against_the_business_emulat
     assert len(again["videos"]) == len(lookback), "only the default 7-day lookback is read again"
     assert len(again["daily_metrics"]) == 3, "the last three days, which TikTok may still fill in"
     assert len(again["video_stats"]) == posts
+    assert len(again["comments"]) == len(full_records["comments"]), "re-read whole each sync"
 
 
 def files_the_readme_writes(markdown: str) -> set[str]:

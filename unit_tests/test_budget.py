@@ -55,6 +55,17 @@ def test_given_business_mode_when_budgeting_then_40_calls_fill_the_window() -> N
         budget.acquire_call(request, block=False)
 
 
+def test_given_business_mode_when_budgeting_then_the_comment_list_has_its_own_40() -> None:
+    budget = tiktok_api_budget(parse_settings(make_config(account_mode="business")), lambda _: None)
+    base = "https://business-api.tiktok.com/open_api/v1.3/business/"
+    comments = prepared(base + "comment/list/?video_id=1")
+    for _ in range(40):
+        budget.acquire_call(comments, block=False)
+    with pytest.raises(CallRateLimitHit):
+        budget.acquire_call(comments, block=False)
+    budget.acquire_call(prepared(base + "video/list/"), block=False)
+
+
 def test_given_token_endpoint_when_budgeting_then_not_limited() -> None:
     budget = tiktok_api_budget(parse_settings(make_config()), lambda _: None)
     assert (

@@ -153,9 +153,15 @@ def test_given_text_utf8_cannot_carry_then_the_sync_stops_naming_where() -> None
 
 
 def test_given_a_scope_error_on_an_endpoint_without_a_known_scope_then_the_path_is_named() -> None:
+    url = "https://business-api.tiktok.com/open_api/v1.3/business/comment/reply/list/"
+    message = str(HANDLER.interpret_response(answer(40130, url=url)).error_message)
+    assert "a scope the endpoint /open_api/v1.3/business/comment/reply/list/ needs" in message
+
+
+def test_given_a_scope_error_on_the_comment_list_then_comment_list_is_named() -> None:
     url = "https://business-api.tiktok.com/open_api/v1.3/business/comment/list/"
     message = str(HANDLER.interpret_response(answer(40130, url=url)).error_message)
-    assert "a scope the endpoint /open_api/v1.3/business/comment/list/ needs" in message
+    assert "lacks a scope comment.list needs" in message
 
 
 @pytest.mark.parametrize(

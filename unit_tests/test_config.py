@@ -106,6 +106,7 @@ def test_given_minimal_config_when_parsing_then_the_spec_defaults_apply() -> Non
         requests_per_minute=600,
         video_stats_scope="all",
         num_workers=8,
+        comments_days=7,
     )
     assert parse_settings(make_config(api_base_url="", start_date="")) == settings
 
@@ -120,6 +121,7 @@ def test_given_every_option_when_parsing_then_each_is_kept_with_its_type() -> No
             requests_per_minute=100,
             video_stats_scope="lookback",
             num_workers=3.0,
+            comments_days=30.0,
         )
     )
     assert settings == Settings(
@@ -131,10 +133,12 @@ def test_given_every_option_when_parsing_then_each_is_kept_with_its_type() -> No
         requests_per_minute=100,
         video_stats_scope="lookback",
         num_workers=3,
+        comments_days=30,
     )
     assert isinstance(settings.request_timeout, float)
     assert isinstance(settings.num_workers, int)
     assert isinstance(settings.lookback_days, int)
+    assert isinstance(settings.comments_days, int)
 
 
 def test_given_business_mode_then_its_own_host_is_read_and_the_creator_host_ignored() -> None:
@@ -181,6 +185,8 @@ def test_given_a_bad_business_host_then_the_error_names_the_business_field() -> 
         ("lookback_days", -1),
         ("lookback_days", 366),
         ("lookback_days", "7"),
+        ("comments_days", -1),
+        ("comments_days", 366),
         ("request_timeout_seconds", 0),
         ("request_timeout_seconds", True),
     ],
@@ -214,6 +220,7 @@ def test_given_requests_per_minute_when_parsing_then_kept_and_bounded() -> None:
         ({"start_date": "not-a-date"}, "start_date", "YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"),
         ({"lookback_days": 400}, "lookback_days", "a whole number from 0 to 365"),
         ({"lookback_days": "7"}, "lookback_days", "a whole number from 0 to 365"),
+        ({"comments_days": 400}, "comments_days", "a whole number from 0 to 365"),
         ({"request_timeout_seconds": 0}, "request_timeout_seconds", "a number from 1 to 600"),
         ({"video_stats_scope": "some"}, "video_stats_scope", "one of all, lookback"),
         ({"client_id": 12}, "client_id", "a string"),

@@ -135,6 +135,7 @@ class BusinessErrorHandler(AnswerHandler):
     endpoint_scopes: ClassVar[Mapping[str, str]] = {
         "/open_api/v1.3/business/get/": "user.info.basic / user.info.stats / user.insights",
         "/open_api/v1.3/business/video/list/": "video.list / video.insights",
+        "/open_api/v1.3/business/comment/list/": "comment.list",
     }
     unknown_scope = "the endpoint {path}"
     ok_code = OK

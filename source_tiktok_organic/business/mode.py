@@ -1,6 +1,7 @@
 """Business mode: the API for Business's token flow, requests and streams."""
 
 from source_tiktok_organic.business.auth import BusinessAuthenticator
+from source_tiktok_organic.business.comments import Comments
 from source_tiktok_organic.business.errors import BusinessBackoff, BusinessErrorHandler
 from source_tiktok_organic.business.streams import (
     AudienceSnapshots,
@@ -18,5 +19,5 @@ BUSINESS_MODE = AccountMode(
     BusinessCounters,
     UserInfo,
     business_list,
-    (DailyMetrics, AudienceSnapshots),
+    (DailyMetrics, AudienceSnapshots, Comments),
 )

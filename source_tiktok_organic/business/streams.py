@@ -5,7 +5,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, cached_property
 from types import MappingProxyType
@@ -158,12 +158,13 @@ class BusinessVideoList:
 
     auth: TikTokAuthenticator
     logger: logging.Logger
+    field_scopes: dict[str, str] = field(default_factory=lambda: POST_FIELD_SCOPES)
 
     @cached_property
     def fields(self) -> str:
-        """Every field the grant allows, worked out (and its gaps logged) once per stream."""
+        """Every field asked that the grant allows, worked out (and its gaps logged) once."""
         scopes = self.auth.granted_scopes()
-        return json_list(granted_fields(POST_FIELD_SCOPES, scopes, "the video list", self.logger))
+        return json_list(granted_fields(self.field_scopes, scopes, "the video list", self.logger))
 
     def page_request(self, cursor: int | None) -> PageRequest:
         params = {
@@ -212,12 +213,14 @@ REREAD_DAYS = 3
 DATE_FIELD = "date"
 
 
-def insights_granted(stream: GuardedState) -> bool:
-    """Whether the grant holds user.insights; without it the stream says so and writes no row."""
-    if INSIGHTS_SCOPE in stream.context.auth.granted_scopes():
+def scopes_granted(stream: ApiStream | GuardedState, *scopes: str) -> bool:
+    """Whether the grant holds `scopes`; without one the stream says which and writes no row."""
+    missing = [scope for scope in scopes if scope not in stream.context.auth.granted_scopes()]
+    if not missing:
         return True
+    named = " and ".join(f"'{scope}'" for scope in missing)
     stream.logger.warning(
-        f"Stream {stream.name} is unavailable: the scope '{INSIGHTS_SCOPE}' is not granted. Add it "
+        f"Stream {stream.name} is unavailable: the scope {named} is not granted. Add it "
         "to your TikTok API for Business app and re-authorize the account to sync it; the other "
         "streams go on."
     )
@@ -251,7 +254,7 @@ class DailyMetrics(GuardedState):
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
         if sync_mode != SyncMode.incremental:
             self._newest = None
-        window = self.window() if insights_granted(self) else None
+        window = self.window() if scopes_granted(self, INSIGHTS_SCOPE) else None
         if window is None:
             return
         reader = self.context.api.client(self.name, self.logger)
@@ -308,7 +311,7 @@ class AudienceSnapshots(SnapshotStream):
         return ["open_id", SNAPSHOT_FIELD, "dimension", "value"]
 
     def read_records(self, sync_mode: SyncMode, *_: Any, **__: Any) -> Iterable[StreamData]:
-        if not insights_granted(self):
+        if not scopes_granted(self, INSIGHTS_SCOPE):
             return
         reader = self.context.api.client(self.name, self.logger)
         base = {"open_id": business_id(self.context.auth), SNAPSHOT_FIELD: self.context.snapshot_at}

@@ -20,7 +20,11 @@ from source_tiktok_organic.core.config import BUSINESS, CREATOR, Settings
 
 RATE_LIMITED_ENDPOINTS = {
     CREATOR: ("/v2/user/info/", "/v2/video/list/"),
-    BUSINESS: ("/open_api/v1.3/business/get/", "/open_api/v1.3/business/video/list/"),
+    BUSINESS: (
+        "/open_api/v1.3/business/get/",
+        "/open_api/v1.3/business/video/list/",
+        "/open_api/v1.3/business/comment/list/",
+    ),
 }
 # One second longer than TikTok's minute, so our count can never run ahead of theirs when a
 # request's time in flight straddles the edge of the window.

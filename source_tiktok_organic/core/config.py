@@ -48,6 +48,7 @@ class Settings:
     requests_per_minute: int
     video_stats_scope: str
     num_workers: int
+    comments_days: int  # business mode's comments: the posts of this many days back
 
 
 def parse_settings(config: Mapping[str, Any]) -> Settings:
@@ -73,6 +74,7 @@ def parse_settings(config: Mapping[str, Any]) -> Settings:
             min(per_minute, BUSINESS_PER_MINUTE) if account_mode == BUSINESS else per_minute
         ),
         num_workers=int(_given_or_default(config, "num_workers")) if account_mode == CREATOR else 1,
+        comments_days=int(_given_or_default(config, "comments_days")),
     )
 
 

@@ -43,12 +43,16 @@ def conform(record: dict[str, Any], stream: str) -> dict[str, Any]:
         if fixed is None:
             kind = "a 64-bit integer" if expected == "integer" else f"a {expected}"
             raise traced_error(
-                f"TikTok sent a {stream} record (id {record.get('id') or record.get('open_id')!r}) "
+                f"TikTok sent a {stream} record (id {_record_id(record)!r}) "
                 f"whose '{name}' is {value!r}, which is not {kind} it can keep exactly. Please "
                 "report it with the sync's logs."
             )
         record[name] = fixed
     return record
+
+
+def _record_id(record: dict[str, Any]) -> Any:
+    return record.get("id") or record.get("comment_id") or record.get("open_id")
 
 
 def _fits(value: Any) -> bool:

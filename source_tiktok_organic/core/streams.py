@@ -60,8 +60,8 @@ class SyncContext:
 
 
 class ApiStream(Stream, ABC):
-    """A stream of one request per sync (a profile); the API's client brings the error policy,
-    backoff, rate budget and deadlines (client.py)."""
+    """A stream read in sequence through one client (a profile, business mode's comments); the
+    API's client brings the error policy, backoff, rate budget and deadlines (client.py)."""
 
     schema_name: str | None = None  # the schema under schemas/, when not the stream's name
 

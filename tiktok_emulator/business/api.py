@@ -1,4 +1,5 @@
-"""Accounts endpoint semantics on parsed requests: tokens, auth, rate limit, profile, posts."""
+"""Accounts endpoint semantics on parsed requests: tokens, auth, rate limit, profile, posts,
+comments."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from tiktok_emulator.business.comments import CommentLists
 from tiktok_emulator.business.dataset import BusinessDataset, long_retention
 from tiktok_emulator.business.envelope import (
     OK,
@@ -46,6 +48,7 @@ TOKEN_PATH = PREFIX + "/tt_user/oauth2/token/"
 REFRESH_PATH = PREFIX + "/tt_user/oauth2/refresh_token/"
 PROFILE_PATH = PREFIX + "/business/get/"
 VIDEO_LIST_PATH = PREFIX + "/business/video/list/"
+COMMENT_LIST_PATH = PREFIX + "/business/comment/list/"
 LOOKBACK_DAYS = 60
 DEFAULT_MAX_COUNT = 10
 MAX_COUNT = 20
@@ -80,11 +83,13 @@ class BusinessApi:
         self.emu = emulator
         self._pager = Pager(emulator.dataset.post_times_ms)
         self._new_posts = itertools.count()  # numbers the posts of `endless_new_posts`
+        self._comments = CommentLists()
         self._routes: dict[tuple[str, str], Callable[[Request], dict]] = {
             ("POST", TOKEN_PATH): self._token,
             ("POST", REFRESH_PATH): self._refresh_token,
             ("GET", PROFILE_PATH): self._authorized(self._profile),
             ("GET", VIDEO_LIST_PATH): self._authorized(self._video_list),
+            ("GET", COMMENT_LIST_PATH): self._authorized(self._comment_list),
         }
 
     def handle(self, request: Request) -> Response | None:
@@ -263,6 +268,9 @@ class BusinessApi:
         posts = (self._post(index, fields) for index in indices)
         videos = [post for post in posts if post["item_id"] not in self.emu.removed_posts]
         return {"videos": videos, "cursor": cursor, "has_more": has_more}
+
+    def _comment_list(self, request: Request, scopes: frozenset[str]) -> dict:
+        return self._comments.page(request, scopes, self.emu.dataset, self.emu.knobs)
 
     def _new_post_page(self, cursor: int | None, fields: list[str]) -> dict:
         """One post never seen before, a second older than the cursor; has_more forever."""

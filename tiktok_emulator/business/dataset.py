@@ -146,9 +146,10 @@ class BusinessDataset:
 
 
 def generate_business_dataset(
-    posts: int = 45, seed: int = 7, now: int = 1_760_000_000
+    posts: int = 45, seed: int = 7, now: int = 1_760_000_000, post_every: int | None = None
 ) -> BusinessDataset:
-    """Posts from a few hours back to months ago; the account predates its oldest post."""
+    """Posts from a few hours back to months ago, or one each `post_every` seconds from half
+    that ago (no post near a whole number of periods back); the account predates its oldest."""
     rng = random.Random(f"{seed}:account")
     username = f"shop.{rng.getrandbits(24):06x}"
     followers = rng.randint(5_000, 500_000)
@@ -171,7 +172,10 @@ def generate_business_dataset(
         "audience_countries": _shares(rng, "country", _COUNTRIES),
         "audience_cities": _shares(rng, "city_name", _CITIES),
     }
-    times = _timeline(rng, posts, now)
+    if post_every is None:
+        times = _timeline(rng, posts, now)
+    else:
+        times = tuple((now - post_every // 2 - k * post_every) * 1000 + 500 for k in range(posts))
     oldest = (
         min(times[-1] // 1000, now - HISTORY_DAYS * 86400) if times else now - HISTORY_DAYS * 86400
     )

@@ -12,6 +12,10 @@ CURSOR_STYLES = ("timestamp", "opaque")
 OLD_START_DATES = ("error", "clamp")
 PERCENTAGE_SCALES = (1, 100, "mixed")  # mixed: some arrays on 0-100, the others on 0-1
 SHARE_ANOMALIES = ("none", "rounding", "out_of_range")
+COMMENT_CURSORS = ("offset", "opaque")
+COMMENT_SORT_PARAMS = ("sort_order", "sort_type")  # the reference's sources disagree
+UNSORTED_COMMENTS = ("random", "create_time")
+COMMENT_TIMES = ("int", "string")
 
 CHOICES: dict[str, tuple[object, ...]] = {
     "rotation": ROTATIONS,
@@ -26,6 +30,11 @@ CHOICES: dict[str, tuple[object, ...]] = {
     "cursor_style": CURSOR_STYLES,
     "short_pages": (False, True),
     "idle_posts_lose_insights": (False, True),
+    "comment_cursor": COMMENT_CURSORS,
+    "comment_sort_param": COMMENT_SORT_PARAMS,
+    "unsorted_comments": UNSORTED_COMMENTS,
+    "comment_repeats": (False, True),
+    "comment_time": COMMENT_TIMES,
 }
 
 
@@ -50,9 +59,18 @@ class Knobs:
     retention_entries: int | None = None  # a retention curve this long on every post, if set
     account_type: str = "business"
     cursor_style: str = "timestamp"  # video/list's next cursor: UTC ms, or an opaque integer
-    short_pages: bool = False  # pages shorter than max_count while has_more is true
+    short_pages: bool = False  # list pages shorter than max_count while has_more is true
     idle_posts_lose_insights: bool = False  # posts idle over 7 days lose reach, watch times, ...
     future_daily_row: str = ""  # a YYYY-MM-DD: business/get's metrics also hold a row of that day
+    # comment/list: its next cursor is an offset or an opaque number; the sort direction's name
+    # (the other name is refused as unknown); the order without sort_field; some comments sent
+    # twice past the 500th; create_time as a number or a string of digits
+    comment_cursor: str = "offset"
+    comment_sort_param: str = "sort_order"
+    unsorted_comments: str = "random"
+    comment_repeats: bool = True
+    comment_time: str = "int"
+    comments_per_post: int | None = None  # every post has this many comments, if set
 
     def __setattr__(self, name: str, value: object) -> None:
         """Checked on every change, so a typo in a test fails there and not in a later assert."""

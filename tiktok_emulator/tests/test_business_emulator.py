@@ -753,7 +753,7 @@ def test_given_no_limit_when_calling_often_then_never_40100():
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/open_api/v1.3/business/comment/list/"), ("GET", TOKEN), ("POST", PROFILE)],
+    [("GET", "/open_api/v1.3/business/comment/reply/list/"), ("GET", TOKEN), ("POST", PROFILE)],
 )
 def test_given_unknown_route_when_calling_then_plain_text_not_found(emu, method, path):
     response = requests.request(method, emu.url + path, timeout=5)
