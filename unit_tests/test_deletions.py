@@ -7,40 +7,63 @@ import zlib
 import pytest
 
 from source_tiktok_organic.core.deletions import Listing, SavedRoll, WalkLog, settle
-from source_tiktok_organic.core.roll import SNOWFLAKES, TEXT, decode, encode
+from source_tiktok_organic.core.roll import FORMAT, Roll, as_number, decode, encode, merged, rolled
 from source_tiktok_organic.core.windows import Window
 
 T = 1_700_000_000
-REFUSALS = "unknown format|base64|cut short|too large|id section|number of ids|after the last|pairs"
+REFUSALS = "unknown format|base64|cut short|too large|out of order|not JSON|pairs"
 
 
 def snowflake(created: int, low: int) -> str:
     return str((created << 32) | low)
 
 
+def pairs(roll: Roll) -> dict[str, int]:
+    return dict(roll.items())
+
+
 @pytest.mark.parametrize(
-    "roll",
+    "videos",
     [
         {},
         {snowflake(T, 5): T, snowflake(T, 2**32 - 1): T, snowflake(T + 9, 0): T + 9},
-        {"0": 0, str(2**64 - 1): 7},  # ids whose high bits are not their creation second
-        {"v_abc": T, "12": T + 1, "007": T + 2},  # not all decimal numbers
+        {snowflake(T, 3): T + 5, "0": 0, str(2**64 - 1): 7},  # high bits not the second
+        {"v_abc": T, "12": T + 1, "007": T + 2, snowflake(T, 1): T},  # not all TikTok-made
     ],
 )
-def test_a_roll_reads_back_as_written(roll: dict[str, int]) -> None:
-    assert decode(encode(roll)) == roll
+def test_a_roll_reads_back_as_written(videos: dict[str, int]) -> None:
+    roll = rolled(videos.items())
+    assert pairs(decode(encode(roll))) == videos
+    assert len(roll) == len(videos)
+    assert all(video_id in roll for video_id in videos)
 
 
-def test_snowflake_ids_take_the_compact_form_and_others_the_text_form() -> None:
-    assert encode({snowflake(T, 1): T}).startswith(SNOWFLAKES)
-    assert encode({"007": T}).startswith(TEXT)  # a leading zero would not survive as a number
-    assert encode({str(2**64): T}).startswith(TEXT)
-    assert encode({"\uff11\uff12": T}).startswith(TEXT)  # digits, but not ASCII ones
+def test_only_tiktok_made_ids_are_numbers() -> None:
+    assert as_number(snowflake(T, 1), T) == (T << 32) | 1
+    assert as_number(snowflake(T, 1), T + 1) is None  # redated: its own time is kept
+    assert as_number("007", 0) is None  # a leading zero would not survive as a number
+    assert as_number(str(2**64), 2**32) is None
+    assert as_number("\uff11\uff12", 0) is None  # digits, but not ASCII ones
+    roll = rolled([(snowflake(T, 1), T), ("x", 5)])
+    assert list(roll.numbers) == [(T << 32) | 1]
+    assert roll.other == {"x": 5}
+    assert "y" not in roll
+    assert snowflake(T, 2) not in roll
 
 
-def test_a_creation_second_far_from_the_ids_high_bits_still_reads_back() -> None:
-    roll = {snowflake(T, 3): T + 5, snowflake(T + 5, 3): T}
-    assert decode(encode(roll)) == roll
+def test_merged_rolls_hold_each_id_once_with_the_later_time() -> None:
+    first = rolled([(snowflake(T, 1), T), (snowflake(T, 2), T), ("x", 1)])
+    second = rolled([(snowflake(T, 1), T + 60), (snowflake(T, 3), T), ("x", 2)])
+    assert pairs(merged([first, second])) == {
+        snowflake(T, 1): T + 60,
+        snowflake(T, 2): T,
+        snowflake(T, 3): T,
+        "x": 2,
+    }
+
+
+def squeezed(raw: bytes) -> str:
+    return FORMAT + base64.b64encode(zlib.compress(raw)).decode()
 
 
 @pytest.mark.parametrize(
@@ -48,27 +71,23 @@ def test_a_creation_second_far_from_the_ids_high_bits_still_reads_back() -> None
     [
         "",
         "x1:abc",
-        SNOWFLAKES + "%%%",
-        SNOWFLAKES + base64.b64encode(b"not zlib").decode(),
-        SNOWFLAKES + base64.b64encode(zlib.compress(b"\x05")).decode(),  # five videos, no data
-        SNOWFLAKES + base64.b64encode(zlib.compress(b"\x01\x00\x00\x01\x02\x03")).decode(),
-        SNOWFLAKES + base64.b64encode(zlib.compress(b"\x01\x00\x02")).decode(),
-        SNOWFLAKES + base64.b64encode(zlib.compress(b"\x01\x00\x01\x02\x09")).decode(),
-        SNOWFLAKES + base64.b64encode(zlib.compress(b"\x01\x80")).decode(),
-        TEXT + base64.b64encode(zlib.compress(b'{"a": 1}')).decode(),
-        TEXT + base64.b64encode(zlib.compress(b"[[1, 2]]")).decode(),
-        TEXT + base64.b64encode(zlib.compress(b'[[true, "1"]]')).decode(),
-        SNOWFLAKES + base64.b64encode(zlib.compress(b"\x00" * (65 * 2**20))).decode(),
+        FORMAT + "%%%",
+        FORMAT + base64.b64encode(b"not zlib").decode(),
+        squeezed(b"\x05"),  # five videos, no data
+        squeezed(b"\x01\x00\x00\x01"),  # one video, its low bits cut short
+        squeezed(b"\x02\x01\x00" + bytes(8) + b"[]"),  # the same id twice
+        squeezed(b"\x01\x00" + bytes(4) + b"{"),
+        squeezed(b"\x01\x00" + bytes(4) + b'{"a": 1}'),
+        squeezed(b"\x00[[1, 2]]"),
+        squeezed(b'\x00[[true, "1"]]'),
+        squeezed(b"\x01\x80"),
+        squeezed(b"\x01\x80\x80\x80\x80\x10" + bytes(4) + b"[]"),  # a second past 32 bits
+        squeezed(b"\x00" * (65 * 2**20)),
     ],
 )
 def test_anything_else_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match=REFUSALS):
         decode(text)
-
-
-def test_a_zigzag_id_below_its_second_reads_back() -> None:
-    below = {str((T << 32) - 1): T}
-    assert decode(encode(below)) == below
 
 
 def walked(windows: list[Window], videos: dict[str, int], whole: bool = False) -> WalkLog:
@@ -85,23 +104,29 @@ ALL = Window(None, None, 0, 0)
 
 
 def test_gone_is_what_the_roll_held_in_covered_windows_and_no_walk_saw() -> None:
-    previous = {"a": 10, "b": 20, "c": 30, "d": 40}
+    previous = rolled({"a": 10, "b": 20, "c": 30, "d": 40}.items())
     recent = Window(25, None, 26, 99)  # covers c and d
     gone, kept = settle(previous, [walked([recent], {"d": 40, "e": 50})])
-    assert gone == {"c": 30}
-    assert kept == {"a": 10, "b": 20, "d": 40, "e": 50}
+    assert gone == [("c", 30)]
+    assert kept is not None
+    assert pairs(kept) == {"a": 10, "b": 20, "d": 40, "e": 50}
 
 
 def test_a_video_seen_by_any_walk_is_not_gone_and_keeps_its_newest_second() -> None:
-    previous = {"a": 10, "b": 20}
-    gone, kept = settle(previous, [walked([ALL], {"a": 10}), walked([ALL], {"b": 21})])
-    assert gone == {}
-    assert kept == {"a": 10, "b": 21}
+    previous = rolled({"a": 10, snowflake(T, 7): T}.items())
+    logs = [walked([ALL], {"a": 10}), walked([ALL], {snowflake(T, 7): T + 1})]
+    gone, kept = settle(previous, logs)
+    assert gone == []
+    assert kept is not None
+    assert pairs(kept) == {"a": 10, snowflake(T, 7): T + 1}
 
 
 def test_without_a_roll_only_a_whole_walk_starts_one() -> None:
-    assert settle(None, [walked([ALL], {"a": 1}, whole=False)]) == ({}, None)
-    assert settle(None, [walked([ALL], {"a": 1}, whole=True)]) == ({}, {"a": 1})
+    assert settle(None, [walked([ALL], {"a": 1}, whole=False)]) == ([], None)
+    gone, kept = settle(None, [walked([ALL], {"a": 1}, whole=True)])
+    assert gone == []
+    assert kept is not None
+    assert pairs(kept) == {"a": 1}
 
 
 def test_a_broken_window_makes_the_walk_unclean_and_wait_says_so() -> None:
@@ -132,23 +157,24 @@ def test_wait_gives_up_when_the_sync_stops() -> None:
 
 
 def test_non_snowflake_ids_are_seen_too() -> None:
-    log = walked([ALL], {"x-1": 5, snowflake(T, 1): T})
-    assert log.seen() == {"x-1": 5, snowflake(T, 1): T}
+    log = walked([ALL], {"x-1": 5, snowflake(T, 1): T, snowflake(T, 2): T})
+    log.saw([{"id": snowflake(T, 1), "create_time": T}])  # the same video on two pages
+    assert pairs(log.seen()) == {"x-1": 5, snowflake(T, 1): T, snowflake(T, 2): T}
 
 
 def test_returning_videos_are_the_seconds_another_walk_saw_outside_the_planned_windows() -> None:
     listing = Listing()
     listing.logs.append(walked([ALL], {"a": 10, "back": 20, "new": 90, "early": 3}))
     planned = [Window(50, None, 51, 99)]
-    assert listing.returning({"a": 10}, planned, bottom=5) == [20]
+    assert listing.returning(rolled([("a", 10)]), planned, bottom=5) == [20]
 
 
 def test_a_saved_roll_is_kept_as_it_was_until_settled() -> None:
-    saved = {"open_id": "me", "videos": encode({"a": 1})}
+    saved = {"open_id": "me", "videos": encode(rolled([("a", 1)]))}
     roll = SavedRoll(saved)
     assert roll.state() == {"listed_videos": saved}
     roll.settled("me", None)
     assert roll.state() == {"listed_videos": saved}
-    roll.settled("me", {"b": 2})
-    assert decode(roll.state()["listed_videos"]["videos"]) == {"b": 2}
+    roll.settled("me", rolled([("b", 2)]))
+    assert pairs(decode(roll.state()["listed_videos"]["videos"])) == {"b": 2}
     assert SavedRoll("not an object").state() == {}

@@ -12,12 +12,11 @@ from typing import Any
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.types import Record, StreamSlice
 
-from source_tiktok_organic.core.roll import Roll, decode, encode
+from source_tiktok_organic.core.roll import Roll, as_number, decode, encode, merged, rolled
 from source_tiktok_organic.core.windows import Window
 
 DELETED_AT = "_ab_cdc_deleted_at"  # what Airbyte's destinations delete a row by
 ROLL_FIELD = "listed_videos"  # in `videos`' state: {"open_id": ..., "videos": <roll>}
-SNOWFLAKE_LIMIT = 2**64
 
 
 class WalkLog:
@@ -29,9 +28,8 @@ class WalkLog:
         self._open = 0
         self._broken = False
         self._ended = threading.Condition()
-        # 16 bytes a video as numbers: a 100,000-video walk keeps 1.6 MB
-        self._times, self._ids = array("q"), array("Q")
-        self._other: list[tuple[int, str]] = []
+        self._numbers = array("Q")  # 8 bytes a video with a TikTok-made id
+        self._other: dict[str, int] = {}
 
     def opened(self) -> None:
         with self._ended:
@@ -41,11 +39,11 @@ class WalkLog:
         with self._ended:
             for video in videos:
                 video_id, created = str(video["id"]), video["create_time"]
-                if video_id.isascii() and video_id.isdigit() and int(video_id) < SNOWFLAKE_LIMIT:
-                    self._times.append(created)
-                    self._ids.append(int(video_id))
+                number = as_number(video_id, created)
+                if number is None:
+                    self._other[video_id] = created
                 else:
-                    self._other.append((created, video_id))
+                    self._numbers.append(number)
 
     def closed(self, window: Window | None) -> None:
         """A window's walk ended: at its floor or the list's end, or (None) not."""
@@ -69,10 +67,7 @@ class WalkLog:
         return not self._open and not self._broken
 
     def seen(self) -> Roll:
-        pairs = zip(self._times, self._ids, strict=True)
-        return {str(video_id): created for created, video_id in pairs} | {
-            video_id: created for created, video_id in self._other
-        }
+        return merged([Roll(array("Q", sorted(self._numbers)), self._other)])
 
     def covers(self, created: int) -> bool:
         return any(window.holds(created) for window in self.covered)
@@ -99,26 +94,23 @@ class Listing:
             created
             for log in self.clean()
             for video_id, created in log.seen().items()
-            if video_id not in previous and created >= bottom
+            if created >= bottom and video_id not in previous
         }
         return sorted(s for s in seconds if not any(window.holds(s) for window in planned))
 
 
-def settle(previous: Roll | None, logs: list[WalkLog]) -> tuple[Roll, Roll | None]:
-    """What is gone (id -> create_time) and the roll to keep, after walks that all ended well."""
-    seen: Roll = {}
-    for log in logs:
-        seen |= log.seen()
+def settle(previous: Roll | None, logs: list[WalkLog]) -> tuple[list[tuple[str, int]], Roll | None]:
+    """What is gone (id, create_time) and the roll to keep, after walks that all ended well."""
+    seen = merged([log.seen() for log in logs])
     if previous is None:  # a roll starts from a walk of the whole list
-        return {}, seen if any(log.whole for log in logs) else None
-    unseen = {video_id: created for video_id, created in previous.items() if video_id not in seen}
-    gone = {
-        video_id: created
-        for video_id, created in unseen.items()
-        if any(log.covers(created) for log in logs)
-    }
-    kept = {video_id: created for video_id, created in unseen.items() if video_id not in gone}
-    return gone, kept | seen
+        return [], seen if any(log.whole for log in logs) else None
+    gone: list[tuple[str, int]] = []
+    kept: list[tuple[str, int]] = []
+    for video_id, created in previous.items():
+        if video_id not in seen:
+            covered = any(log.covers(created) for log in logs)
+            (gone if covered else kept).append((video_id, created))
+    return gone, merged([rolled(kept), seen])
 
 
 class SavedRoll:

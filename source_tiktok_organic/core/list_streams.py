@@ -341,7 +341,7 @@ class ListStreams:
                         len(gone),
                     )
                 if gone and mark_gone:
-                    yield GonePartition(name, [tombstone(*video) for video in gone.items()])
+                    yield GonePartition(name, [tombstone(*video) for video in gone])
 
         def tombstone(video_id: str, created: int) -> dict[str, Any]:
             return {

@@ -1,47 +1,126 @@
-"""The videos a walk of the list saw, as one short string for the state: TikTok's video ids are
-decimal numbers whose high 32 bits are the creation second, so each video costs its creation
-time's step from the one before plus the id's low 32 bits; any other id is kept as text."""
+"""The videos a walk of the list saw, kept small in memory and in the state: TikTok's video ids are
+decimal numbers whose high 32 bits are the creation second, so such a video is one 64-bit
+number, and in the state its second's step from the one before plus its low 32 bits; any other id
+is kept beside them with its create_time."""
 
 import base64
+import bisect
+import heapq
 import json
-import struct
 import zlib
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
-Roll = dict[str, int]  # video id -> create_time
-SNOWFLAKES = "s1:"  # creation-time steps, then the ids' low bits, 4 bytes each or as varints
-TEXT = "t1:"  # [[create_time, id], ...] for ids that are not such numbers
-LARGEST_ID = 2**64
+FORMAT = "s1:"
+LOW_BITS = 32
 # A saved roll unpacks to at most this much: far beyond any account, far below a bomb.
 MOST_BYTES = 64 * 2**20
 
 
+def as_number(video_id: str, created: int) -> int | None:
+    """The id as a number, when it is one whose high bits are its creation second."""
+    if not (video_id.isascii() and video_id.isdigit()) or video_id.startswith("0"):
+        return None
+    number = int(video_id)
+    return number if number < 2**64 and number >> LOW_BITS == created else None
+
+
+@dataclass
+class Roll:
+    """Listed videos: `numbers` sorted and unique, `other` every id that is not one (id -> time)."""
+
+    numbers: "array[int]" = field(default_factory=lambda: array("Q"))
+    other: dict[str, int] = field(default_factory=dict)
+
+    def __contains__(self, video_id: str) -> bool:
+        if video_id in self.other:
+            return True
+        if not (video_id.isascii() and video_id.isdigit()):
+            return False
+        number = int(video_id)
+        at = bisect.bisect_left(self.numbers, number)
+        return at < len(self.numbers) and self.numbers[at] == number
+
+    def __len__(self) -> int:
+        return len(self.numbers) + len(self.other)
+
+    def items(self) -> Iterator[tuple[str, int]]:
+        """(id, create_time) of every video."""
+        for number in self.numbers:
+            yield str(number), number >> LOW_BITS
+        yield from self.other.items()
+
+
+def rolled(videos: Iterable[tuple[str, int]]) -> Roll:
+    """The roll of (id, create_time) pairs; a repeated id keeps its last time."""
+    numbers: list[int] = []
+    other: dict[str, int] = {}
+    for video_id, created in videos:
+        number = as_number(video_id, created)
+        if number is None:
+            other[video_id] = created
+        else:
+            numbers.append(number)
+    return merged([Roll(_unique(sorted(numbers)), other)])
+
+
+def merged(rolls: list[Roll]) -> Roll:
+    """One roll of several; for an id in two, the later roll's time."""
+    other: dict[str, int] = {}
+    for roll in rolls:
+        other |= roll.other
+    numbers = _unique(heapq.merge(*(roll.numbers for roll in rolls)))
+    if other:  # an id seen once with its creation second and once redated stays once
+        numbers = array("Q", (n for n in numbers if str(n) not in other))
+    return Roll(numbers, other)
+
+
 def encode(roll: Roll) -> str:
-    ordered = sorted((created, video_id) for video_id, created in roll.items())
-    if all(_snowflake(video_id) and created >= 0 for created, video_id in ordered):
-        return SNOWFLAKES + _squeeze(_pack(ordered))
-    return TEXT + _squeeze(json.dumps(ordered, separators=(",", ":")).encode())
+    steps, before = bytearray(), 0
+    low = array("I")
+    for number in roll.numbers:
+        second = number >> LOW_BITS
+        steps += _varint(second - before)
+        before = second
+        low.append(number & (2**LOW_BITS - 1))
+    others = sorted((created, video_id) for video_id, created in roll.other.items())
+    packed = _varint(len(roll.numbers)) + steps + low.tobytes() + json.dumps(others).encode()
+    return FORMAT + base64.b64encode(zlib.compress(packed, 9)).decode("ascii")
 
 
 def decode(text: str) -> Roll:
     """The roll `encode` wrote; ValueError for anything else."""
-    if text.startswith(SNOWFLAKES):
-        return _unpack(_unsqueeze(text.removeprefix(SNOWFLAKES)))
-    if text.startswith(TEXT):
-        pairs = json.loads(_unsqueeze(text.removeprefix(TEXT)))
-        if not isinstance(pairs, list) or not all(_pair(pair) for pair in pairs):
-            raise ValueError("not a list of [create_time, id] pairs")
-        return {video_id: created for created, video_id in pairs}
-    raise ValueError("an unknown format")
+    if not text.startswith(FORMAT):
+        raise ValueError("an unknown format")
+    packed = _unsqueeze(text.removeprefix(FORMAT))
+    [count], at = _read_varints(packed, 0, 1)
+    steps, at = _read_varints(packed, at, count)
+    low = array("I")
+    if low.itemsize != 4 or len(packed) < at + 4 * count:
+        raise ValueError("cut short")
+    low.frombytes(packed[at : at + 4 * count])
+    numbers, second = array("Q"), 0
+    for step, bits in zip(steps, low, strict=True):
+        second += step
+        if second >= 2**LOW_BITS or (numbers and (second << LOW_BITS) + bits <= numbers[-1]):
+            raise ValueError("ids out of order or range")
+        numbers.append((second << LOW_BITS) + bits)
+    try:
+        pairs = json.loads(packed[at + 4 * count :])
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ValueError("the other ids are not JSON") from error
+    if not isinstance(pairs, list) or not all(_pair(pair) for pair in pairs):
+        raise ValueError("the other ids are not [create_time, id] pairs")
+    return Roll(numbers, {video_id: created for created, video_id in pairs})
 
 
-def _snowflake(video_id: str) -> bool:
-    return (
-        video_id.isascii()
-        and video_id.isdigit()
-        and (video_id == "0" or not video_id.startswith("0"))
-        and int(video_id) < LARGEST_ID
-    )
+def _unique(ordered: Iterable[int]) -> "array[int]":
+    numbers = array("Q")
+    for number in ordered:
+        if not numbers or numbers[-1] != number:
+            numbers.append(number)
+    return numbers
 
 
 def _pair(pair: object) -> bool:
@@ -53,49 +132,12 @@ def _pair(pair: object) -> bool:
     )
 
 
-def _pack(ordered: list[tuple[int, str]]) -> bytes:
-    times = [created for created, _ in ordered]
-    steps = [created - before for before, created in zip([0, *times], times, strict=False)]
-    low = [int(video_id) - (created << 32) for created, video_id in ordered]
-    head = _varints([len(ordered), *steps])
-    if all(0 <= bits < 2**32 for bits in low):
-        return head + b"\x00" + struct.pack(f"<{len(low)}I", *low)
-    return head + b"\x01" + _varints(bits * 2 if bits >= 0 else -bits * 2 - 1 for bits in low)
-
-
-def _unpack(packed: bytes) -> Roll:
-    numbers, at = _read_varints(packed, 0, 1)
-    count = numbers[0]
-    steps, at = _read_varints(packed, at, count)
-    if at >= len(packed) or packed[at] not in (0, 1):
-        raise ValueError("no id section")
-    if packed[at] == 0:
-        if len(packed) - at - 1 != 4 * count:
-            raise ValueError("a wrong number of ids")
-        low = list(struct.unpack(f"<{count}I", packed[at + 1 :]))
-    else:
-        zigzag, end = _read_varints(packed, at + 1, count)
-        if end != len(packed):
-            raise ValueError("bytes after the last id")
-        low = [bits // 2 if bits % 2 == 0 else -(bits + 1) // 2 for bits in zigzag]
-    roll: Roll = {}
-    created = 0
-    for step, bits in zip(steps, low, strict=True):
-        created += step
-        video_id = (created << 32) + bits
-        if not 0 <= video_id < LARGEST_ID:
-            raise ValueError("an id out of range")
-        roll[str(video_id)] = created
-    return roll
-
-
-def _varints(numbers: Iterable[int]) -> bytes:
+def _varint(number: int) -> bytes:
     out = bytearray()
-    for number in numbers:
-        while number >= 0x80:
-            out.append(number & 0x7F | 0x80)
-            number >>= 7
-        out.append(number)
+    while number >= 0x80:
+        out.append(number & 0x7F | 0x80)
+        number >>= 7
+    out.append(number)
     return bytes(out)
 
 
@@ -104,7 +146,7 @@ def _read_varints(packed: bytes, at: int, count: int) -> tuple[list[int], int]:
     for _ in range(count):
         number = shift = 0
         while True:
-            if at >= len(packed) or shift > 70:
+            if at >= len(packed) or shift > 63:
                 raise ValueError("a number cut short")
             byte = packed[at]
             at += 1
@@ -114,10 +156,6 @@ def _read_varints(packed: bytes, at: int, count: int) -> tuple[list[int], int]:
                 break
         numbers.append(number)
     return numbers, at
-
-
-def _squeeze(raw: bytes) -> str:
-    return base64.b64encode(zlib.compress(raw, 9)).decode("ascii")
 
 
 def _unsqueeze(text: str) -> bytes:
