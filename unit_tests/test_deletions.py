@@ -48,6 +48,7 @@ def test_only_tiktok_made_ids_are_numbers() -> None:
     assert list(roll.numbers) == [(T << 32) | 1]
     assert roll.other == {"x": 5}
     assert "y" not in roll
+    assert f"0{snowflake(T, 1)}" not in roll  # another id, whatever its number
     assert snowflake(T, 2) not in roll
 
 

@@ -36,8 +36,8 @@ class Roll:
     def __contains__(self, video_id: str) -> bool:
         if video_id in self.other:
             return True
-        if not (video_id.isascii() and video_id.isdigit()):
-            return False
+        if not (video_id.isascii() and video_id.isdigit()) or video_id.startswith("0"):
+            return False  # not a number in the roll's form: "007" is not the video 7
         number = int(video_id)
         at = bisect.bisect_left(self.numbers, number)
         return at < len(self.numbers) and self.numbers[at] == number
