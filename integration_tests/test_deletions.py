@@ -214,3 +214,19 @@ def test_given_business_mode_then_removed_posts_are_deletion_records(
     second = syncs.read(catalog)
     assert set(gone(second)) == set(ids[:2])
     assert all(r["open_id"] == business.business_id for r in gone(second).values())
+
+
+def test_given_an_id_that_does_not_carry_its_second_then_it_is_rolled_and_deleted_all_the_same(
+    emulator: TikTokEmulator,
+) -> None:
+    """The references say only that an id is a string: one whose high bits are not its creation
+    second (here a video TikTok redated) is kept beside the numbers, with its own time."""
+    odd = oldest(emulator, 3)[1]
+    emulator.redate(odd["id"], odd["create_time"] + 1)
+    syncs, catalog = Syncs(config_for(emulator)), appended({"videos": "full_refresh"})
+    first = syncs.read(catalog)
+    assert rolled(first)[odd["id"]] == odd["create_time"] + 1
+    emulator.delete_videos([odd["id"]])
+    second = syncs.read(catalog)
+    assert gone(second)[odd["id"]]["create_time"] == odd["create_time"] + 1
+    assert odd["id"] not in rolled(second)
