@@ -167,7 +167,7 @@ def test_returning_videos_are_the_seconds_another_walk_saw_outside_the_planned_w
     listing = Listing()
     listing.logs.append(walked([ALL], {"a": 10, "back": 20, "new": 90, "early": 3}))
     planned = [Window(50, None, 51, 99)]
-    assert listing.returning(rolled([("a", 10)]), planned, bottom=5) == [20]
+    assert listing.returning(rolled([("a", 10)]), planned, bottom=5) == [Window(19, 20, 20, 20)]
 
 
 def test_a_saved_roll_is_kept_as_it_was_until_settled() -> None:

@@ -87,16 +87,40 @@ class Listing:
     def clean(self) -> list[WalkLog]:
         return [log for log in self.logs if log.clean]
 
-    def returning(self, previous: Roll, planned: list[Window], bottom: int) -> list[int]:
-        """The seconds of videos an earlier walk saw that the roll lacks (back after a deletion)
-        outside the `planned` windows: `videos` walks each such second, so it emits them live."""
+    def returning(self, previous: Roll, planned: list[Window], bottom: int) -> list[Window]:
+        """A one-second window for each video an earlier walk saw that the roll lacks (back
+        after a deletion) outside the `planned` windows, so `videos` emits it live."""
         seconds = {
             created
             for log in self.clean()
             for video_id, created in log.seen().items()
             if created >= bottom and video_id not in previous
         }
-        return sorted(s for s in seconds if not any(window.holds(s) for window in planned))
+        outside = sorted(s for s in seconds if not any(window.holds(s) for window in planned))
+        return [Window(second - 1, second, second, second) for second in outside]
+
+    def gone(
+        self,
+        walk: WalkLog,
+        previous: Roll | None,
+        roll: "SavedRoll",
+        open_id: str | None,
+        stopped: threading.Event,
+        logger: logging.Logger,
+    ) -> list[tuple[str, int]]:
+        """Once `walk`'s windows are done, what is gone, with the roll settled; nothing, and the
+        roll as saved, if a window did not end well."""
+        if not walk.wait(stopped):
+            return []
+        gone, kept = settle(previous, self.clean())
+        roll.settled(open_id, kept)
+        if gone:
+            logger.info(
+                "%d videos listed before are gone from TikTok's list: each is synced once as a "
+                "deletion record.",
+                len(gone),
+            )
+        return gone
 
 
 def settle(previous: Roll | None, logs: list[WalkLog]) -> tuple[list[tuple[str, int]], Roll | None]:

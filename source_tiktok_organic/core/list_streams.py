@@ -57,7 +57,6 @@ from source_tiktok_organic.core.deletions import (
     GonePartition,
     Listing,
     SavedRoll,
-    settle,
 )
 from source_tiktok_organic.core.pagination import describe_time
 from source_tiktok_organic.core.state import (
@@ -75,7 +74,7 @@ from source_tiktok_organic.core.video_list import (
     WindowGenerator,
     WindowPartition,
 )
-from source_tiktok_organic.core.windows import Window, cut, needs_cut, one_window
+from source_tiktok_organic.core.windows import cut, needs_cut, one_window
 
 VIDEOS = "videos"
 VIDEO_STATS = "video_stats"
@@ -318,11 +317,10 @@ class ListStreams:
                     video["create_time"] for video in probe if type(video.get("create_time")) is int
                 ]
                 windows = cut(floor, lowest, latest, count, settings.num_workers, times)
-            previous = roll.read(open_id, logger) if self.listing else None
+            previous = roll.read(open_id, logger)
             if previous is not None and not whole and self.listing is not None:
                 bottom = max(EARLIEST_VIDEO, settings.start_time or 0)
-                returning = self.listing.returning(previous, windows, bottom)
-                windows += [Window(second - 1, second, second, second) for second in returning]
+                windows += self.listing.returning(previous, windows, bottom)
             walk.log = self.listing.log(whole) if self.listing else None
             for window in windows:
                 partition = WindowPartition(walk, window, floor_below_newest)
@@ -331,15 +329,8 @@ class ListStreams:
                 yield snapshot.expect(partition) if snapshot else partition
             if snapshot:
                 snapshot.planned()
-            if name == VIDEOS and walk.log and self.listing and walk.log.wait(self.stopped):
-                gone, kept = settle(previous, self.listing.clean())
-                roll.settled(open_id, kept)
-                if gone:
-                    logger.info(
-                        "%d videos listed before are gone from TikTok's list: each is synced once "
-                        "as a deletion record.",
-                        len(gone),
-                    )
+            if name == VIDEOS and walk.log and self.listing:
+                gone = self.listing.gone(walk.log, previous, roll, open_id, self.stopped, logger)
                 if gone and mark_gone:
                     yield GonePartition(name, [tombstone(*video) for video in gone])
 
