@@ -180,7 +180,7 @@ def test_given_overwrite_then_no_deletion_record_but_the_roll_moves_on(
     ("roll", "said"),
     [
         ({"open_id": "someone-else"}, "belong to another TikTok account"),
-        ({"videos": "s1:%%%"}, "cannot be read"),
+        ({"videos": "s1:%%%"}, "cannot be read (not base64 of zlib data)"),
     ],
 )
 def test_given_a_roll_of_another_account_or_unreadable_then_a_warning_and_no_deletion(

@@ -11,7 +11,6 @@ from source_tiktok_organic.core.roll import FORMAT, Roll, as_number, decode, enc
 from source_tiktok_organic.core.windows import Window
 
 T = 1_700_000_000
-REFUSALS = "unknown format|base64|cut short|too large|out of order|not JSON|pairs"
 
 
 def snowflake(created: int, low: int) -> str:
@@ -68,27 +67,37 @@ def squeezed(raw: bytes) -> str:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "said"),
     [
-        "",
-        "x1:abc",
-        FORMAT + "%%%",
-        FORMAT + base64.b64encode(b"not zlib").decode(),
-        squeezed(b"\x05"),  # five videos, no data
-        squeezed(b"\x01\x00\x00\x01"),  # one video, its low bits cut short
-        squeezed(b"\x02\x01\x00" + bytes(8) + b"[]"),  # the same id twice
-        squeezed(b"\x01\x00" + bytes(4) + b"{"),
-        squeezed(b"\x01\x00" + bytes(4) + b'{"a": 1}'),
-        squeezed(b"\x00[[1, 2]]"),
-        squeezed(b'\x00[[true, "1"]]'),
-        squeezed(b"\x01\x80"),
-        squeezed(b"\x01\x80\x80\x80\x80\x10" + bytes(4) + b"[]"),  # a second past 32 bits
-        squeezed(b"\x00" * (65 * 2**20)),
+        ("", "an unknown format"),
+        ("x1:abc", "an unknown format"),
+        (FORMAT + "%%%", "not base64 of zlib data"),
+        (FORMAT + base64.b64encode(b"not zlib").decode(), "not base64 of zlib data"),
+        (FORMAT + base64.b64encode(zlib.compress(b"\x00[]")[:-3]).decode(), "cut short, or"),
+        (squeezed(b"\x05"), "a number cut short"),  # five videos, no data
+        (squeezed(b"\x80\x80\x80\x80\x80\x00[]"), "a number cut short or too long"),
+        (squeezed(b"\x01\x00\x00\x01"), "^cut short$"),  # one video, its low bits cut short
+        (squeezed(b"\x01\x00" + bytes(4)), "the other ids are not JSON"),
+        (squeezed(b"\x02\x01\x00" + bytes(8) + b"[]"), "ids out of order or range"),
+        (squeezed(b"\x01\x80\x80\x80\x80\x10" + bytes(4) + b"[]"), "out of order or range"),
+        (squeezed(b"\x01\x00" + bytes(4) + b"{"), "the other ids are not JSON"),
+        (squeezed(b"\x01\x00" + bytes(4) + b'{"a": 1}'), r"not \[create_time, id\] pairs"),
+        (squeezed(b"\x00[[1, 2]]"), "pairs"),
+        (squeezed(b'\x00[[true, "1"]]'), "pairs"),
+        (squeezed(b"\x00" * (65 * 2**20)), "cut short, or too large"),
     ],
 )
-def test_anything_else_is_refused(text: str) -> None:
-    with pytest.raises(ValueError, match=REFUSALS):
+def test_anything_else_is_refused_with_its_reason(text: str, said: str) -> None:
+    with pytest.raises(ValueError, match=said):
         decode(text)
+
+
+def test_a_creation_second_past_2038_still_fits() -> None:
+    """Ids from 2038 on pass 2**63: they must stay unsigned in memory and in the state."""
+    late = snowflake(2**31 + 5, 1)
+    assert pairs(decode(encode(rolled([(late, 2**31 + 5)])))) == {late: 2**31 + 5}
+    log = walked([ALL], {late: 2**31 + 5})
+    assert list(log.seen().numbers) == [int(late)]
 
 
 def walked(windows: list[Window], videos: dict[str, int], whole: bool = False) -> WalkLog:
@@ -150,6 +159,17 @@ def test_wait_returns_once_the_last_window_closes() -> None:
     closer.join()
 
 
+def test_wait_gives_up_when_the_sync_stops_while_it_waits() -> None:
+    log, stopped = WalkLog(True), threading.Event()
+    log.opened()
+    answer: list[bool] = []
+    waiter = threading.Thread(target=lambda: answer.append(log.wait(stopped)))
+    waiter.start()
+    stopped.set()  # nothing notifies: the wait must look again by itself
+    waiter.join(timeout=60)
+    assert answer == [False]
+
+
 def test_wait_gives_up_when_the_sync_stops() -> None:
     log, stopped = WalkLog(True), threading.Event()
     log.opened()
@@ -160,14 +180,19 @@ def test_wait_gives_up_when_the_sync_stops() -> None:
 def test_non_snowflake_ids_are_seen_too() -> None:
     log = walked([ALL], {"x-1": 5, snowflake(T, 1): T, snowflake(T, 2): T})
     log.saw([{"id": snowflake(T, 1), "create_time": T}])  # the same video on two pages
-    assert pairs(log.seen()) == {"x-1": 5, snowflake(T, 1): T, snowflake(T, 2): T}
+    seen = log.seen()
+    assert pairs(seen) == {"x-1": 5, snowflake(T, 1): T, snowflake(T, 2): T}
+    assert seen.other == {"x-1": 5}, "a TikTok-made id is kept as a number"
 
 
 def test_returning_videos_are_the_seconds_another_walk_saw_outside_the_planned_windows() -> None:
     listing = Listing()
-    listing.logs.append(walked([ALL], {"a": 10, "back": 20, "new": 90, "early": 3}))
+    listing.logs.append(walked([ALL], {"a": 10, "back": 20, "new": 90, "early": 3, "edge": 5}))
     planned = [Window(50, None, 51, 99)]
-    assert listing.returning(rolled([("a", 10)]), planned, bottom=5) == [Window(19, 20, 20, 20)]
+    assert listing.returning(rolled([("a", 10)]), planned, bottom=5) == [
+        Window(4, 5, 5, 5),  # created at the bottom itself: inside start_date
+        Window(19, 20, 20, 20),
+    ]
 
 
 def test_a_saved_roll_is_kept_as_it_was_until_settled() -> None:

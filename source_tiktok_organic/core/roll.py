@@ -146,8 +146,8 @@ def _read_varints(packed: bytes, at: int, count: int) -> tuple[list[int], int]:
     for _ in range(count):
         number = shift = 0
         while True:
-            if at >= len(packed) or shift > 63:
-                raise ValueError("a number cut short")
+            if at >= len(packed) or shift > 28:  # every number here fits in 32 bits
+                raise ValueError("a number cut short or too long")
             byte = packed[at]
             at += 1
             number |= (byte & 0x7F) << shift
