@@ -60,6 +60,14 @@ def test_given_pages_of_only_repeats_then_the_sync_stops_instead_of_looping() ->
         pager.accept(page("a", cursor=999))
 
 
+def test_given_barren_pages_from_the_first_then_as_many_as_allowed_before_stopping() -> None:
+    pager = CommentPager("v1", {"a"})  # "a" came on another post already
+    for offset in range(MAX_BARREN_PAGES):
+        assert pager.accept(page("a", cursor=offset * 30)) == []
+    with pytest.raises(AirbyteTracedException, match="pages in a row brought no new comment"):
+        pager.accept(page("a", cursor=999))
+
+
 def test_given_has_more_without_a_cursor_then_a_clear_error() -> None:
     with pytest.raises(AirbyteTracedException, match="more comments on post v1 follow but"):
         CommentPager("v1", set()).accept(page("a", cursor=None))

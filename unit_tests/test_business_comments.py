@@ -139,17 +139,37 @@ def test_given_comments_days_0_then_no_request_and_the_log_says_why(api: Any) ->
     assert any("'comments_days' is 0" in m.log.message for m in output.logs)
 
 
-def test_given_no_comment_list_scope_then_no_row_no_request_and_the_scope_named(
-    requests_mock: Any,
+@pytest.mark.parametrize(
+    ("granted", "missing"),
+    [
+        ("user.info.basic,video.list", "comment.list"),
+        ("user.info.basic,comment.list", "video.list"),
+    ],
+)
+def test_given_a_scope_missing_then_no_row_no_request_and_the_scope_named(
+    requests_mock: Any, granted: str, missing: str
 ) -> None:
-    requests_mock.post(REFRESH_URL, json=grant(scope="user.info.basic,video.list"))
+    """comment.list for the comments, video.list for the posts they are on."""
+    requests_mock.post(REFRESH_URL, json=grant(scope=granted))
     output = read_comments()
     assert output.records == []
     assert [r.url for r in requests_mock.request_history if "/business/" in r.url] == []
     assert any(
-        "Stream comments is unavailable: the scope 'comment.list' is not granted" in m.log.message
+        f"Stream comments is unavailable: the scope '{missing}' is not granted" in m.log.message
         for m in output.logs
     )
+
+
+def test_given_a_post_at_the_first_second_then_it_is_read_and_the_walk_stops_below_it(
+    api: Any,
+) -> None:
+    first = NOW - 2 * DAY
+    edge = {"item_id": "edge", "create_time": str(first)}
+    below = {"item_id": "below", "create_time": str(first - 1)}
+    api.get(LIST_URL, json=posts_page(post("v1", 1), edge, below, has_more=True))
+    read_comments(start_date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(first)))
+    assert [call["video_id"] for call in calls(api, COMMENTS_URL)] == ["v1", "edge"]
+    assert len(calls(api, LIST_URL)) == 1, "the next page could only hold older posts"
 
 
 def test_given_a_start_date_inside_the_window_then_older_posts_are_left_out(api: Any) -> None:
