@@ -125,3 +125,29 @@ def test_given_a_list_bringing_more_than_the_count_allows_then_the_walk_stops(
     assert f"{allowed + 1} different videos" in raised.value.message
     said = "the profile says the account has 10" if count else "the profile's count is unknown"
     assert said in raised.value.message
+
+
+class Refusing(FakeList):
+    """Refuses the first `refusals` answers: the API changed what it asks, ask again."""
+
+    def __init__(self, refusals: int) -> None:
+        super().__init__([T0, T0 - 1])
+        self.refusals = refusals
+
+    def read_page(self, response: Any) -> VideoPage | None:
+        if self.refusals:
+            self.refusals -= 1
+            self.cursors.append(response["cursor"])
+            return None
+        return super().read_page(response)
+
+
+def test_given_a_page_refused_then_the_same_page_is_asked_again() -> None:
+    api = Refusing(2)
+    assert walk_of(api).fetch(T0 * 1000).videos == [{"id": str(T0 - 1), "create_time": T0 - 1}]
+    assert api.cursors == [T0 * 1000] * 3
+
+
+def test_given_a_page_refused_without_end_then_the_walk_stops_with_an_error() -> None:
+    with pytest.raises(AirbyteTracedException, match="refused the video list's page 3 times"):
+        walk_of(Refusing(3)).fetch(None)

@@ -25,6 +25,8 @@ MOST_VIDEOS_PER_COUNTED = 2
 VIDEOS_BEYOND_COUNT = 5 * PAGE_SIZE
 # Without the profile's count: the most prolific accounts have posted tens of thousands.
 MOST_VIDEOS_UNCOUNTED = 200_000
+# A page asked again without a field the deployment refused, once per such field at most.
+MOST_ASKS_A_PAGE = 3
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,10 @@ class ListApi(Protocol):
 
     def page_request(self, cursor: int | None) -> PageRequest: ...
 
-    def read_page(self, response: requests.Response) -> VideoPage: ...
+    def read_page(self, response: requests.Response) -> VideoPage | None:
+        """The page, or None when the API changed what it asks (a field the deployment
+        refused): the same page is then asked again."""
+        ...
 
 
 class WalkBound:
@@ -85,11 +90,17 @@ class ListWalk:
     log: WalkLog | None = None  # what the walk covered and saw, when `videos` is read
 
     def fetch(self, cursor: int | None) -> VideoPage:
-        wanted = self.api.page_request(cursor)
-        response = self.reader.send(wanted.method, wanted.path, wanted.params, wanted.json)
-        page = self.api.read_page(response)
-        self.progress.page()
-        return page
+        for _ in range(MOST_ASKS_A_PAGE):
+            wanted = self.api.page_request(cursor)
+            response = self.reader.send(wanted.method, wanted.path, wanted.params, wanted.json)
+            self.progress.page()
+            page = self.api.read_page(response)
+            if page is not None:
+                return page
+        raise traced_error(
+            f"TikTok refused the video list's page {MOST_ASKS_A_PAGE} times over the fields "
+            "asked for. Report it to TikTok, or to this connector's maintainers."
+        )
 
 
 class WindowPartition(Partition):

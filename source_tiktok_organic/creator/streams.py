@@ -1,9 +1,7 @@
 """The Display API's streams: the creator's profile, its counters and video list; the mode."""
 
-import json
 import logging
 from collections.abc import Iterable, Mapping
-from functools import cached_property
 from typing import Any
 
 import requests
@@ -124,31 +122,19 @@ class CreatorVideoList:
         fields = ",".join(self._context.unserved.left(VIDEO_FIELDS))
         return PageRequest("POST", "video/list/", {"fields": fields}, body)
 
-    def read_page(self, response: requests.Response) -> VideoPage:
-        """The answer's videos, held to the schema, and where the list goes on."""
+    def read_page(self, response: requests.Response) -> VideoPage | None:
+        """The answer's videos, held to the schema, and where the list goes on; None when a
+        late field was refused: the page is to be asked again, without it."""
         envelope = read_envelope(response)
         refused = refused_field(response, envelope)
         if refused is not None:
             self._context.unserved.refused(refused, envelope.describe(), self._logger)
-            response = self._ask_again(response)
-            envelope = read_envelope(response)
+            return None
         with naming(envelope.ids):
             page = to_video_page(answer_data(envelope, "the video list"), envelope.log_id)
             for video in page.videos:
                 conform(video, VIDEOS)
         return page
-
-    def _ask_again(self, refused: requests.Response) -> requests.Response:
-        """The refused request's page, with the fields still to ask for."""
-        body = refused.request.body  # the JSON Reader.send made of the page's body
-        sent = json.loads(body) if isinstance(body, bytes | str) else {}
-        wanted = self.page_request(sent.get("cursor"))
-        return self._reader.send(wanted.method, wanted.path, wanted.params, wanted.json)
-
-    @cached_property
-    def _reader(self) -> Reader:
-        """Made only once a deployment refuses a field; named after the stream, as its logger."""
-        return self._context.api.client(self._logger.name.rpartition(".")[2], self._logger)
 
 
 def creator_list(context: SyncContext) -> ListSource:
