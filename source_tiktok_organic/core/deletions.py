@@ -12,7 +12,15 @@ from typing import Any
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.types import Record, StreamSlice
 
-from source_tiktok_organic.core.roll import Roll, as_number, decode, encode, merged, rolled
+from source_tiktok_organic.core.roll import (
+    Roll,
+    as_number,
+    decode,
+    encode,
+    merged,
+    rolled,
+    sorted_numbers,
+)
 from source_tiktok_organic.core.windows import Window
 
 DELETED_AT = "_ab_cdc_deleted_at"  # what Airbyte's destinations delete a row by
@@ -67,7 +75,7 @@ class WalkLog:
         return not self._open and not self._broken
 
     def seen(self) -> Roll:
-        return merged([Roll(array("Q", sorted(self._numbers)), self._other)])
+        return merged([Roll(sorted_numbers(self._numbers), self._other)])
 
     def covers(self, created: int) -> bool:
         return any(window.holds(created) for window in self.covered)
