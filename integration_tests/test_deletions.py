@@ -163,16 +163,18 @@ def test_given_a_video_back_after_its_deletion_then_it_is_synced_live_again(
     assert old["id"] in rolled(third)
 
 
-def test_given_overwrite_then_no_deletion_record_but_the_roll_moves_on(
+def test_given_a_full_refresh_declared_overwrite_then_the_deletion_record_all_the_same(
     emulator: TikTokEmulator,
 ) -> None:
+    """A full refresh walks the whole list: handed the previous state, it reports what went
+    away, whatever destination mode the catalog names (tools name `overwrite` by default)."""
     syncs = Syncs(config_for(emulator))
     catalog = catalog_for({"videos": "full_refresh"})  # destination_sync_mode: overwrite
     syncs.read(catalog)
     doomed = emulator.dataset.videos[0]["id"]
     emulator.delete_videos([doomed])
     second = syncs.read(catalog)
-    assert not gone(second)
+    assert set(gone(second)) == {doomed}
     assert doomed not in rolled(second)
 
 

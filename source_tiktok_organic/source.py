@@ -13,7 +13,6 @@ from airbyte_cdk.models import (
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
     ConfiguredAirbyteStream,
-    DestinationSyncMode,
     FailureType,
     Status,
     SyncMode,
@@ -173,12 +172,7 @@ class SourceTiktokOrganic(AbstractSource):
         messages = InOrderMessages(queue)
         states = ConnectorStateManager(state)
         builder = ListStreams(context, mode.video_list(context), messages, states, listing=listing)
-        # a full refresh that replaces the table has no row left to delete
-        replaced = (listed.sync_mode, listed.destination_sync_mode) == (
-            SyncMode.full_refresh,
-            DestinationSyncMode.overwrite,
-        )
-        stream = builder.build(listed.stream.name, listed.sync_mode, mark_gone=not replaced)
+        stream = builder.build(listed.stream.name, listed.sync_mode)
         # one more thread than workers: it plans a stream's windows while the workers walk them
         concurrent = ConcurrentSource.create(
             context.settings.num_workers + 1, 1, logger, DebugSliceLogger(), messages, queue

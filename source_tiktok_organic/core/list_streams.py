@@ -245,10 +245,7 @@ class ListStreams:
         cursor = VideoCursor(name, resumed, start, guard, self.messages, self.states, logger, roll)
         return cursor, since
 
-    def build(
-        self, name: str, sync_mode: SyncMode = SyncMode.full_refresh, mark_gone: bool = True
-    ) -> DefaultStream:
-        """The stream; `mark_gone` False keeps deletion records out of a table replaced anyway."""
+    def build(self, name: str, sync_mode: SyncMode = SyncMode.full_refresh) -> DefaultStream:
         context, settings, guard = self.context, self.context.settings, self.context.guard
         logger = logging.getLogger(f"airbyte.streams.{name}")
         saved_roll = (self.states.get_stream_state(name, None) or {}).get(ROLL_FIELD)
@@ -331,7 +328,7 @@ class ListStreams:
                 snapshot.planned()
             if name == VIDEOS and walk.log and self.listing:
                 gone = self.listing.gone(walk.log, previous, roll, open_id, self.stopped, logger)
-                if gone and mark_gone:
+                if gone:
                     yield GonePartition(name, [tombstone(*video) for video in gone])
 
         def tombstone(video_id: str, created: int) -> dict[str, Any]:
