@@ -73,11 +73,18 @@ def test_given_has_more_without_a_cursor_then_a_clear_error() -> None:
         CommentPager("v1", set()).accept(page("a", cursor=None))
 
 
-@pytest.mark.parametrize("comment_id", [None, "", 12])
+@pytest.mark.parametrize("comment_id", [None, "", True, -12, 1.5])
 def test_given_a_comment_without_a_string_id_then_a_clear_error(comment_id: object) -> None:
     broken = CommentPage([{"comment_id": comment_id}], 30, True)
     with pytest.raises(AirbyteTracedException, match="without a string comment_id"):
         CommentPager("v1", set()).accept(broken)
+
+
+def test_given_a_whole_number_comment_id_then_it_is_kept_as_its_digits() -> None:
+    """The reference leaves the id's type open: a number comes out as the string of its digits."""
+    pager = CommentPager("v1", {"7"})
+    fresh = pager.accept(CommentPage([{"comment_id": 7}, {"comment_id": 8}], 30, False))
+    assert fresh == [{"comment_id": "8"}]
 
 
 @pytest.mark.parametrize(

@@ -127,8 +127,11 @@ def test_given_a_comment_then_a_row_in_tiktoks_names_with_its_time_as_an_integer
     assert type(row["create_time"]) is int
 
 
-def test_given_a_comment_without_its_video_id_then_the_post_asked_for_fills_it(api: Any) -> None:
-    api.get(COMMENTS_URL, [comments_page({"comment_id": "c1", "likes": -1}), comments_page()])
+@pytest.mark.parametrize("said", [None, 7301, "another"])
+def test_given_a_comment_then_its_video_id_is_the_post_asked_for(api: Any, said: Any) -> None:
+    """The join key to videos: missing, a number or another id in the comment, it is the post's."""
+    sent = {"comment_id": "c1", "likes": -1} | ({} if said is None else {"video_id": said})
+    api.get(COMMENTS_URL, [comments_page(sent), comments_page()])
     [row] = rows(read_comments())
     assert (row["video_id"], row.get("likes")) == ("v1", None)
 

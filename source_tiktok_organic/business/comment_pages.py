@@ -63,6 +63,8 @@ class CommentPager:
 
     def _is_new(self, comment: dict[str, Any]) -> bool:
         comment_id = comment.get("comment_id")
+        if type(comment_id) is int and comment_id >= 0:  # the reference leaves its type open
+            comment_id = comment["comment_id"] = str(comment_id)
         if not isinstance(comment_id, str) or not comment_id:
             raise traced_error(
                 f"TikTok sent a comment on post {self.post_id} without a string comment_id "

@@ -47,7 +47,8 @@ class Comments(ApiStream):
         seen: set[str] = set()  # TikTok may repeat a comment past about 500 on a post
         for post_id in self.recent_posts(self.floor(days)):
             for comment in self.post_comments(owner, post_id, seen):
-                row = {"video_id": post_id, **honest_row(comment), "open_id": owner}
+                # the post asked about, whatever the comment says: the join key to videos
+                row = {**honest_row(comment), "video_id": post_id, "open_id": owner}
                 yield conform(row, self.name)
 
     def floor(self, days: int) -> int:
