@@ -179,3 +179,23 @@ def test_given_deletion_records_then_the_cursor_stays_and_the_state_carries_the_
         "create_time": 1_600_000_000,
         "listed_videos": {"open_id": "me", "videos": "s1:kept as saved"},
     }
+
+
+def test_given_a_deletion_record_dated_past_now_then_no_warning_that_the_cursor_holds(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A gone video's time is only the live row's: it says nothing about the cursor."""
+    cursor = VideoCursor(
+        "videos",
+        {},
+        1_388_534_400,
+        CursorGuard(NOW),
+        InMemoryMessageRepository(),
+        ConnectorStateManager(),
+        logging.getLogger("test"),
+        SavedRoll(None),
+    )
+    tombstone = {"id": "9", "create_time": 4_102_444_800, "_ab_cdc_deleted_at": NOW.isoformat()}
+    for record in GonePartition("videos", [tombstone]).read():
+        cursor.observe(record)
+    assert "after now" not in caplog.text
