@@ -53,51 +53,54 @@ NEW_FOLLOWERS = 4_321
 NEW_BIO = "Bio edited between the two syncs ✍️"
 
 # Run by the snippets' interpreter, which holds the DuckDB file's lock: one JSON snapshot of what
-# an analyst would query, through PyAirbyte's own default cache.
+# an analyst would query, through PyAirbyte's own default cache. Both scripts close their
+# connection: a read transaction left open until garbage collection makes the interpreter's next
+# sync fail on DuckDB's duplicate key in `_airbyte_streams` (PyAirbyte deletes and re-inserts its
+# rows there in one transaction).
 INSPECT = r"""
 import json
 
 import airbyte as ab
 from sqlalchemy import text
 
-db = ab.get_default_cache().get_sql_engine().connect()
-rows = lambda sql: db.execute(text(sql)).fetchall()
-out = {
-    "tables": [t for (t,) in rows(
-        "select table_name from information_schema.tables where table_schema = 'main'")],
-    "types": {},
-}
-for table, name, kind in rows(
-    "select table_name, column_name, data_type from information_schema.columns"
-    " where table_schema = 'main'"
-):
-    out["types"].setdefault(table, {})[name] = kind
-out["user_info"] = [
-    dict(zip(("open_id", "follower_count", "bio_description"), r))
-    for r in rows("select open_id, follower_count, bio_description from user_info")
-]
-out["video_ids"] = [i for (i,) in rows("select id from videos")]
-out["deleted_ids"] = [
-    i for (i,) in rows("select id from videos where _ab_cdc_deleted_at is not null")
-]
-out["video_stats_per_snapshot"] = [
-    n for (_, n) in rows(
-        "select snapshot_at, count(*) from video_stats group by 1 order by 1")
-]
-out["video_stats_duplicates"] = rows(
-    "select count(*) from (select video_id, snapshot_at from video_stats"
-    " group by all having count(*) > 1)")[0][0]
-out["latest_views"] = dict(rows(
-    "select video_id, view_count from video_stats"
-    " where snapshot_at = (select max(snapshot_at) from video_stats)"))
-out["states"] = {
-    stream: json.loads(state)["stream"]["stream_state"]
-    for stream, state in rows("select stream_name, state_json from _airbyte_state")
-}
-out["user_stats_followers"] = [
-    n for (n,) in rows("select follower_count from user_stats order by snapshot_at")
-]
-print(json.dumps(out))
+with ab.get_default_cache().get_sql_engine().connect() as db:
+    rows = lambda sql: db.execute(text(sql)).fetchall()
+    out = {
+        "tables": [t for (t,) in rows(
+            "select table_name from information_schema.tables where table_schema = 'main'")],
+        "types": {},
+    }
+    for table, name, kind in rows(
+        "select table_name, column_name, data_type from information_schema.columns"
+        " where table_schema = 'main'"
+    ):
+        out["types"].setdefault(table, {})[name] = kind
+    out["user_info"] = [
+        dict(zip(("open_id", "follower_count", "bio_description"), r))
+        for r in rows("select open_id, follower_count, bio_description from user_info")
+    ]
+    out["video_ids"] = [i for (i,) in rows("select id from videos")]
+    out["deleted_ids"] = [
+        i for (i,) in rows("select id from videos where _ab_cdc_deleted_at is not null")
+    ]
+    out["video_stats_per_snapshot"] = [
+        n for (_, n) in rows(
+            "select snapshot_at, count(*) from video_stats group by 1 order by 1")
+    ]
+    out["video_stats_duplicates"] = rows(
+        "select count(*) from (select video_id, snapshot_at from video_stats"
+        " group by all having count(*) > 1)")[0][0]
+    out["latest_views"] = dict(rows(
+        "select video_id, view_count from video_stats"
+        " where snapshot_at = (select max(snapshot_at) from video_stats)"))
+    out["states"] = {
+        stream: json.loads(state)["stream"]["stream_state"]
+        for stream, state in rows("select stream_name, state_json from _airbyte_state")
+    }
+    out["user_stats_followers"] = [
+        n for (n,) in rows("select follower_count from user_stats order by snapshot_at")
+    ]
+    print(json.dumps(out))
 """
 
 # Also run in that interpreter: the docs' SQL, each block as written, in order; what each answers.
@@ -106,14 +109,14 @@ import json
 
 import airbyte as ab
 
-db = ab.get_default_cache().get_sql_engine().connect()
-answers = {}
-for block in json.load(open("docs_sql.json")):
-    name = block.split()[1].rstrip(":")
-    result = db.exec_driver_sql(block)
-    answers[name] = [[None if v is None else str(v) for v in row] for row in result]
-current = db.exec_driver_sql("select id from current_videos")
-print(json.dumps({"answers": answers, "current_ids": [i for (i,) in current]}))
+with ab.get_default_cache().get_sql_engine().connect() as db:
+    answers = {}
+    for block in json.load(open("docs_sql.json")):
+        name = block.split()[1].rstrip(":")
+        result = db.exec_driver_sql(block)
+        answers[name] = [[None if v is None else str(v) for v in row] for row in result]
+    current = db.exec_driver_sql("select id from current_videos")
+    print(json.dumps({"answers": answers, "current_ids": [i for (i,) in current]}))
 """
 
 
@@ -198,10 +201,13 @@ def snippet_env(work: Path) -> dict[str, str]:
 
 
 # Runs the snippet file each stdin line names, each run ended by a DONE line with its outcome;
-# a run that raises prints its traceback, as `python snippet.py` would.
+# a run that raises prints its traceback, as `python snippet.py` would. Cycles are never
+# collected, so what a run leaves open (a DuckDB transaction) stays open on every machine, not
+# only where the collector happens to run late.
 DONE = "SNIPPET-RUN-DONE"
 DRIVER = f"""
-import runpy, sys, traceback
+import gc, runpy, sys, traceback
+gc.disable()
 for line in sys.stdin:
     try:
         runpy.run_path(line.strip(), run_name="__main__")
