@@ -163,6 +163,49 @@ def test_given_a_video_back_after_its_deletion_then_it_is_synced_live_again(
     assert old["id"] in rolled(third)
 
 
+def test_given_every_video_but_the_newest_back_then_each_is_live_once_at_a_walks_cost(
+    emulator: TikTokEmulator,
+) -> None:
+    """Returning videos share windows: one each cost a request apiece and, counted with the
+    videos their pages reach below them, ran past the list's bound, failing every later sync."""
+    syncs = Syncs(config_for(emulator, video_stats_scope="all"))
+    catalog = catalog_for({"videos": "incremental", "video_stats": "incremental"})
+    syncs.read(catalog)
+    newest, *back = sorted(emulator.dataset.videos, key=lambda v: v["create_time"], reverse=True)
+    emulator.delete_videos(video["id"] for video in back)
+    assert set(gone(syncs.read(catalog))) == {video["id"] for video in back}
+    emulator.put_back(back)
+    emulator.reset_counts()
+    third = syncs.read(catalog)
+    returned = [r["id"] for r in third.records("videos") if r["id"] != newest["id"]]
+    assert sorted(returned) == sorted(video["id"] for video in back)  # each once, all live
+    assert not gone(third)
+    pages = -(-len(emulator.dataset.videos) // 20)
+    # video_stats' whole walk, videos' own window, one window over the returning ones
+    assert emulator.stats()["counts"]["/v2/video/list/"] <= 3 * (pages + 1)
+    fourth = syncs.read(catalog)
+    assert not gone(fourth)
+    assert set(rolled(fourth)) == {video["id"] for video in emulator.dataset.videos}
+
+
+def test_given_a_second_fuller_than_a_page_then_it_is_said_and_none_of_it_is_judged(
+    emulator: TikTokEmulator,
+) -> None:
+    """25 videos in one second, 20 a page, and a cursor of whole seconds: five are out of any
+    walk's reach, so that second is never judged (a video there is not deleted because no walk
+    saw it); the other seconds are."""
+    second = oldest(emulator, 10)[-1]["create_time"] - 10
+    crowd = emulator.add_videos_at([second] * 25)
+    syncs, catalog = Syncs(config_for(emulator)), appended({"videos": "full_refresh"})
+    first = syncs.read(catalog)
+    assert "More videos share the second" in first.logs()
+    assert len(live(first) & {video["id"] for video in crowd}) == 20
+    seen_in_crowd = next(v["id"] for v in crowd if v["id"] in live(first))
+    ordinary = emulator.dataset.videos[0]["id"]
+    emulator.delete_videos([seen_in_crowd, ordinary])
+    assert set(gone(syncs.read(catalog))) == {ordinary}
+
+
 def test_given_a_full_refresh_declared_overwrite_then_the_deletion_record_all_the_same(
     emulator: TikTokEmulator,
 ) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from source_tiktok_organic.core.deletions import Listing, SavedRoll, WalkLog, settle
 from source_tiktok_organic.core.roll import FORMAT, Roll, as_number, decode, encode, merged, rolled
-from source_tiktok_organic.core.windows import Window
+from source_tiktok_organic.core.windows import PAGE_SIZE, Window
 
 T = 1_700_000_000
 
@@ -189,10 +189,33 @@ def test_returning_videos_are_the_seconds_another_walk_saw_outside_the_planned_w
     listing = Listing()
     listing.logs.append(walked([ALL], {"a": 10, "back": 20, "new": 90, "early": 3, "edge": 5}))
     planned = [Window(50, None, 51, 99)]
-    assert listing.returning(rolled([("a", 10)]), planned, bottom=5) == [
-        Window(4, 5, 5, 5),  # created at the bottom itself: inside start_date
-        Window(19, 20, 20, 20),
+    # one window: a single video (a) lies between the two returning ones
+    assert listing.returning(rolled([("a", 10)]), planned, bottom=5) == [Window(4, 20, 5, 20)]
+
+
+def test_returning_videos_a_page_apart_or_across_a_planned_window_get_windows_of_their_own() -> (
+    None
+):
+    between = {f"v{i}": 100 + i for i in range(PAGE_SIZE)}  # listed and rolled: not returning
+    seen = {**between, "top": 200, "mid": 150, "low": 99, "lowest": 98, "far": 40}
+    listing = Listing()
+    listing.logs.append(walked([ALL], seen))
+    previous = rolled(list(between.items()))
+    planned = [Window(60, 80, 61, 80), Window(300, None, 301, 400)]
+    assert listing.returning(previous, planned, bottom=0) == [
+        Window(149, 200, 150, 200),  # top and mid: nothing listed between them
+        Window(97, 99, 98, 99),  # a page of listed videos lies above low: a window of its own
+        Window(39, 40, 40, 40),  # below a planned window, which it must not walk again
     ]
+
+
+def test_returning_videos_of_a_whole_account_cost_one_window() -> None:
+    seen = {f"v{i}": T - 3600 * i for i in range(30)}
+    listing = Listing()
+    listing.logs.append(walked([ALL], seen))
+    planned = [Window(T - 1, None, T, T)]  # an incremental walk above the newest
+    windows = listing.returning(rolled([]), planned, bottom=0)
+    assert windows == [Window(T - 3600 * 29 - 1, T - 3600, T - 3600 * 29, T - 3600)]
 
 
 def test_a_saved_roll_is_kept_as_it_was_until_settled() -> None:

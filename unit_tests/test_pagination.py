@@ -192,3 +192,26 @@ def test_the_edges_of_where_videos_can_be_are_still_walked() -> None:
 def test_given_a_last_page_without_a_videos_field_then_it_is_an_empty_page() -> None:
     page_read = to_video_page({"has_more": False, "cursor": None}, "log-9")
     assert page_read == VideoPage(videos=[], cursor=None, has_more=False, log_id="log-9")
+
+
+def test_given_a_page_all_of_one_second_and_a_cursor_of_whole_seconds_then_the_second_is_left() -> (
+    None
+):
+    """The re-read of second 200 brings a page of it alone: only TikTok's cursor moves on, past
+    the rest of that second, and the pager says which second it left unfinished, once."""
+    pager = VideoPager()
+    pager.accept(page(video(1, 300), video(2, 200), cursor=200_000))
+    assert pager.left_seconds() == []
+    pager.accept(page(video(2, 200), video(3, 200), cursor=200_000))
+    assert pager.cursor == 200_000
+    assert pager.left_seconds() == [200]
+    assert pager.left_seconds() == []
+
+
+def test_given_a_cursor_within_the_second_then_nothing_is_left() -> None:
+    """A cursor of milliseconds pages within the crowded second: nothing is skipped."""
+    pager = VideoPager()
+    pager.accept(page(video(1, 300), video(2, 200), cursor=200_000))
+    pager.accept(page(video(2, 200), video(3, 200), cursor=200_500))
+    assert pager.cursor == 200_500
+    assert pager.left_seconds() == []

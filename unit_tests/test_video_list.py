@@ -1,12 +1,14 @@
 """A window walked one way: the pager's cursor out, the window's videos back, its floor ends it."""
 
+import logging
 import threading
 from typing import Any
 
 import pytest
 from airbyte_cdk.utils import AirbyteTracedException
 
-from source_tiktok_organic.core.pagination import VideoPage
+from source_tiktok_organic.core.deletions import WalkLog
+from source_tiktok_organic.core.pagination import VideoPage, describe_time
 from source_tiktok_organic.core.progress import Progress
 from source_tiktok_organic.core.video_list import (
     MOST_VIDEOS_UNCOUNTED,
@@ -52,10 +54,11 @@ def walk_of(api: FakeList, bound: WalkBound | None = None, stopped: Any = None) 
         stream="videos",
         api=api,
         reader=Sender(),  # type: ignore[arg-type]
-        progress=Progress(__import__("logging").getLogger("test")),
+        progress=Progress(logging.getLogger("test")),
         bound=bound or WalkBound(None),
         to_record=lambda video: video,
         stopped=stopped or threading.Event(),
+        logger=logging.getLogger("test"),
     )
 
 
@@ -151,3 +154,44 @@ def test_given_a_page_refused_then_the_same_page_is_asked_again() -> None:
 def test_given_a_page_refused_without_end_then_the_walk_stops_with_an_error() -> None:
     with pytest.raises(AirbyteTracedException, match="refused the video list's page 3 times"):
         walk_of(Refusing(3)).fetch(None)
+
+
+class CountingBound(WalkBound):
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.added: list[int] = []
+
+    def add(self, videos: int) -> None:
+        self.added.append(videos)
+        super().add(videos)
+
+
+def test_the_bound_counts_only_what_lies_above_the_windows_floor() -> None:
+    """A window's last page reaches into the next window's videos, counted by that window:
+    counting them here too made one-second windows look like an endless list."""
+    bound = CountingBound()
+    api = FakeList([T0 + 10, T0 + 9, T0 + 8])
+    window = Window(T0 + 9, T0 + 10, T0 + 10, T0 + 10)
+    assert ids(WindowPartition(walk_of(api, bound), window)) == [str(T0 + 10)]
+    assert bound.added == [1]
+
+
+def test_given_a_second_fuller_than_a_page_then_it_is_said_and_not_judged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two videos a page and three in one second: a cursor of whole seconds cannot reach the
+    third, so the walk says so and its log does not cover that second."""
+    times = [T0 + 10, T0 + 5, T0 + 5, T0 + 5, T0]
+    api = FakeList(times, ids=["a", "b", "c", "d", "e"])
+    walk = walk_of(api)
+    walk.log = WalkLog(whole=True)
+    walk.log.opened()
+    window = Window(None, None, T0, T0 + 10)
+    with caplog.at_level(logging.WARNING):
+        assert ids(WindowPartition(walk, window)) == ["a", "b", "c", "e"]
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert describe_time(T0 + 5) in warning
+    assert "no video of that second" in warning
+    assert walk.log.covers(T0)
+    assert walk.log.covers(T0 + 10)
+    assert not walk.log.covers(T0 + 5)

@@ -2,6 +2,7 @@
 state the roll of what the list held, and a walk that ends well marks as deleted each rolled
 video it covered and did not see. Only what a walk covered is judged."""
 
+import bisect
 import logging
 import threading
 from array import array
@@ -21,7 +22,7 @@ from source_tiktok_organic.core.roll import (
     rolled,
     sorted_numbers,
 )
-from source_tiktok_organic.core.windows import Window
+from source_tiktok_organic.core.windows import PAGE_SIZE, Window
 
 DELETED_AT = "_ab_cdc_deleted_at"  # what Airbyte's destinations delete a row by
 ROLL_FIELD = "listed_videos"  # in `videos`' state: {"open_id": ..., "videos": <roll>}
@@ -38,6 +39,7 @@ class WalkLog:
         self._ended = threading.Condition()
         self._numbers = array("Q")  # 8 bytes a video with a TikTok-made id
         self._other: dict[str, int] = {}
+        self._unsure: set[int] = set()  # seconds the list could not be walked through
 
     def opened(self) -> None:
         with self._ended:
@@ -52,6 +54,10 @@ class WalkLog:
                     self._other[video_id] = created
                 else:
                     self._numbers.append(number)
+
+    def unsure(self, second: int) -> None:
+        with self._ended:
+            self._unsure.add(second)
 
     def closed(self, window: Window | None) -> None:
         """A window's walk ended: at its floor or the list's end, or (None) not."""
@@ -78,7 +84,7 @@ class WalkLog:
         return merged([Roll(sorted_numbers(self._numbers), self._other)])
 
     def covers(self, created: int) -> bool:
-        return any(window.holds(created) for window in self.covered)
+        return created not in self._unsure and any(window.holds(created) for window in self.covered)
 
 
 @dataclass
@@ -96,16 +102,28 @@ class Listing:
         return [log for log in self.logs if log.clean]
 
     def returning(self, previous: Roll, planned: list[Window], bottom: int) -> list[Window]:
-        """A one-second window for each video an earlier walk saw that the roll lacks (back
-        after a deletion) outside the `planned` windows, so `videos` emits it live."""
-        seconds = {
-            created
-            for log in self.clean()
-            for video_id, created in log.seen().items()
-            if created >= bottom and video_id not in previous
-        }
-        outside = sorted(s for s in seconds if not any(window.holds(s) for window in planned))
-        return [Window(second - 1, second, second, second) for second in outside]
+        """Windows over the videos an earlier walk saw that the roll lacks (back after a
+        deletion) outside the `planned` windows, so `videos` emits them live: returning videos
+        less than a page of listed videos apart share one, so each costs a request at most."""
+        seen = merged([log.seen() for log in self.clean()])
+        listed = sorted(created for _, created in seen.items())
+        back = sorted(
+            {
+                created
+                for video_id, created in seen.items()
+                if created >= bottom
+                and video_id not in previous
+                and not any(window.holds(created) for window in planned)
+            },
+            reverse=True,
+        )
+        groups: list[tuple[int, int]] = []  # (oldest, newest second), newest group first
+        for second in back:
+            if groups and _near(listed, second, groups[-1][0], planned):
+                groups[-1] = (second, groups[-1][1])
+            else:
+                groups.append((second, second))
+        return [Window(oldest - 1, newest, oldest, newest) for oldest, newest in groups]
 
     def gone(
         self,
@@ -129,6 +147,17 @@ class Listing:
                 len(gone),
             )
         return gone
+
+
+def _near(listed: list[int], older: int, newer: int, planned: list[Window]) -> bool:
+    """Whether one walk reaches `older` from `newer` within a page and crosses no planned window."""
+    between = bisect.bisect_left(listed, newer) - bisect.bisect_right(listed, older)
+    crosses = any(
+        (window.ceiling is None or window.ceiling >= older)
+        and (window.floor is None or window.floor < newer)
+        for window in planned
+    )
+    return between < PAGE_SIZE and not crosses
 
 
 def settle(previous: Roll | None, logs: list[WalkLog]) -> tuple[list[tuple[str, int]], Roll | None]:

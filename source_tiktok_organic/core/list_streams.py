@@ -341,7 +341,7 @@ class ListStreams:
 
         api, client = self.source.api(logger), context.api.client(name, logger)
         walk = ListWalk(
-            name, api, client, context.progress, WalkBound(None), to_record, self.stopped
+            name, api, client, context.progress, WalkBound(None), to_record, self.stopped, logger
         )
         return DefaultStream(
             partition_generator=WindowGenerator(walk, plan),

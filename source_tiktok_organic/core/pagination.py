@@ -60,6 +60,13 @@ class VideoPager:
         self._stalls = 0
         self._barren = 0
         self._recent_ids: OrderedDict[str, None] = OrderedDict()
+        self._crowded: list[int] = []
+
+    def left_seconds(self) -> list[int]:
+        """The seconds walked past since last asked whose videos a page could not hold, with
+        a cursor that cannot stop within a second: some of their videos may never be listed."""
+        seconds, self._crowded = self._crowded, []
+        return seconds
 
     def accept(self, page: VideoPage) -> list[dict[str, Any]]:
         with naming(f"log_id: {page.log_id or 'none'}"):
@@ -109,6 +116,8 @@ class VideoPager:
             raise traced_error("TikTok said more videos follow but sent no usable cursor.")
         if self.cursor is None or proposed < self.cursor:
             self._stalls = 0
+            if oldest is not None and proposed <= oldest * 1000:
+                self._crowded.append(oldest)  # the page was all that second's, and more may be
             return proposed
         self._stalls += 1
         if self._stalls > MAX_STALLS:

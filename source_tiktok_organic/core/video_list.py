@@ -2,6 +2,7 @@
 walked one way: ask at the pager's cursor, let the pure pager read the page, yield, stop at the
 end of the list or the window's floor."""
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -15,7 +16,7 @@ from airbyte_cdk.sources.types import Record, StreamSlice
 from source_tiktok_organic.core.client import Reader
 from source_tiktok_organic.core.deletions import WalkLog
 from source_tiktok_organic.core.errors import traced_error
-from source_tiktok_organic.core.pagination import VideoPage, VideoPager
+from source_tiktok_organic.core.pagination import VideoPage, VideoPager, describe_time
 from source_tiktok_organic.core.progress import Progress
 from source_tiktok_organic.core.windows import PAGE_SIZE, Window
 
@@ -87,6 +88,7 @@ class ListWalk:
     bound: WalkBound
     to_record: Callable[[dict[str, Any]], Mapping[str, Any]]
     stopped: threading.Event
+    logger: logging.Logger
     log: WalkLog | None = None  # what the walk covered and saw, when `videos` is read
 
     def fetch(self, cursor: int | None) -> VideoPage:
@@ -133,22 +135,38 @@ class WindowPartition(Partition):
         pager = VideoPager(start_cursor=self._window.first_cursor)
         while not walk.stopped.is_set():
             fresh = pager.accept(walk.fetch(pager.cursor))
-            walk.bound.add(len(fresh))
             if fresh and self._floor_below_newest is not None:
                 newest = fresh[0]["create_time"]
                 self._window = replace(self._window, floor=self._floor_below_newest(newest))
                 self._floor_below_newest = None
+            # what lies below the floor is another window's: counted there, so each video once
+            floor = self._window.floor
+            walk.bound.add(sum(floor is None or video["create_time"] > floor for video in fresh))
+            for second in pager.left_seconds():
+                self._crowded(second)
             taken = [video for video in fresh if self._window.holds(video["create_time"])]
             if walk.log:
                 walk.log.saw(taken)
             for video in taken:
                 yield Record(walk.to_record(video), walk.stream, associated_slice=self._slice)
             walk.progress.took(walk.stream, len(taken))
-            floor, cursor = self._window.floor, pager.cursor
+            cursor = pager.cursor
             if pager.done or (
                 floor is not None and cursor is not None and cursor <= (floor + 1) * 1000
             ):
                 return  # done, or the next page could only hold videos at or before the floor
+
+    def _crowded(self, second: int) -> None:
+        walk = self._walk
+        walk.logger.warning(
+            "More videos share the second %s than a page of TikTok's list holds, and its cursor "
+            "cannot stop within a second: %s may lack some of them, and no video of that second "
+            "is marked deleted this sync.",
+            describe_time(second),
+            walk.stream,
+        )
+        if walk.log:
+            walk.log.unsure(second)
 
     def to_slice(self) -> StreamSlice:
         return self._slice
