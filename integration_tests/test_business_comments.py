@@ -138,3 +138,58 @@ def test_given_comments_days_0_then_the_stream_sends_no_request(daily: BusinessE
     assert run.records("comments") == []
     assert daily.counts == {}
     assert "'comments_days' is 0" in run.logs()
+
+
+@pytest.mark.parametrize("code", [40001, 40002, 40130])
+def test_given_one_posts_comments_refused_then_it_is_skipped_and_said_and_every_stream_goes_on(
+    daily: BusinessEmulator, code: int
+) -> None:
+    """What a post with comments turned off gets is undocumented: whatever the refusal, that
+    post is skipped with a warning naming it, and neither the other posts nor the other streams
+    (read after comments) lose a row."""
+    daily.knobs.comments_per_post = 3
+    refused = daily.dataset.post(1)["item_id"]
+    daily.knobs.refused_comments_code = code
+    daily.knobs.refused_comment_posts = frozenset({refused})
+    run = read_comments(daily, {"comments": "full_refresh", "videos": "full_refresh"})
+    assert run.returncode == 0, run.errors()
+    rows = run.records("comments")
+    assert len(rows) == 6 * 3
+    assert refused not in {row["video_id"] for row in rows}
+    assert (
+        f"TikTok refused the comments of post {refused} (TikTok API for Business code {code}"
+        in (run.logs())
+    )
+    assert len(run.records("videos")) == POSTS
+
+
+def test_given_every_posts_comments_refused_then_the_stream_is_unavailable_after_three(
+    daily: BusinessEmulator,
+) -> None:
+    """Refused for the first three posts asked, none read: the account or app may not read
+    comments; asking the other posts would only spend the 40 calls a minute."""
+    daily.knobs.refused_comments_code = 40001
+    run = read_comments(daily, {"comments": "full_refresh", "videos": "full_refresh"})
+    assert run.returncode == 0, run.errors()
+    assert run.records("comments") == []
+    assert "Stream comments is unavailable: TikTok refused the comments of the first 3 posts" in (
+        run.logs()
+    )
+    assert daily.counts[COMMENT_LIST_PATH] == 3
+    assert len(run.records("videos")) == POSTS
+
+
+def test_given_posts_refused_after_one_was_read_then_each_is_skipped_not_the_stream(
+    daily: BusinessEmulator,
+) -> None:
+    daily.knobs.comments_per_post = 1
+    daily.knobs.refused_comments_code = 40001
+    daily.knobs.refused_comment_posts = frozenset(
+        daily.dataset.post(index)["item_id"] for index in range(1, 7)
+    )
+    run = read_comments(daily)
+    assert [row["video_id"] for row in run.records("comments")] == [
+        daily.dataset.post(0)["item_id"]
+    ]
+    assert run.logs().count("TikTok refused the comments of post") == 6
+    assert "is unavailable" not in run.logs()

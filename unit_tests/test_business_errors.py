@@ -158,10 +158,33 @@ def test_given_a_scope_error_on_an_endpoint_without_a_known_scope_then_the_path_
     assert "a scope the endpoint /open_api/v1.3/business/comment/reply/list/ needs" in message
 
 
-def test_given_a_scope_error_on_the_comment_list_then_comment_list_is_named() -> None:
-    url = "https://business-api.tiktok.com/open_api/v1.3/business/comment/list/"
-    message = str(HANDLER.interpret_response(answer(40130, url=url)).error_message)
-    assert "lacks a scope comment.list needs" in message
+COMMENT_LIST_URL = "https://business-api.tiktok.com/open_api/v1.3/business/comment/list/"
+
+
+@pytest.mark.parametrize("code", [40000, 40001, 40002, 40130, 40131])
+def test_given_a_posts_comments_refused_then_the_answer_is_taken_for_the_stream_to_judge(
+    code: int,
+) -> None:
+    taken = HANDLER.interpret_response(answer(code, url=COMMENT_LIST_URL))
+    assert taken.response_action == ResponseAction.SUCCESS
+    elsewhere = HANDLER.interpret_response(answer(code))
+    assert elsewhere.response_action == ResponseAction.FAIL
+
+
+@pytest.mark.parametrize(
+    ("code", "action"),
+    [
+        (40100, ResponseAction.RATE_LIMITED),
+        (40105, ResponseAction.REFRESH_TOKEN_THEN_RETRY),
+        (50000, ResponseAction.RETRY),
+        (47777, ResponseAction.FAIL),
+    ],
+)
+def test_given_any_other_code_on_the_comment_list_then_its_policy_holds(
+    code: int, action: ResponseAction
+) -> None:
+    handler = BusinessErrorHandler(logging.getLogger("test"))
+    assert handler.interpret_response(answer(code, url=COMMENT_LIST_URL)).response_action == action
 
 
 @pytest.mark.parametrize(

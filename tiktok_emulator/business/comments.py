@@ -73,6 +73,9 @@ class CommentLists:
         video_id = request.query.get("video_id")
         if not video_id:
             raise ApiError(40002, "video_id is required")
+        refused = knobs.refused_comment_posts
+        if knobs.refused_comments_code and (refused is None or video_id in refused):
+            raise ApiError(knobs.refused_comments_code, "Comments of this post can not be read.")
         max_count = int_param(request, "max_count")
         max_count = DEFAULT_MAX_COUNT if max_count is None else max_count
         if not 1 <= max_count <= MAX_COUNT:

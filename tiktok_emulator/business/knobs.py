@@ -35,6 +35,7 @@ CHOICES: dict[str, tuple[object, ...]] = {
     "unsorted_comments": UNSORTED_COMMENTS,
     "comment_repeats": (False, True),
     "comment_time": COMMENT_TIMES,
+    "refused_comments_code": (0, 40000, 40001, 40002, 40130, 40131),
 }
 
 
@@ -71,6 +72,10 @@ class Knobs:
     comment_repeats: bool = True
     comment_time: str = "int"
     comments_per_post: int | None = None  # every post has this many comments, if set
+    # the comment list of these posts (every post: None) answers this code; 0: none refused, as
+    # the docs leave open what a post with comments turned off, or an ad, gets
+    refused_comments_code: int = 0
+    refused_comment_posts: frozenset[str] | None = None
 
     def __setattr__(self, name: str, value: object) -> None:
         """Checked on every change, so a typo in a test fails there and not in a later assert."""

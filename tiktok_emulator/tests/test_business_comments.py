@@ -197,3 +197,24 @@ def test_given_post_every_then_one_post_each_period_the_newest_half_a_period_old
         NOW - 43_200 - 86_400,
         NOW - 43_200 - 2 * 86_400,
     ]
+
+
+@pytest.mark.parametrize("refused_posts", ["first", "every"])
+def test_given_refused_comments_then_those_posts_answer_the_code_and_the_others_their_comments(
+    refused_posts: str,
+):
+    with running(knobs=Knobs(refused_comments_code=40002)) as emu:
+        first, second = first_post(emu), emu.dataset.post(1)["item_id"]
+        emu.knobs.refused_comment_posts = frozenset({first}) if refused_posts == "first" else None
+        token = access_token(emu)
+        assert_code(call(emu, COMMENTS, token, video_id=first), 40002)
+        other = call(emu, COMMENTS, token, video_id=second)
+        if refused_posts == "first":
+            assert "comments" in data_of(other)
+        else:
+            assert_code(other, 40002)
+
+
+def test_given_a_refusal_code_tiktok_does_not_use_for_it_then_the_knob_refuses_it():
+    with pytest.raises(ValueError, match="refused_comments_code must be one of"):
+        Knobs(refused_comments_code=50000)
