@@ -175,6 +175,7 @@ def test_given_every_posts_comments_refused_then_the_stream_is_unavailable_after
     assert "Stream comments is unavailable: TikTok refused the comments of the first 3 posts" in (
         run.logs()
     )
+    assert "(the last: TikTok API for Business code 40001" in run.logs()
     assert daily.counts[COMMENT_LIST_PATH] == 3
     assert len(run.records("videos")) == POSTS
 

@@ -341,6 +341,22 @@ def test_given_a_partial_success_then_it_is_taken_and_a_warning_names_what_and_t
     assert "request_id: req-7, X-Tt-Logid: logid-9" in text
 
 
+def test_given_a_partial_success_without_data_then_it_fails_as_an_unknown_answer() -> None:
+    resolution = HANDLER.interpret_response(answer(20001))
+    assert resolution.response_action == ResponseAction.FAIL
+    assert "code 20001" in str(resolution.error_message)
+
+
+def test_given_a_partial_success_without_a_message_then_the_warning_has_no_empty_colon(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    made = answer(20001, {"videos": []})
+    made._content = b'{"code": 20001, "request_id": "r", "data": {"videos": []}}'
+    HANDLER.interpret_response(made)
+    [warning] = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert "(code 20001)" in warning.getMessage()
+
+
 @pytest.mark.parametrize("code", [0, 40100, 50000])
 def test_given_anything_but_a_partial_success_then_no_such_warning(
     code: int, caplog: pytest.LogCaptureFixture

@@ -209,6 +209,15 @@ def test_returning_videos_a_page_apart_or_across_a_planned_window_get_windows_of
     ]
 
 
+def test_returning_videos_at_a_planned_windows_floor_and_below_share_a_window() -> None:
+    """The floor is not the window's: a video created at it is outside, and walks on down."""
+    listing = Listing()
+    listing.logs.append(walked([ALL], {"at_floor": 200, "below": 150, "kept": 250}))
+    planned = [Window(200, None, 201, 300)]
+    windows = listing.returning(rolled([("kept", 250)]), planned, bottom=0)
+    assert windows == [Window(149, 200, 150, 200)]
+
+
 def test_returning_videos_of_a_whole_account_cost_one_window() -> None:
     seen = {f"v{i}": T - 3600 * i for i in range(30)}
     listing = Listing()

@@ -64,6 +64,15 @@ def test_given_empty_page_with_has_more_when_accepted_then_same_cursor_is_retrie
     assert ids(pager.accept(page(video(1, T0 - 100), cursor=None, has_more=False))) == ["1"]
 
 
+def test_given_empty_pages_without_a_cursor_then_the_same_cursor_is_asked_until_it_stalls() -> None:
+    pager = VideoPager(start_cursor=T0 * 1000)
+    for _ in range(MAX_STALLS):
+        assert pager.accept(page(cursor=None)) == []
+        assert pager.cursor == T0 * 1000
+    with pytest.raises(AirbyteTracedException, match="stopped advancing"):
+        pager.accept(page(cursor=None))
+
+
 def test_given_cursor_that_never_moves_when_paging_then_stuck_error_not_a_loop() -> None:
     pager = VideoPager()
     stuck = page(video(1, 300), video(2, 200), cursor=200_000)

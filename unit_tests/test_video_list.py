@@ -191,6 +191,7 @@ def test_given_a_second_fuller_than_a_page_then_it_is_said_and_not_judged(
         assert ids(WindowPartition(walk, window)) == ["a", "b", "c", "e"]
     [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert describe_time(T0 + 5) in warning
+    assert "videos may lack some of them" in warning
     assert "no video of that second" in warning
     assert walk.log.covers(T0)
     assert walk.log.covers(T0 + 10)
