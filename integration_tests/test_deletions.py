@@ -4,6 +4,7 @@ real CLI on the state each run hands to the next, in both modes."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -204,6 +205,19 @@ def test_given_a_second_fuller_than_a_page_then_it_is_said_and_none_of_it_is_jud
     ordinary = emulator.dataset.videos[0]["id"]
     emulator.delete_videos([seen_in_crowd, ordinary])
     assert set(gone(syncs.read(catalog))) == {ordinary}
+
+
+def test_given_a_video_dated_past_now_deleted_then_its_deletion_record_warns_of_nothing(
+    emulator: TikTokEmulator,
+) -> None:
+    """A gone video's time is only the live row's: it says nothing about the cursor."""
+    [future] = emulator.add_videos_at([int(time.time()) + 2 * DAY])
+    syncs, catalog = Syncs(config_for(emulator)), catalog_for({"videos": "incremental"})
+    assert "after now" in syncs.read(catalog).logs()
+    emulator.delete_videos([future["id"]])
+    second = syncs.read(catalog)
+    assert set(gone(second)) == {future["id"]}
+    assert "after now" not in second.logs()
 
 
 def test_given_a_full_refresh_declared_overwrite_then_the_deletion_record_all_the_same(

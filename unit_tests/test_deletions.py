@@ -1,7 +1,6 @@
 """The roll of listed videos: its compact form and what a finished walk judges gone."""
 
 import base64
-import threading
 import zlib
 
 import pytest
@@ -107,6 +106,7 @@ def walked(windows: list[Window], videos: dict[str, int], whole: bool = False) -
     log.saw({"id": video_id, "create_time": t} for video_id, t in videos.items())
     for window in windows:
         log.closed(window)
+    log.planned()
     return log
 
 
@@ -139,42 +139,41 @@ def test_without_a_roll_only_a_whole_walk_starts_one() -> None:
     assert pairs(kept) == {"a": 1}
 
 
-def test_a_broken_window_makes_the_walk_unclean_and_wait_says_so() -> None:
-    log = WalkLog(True)
+def test_a_broken_window_makes_the_walk_unclean_and_nothing_is_judged() -> None:
+    ended: list[str] = []
+    log = WalkLog(True, lambda: ended.append("judged"))
     log.opened()
     log.opened()
     log.closed(ALL)
+    log.planned()
     assert not log.clean
     log.closed(None)
     assert not log.clean
-    assert log.wait(threading.Event()) is False
+    assert ended == []
 
 
-def test_wait_returns_once_the_last_window_closes() -> None:
-    log = WalkLog(True)
+def test_the_last_window_to_close_after_the_plan_ends_the_walk_once() -> None:
+    ended: list[str] = []
+    log = WalkLog(True, lambda: ended.append("judged"))
     log.opened()
-    closer = threading.Timer(0.05, log.closed, (ALL,))
-    closer.start()
-    assert log.wait(threading.Event()) is True
-    closer.join()
-
-
-def test_wait_gives_up_when_the_sync_stops_while_it_waits() -> None:
-    log, stopped = WalkLog(True), threading.Event()
     log.opened()
-    answer: list[bool] = []
-    waiter = threading.Thread(target=lambda: answer.append(log.wait(stopped)))
-    waiter.start()
-    stopped.set()  # nothing notifies: the wait must look again by itself
-    waiter.join(timeout=60)
-    assert answer == [False]
+    log.planned()
+    log.closed(ALL)
+    assert ended == []
+    log.closed(ALL)
+    assert ended == ["judged"]
+    assert log.clean
 
 
-def test_wait_gives_up_when_the_sync_stops() -> None:
-    log, stopped = WalkLog(True), threading.Event()
+def test_a_plan_finished_after_its_windows_closed_ends_the_walk_once() -> None:
+    ended: list[str] = []
+    log = WalkLog(True, lambda: ended.append("judged"))
     log.opened()
-    stopped.set()
-    assert log.wait(stopped) is False
+    log.closed(ALL)
+    assert ended == []
+    assert not log.clean  # more windows may come
+    log.planned()
+    assert ended == ["judged"]
 
 
 def test_non_snowflake_ids_are_seen_too() -> None:

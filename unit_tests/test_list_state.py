@@ -13,7 +13,7 @@ from airbyte_cdk.sources.message import InMemoryMessageRepository
 from airbyte_cdk.sources.types import Record, StreamSlice
 
 from source_tiktok_organic.core.cursor import CursorGuard
-from source_tiktok_organic.core.deletions import GonePartition, SavedRoll
+from source_tiktok_organic.core.deletions import SavedRoll
 from source_tiktok_organic.core.list_streams import InOrderMessages, SnapshotCursor, VideoCursor
 
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
@@ -158,7 +158,7 @@ def test_given_a_video_dated_past_now_then_it_never_moves_the_videos_cursor(
     assert "Video 2 is dated" in caplog.text
 
 
-def test_given_deletion_records_then_the_cursor_stays_and_the_state_carries_the_roll() -> None:
+def test_the_state_carries_the_roll_beside_the_cursor() -> None:
     roll = SavedRoll({"open_id": "me", "videos": "s1:kept as saved"})
     cursor = VideoCursor(
         "videos",
@@ -170,32 +170,7 @@ def test_given_deletion_records_then_the_cursor_stays_and_the_state_carries_the_
         logging.getLogger("test"),
         roll,
     )
-    tombstone = {"id": "9", "create_time": 1_700_000_000, "_ab_cdc_deleted_at": NOW.isoformat()}
-    gone = GonePartition("videos", [tombstone])
-    for record in gone.read():
-        cursor.observe(record)
-    cursor.close_partition(gone)
     assert cursor.state == {
         "create_time": 1_600_000_000,
         "listed_videos": {"open_id": "me", "videos": "s1:kept as saved"},
     }
-
-
-def test_given_a_deletion_record_dated_past_now_then_no_warning_that_the_cursor_holds(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A gone video's time is only the live row's: it says nothing about the cursor."""
-    cursor = VideoCursor(
-        "videos",
-        {},
-        1_388_534_400,
-        CursorGuard(NOW),
-        InMemoryMessageRepository(),
-        ConnectorStateManager(),
-        logging.getLogger("test"),
-        SavedRoll(None),
-    )
-    tombstone = {"id": "9", "create_time": 4_102_444_800, "_ab_cdc_deleted_at": NOW.isoformat()}
-    for record in GonePartition("videos", [tombstone]).read():
-        cursor.observe(record)
-    assert "after now" not in caplog.text

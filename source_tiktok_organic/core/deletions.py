@@ -6,12 +6,9 @@ import bisect
 import logging
 import threading
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
-from airbyte_cdk.sources.types import Record, StreamSlice
 
 from source_tiktok_organic.core.roll import (
     Roll,
@@ -29,24 +26,28 @@ ROLL_FIELD = "listed_videos"  # in `videos`' state: {"open_id": ..., "videos": <
 
 
 class WalkLog:
-    """One stream's walk this sync: the windows it finished and the videos it saw in them."""
+    """One stream's walk this sync: the windows it finished and the videos it saw in them. The
+    CDK's threads report to it; whichever completes a walk that ended well, the last window to
+    close or the plan to finish, runs `ended_well`, once."""
 
-    def __init__(self, whole: bool) -> None:
+    def __init__(self, whole: bool, ended_well: Callable[[], None] | None = None) -> None:
         self.whole = whole  # planned over the whole list (down to start_date, if set)
         self.covered: list[Window] = []
+        self._ended_well = ended_well
         self._open = 0
+        self._planned = False
         self._broken = False
-        self._ended = threading.Condition()
+        self._lock = threading.Lock()
         self._numbers = array("Q")  # 8 bytes a video with a TikTok-made id
         self._other: dict[str, int] = {}
         self._unsure: set[int] = set()  # seconds the list could not be walked through
 
     def opened(self) -> None:
-        with self._ended:
+        with self._lock:
             self._open += 1
 
     def saw(self, videos: Iterable[Mapping[str, Any]]) -> None:
-        with self._ended:
+        with self._lock:
             for video in videos:
                 video_id, created = str(video["id"]), video["create_time"]
                 number = as_number(video_id, created)
@@ -56,29 +57,32 @@ class WalkLog:
                     self._numbers.append(number)
 
     def unsure(self, second: int) -> None:
-        with self._ended:
+        with self._lock:
             self._unsure.add(second)
 
     def closed(self, window: Window | None) -> None:
         """A window's walk ended: at its floor or the list's end, or (None) not."""
-        with self._ended:
+        with self._lock:
             self._open -= 1
             if window is None:
                 self._broken = True
             else:
                 self.covered.append(window)
-            self._ended.notify_all()
+            done = self.clean
+        if done and self._ended_well:
+            self._ended_well()
 
-    def wait(self, stopped: threading.Event) -> bool:
-        """Whether every window opened so far ended well; False at once if the sync stops."""
-        with self._ended:
-            while self._open and not self._broken and not stopped.is_set():
-                self._ended.wait(0.5)
-            return self.clean
+    def planned(self) -> None:
+        """Every window is opened: the walk ends with the last to close, or has ended."""
+        with self._lock:
+            self._planned = True
+            done = self.clean
+        if done and self._ended_well:
+            self._ended_well()
 
     @property
     def clean(self) -> bool:
-        return not self._open and not self._broken
+        return self._planned and not self._open and not self._broken
 
     def seen(self) -> Roll:
         return merged([Roll(sorted_numbers(self._numbers), self._other)])
@@ -93,8 +97,8 @@ class Listing:
 
     logs: list[WalkLog] = field(default_factory=list)
 
-    def log(self, whole: bool) -> WalkLog:
-        log = WalkLog(whole)
+    def log(self, whole: bool, ended_well: Callable[[], None] | None = None) -> WalkLog:
+        log = WalkLog(whole, ended_well)
         self.logs.append(log)
         return log
 
@@ -126,18 +130,9 @@ class Listing:
         return [Window(oldest - 1, newest, oldest, newest) for oldest, newest in groups]
 
     def gone(
-        self,
-        walk: WalkLog,
-        previous: Roll | None,
-        roll: "SavedRoll",
-        open_id: str | None,
-        stopped: threading.Event,
-        logger: logging.Logger,
+        self, previous: Roll | None, roll: "SavedRoll", open_id: str | None, logger: logging.Logger
     ) -> list[tuple[str, int]]:
-        """Once `walk`'s windows are done, what is gone, with the roll settled; nothing, and the
-        roll as saved, if a window did not end well."""
-        if not walk.wait(stopped):
-            return []
+        """Once every walk of the sync ended well: what is gone, with the roll settled."""
         gone, kept = settle(previous, self.clean())
         roll.settled(open_id, kept)
         if gone:
@@ -206,25 +201,3 @@ class SavedRoll:
     def settled(self, open_id: str | None, roll: Roll | None) -> None:
         if roll is not None:
             self._value = {"open_id": open_id, "videos": encode(roll)}
-
-
-class GonePartition(Partition):
-    """The deletion records of one sync, once its walk has settled them."""
-
-    def __init__(self, stream: str, records: list[dict[str, Any]]) -> None:
-        self._stream = stream
-        self._records = records
-        self._slice = StreamSlice(partition={"gone": True}, cursor_slice={})
-
-    def read(self) -> Iterator[Record]:
-        for data in self._records:
-            yield Record(data, self._stream, associated_slice=self._slice)
-
-    def to_slice(self) -> StreamSlice:
-        return self._slice
-
-    def stream_name(self) -> str:
-        return self._stream
-
-    def __hash__(self) -> int:
-        return hash((self._stream, "gone"))

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from queue import Queue
 from typing import Any, cast
 
@@ -41,6 +42,7 @@ from airbyte_cdk.sources.streams.concurrent.state_converters.datetime_stream_sta
     EpochValueConcurrentStreamStateConverter,
 )
 from airbyte_cdk.sources.types import Record
+from airbyte_cdk.sources.utils.record_helper import stream_data_to_airbyte_message
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from airbyte_cdk.utils import AirbyteTracedException
 
@@ -54,11 +56,11 @@ from source_tiktok_organic.core.cursor import (
 from source_tiktok_organic.core.deletions import (
     DELETED_AT,
     ROLL_FIELD,
-    GonePartition,
     Listing,
     SavedRoll,
 )
 from source_tiktok_organic.core.pagination import describe_time
+from source_tiktok_organic.core.roll import Roll
 from source_tiktok_organic.core.state import (
     CURSOR_FIELD,
     SNAPSHOT_FIELD,
@@ -99,7 +101,7 @@ class InOrderMessages(ConcurrentMessageRepository):
 
 class VideoCursor(ConcurrentCursor):
     """`create_time` merged from finished windows, with the roll of listed videos; a video dated
-    past now, or a deletion record, never moves it."""
+    past now never moves it (deletion records never reach it)."""
 
     def __init__(
         self,
@@ -134,15 +136,9 @@ class VideoCursor(ConcurrentCursor):
         return {**super().state, **self._roll.state()}
 
     def observe(self, record: Record) -> None:
-        if record.data.get(DELETED_AT) is not None:
-            return
         created = EPOCH_SECONDS.read(record.data.get(CURSOR_FIELD))
         if self._guard.moves_cursor(created, f"Video {record.data.get('id')}", self._logger):
             super().observe(record)
-
-    def close_partition(self, partition: Partition) -> None:
-        if not isinstance(partition, GonePartition):  # its records moved nothing
-            super().close_partition(partition)
 
 
 class RolledFinalCursor(FinalStateCursor):
@@ -318,7 +314,9 @@ class ListStreams:
             if previous is not None and not whole and self.listing is not None:
                 bottom = max(EARLIEST_VIDEO, settings.start_time or 0)
                 windows += self.listing.returning(previous, windows, bottom)
-            walk.log = self.listing.log(whole) if self.listing else None
+            if self.listing:
+                judge = partial(send_gone, self.listing, previous) if name == VIDEOS else None
+                walk.log = self.listing.log(whole, judge)
             for window in windows:
                 partition = WindowPartition(walk, window, floor_below_newest)
                 if walk.log:
@@ -326,18 +324,20 @@ class ListStreams:
                 yield snapshot.expect(partition) if snapshot else partition
             if snapshot:
                 snapshot.planned()
-            if name == VIDEOS and walk.log and self.listing:
-                gone = self.listing.gone(walk.log, previous, roll, open_id, self.stopped, logger)
-                if gone:
-                    yield GonePartition(name, [tombstone(*video) for video in gone])
+            if walk.log:
+                walk.log.planned()
 
-        def tombstone(video_id: str, created: int) -> dict[str, Any]:
-            return {
-                "id": video_id,
-                CURSOR_FIELD: created,
-                "open_id": open_id,
-                DELETED_AT: snapshot_at,
-            }
+        def send_gone(listing: Listing, previous: Roll | None) -> None:
+            """Once `videos`' walk ended well, on the CDK's thread that ended it: a deletion
+            record for each video gone, ahead of the STATE that closes the walk."""
+            for video_id, created in listing.gone(previous, roll, open_id, logger):
+                tombstone = {
+                    "id": video_id,
+                    CURSOR_FIELD: created,
+                    "open_id": open_id,
+                    DELETED_AT: snapshot_at,
+                }
+                self.messages.emit_message(stream_data_to_airbyte_message(name, tombstone))
 
         api, client = self.source.api(logger), context.api.client(name, logger)
         walk = ListWalk(
