@@ -99,6 +99,19 @@ def test_given_a_later_saved_snapshot_then_it_never_moves_back() -> None:
     assert cursor.state == later
 
 
+def video_cursor(saved: dict, start: int, roll: SavedRoll | None = None) -> VideoCursor:
+    return VideoCursor(
+        "videos",
+        saved,
+        start,
+        CursorGuard(NOW),
+        InMemoryMessageRepository(),
+        ConnectorStateManager(),
+        logging.getLogger("test"),
+        roll or SavedRoll(None),
+    )
+
+
 def window_of(start: int, end: int) -> Any:
     window = StreamSlice(partition={}, cursor_slice={"start": start, "end": end})
 
@@ -111,16 +124,7 @@ def window_of(start: int, end: int) -> Any:
 
 def test_given_the_newer_window_closing_first_then_the_state_waits_for_the_older_one() -> None:
     earliest = 1_388_534_400
-    cursor = VideoCursor(
-        "videos",
-        {},
-        earliest,
-        CursorGuard(NOW),
-        InMemoryMessageRepository(),
-        ConnectorStateManager(),
-        logging.getLogger("test"),
-        SavedRoll(None),
-    )
+    cursor = video_cursor({}, earliest)
     older, older_partition = window_of(earliest, 1_600_000_000)
     newer, newer_partition = window_of(1_600_000_001, int(NOW.timestamp()))
     cursor.observe(Record({"id": "old", "create_time": 1_500_000_000}, "videos", older))
@@ -134,16 +138,7 @@ def test_given_the_newer_window_closing_first_then_the_state_waits_for_the_older
 def test_given_a_video_dated_past_now_then_it_never_moves_the_videos_cursor(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    cursor = VideoCursor(
-        "videos",
-        {},
-        1_388_534_400,
-        CursorGuard(NOW),
-        InMemoryMessageRepository(),
-        ConnectorStateManager(),
-        logging.getLogger("test"),
-        SavedRoll(None),
-    )
+    cursor = video_cursor({}, 1_388_534_400)
     window = StreamSlice(partition={}, cursor_slice={"start": 1_388_534_400, "end": 1_796_601_600})
     now_s = int(NOW.timestamp())
     for created, video in ((now_s - 60, "1"), (4_102_444_800, "2")):
@@ -160,16 +155,7 @@ def test_given_a_video_dated_past_now_then_it_never_moves_the_videos_cursor(
 
 def test_the_state_carries_the_roll_beside_the_cursor() -> None:
     roll = SavedRoll({"open_id": "me", "videos": "s1:kept as saved"})
-    cursor = VideoCursor(
-        "videos",
-        {"create_time": 1_600_000_000},
-        1_388_534_400,
-        CursorGuard(NOW),
-        InMemoryMessageRepository(),
-        ConnectorStateManager(),
-        logging.getLogger("test"),
-        roll,
-    )
+    cursor = video_cursor({"create_time": 1_600_000_000}, 1_388_534_400, roll=roll)
     assert cursor.state == {
         "create_time": 1_600_000_000,
         "listed_videos": {"open_id": "me", "videos": "s1:kept as saved"},
