@@ -82,6 +82,7 @@ def test_given_a_whole_walk_when_videos_disappear_then_each_is_one_deletion_reco
         for video in doomed
     }
     assert not live(second) & set(gone(second))
+    assert "2 videos listed before are gone from TikTok's list" in second.logs()
     assert len(second.records("videos")) == len(emulator.dataset.videos) + 2
     assert set(rolled(second)) == {video["id"] for video in emulator.dataset.videos}
     assert not gone(syncs.read(catalog))  # emitted once
